@@ -1,0 +1,24 @@
+"""Wires the origination service: kernel, consumers and routes. One place for app, consumer and tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.origination.config import OriginationSettings
+from shared.clock import Clock
+from shared.config import PlatformSettings
+from shared.service import ServiceKernel, create_service_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: OriginationSettings | None = None, platform: PlatformSettings | None = None,
+               clock: Clock | None = None) -> FastAPI:
+    """The origination FastAPI app; relay and consumers start in its lifespan."""
+    settings = settings or OriginationSettings()
+    platform = platform or PlatformSettings()
+    kernel = ServiceKernel("origination", platform, platform.service_dsn("origination", settings.database_url), MIGRATIONS,
+                           clock=clock, consumers=[])
+    return create_service_app(kernel, title="loanflow origination", routers=[])

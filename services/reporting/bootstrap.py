@@ -1,0 +1,24 @@
+"""Wires the reporting service: kernel, consumers and routes. One place for app, consumer and tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.reporting.config import ReportingSettings
+from shared.clock import Clock
+from shared.config import PlatformSettings
+from shared.service import ServiceKernel, create_service_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: ReportingSettings | None = None, platform: PlatformSettings | None = None,
+               clock: Clock | None = None) -> FastAPI:
+    """The reporting FastAPI app; relay and consumers start in its lifespan."""
+    settings = settings or ReportingSettings()
+    platform = platform or PlatformSettings()
+    kernel = ServiceKernel("reporting", platform, platform.service_dsn("reporting", settings.database_url), MIGRATIONS,
+                           clock=clock, consumers=[])
+    return create_service_app(kernel, title="loanflow reporting", routers=[])

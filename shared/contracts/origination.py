@@ -1,0 +1,143 @@
+"""Events published by origination on `loanflow.origination` (key: application id, then loan id)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.contracts.registry import EventData, event
+from shared.money import Money, Rate
+from shared.pii import mask_id_number
+
+Product = Literal["credit", "mortgage", "guaranteed"]
+RepaymentMethod = Literal["equal_installment", "equal_principal", "interest_only"]
+Relation = Literal["family", "other", "work"]
+Stage = Literal["client_manager", "team_manager", "credit_manager"]
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Applicant(Part):
+    name: str
+    id_number: str
+    phone: str
+    monthly_income: Money
+    region: str | None = None
+
+
+class ContactPerson(Part):
+    relation: Relation
+    name: str
+    phone: str
+
+
+class CreditReport(Part):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    max_overdue_months: int
+    report_date: date | None = None
+
+
+class Collateral(Part):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    description: str
+    lien_registration_number: str
+    value: Money | None = None
+
+
+class Guarantor(Part):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str
+    id_number: str
+    phone: str
+
+
+def _mask_applicant(applicant: dict[str, Any]) -> dict[str, Any]:
+    return {**applicant, "id_number": mask_id_number(applicant["id_number"])}
+
+
+def _mask_guarantor(guarantor: dict[str, Any]) -> dict[str, Any]:
+    return {**guarantor, "id_number": mask_id_number(guarantor["id_number"])}
+
+
+@event("loan.application.submitted")
+class ApplicationSubmitted(EventData):
+    application_id: str
+    applicant: Applicant
+    product: Product
+    amount: Money
+    term_months: int
+    annual_rate: Rate
+    repayment_method: RepaymentMethod
+    contacts: list[ContactPerson]
+    credit_report: CreditReport
+    collateral: Collateral | None = None
+    guarantor: Guarantor | None = None
+    submitted_by: str
+    masked_on_publish = {"applicant": _mask_applicant, "guarantor": _mask_guarantor}
+
+
+class ContactVerification(Part):
+    relation: Relation
+    outcome: str  # e.g. confirmed | unreachable | inconsistent
+    note: str | None = None
+
+
+@event("loan.application.reviewed")
+class ApplicationReviewed(EventData):
+    application_id: str
+    stage: Stage
+    decision: Literal["approve", "reject"]
+    reviewer: str
+    note: str | None = None
+    contact_verifications: list[ContactVerification] = []
+    false_information: bool = False
+
+
+@event("loan.application.investigated")
+class ApplicationInvestigated(EventData):
+    application_id: str
+    investigator: str
+    findings: str
+    decision: Literal["approve", "reject"]
+
+
+@event("loan.application.approved")
+class ApplicationApproved(EventData):
+    application_id: str
+    approved_by: str
+
+
+@event("loan.application.rejected")
+class ApplicationRejected(EventData):
+    application_id: str
+    reasons: list[str]
+    stage: str | None = None
+    rejected_by: str | None = None
+    blacklisted: bool = False
+
+
+class Borrower(Part):
+    name: str
+    id_number_masked: str
+    phone: str
+    region: str | None = None
+
+
+@event("loan.disbursed")
+class LoanDisbursed(EventData):
+    loan_id: str
+    application_id: str
+    borrower: Borrower
+    principal: Money
+    annual_rate: Rate
+    term_months: int
+    repayment_method: RepaymentMethod
+    disbursement_date: date
+    due_day: int
+    product: Product
+    contacts: list[ContactPerson]
+    disbursed_by: str

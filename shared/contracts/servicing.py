@@ -1,0 +1,110 @@
+"""Events published by servicing on `loanflow.servicing` (key: loan id)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.contracts.registry import EventData, event
+from shared.money import Money
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ScheduledInstallment(Part):
+    number: int
+    due_date: date
+    principal: Money
+    interest: Money
+
+
+@event("loan.schedule.created")
+class ScheduleCreated(EventData):
+    loan_id: str
+    installments: list[ScheduledInstallment]
+    principal: Money
+    repayment_method: str
+
+
+@event("loan.payment.due")
+class PaymentDue(EventData):
+    loan_id: str
+    installment_number: int
+    due_date: date
+    amount_due: Money
+
+
+@event("loan.payment.missed")
+class PaymentMissed(EventData):
+    """An installment went unpaid past its due date; repeated as DPD crosses each boundary."""
+
+    loan_id: str
+    installment_number: int
+    due_date: date
+    amount_overdue: Money
+    days_past_due: int
+    overdue_since: date
+    principal_outstanding: Money
+    dpd_boundary: int | None = None
+
+
+class AllocationLine(Part):
+    installment_number: int | None = None
+    kind: Literal["charge", "penalty_interest", "interest", "principal"]
+    amount: Money
+
+
+@event("loan.payment.received")
+class PaymentReceived(EventData):
+    loan_id: str
+    payment_id: str
+    partner_id: str
+    external_ref: str
+    amount: Money
+    paid_at: datetime
+    allocation: list[AllocationLine]
+    principal_outstanding: Money
+    days_past_due: int
+    overdue_since: date | None = None
+    status: Literal["current", "overdue", "paid_off", "written_off"]
+
+
+@event("loan.charge.applied")
+class ChargeApplied(EventData):
+    loan_id: str
+    charge_id: str
+    kind: Literal["penalty_interest", "failed_debit_fee", "other"]
+    amount: Money
+    reason: str
+    installment_number: int | None = None
+    caused_by: str | None = None
+
+
+@event("loan.paid_off")
+class LoanPaidOff(EventData):
+    loan_id: str
+    paid_off_on: date
+    total_paid: Money
+
+
+@event("loan.written_off")
+class LoanWrittenOff(EventData):
+    loan_id: str
+    written_off_on: date
+    principal: Money
+    interest: Money
+    charges: Money
+    case_id: str | None = None
+    decided_by: str | None = None
+
+
+@event("servicing.day.closed")
+class DayClosed(EventData):
+    """Day-close finished for a business date (key: "business-date")."""
+
+    business_date: date
+    loans_processed: int = 0

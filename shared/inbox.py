@@ -1,0 +1,190 @@
+"""Inbox consumer: at-least-once delivery from Kafka, effectively-once effects.
+
+For each record: in ONE database transaction, insert (consumer, event id) into `inbox`
+(a conflict means "already handled": skip), run the handler's effects, and save the
+partition's next offset in `consumer_positions`. Only after the commit is the Kafka
+offset committed. A record that keeps failing is retried with backoff, then written to
+`dead_letters` and produced to `<topic>.dlq` with the error, and the partition moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from pydantic import ValidationError
+
+from shared.contracts.envelope import CloudEvent
+from shared.logging import correlation_id
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[asyncpg.Connection, CloudEvent], Awaitable[None]]
+
+
+class PoisonMessage(Exception):
+    """A record that can never be handled (not a CloudEvent); goes straight to the DLQ."""
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    lag: dict[str, int] = field(default_factory=dict)
+
+
+class InboxConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        pool: asyncpg.Pool,
+        consumer_factory: Callable[[], AIOKafkaConsumer],
+        producer_factory: Callable[[], AIOKafkaProducer],
+        handler: Handler,
+        max_attempts: int = 4,
+        backoff_seconds: Sequence[float] = (0.05, 0.25, 1.0),
+    ) -> None:
+        self.name = name
+        self.pool = pool
+        self.consumer_factory = consumer_factory
+        self.producer_factory = producer_factory
+        self.handler = handler
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.stats = ConsumerStats()
+        self.ready = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._positions: dict[TopicPartition, int] = {}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set; restarts the Kafka client after broker errors."""
+        while not stop.is_set():
+            consumer = self.consumer_factory()
+            producer = self.producer_factory()
+            try:
+                await consumer.start()
+                await producer.start()
+                self._consumer = consumer
+                self.ready.set()
+                while not stop.is_set():
+                    batches = await consumer.getmany(timeout_ms=300, max_records=500)
+                    for tp, records in batches.items():
+                        await self._handle_partition_batch(consumer, producer, tp, records)
+                    self._update_lag(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("consumer %s failed; restarting", self.name)
+                await asyncio.sleep(1.0)
+            finally:
+                self._consumer = None
+                for client in (consumer, producer):
+                    try:
+                        await client.stop()
+                    except Exception:
+                        log.debug("client stop failed", exc_info=True)
+
+    async def _handle_partition_batch(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,
+                                      tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        try:
+            await self._handle_together(tp, records)
+        except Exception:
+            log.warning("batch of %d on %s failed; handling one by one", len(records), tp, exc_info=True)
+            for record in records:
+                await self._handle_alone(producer, tp, record)
+        try:
+            await consumer.commit({tp: records[-1].offset + 1})
+            self._positions[tp] = records[-1].offset + 1
+        except (CommitFailedError, KafkaError):
+            log.warning("offset commit failed on %s (rebalance?); records will be redelivered and skipped", tp)
+
+    async def _handle_together(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        events = [_parse(r) for r in records]
+        async with self.pool.acquire() as conn, conn.transaction():
+            for record, event in zip(records, events, strict=True):
+                await self._apply(conn, tp, record, event)
+            await self._save_position(conn, tp, records[-1].offset + 1)
+
+    async def _handle_alone(self, producer: AIOKafkaProducer, tp: TopicPartition, record: ConsumerRecord) -> None:
+        error: BaseException | None = None
+        attempts = 0
+        for attempts in range(1, self.max_attempts + 1):
+            try:
+                event = _parse(record)
+                async with self.pool.acquire() as conn, conn.transaction():
+                    await self._apply(conn, tp, record, event)
+                    await self._save_position(conn, tp, record.offset + 1)
+                return
+            except PoisonMessage as exc:
+                error = exc
+                break
+            except Exception as exc:
+                error = exc
+                if attempts < self.max_attempts:
+                    await asyncio.sleep(self.backoff_seconds[min(attempts - 1, len(self.backoff_seconds) - 1)])
+        await self._dead_letter(producer, tp, record, error, attempts)
+
+    async def _apply(self, conn: asyncpg.Connection, tp: TopicPartition, record: ConsumerRecord,
+                     event: CloudEvent) -> None:
+        fresh = await conn.fetchval(
+            """INSERT INTO inbox (consumer, event_id, topic, partition, "offset") VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT DO NOTHING RETURNING 1""",
+            self.name, event.id, tp.topic, tp.partition, record.offset)
+        if not fresh:
+            self.stats.duplicates += 1
+            return
+        token = correlation_id.set(event.correlationid)
+        try:
+            await self.handler(conn, event)
+        finally:
+            correlation_id.reset(token)
+        self.stats.handled += 1
+
+    async def _save_position(self, conn: asyncpg.Connection, tp: TopicPartition, next_offset: int) -> None:
+        await conn.execute(
+            """INSERT INTO consumer_positions (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (consumer, topic, partition) DO UPDATE
+               SET next_offset = GREATEST(consumer_positions.next_offset, EXCLUDED.next_offset)""",
+            self.name, tp.topic, tp.partition, next_offset)
+
+    async def _dead_letter(self, producer: AIOKafkaProducer, tp: TopicPartition, record: ConsumerRecord,
+                           error: BaseException | None, attempts: int) -> None:
+        message = f"{type(error).__name__}: {error}"[:4000]
+        log.error("dead-lettering %s[%d]@%d after %d attempts: %s", tp.topic, tp.partition, record.offset,
+                  attempts, message)
+        key = record.key.decode(errors="replace") if record.key else None
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                """INSERT INTO dead_letters (consumer, topic, partition, "offset", key, payload, error, attempts)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+                self.name, tp.topic, tp.partition, record.offset, key, record.value, message, attempts)
+            await self._save_position(conn, tp, record.offset + 1)
+        headers = [("error", message.encode()), ("consumer", self.name.encode()),
+                   ("original-topic", tp.topic.encode()), ("original-partition", str(tp.partition).encode()),
+                   ("original-offset", str(record.offset).encode())]
+        await producer.send_and_wait(f"{tp.topic}.dlq", value=record.value, key=record.key, headers=headers)
+        self.stats.dead_lettered += 1
+
+    def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            position = self._positions.get(tp)
+            self.stats.lag[f"{tp.topic}:{tp.partition}"] = max(0, high - (position if position is not None else high))
+
+
+def _parse(record: ConsumerRecord) -> CloudEvent:
+    if record.value is None:
+        raise PoisonMessage("empty record")
+    try:
+        return CloudEvent.from_json_bytes(record.value)
+    except (ValidationError, ValueError) as exc:
+        raise PoisonMessage(f"not a CloudEvent: {exc}") from exc

@@ -1,0 +1,42 @@
+"""Masking of personal data (resident ID numbers, mobile phones) for logs, topics and reports."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+ID_NUMBER_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)")
+PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+def mask_id_number(value: str) -> str:
+    """110101********1234 style: keep region code and last four."""
+    v = str(value)
+    if len(v) < 10:
+        return "*" * len(v)
+    return v[:6] + "*" * (len(v) - 10) + v[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """138****5678 style."""
+    v = str(value)
+    if len(v) < 7:
+        return "*" * len(v)
+    return v[:3] + "*" * (len(v) - 7) + v[-4:]
+
+
+def mask_text(text: str) -> str:
+    """Mask every ID number and mobile number found in free text."""
+    text = ID_NUMBER_RE.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], text)
+    return PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+
+
+def mask_any(value: Any) -> Any:
+    """Recursively mask strings inside dicts and lists."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: mask_any(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_any(v) for v in value]
+    return value

@@ -1,0 +1,234 @@
+"""The service kernel and app factory every service uses.
+
+`ServiceKernel` owns the pool, event store, token issuer, relay and consumers of one
+service process; `create_service_app` wraps it in a FastAPI app with the contract's
+error format, /healthz, /readyz and /metrics. Nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from shared.auth import TokenIssuer
+from shared.clock import Clock, SystemClock
+from shared.config import PlatformSettings
+from shared.db import create_pool, ensure_database
+from shared.eventstore import PostgresEventStore
+from shared.inbox import Handler, InboxConsumer
+from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.logging import correlation_id
+from shared.migrate import upgrade
+from shared.relay import OutboxRelay, outbox_lag_seconds
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ConsumerSpec:
+    """A consumer group of this service: which services' topics, and the handler."""
+
+    name: str
+    sources: Sequence[str]
+    handler: Handler
+    group_id: str | None = None
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.latency = Histogram("http_request_duration_seconds", "request latency",
+                                 ["method", "route", "status"], registry=r)
+        self.appended = Counter("events_published_total", "events relayed to Kafka", registry=r)
+        self.outbox_lag = Gauge("outbox_oldest_unsent_age_seconds", "age of oldest unsent outbox row",
+                                registry=r)
+        self.consumer_lag = Gauge("consumer_lag_records", "records behind the partition end",
+                                  ["consumer", "partition"], registry=r)
+        self.dlq = Gauge("dead_letters_total", "records sent to the DLQ", ["consumer"], registry=r)
+        self.handled = Gauge("consumer_handled_total", "events handled", ["consumer"], registry=r)
+        self.events_stored = Gauge("events_stored_total", "events in the event store", registry=r)
+
+
+class ServiceKernel:
+    """Everything one service process runs on."""
+
+    def __init__(self, name: str, platform: PlatformSettings, dsn: str, migrations_dir: Path,
+                 *, clock: Clock | None = None, consumers: Sequence[ConsumerSpec] = ()) -> None:
+        self.name = name
+        self.platform = platform
+        self.dsn = dsn
+        self.migrations_dir = migrations_dir
+        self.clock: Clock = clock or SystemClock()
+        self.topic = platform.topic(name)
+        self.store = PostgresEventStore(self.topic)
+        self.issuer = TokenIssuer(platform.signing_key())
+        self.consumer_specs = list(consumers)
+        self.metrics = Metrics()
+        self.pool: asyncpg.Pool | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[InboxConsumer] = []
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def db(self) -> asyncpg.Pool:
+        assert self.pool is not None, "kernel not started"
+        return self.pool
+
+    def producer_factory(self) -> Any:
+        assert self.platform.kafka_bootstrap, "LOANFLOW_KAFKA_BOOTSTRAP is not set"
+        return make_producer(self.platform.kafka_bootstrap)
+
+    async def start(self, *, run_background: bool | None = None) -> None:
+        """Create/migrate the database, open the pool, start relay and consumers."""
+        if self.platform.migrate_on_start:
+            await ensure_database(self.dsn)
+            await upgrade(self.migrations_dir, self.dsn)
+        self.pool = await create_pool(self.dsn, max_size=10)
+        background = self.platform.run_background if run_background is None else run_background
+        if background:
+            await self.start_background()
+
+    async def start_background(self) -> None:
+        bootstrap = self.platform.kafka_bootstrap
+        assert bootstrap, "LOANFLOW_KAFKA_BOOTSTRAP is not set"
+        topics = [self.topic, f"{self.topic}.dlq"]
+        for spec in self.consumer_specs:
+            topics += [self.platform.topic(s) for s in spec.sources]
+            topics += [self.platform.topic(s) + ".dlq" for s in spec.sources]
+        await ensure_topics(bootstrap, sorted(set(topics)), self.platform.topic_partitions)
+        self.relay = OutboxRelay(self.dsn, self.producer_factory,
+                                 on_published=lambda n: self.metrics.appended.inc(n))
+        self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name=f"{self.name}-relay"))
+        for spec in self.consumer_specs:
+            group = spec.group_id or f"{self.platform.topic_prefix}.{self.name}.{spec.name}"
+            source_topics = [self.platform.topic(s) for s in spec.sources]
+            consumer = InboxConsumer(
+                name=spec.name, pool=self.db,
+                consumer_factory=lambda g=group, t=source_topics: make_consumer(
+                    bootstrap, g, *t, session_timeout_ms=self.platform.consumer_session_timeout_ms),
+                producer_factory=self.producer_factory, handler=spec.handler)
+            self.consumers.append(consumer)
+            self._tasks.append(asyncio.create_task(consumer.run(self._stop), name=f"{self.name}-{spec.name}"))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+            except Exception:
+                log.exception("background task failed at stop")
+        self._tasks.clear()
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None
+
+    async def ready(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            async with self.db.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        if self.relay is not None:
+            task_alive = all(not t.done() for t in self._tasks)
+            checks["background"] = "ok" if task_alive else "error: a background task stopped"
+            checks["consumers"] = "ok" if all(c.ready.is_set() for c in self.consumers) else "starting"
+        return checks
+
+    async def refresh_metrics(self) -> None:
+        async with self.db.acquire() as conn:
+            self.metrics.outbox_lag.set(await outbox_lag_seconds(conn))
+            self.metrics.events_stored.set(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+        for c in self.consumers:
+            self.metrics.dlq.labels(c.name).set(c.stats.dead_lettered)
+            self.metrics.handled.labels(c.name).set(c.stats.handled)
+            for part, lag in c.stats.lag.items():
+                self.metrics.consumer_lag.labels(c.name, part).set(lag)
+
+
+def get_kernel(request: Request) -> ServiceKernel:
+    return request.app.state.kernel  # type: ignore[no-any-return]
+
+
+KernelDep = Annotated[ServiceKernel, Depends(get_kernel)]
+
+
+def create_service_app(
+    kernel: ServiceKernel,
+    *,
+    title: str,
+    routers: Sequence[APIRouter],
+    on_startup: Callable[[ServiceKernel], Awaitable[None]] | None = None,
+    version: str = "0.1.0",
+) -> FastAPI:
+    """A FastAPI app for one service: routes under /v1, health, readiness, metrics, errors."""
+    from shared.errors import install_error_handlers
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await kernel.start()
+        if on_startup is not None:
+            await on_startup(kernel)
+        try:
+            yield
+        finally:
+            await kernel.stop()
+
+    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app.state.kernel = kernel
+    app.state.token_issuer = kernel.issuer
+    app.state.clock = kernel.clock
+    install_error_handlers(app)
+    for router in routers:
+        app.include_router(router, prefix="/v1")
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        cid = request.headers.get("x-correlation-id")
+        token = correlation_id.set(cid)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            correlation_id.reset(token)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        kernel.metrics.latency.labels(request.method, path, str(response.status_code)).observe(
+            time.perf_counter() - started)
+        return response
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": kernel.name}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz() -> JSONResponse:
+        checks = await kernel.ready()
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["ops"])
+    async def metrics() -> Response:
+        await kernel.refresh_metrics()
+        return Response(generate_latest(kernel.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app
