@@ -40,7 +40,7 @@ def tansu_binary() -> str:
 def start_broker(port: int, log_path: Path | None = None) -> subprocess.Popen[bytes]:
     """Start Tansu on 127.0.0.1:port (memory storage) and wait until it accepts connections."""
     url = f"tcp://127.0.0.1:{port}"
-    out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    out = open(log_path, "ab") if log_path else subprocess.DEVNULL
     proc = subprocess.Popen(
         [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
         stdout=out, stderr=subprocess.STDOUT, start_new_session=True,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -225,6 +225,26 @@ def create_service_app(
         checks = await kernel.ready()
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+    from shared.auth import require_roles
+    from shared.contracts.registry import public_data
+
+    @app.get("/v1/events", tags=["ops"])
+    async def export_events(
+        _: Annotated[Any, Depends(require_roles("admin", "reporting"))],
+        after: int = 0,
+        limit: int = Query(500, ge=1, le=5000),
+    ) -> dict[str, Any]:
+        """Export published events in global order (replay source when topic retention is short)."""
+        async with kernel.db.acquire() as conn:
+            stored = await kernel.store.read_all(conn, after, limit)
+        items = [
+            {"position": s.position, "topic": kernel.topic,
+             "event": s.event.model_copy(update={"data": public_data(s.event.type, s.event.data)})
+             .model_dump(mode="json", exclude_none=True)}
+            for s in stored
+        ]
+        return {"items": items, "next_cursor": str(stored[-1].position) if len(stored) == limit else None}
 
     @app.get("/metrics", tags=["ops"])
     async def metrics() -> Response:

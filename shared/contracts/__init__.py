@@ -7,13 +7,14 @@ from shared.contracts.registry import (
     all_event_types,
     event,
     latest_version,
+    make_event,
     model_for,
     parse_data,
     upcaster,
 )
 
 # Importing the publishing services' modules registers every event type.
-from shared.contracts import collections, origination, servicing  # noqa: E402,F401  isort:skip
+from shared.contracts import collections, origination, servicing  # noqa: F401  isort:skip
 
 __all__ = [
     "CloudEvent",
@@ -22,6 +23,7 @@ __all__ = [
     "all_event_types",
     "event",
     "latest_version",
+    "make_event",
     "model_for",
     "new_event_id",
     "parse_data",

@@ -110,3 +110,29 @@ def public_data(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
         if out.get(field) is not None:
             out[field] = mask(out[field])
     return out
+
+
+def make_event(
+    source: str,
+    data: EventData,
+    *,
+    subject: str,
+    businessdate: Any,
+    correlationid: str | None = None,
+    causation: CloudEvent | None = None,
+) -> CloudEvent:
+    """Wrap a data model in an envelope. A caused event inherits the cause's correlation id."""
+    from shared.contracts.envelope import new_event_id
+
+    event_id = new_event_id()
+    return CloudEvent(
+        id=event_id,
+        source=source,
+        type=data.event_type,
+        subject=subject,
+        data=data.to_data(),
+        correlationid=correlationid or (causation.correlationid if causation else event_id),
+        causationid=causation.id if causation else None,
+        businessdate=businessdate,
+        dataschemaversion=data.class_version,
+    )
