@@ -77,7 +77,22 @@ class ApplicationSubmitted(EventData):
     collateral: Collateral | None = None
     guarantor: Guarantor | None = None
     submitted_by: str
+    due_day: int | None = None  # day of month installments fall due; None: the product's default
+    credit_report_source: Literal["applicant", "bureau"] = "applicant"
     masked_on_publish = {"applicant": _mask_applicant, "guarantor": _mask_guarantor}
+
+
+@event("loan.application.amended")
+class ApplicationAmended(EventData):
+    """The applicant's data or credit report changed after intake (reviews before it are stale)."""
+
+    application_id: str
+    amended_by: str
+    applicant: Applicant | None = None
+    credit_report: CreditReport | None = None
+    credit_report_source: Literal["applicant", "bureau"] | None = None
+    reason: str | None = None
+    masked_on_publish = {"applicant": _mask_applicant}
 
 
 class ContactVerification(Part):
