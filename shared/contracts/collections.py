@@ -134,3 +134,96 @@ class RecoveryAttributed(EventData):
     amount: Money
     commission: Money
     stage: StageName | None = None
+
+
+Behaviour = Literal["hostile", "evasive", "victim", "confident", "stubborn", "sophisticated", "serial_promiser"]
+SpecialStatus = Literal["none", "deceased_reported", "deceased_verified", "fraud", "unreachable"]
+
+
+@event("collections.case.tagged")
+class CaseTagged(EventData):
+    """A behaviour type (one of the seven of DOMAIN.md) attached to the case's borrower."""
+
+    case_id: str
+    loan_id: str
+    behaviour: Behaviour
+    tagged_by: str
+    reason: str | None = None
+
+
+@event("collections.case.special_status_changed")
+class SpecialStatusChanged(EventData):
+    """The case entered or left a special path: deceased, fraud, unreachable (skip trace)."""
+
+    case_id: str
+    loan_id: str
+    status: SpecialStatus
+    previous: SpecialStatus
+    changed_by: str
+    note: str | None = None
+    path: str | None = None  # deceased: estate_repayment | write_off
+
+
+@event("collections.dispute.opened")
+class DisputeOpened(EventData):
+    """A complaint or dispute: ordinary treatment pauses until it is resolved."""
+
+    case_id: str
+    loan_id: str
+    dispute_id: str
+    reason: str
+    opened_by: str
+
+
+@event("collections.dispute.resolved")
+class DisputeResolved(EventData):
+    case_id: str
+    loan_id: str
+    dispute_id: str
+    resolution: str
+    resolved_by: str
+
+
+@event("collections.statute.warned")
+class StatuteWarned(EventData):
+    """The limitation period of the debt ends within the warning window."""
+
+    case_id: str
+    loan_id: str
+    runs_from: date
+    expires_on: date
+    days_left: int
+
+
+@event("collections.statute.expired")
+class StatuteExpired(EventData):
+    """The debt is time-barred: flagged, no longer pressed by legal action."""
+
+    case_id: str
+    loan_id: str
+    runs_from: date
+    expired_on: date
+
+
+@event("collections.statute.restarted")
+class StatuteRestarted(EventData):
+    """An acknowledgement by the debtor or a documented demand restarted the limitation period."""
+
+    case_id: str
+    loan_id: str
+    kind: Literal["acknowledgement", "demand"]
+    on: date
+    expires_on: date
+    recorded_by: str
+    evidence: str | None = None
+
+
+@event("collections.write_off.proposed")
+class WriteOffProposed(EventData):
+    """A write-off proposal awaiting a legal / supervisor decision."""
+
+    case_id: str
+    loan_id: str
+    proposed_by: str
+    reason: str
+    rule_id: str | None = None
