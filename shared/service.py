@@ -8,6 +8,7 @@ error format, /healthz, /readyz and /metrics. Nothing is built at import time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -120,8 +121,9 @@ class ServiceKernel:
             source_topics = [self.platform.topic(s) for s in spec.sources]
             consumer = InboxConsumer(
                 name=spec.name, pool=self.db,
-                consumer_factory=lambda g=group, t=source_topics: make_consumer(
-                    bootstrap, g, *t, session_timeout_ms=self.platform.consumer_session_timeout_ms),
+                consumer_factory=functools.partial(
+                    make_consumer, bootstrap, group, *source_topics,
+                    session_timeout_ms=self.platform.consumer_session_timeout_ms),
                 producer_factory=self.producer_factory, handler=spec.handler)
             self.consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(self._stop), name=f"{self.name}-{spec.name}"))
