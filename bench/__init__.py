@@ -1,0 +1,1 @@
+"""Benchmarks: scenarios measured beside baselines from the same run (`loanflow bench`)."""
