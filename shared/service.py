@@ -11,6 +11,7 @@ import asyncio
 import functools
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -205,13 +206,14 @@ def create_service_app(
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        cid = request.headers.get("x-correlation-id")
+        cid = request.headers.get("x-correlation-id") or str(uuid.uuid4())
         token = correlation_id.set(cid)
         started = time.perf_counter()
         try:
             response = await call_next(request)
         finally:
             correlation_id.reset(token)
+        response.headers["x-correlation-id"] = cid
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
         kernel.metrics.latency.labels(request.method, path, str(response.status_code)).observe(

@@ -121,17 +121,23 @@ def make_event(
     correlationid: str | None = None,
     causation: CloudEvent | None = None,
 ) -> CloudEvent:
-    """Wrap a data model in an envelope. A caused event inherits the cause's correlation id."""
+    """Wrap a data model in an envelope.
+
+    Correlation id: the one given, else the cause's, else the current request's
+    (X-Correlation-Id, set by the service middleware), else the new event's own id.
+    """
     from shared.contracts.envelope import new_event_id
+    from shared.logging import correlation_id as current_correlation
 
     event_id = new_event_id()
+    correlationid = correlationid or (causation.correlationid if causation else None) or current_correlation.get()
     return CloudEvent(
         id=event_id,
         source=source,
         type=data.event_type,
         subject=subject,
         data=data.to_data(),
-        correlationid=correlationid or (causation.correlationid if causation else event_id),
+        correlationid=correlationid or event_id,
         causationid=causation.id if causation else None,
         businessdate=businessdate,
         dataschemaversion=data.class_version,
