@@ -1,0 +1,133 @@
+"""Admin commands talking to a running system: token, partner add, business-date advance, migrate."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from loanflow.runtime import platform_settings, service_url
+from shared.auth import TokenIssuer
+from shared.config import SERVICES
+
+err = Console(stderr=True)
+
+
+def issue_token(sub: str, roles: list[str], ttl_seconds: int = 12 * 3600) -> str:
+    """A bearer token signed with the key the services use (LOANFLOW_JWT_SECRET or LOANFLOW_HOME/jwt.key)."""
+    return TokenIssuer(platform_settings().signing_key()).issue(sub, roles, ttl_seconds=ttl_seconds)
+
+
+def admin_client(service: str, timeout: float = 60.0) -> httpx.Client:
+    """An HTTP client on a service with an admin bearer token."""
+    headers = {"Authorization": f"Bearer {issue_token('loanflow-cli', ['admin'], 3600)}"}
+    return httpx.Client(base_url=service_url(service), headers=headers, timeout=timeout)
+
+
+def fail_response(response: httpx.Response) -> int:
+    """Print an API error on stderr; the exit code for it."""
+    err.print(f"[red]{response.request.method} {response.request.url} -> {response.status_code}[/red]")
+    err.print(response.text[:2000], markup=False)
+    return 1
+
+
+def cmd_token(sub: str, roles: list[str], ttl: int) -> int:
+    print(issue_token(sub, roles, ttl))
+    return 0
+
+
+def cmd_partner_add(name: str) -> int:
+    """POST /v1/partners on servicing; prints `{"partner_id", "secret"}` alone on stdout."""
+    try:
+        with admin_client("servicing") as client:
+            response = client.post("/v1/partners", json={"name": name})
+    except httpx.HTTPError as exc:
+        err.print(f"[red]servicing is not reachable at {service_url('servicing')}: {exc}[/red]")
+        return 1
+    if response.status_code not in (200, 201):
+        return fail_response(response)
+    body = response.json()
+    print(json.dumps({"partner_id": body["partner_id"], "secret": body["secret"]}))
+    return 0
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range(1, (end - start).days + 1)]
+
+
+def _summary_row(response: dict[str, Any]) -> dict[str, str]:
+    """Scalar fields of a day-close answer (whatever servicing reports), as strings."""
+    return {k: str(v) for k, v in response.items() if isinstance(v, str | int | float | bool) and k != "business_date"}
+
+
+def cmd_business_date_advance(to: date) -> int:
+    """Advance servicing's business date one day at a time up to `to`, running day-close for each."""
+    try:
+        with admin_client("servicing", timeout=600) as client:
+            current = client.get("/v1/business-date")
+            if current.status_code != 200:
+                return fail_response(current)
+            today = date.fromisoformat(current.json()["business_date"])
+            days = _days(today, to)
+            if not days:
+                err.print(f"business date is already {today}; nothing to do")
+                return 0
+            rows: list[tuple[date, dict[str, str]]] = []
+            with Progress(TextColumn("day-close {task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=err) as progress:
+                task = progress.add_task(str(days[0]), total=len(days))
+                for day in days:
+                    progress.update(task, description=str(day))
+                    response = client.post("/v1/business-date/advance", json={"to": day.isoformat()})
+                    if response.status_code not in (200, 201):
+                        return fail_response(response)
+                    rows.append((day, _summary_row(response.json())))
+                    progress.advance(task)
+    except httpx.HTTPError as exc:
+        err.print(f"[red]servicing is not reachable at {service_url('servicing')}: {exc}[/red]")
+        return 1
+    columns = sorted({k for _, row in rows for k in row})
+    table = Table(title=f"business date {today} → {to}")
+    table.add_column("day")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for day, row in rows:
+        table.add_row(str(day), *(row.get(c, "") for c in columns))
+    Console().print(table)
+    return 0
+
+
+def cmd_migrate(services: list[str]) -> int:
+    """Create each service's database if needed and run its Alembic migrations to head."""
+    from loanflow.serve import migrations_dir
+    from shared.db import ensure_database
+    from shared.migrate import upgrade
+
+    platform = platform_settings()
+    console = Console()
+
+    async def run() -> None:
+        for service in services or list(SERVICES):
+            override = _service_database_override(service)
+            dsn = platform.service_dsn(service, override)
+            await ensure_database(dsn)
+            await upgrade(migrations_dir(service), dsn)
+            console.print(f"[green]✓[/green] {service} migrated")
+
+    try:
+        asyncio.run(run())
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        return 1
+    return 0
+
+
+def _service_database_override(service: str) -> str | None:
+    return os.environ.get(f"LOANFLOW_{service.upper()}_DATABASE_URL") or None

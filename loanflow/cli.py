@@ -1,0 +1,109 @@
+"""The `loanflow` command line: up, serve, token, partner, business-date, reporting, migrate, bench, demo.
+
+Every subcommand reads the same configuration: the LOANFLOW_* environment, then the
+`runtime.json` a running `loanflow up` wrote under LOANFLOW_HOME (default `.loanflow`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from shared.auth import ROLES
+from shared.config import SERVICES
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {text!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loanflow", description="Event-sourced lending: run and operate loanflow.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("up", help="start the whole system here (embedded PostgreSQL and broker unless configured)")
+
+    serve = sub.add_parser("serve", help="run one service: API, outbox relay and consumers")
+    serve.add_argument("service", choices=SERVICES)
+
+    token = sub.add_parser("token", help="print a signed bearer token (the token alone on stdout)")
+    token.add_argument("--role", dest="roles", action="append", choices=ROLES, required=True,
+                       help="a role to grant (repeatable)")
+    token.add_argument("--sub", default="cli", help="the person the token names (claim sub)")
+    token.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds (default 12 h)")
+
+    partner = sub.add_parser("partner", help="partner systems posting repayments")
+    partner_sub = partner.add_subparsers(dest="partner_command", required=True, metavar="ACTION")
+    add = partner_sub.add_parser("add", help="register a partner; prints {partner_id, secret} as JSON")
+    add.add_argument("name")
+
+    business_date = sub.add_parser("business-date", help="servicing's business date")
+    bd_sub = business_date.add_subparsers(dest="bd_command", required=True, metavar="ACTION")
+    advance = bd_sub.add_parser("advance", help="run day-close day by day up to a date")
+    advance.add_argument("--to", type=_date, required=True, help="target business date (YYYY-MM-DD)")
+
+    reporting = sub.add_parser("reporting", help="reporting read models")
+    rep_sub = reporting.add_subparsers(dest="reporting_command", required=True, metavar="ACTION")
+    rebuild = rep_sub.add_parser("rebuild", help="rebuild the read models from events")
+    rebuild.add_argument("--source", choices=("topics", "stores"), default="topics",
+                         help="replay the Kafka topics, or export each service's event store (default topics)")
+
+    migrate = sub.add_parser("migrate", help="create the service databases and run their migrations")
+    migrate.add_argument("services", nargs="*", metavar="SERVICE",
+                         help=f"one or more of {', '.join(SERVICES)} (default all)")
+
+    bench = sub.add_parser("bench", help="run benchmark scenarios (bench/)", add_help=False)
+    bench.add_argument("args", nargs=argparse.REMAINDER)
+
+    demo = sub.add_parser("demo", help="walk loans through the lifecycle against a running system", add_help=False)
+    demo.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "up":
+        from loanflow.supervisor import up
+
+        return up()
+    if args.command == "serve":
+        from loanflow.serve import serve
+
+        return serve(args.service)
+    if args.command == "token":
+        from loanflow.admin import cmd_token
+
+        return cmd_token(args.sub, args.roles, args.ttl)
+    if args.command == "partner":
+        from loanflow.admin import cmd_partner_add
+
+        return cmd_partner_add(args.name)
+    if args.command == "business-date":
+        from loanflow.admin import cmd_business_date_advance
+
+        return cmd_business_date_advance(args.to)
+    if args.command == "migrate":
+        from loanflow.admin import cmd_migrate
+
+        unknown = [s for s in args.services if s not in SERVICES]
+        if unknown:
+            build_parser().error(f"unknown service(s) {', '.join(unknown)}; choose from {', '.join(SERVICES)}")
+        return cmd_migrate(args.services)
+    from loanflow import ops
+
+    if args.command == "reporting":
+        return ops.cmd_reporting_rebuild(args.source)
+    if args.command == "bench":
+        return ops.delegate("bench.harness", "benchmarks (bench/harness.py)", args.args)
+    if args.command == "demo":
+        return ops.delegate("loanflow.demo", "the demo", args.args)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""`loanflow serve SERVICE`: one service process (API, outbox relay and consumers) under uvicorn."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+from loanflow.runtime import apply_runtime_defaults, home_dir, service_port
+from shared.config import SERVICES, PlatformSettings
+from shared.logging import configure_logging
+
+
+def load_app(service: str) -> Any:
+    """The service's FastAPI app from `services.<service>.bootstrap.create_app()` (configured by env)."""
+    if service not in SERVICES:
+        raise SystemExit(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+    module = importlib.import_module(f"services.{service}.bootstrap")
+    return module.create_app()
+
+
+def migrations_dir(service: str) -> Path:
+    """Alembic folder of a service (`services/<service>/migrations`)."""
+    package = importlib.import_module(f"services.{service}")
+    assert package.__file__ is not None
+    return Path(package.__file__).parent / "migrations"
+
+
+def serve(service: str) -> int:
+    """Run one service until SIGINT/SIGTERM; uvicorn runs the app's lifespan (migrations, relay, consumers)."""
+    import uvicorn
+
+    apply_runtime_defaults()
+    os.environ.setdefault("LOANFLOW_HOME", str(home_dir()))
+    platform = PlatformSettings()
+    configure_logging(service, platform.log_level, platform.log_json)
+    app = load_app(service)
+    config = uvicorn.Config(app, host=platform.host, port=service_port(service), log_config=None,
+                            timeout_graceful_shutdown=10, lifespan="on")
+    server = uvicorn.Server(config)
+    server.run()
+    # uvicorn exits normally on a failed startup too; report it so a supervisor restarts us.
+    return 0 if server.started else 3
