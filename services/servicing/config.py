@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import DEFAULT_PORTS, ServiceSettings
+
+WATERFALL_KINDS = ("charge", "penalty_interest", "interest", "principal")
 
 
 class ServicingSettings(ServiceSettings):
@@ -12,3 +17,32 @@ class ServicingSettings(ServiceSettings):
 
     service_name: str = "servicing"
     port: int = DEFAULT_PORTS["servicing"]
+    # day-close
+    reminder_days_before: int = 3  # loan.payment.due this many days before each due date
+    dpd_boundaries: list[int] = [30, 60, 90, 180]  # loan.payment.missed again as DPD reaches each
+    penalty_daily_rate: Decimal = Decimal("0.0005")  # 罚息: per day on overdue principal
+    # charges and repayments
+    failed_debit_fee: Decimal = Decimal("50.00")  # 扣款失败费 per broken promise
+    waterfall: list[str] = list(WATERFALL_KINDS)  # allocation order over what is owed
+    dayclose_batch: int = 20_000  # rows of events appended per multi-row insert
+
+    @field_validator("waterfall")
+    @classmethod
+    def _complete_waterfall(cls, order: list[str]) -> list[str]:
+        if sorted(order) != sorted(WATERFALL_KINDS):
+            raise ValueError(f"waterfall must order exactly {', '.join(WATERFALL_KINDS)}")
+        return order
+
+    @field_validator("dpd_boundaries")
+    @classmethod
+    def _positive_boundaries(cls, boundaries: list[int]) -> list[int]:
+        if any(b < 1 for b in boundaries):
+            raise ValueError("DPD boundaries are positive day counts")
+        return sorted(set(boundaries))
+
+    @field_validator("penalty_daily_rate", "failed_debit_fee")
+    @classmethod
+    def _not_negative(cls, value: Decimal) -> Decimal:
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value

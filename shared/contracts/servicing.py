@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from shared.contracts.registry import EventData, event
-from shared.money import Money
+from shared.money import Money, Rate
 
 
 class Part(BaseModel):
@@ -28,6 +28,11 @@ class ScheduleCreated(EventData):
     installments: list[ScheduledInstallment]
     principal: Money
     repayment_method: str
+    annual_rate: Rate | None = None
+    term_months: int | None = None
+    disbursement_date: date | None = None
+    due_day: int | None = None
+    total_interest: Money | None = None  # interest receivable over the whole schedule
 
 
 @event("loan.payment.due")
