@@ -12,3 +12,17 @@ class ReportingSettings(ServiceSettings):
 
     service_name: str = "reporting"
     port: int = DEFAULT_PORTS["reporting"]
+    # A loan is non-performing when its days past due exceed this many days (90 → the 91+ buckets).
+    npl_dpd_threshold: int = 90
+    # Name of the projection consumer (its inbox rows and positions carry it).
+    consumer_name: str = "projections"
+    # Where `rebuild(source="stores")` reads each service's event export (GET /v1/events).
+    origination_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['origination']}"
+    servicing_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['servicing']}"
+    collections_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['collections']}"
+    rebuild_batch_size: int = 2000
+
+    def store_urls(self) -> dict[str, str]:
+        """Service name -> base URL of its event export."""
+        return {"origination": self.origination_url, "servicing": self.servicing_url,
+                "collections": self.collections_url}

@@ -1,0 +1,115 @@
+"""Collections report: recovered, promise-kept rate, cure rate per stage, activity, collectors, regions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from services.reporting.domain.book import ZERO, ratio
+
+CHANNELS = {"phone": "calls", "letter": "letters", "visit": "visits", "sms": "sms"}
+CURED = ("cured", "paid_off")
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One thing that happened in collections within the period, tied to a loan and a collector."""
+
+    loan_id: str
+    kind: str  # contact | promise | recovery | complaint
+    collector: str | None = None
+    channel: str | None = None
+    outcome: str | None = None
+    amount: Decimal = ZERO
+    commission: Decimal = ZERO
+
+
+@dataclass
+class CaseHistory:
+    """A case's stages over time: (business date, stage) in order, and how it ended."""
+
+    case_id: str
+    loan_id: str
+    stages: list[tuple[date, str]] = field(default_factory=list)
+    resolved_on: date | None = None
+    resolution: str | None = None
+
+
+def is_complaint(outcome: str | None) -> bool:
+    """A contact whose outcome is a complaint or dispute (DOMAIN.md §3: kept apart from the debt)."""
+    return bool(outcome) and any(word in outcome.lower() for word in ("complaint", "dispute"))
+
+
+def _figures(items: list[Activity]) -> dict[str, Any]:
+    counts = {name: 0 for name in CHANNELS.values()}
+    promises = {"made": 0, "kept": 0, "broken": 0}
+    recovered = commission = ZERO
+    complaints = 0
+    for a in items:
+        if a.kind == "contact":
+            name = CHANNELS.get(a.channel or "", "other")
+            counts[name] = counts.get(name, 0) + 1
+            complaints += is_complaint(a.outcome)
+        elif a.kind == "promise" and a.outcome in promises:
+            promises[a.outcome] += 1
+        elif a.kind == "recovery":
+            recovered += a.amount
+            commission += a.commission
+        elif a.kind == "complaint":
+            complaints += 1
+    return {"recovered": recovered, "commission": commission, "activity": counts, "promises": promises,
+            "promise_kept_rate": ratio(promises["kept"], promises["kept"] + promises["broken"]),
+            "complaints": complaints}
+
+
+def cure_rates(cases: list[CaseHistory], start: date, end: date) -> dict[str, dict[str, Any]]:
+    """Per stage: cases worked in it during [start, end], how many were cured from it then.
+
+    DOMAIN.md §4: "cure and roll between stages". A case is worked in a stage when that
+    stage's span overlaps the period; it is cured from the stage when it was resolved
+    (cured or paid off) within the period while in that stage.
+    """
+    out = {stage: {"worked": 0, "cured": 0, "rate": None} for stage in ("front", "mid", "back")}
+    for case in cases:
+        spans = []
+        for i, (since, stage) in enumerate(case.stages):
+            until = case.stages[i + 1][0] if i + 1 < len(case.stages) else case.resolved_on
+            spans.append((since, until, stage))
+        worked = {stage for since, until, stage in spans if since <= end and (until is None or until >= start)}
+        for stage in worked:
+            out.setdefault(stage, {"worked": 0, "cured": 0, "rate": None})["worked"] += 1
+        if (case.resolution in CURED and case.resolved_on is not None and start <= case.resolved_on <= end
+                and spans):
+            out.setdefault(spans[-1][2], {"worked": 0, "cured": 0, "rate": None})["cured"] += 1
+    for row in out.values():
+        row["rate"] = ratio(row["cured"], row["worked"])
+    return out
+
+
+def collections_report(start: date, end: date, activities: list[Activity], cases: list[CaseHistory],
+                       regions: dict[str, str | None], households: dict[str, str],
+                       group_by: str | None = None) -> dict[str, Any]:
+    """The collections figures for business days `start`..`end` (DOMAIN.md §3 and §4)."""
+    per_collector: dict[str, list[Activity]] = defaultdict(list)
+    for a in activities:
+        per_collector[a.collector or "unassigned"].append(a)
+    report: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat(), **_figures(activities),
+                              "cure_rate": cure_rates(cases, start, end),
+                              "collectors": {name: _collector(items) for name, items in sorted(per_collector.items())}}
+    if group_by == "region":
+        per_region: dict[str, list[Activity]] = defaultdict(list)
+        for a in activities:
+            per_region[regions.get(a.loan_id) or "unknown"].append(a)
+        report["regions"] = {region: {**_figures(items),
+                                      "households": len({households.get(a.loan_id, a.loan_id) for a in items})}
+                             for region, items in sorted(per_region.items())}
+    return report
+
+
+def _collector(items: list[Activity]) -> dict[str, Any]:
+    figures = _figures(items)
+    return {"recovered": figures["recovered"], "commission": figures["commission"], **figures["activity"],
+            "promises": figures["promises"], "complaints": figures["complaints"]}

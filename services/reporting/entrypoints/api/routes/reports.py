@@ -1,0 +1,65 @@
+"""GET /v1/reports/portfolio, /delinquency, /collections (roles reporting or admin; JSON or CSV)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from services.reporting.adapters.queries import latest_business_date
+from services.reporting.entrypoints.api.render import report_response
+from services.reporting.service_layer import reports
+from shared.auth import require_roles
+from shared.errors import BadRequest
+from shared.service import KernelDep, ServiceKernel
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+Reader = Annotated[Any, Depends(require_roles("reporting", "admin"))]
+Format = Annotated[Literal["json", "csv"] | None, Query(description="csv for a CSV export")]
+
+
+async def _as_of(kernel: ServiceKernel, conn: Any, as_of: date | None) -> date:
+    """The requested business date, else the latest one any event carried."""
+    if as_of is not None:
+        return as_of
+    latest = await latest_business_date(conn)
+    return latest if latest is not None else kernel.clock.now().date()
+
+
+@router.get("/portfolio")
+async def portfolio(request: Request, kernel: KernelDep, _: Reader, as_of: date | None = None,
+                    format: Format = None) -> Response:
+    """Loans disbursed, active, outstanding, interest received/receivable, 到期收回率, concentration."""
+    async with kernel.db.acquire() as conn:
+        day = await _as_of(kernel, conn, as_of)
+        report = await reports.portfolio_report(conn, day)
+    return report_response(request, report, format, f"portfolio-{day}")
+
+
+@router.get("/delinquency")
+async def delinquency(request: Request, kernel: KernelDep, _: Reader, as_of: date | None = None,
+                      npl_threshold: Annotated[int | None, Query(ge=0, le=3650)] = None,
+                      format: Format = None) -> Response:
+    """Stage and DPD-bucket balances, NPL balance and ratio, change vs previous month end, roll rates."""
+    threshold = npl_threshold if npl_threshold is not None else request.app.state.reporting_settings.npl_dpd_threshold
+    async with kernel.db.acquire() as conn:
+        day = await _as_of(kernel, conn, as_of)
+        report = await reports.delinquency_report(conn, day, threshold)
+    return report_response(request, report, format, f"delinquency-{day}")
+
+
+@router.get("/collections")
+async def collections(request: Request, kernel: KernelDep, _: Reader,
+                      start: Annotated[date | None, Query(alias="from")] = None,
+                      end: Annotated[date | None, Query(alias="to")] = None,
+                      group_by: Literal["region"] | None = None, format: Format = None) -> Response:
+    """Recovered, promise-kept rate, cure rate per stage, activity counts, per collector (and per region)."""
+    async with kernel.db.acquire() as conn:
+        last = await _as_of(kernel, conn, end)
+        first = start if start is not None else last.replace(day=1)
+        if first > last:
+            raise BadRequest("'from' must not be after 'to'", code="bad_period")
+        report = await reports.collections_figures(conn, first, last, group_by)
+    return report_response(request, report, format, f"collections-{first}-{last}")

@@ -1,0 +1,38 @@
+"""GET /v1/loans/{loan_id}/timeline: every event about a loan, all services, causal order (paged)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from services.reporting.entrypoints.api.render import table_response
+from services.reporting.service_layer.reports import loan_timeline
+from shared.auth import require_roles
+from shared.errors import BadRequest
+from shared.service import KernelDep
+
+router = APIRouter(prefix="/loans", tags=["timeline"])
+COLUMNS = ["businessdate", "time", "source", "type", "sequence", "actor", "caused_by.type", "caused_by.event_id",
+           "event_id"]
+
+
+@router.get("/{loan_id}/timeline")
+async def timeline(request: Request, loan_id: str, kernel: KernelDep,
+                   _: Annotated[Any, Depends(require_roles("reporting", "admin"))],
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
+                   format: Literal["json", "csv"] | None = None) -> Response:
+    """The loan's events from origination, servicing and collections, each after its cause."""
+    try:
+        start = int(cursor) if cursor else 0
+    except ValueError:
+        raise BadRequest("cursor is not one this endpoint returned", code="bad_cursor")
+    if start < 0:
+        raise BadRequest("cursor is not one this endpoint returned", code="bad_cursor")
+    async with kernel.db.acquire() as conn:
+        items = await loan_timeline(conn, loan_id)
+    page = items[start:start + limit]
+    following = start + limit if start + limit < len(items) else None
+    return table_response(request, page, {"loan_id": loan_id, "next_cursor": str(following) if following else None},
+                          format, COLUMNS, f"timeline-{loan_id}")

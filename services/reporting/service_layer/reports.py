@@ -1,0 +1,50 @@
+"""Build each report from the read models at the end of a business day."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from services.reporting.adapters import queries
+from services.reporting.domain.book import previous_month_end
+from services.reporting.domain.collections import collections_report
+from services.reporting.domain.delinquency import delinquency
+from services.reporting.domain.portfolio import portfolio
+from services.reporting.domain.timeline import causal_order, timeline_item
+from shared.errors import NotFound
+
+
+async def portfolio_report(conn: asyncpg.Connection, as_of: date) -> dict[str, Any]:
+    """Portfolio figures as known at the end of `as_of`."""
+    loans = await queries.loans_as_of(conn, as_of)
+    return portfolio(as_of, loans, await queries.installments_due(conn, as_of), await queries.allocated(conn, as_of))
+
+
+async def delinquency_report(conn: asyncpg.Connection, as_of: date, threshold: int) -> dict[str, Any]:
+    """Delinquency at the end of `as_of` against the previous month end."""
+    month_end = previous_month_end(as_of)
+    return delinquency(as_of, await queries.loans_as_of(conn, as_of), month_end,
+                       await queries.loans_as_of(conn, month_end), threshold)
+
+
+async def collections_figures(conn: asyncpg.Connection, start: date, end: date,
+                              group_by: str | None) -> dict[str, Any]:
+    """Collections figures over business days `start`..`end`."""
+    regions, households = await queries.loan_places(conn)
+    return collections_report(start, end, await queries.activities(conn, start, end),
+                              await queries.case_histories(conn, end), regions, households, group_by)
+
+
+async def loan_timeline(conn: asyncpg.Connection, loan_id: str) -> list[dict[str, Any]]:
+    """Every event about a loan in causal order, each with who did it and what caused it."""
+    events = await queries.loan_events(conn, loan_id)
+    if not events:
+        raise NotFound(f"no events about loan {loan_id}", code="loan_not_found")
+    ordered = causal_order(events)
+    causes: dict[str, Any] = {e.event_id: e for e in events}
+    missing = [e.causationid for e in events if e.causationid and e.causationid not in causes]
+    if missing:
+        causes.update(await queries.events_by_id(conn, missing))
+    return [timeline_item(e, causes) for e in ordered]
