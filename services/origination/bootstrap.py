@@ -6,7 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.origination.adapters.credit_bureau import make_credit_bureau
 from services.origination.config import OriginationSettings
+from services.origination.entrypoints.api.errors import install_domain_error_handler
+from services.origination.entrypoints.api.routes.applications import router as applications
+from services.origination.entrypoints.consumer import consumers
+from services.origination.service_layer.handlers import Origination
 from shared.clock import Clock
 from shared.config import PlatformSettings
 from shared.service import ServiceKernel, create_service_app
@@ -19,6 +24,11 @@ def create_app(settings: OriginationSettings | None = None, platform: PlatformSe
     """The origination FastAPI app; relay and consumers start in its lifespan."""
     settings = settings or OriginationSettings()
     platform = platform or PlatformSettings()
-    kernel = ServiceKernel("origination", platform, platform.service_dsn("origination", settings.database_url), MIGRATIONS,
-                           clock=clock, consumers=[])
-    return create_service_app(kernel, title="loanflow origination", routers=[])
+    kernel = ServiceKernel("origination", platform, platform.service_dsn("origination", settings.database_url),
+                           MIGRATIONS, clock=clock, consumers=consumers())
+    app = create_service_app(kernel, title="loanflow origination", routers=[applications])
+    app.state.origination = Origination(
+        kernel=kernel, rules=settings.product_rules(),
+        bureau=make_credit_bureau(settings.credit_bureau, settings.credit_bureau_file))
+    install_domain_error_handler(app)
+    return app

@@ -1,0 +1,23 @@
+"""Origination's consumer: follows servicing's day-close to know the business date."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from shared.clock import business_day_after
+from shared.contracts import CloudEvent, parse_data
+from shared.contracts.servicing import DayClosed
+from shared.db import store_business_date
+from shared.service import ConsumerSpec
+
+
+async def on_servicing_event(conn: asyncpg.Connection, event: CloudEvent) -> None:
+    """`servicing.day.closed` for day D: origination's business date becomes D + 1."""
+    if event.type != DayClosed.event_type:
+        return
+    closed = parse_data(event)
+    await store_business_date(conn, business_day_after(closed.business_date))
+
+
+def consumers() -> list[ConsumerSpec]:
+    return [ConsumerSpec(name="business-date", sources=["servicing"], handler=on_servicing_event)]

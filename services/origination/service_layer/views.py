@@ -1,0 +1,65 @@
+"""What GET /v1/applications/{id} answers, built from the aggregate rebuilt from its stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.origination.domain.application import Application
+from services.origination.domain.products import ProductRules
+from shared.pii import mask_id_number
+
+
+def next_step(app: Application, rules: ProductRules) -> dict[str, Any] | None:
+    """The next thing that must happen to the application, and who does it."""
+    if app.status in ("rejected", "disbursed", "new"):
+        return None
+    if app.next_stage is not None:
+        return {"action": "review", "stage": app.next_stage, "role": app.next_stage}
+    if app.investigation_missing(rules):
+        return {"action": "investigation", "role": "team_manager"}
+    return {"action": "disbursement", "role": "credit_manager"}
+
+
+def application_view(app: Application, version: int, rules: ProductRules) -> dict[str, Any]:
+    """The application's state, reviews so far and next required step (ID numbers masked)."""
+    s, a = app.submitted, app.applicant
+    assert s is not None and a is not None
+    public = s.to_data()
+    view: dict[str, Any] = {
+        "id": app.id,
+        "status": app.status,
+        "version": version,
+        "applicant": {**a.model_dump(mode="json", exclude_none=True), "id_number": mask_id_number(a.id_number)},
+        "product": s.product,
+        "amount": public["amount"],
+        "term_months": s.term_months,
+        "annual_rate": public["annual_rate"],
+        "repayment_method": s.repayment_method,
+        "due_day": s.due_day or rules.due_day,
+        "contacts": public["contacts"],
+        "credit_report": app.credit_report.model_dump(mode="json", exclude_none=True) if app.credit_report else None,
+        "credit_report_source": s.credit_report_source,
+        "collateral": public.get("collateral"),
+        "guarantor": ({**public["guarantor"], "id_number": mask_id_number(public["guarantor"]["id_number"])}
+                      if public.get("guarantor") else None),
+        "submitted_by": s.submitted_by,
+        "amendments": app.data_version,
+        "reviews": [
+            {"stage": r.stage, "decision": r.decision, "reviewer": r.reviewer, "note": r.note,
+             "contact_verifications": [v.model_dump(mode="json", exclude_none=True)
+                                       for v in r.contact_verifications],
+             "stale": r.data_version != app.data_version}
+            for r in app.reviews
+        ],
+        "investigation_required": rules.needs_investigation(s.amount),
+        "investigation": vars(app.investigation) if app.investigation else None,
+        "next_step": next_step(app, rules),
+    }
+    if app.rejection is not None:
+        view["reasons"] = list(app.rejection.reasons)
+        view["rejected_at_stage"] = app.rejection.stage
+        view["blacklisted"] = app.rejection.blacklisted
+    if app.disbursement is not None:
+        view["loan_id"] = app.disbursement.loan_id
+        view["disbursement_date"] = app.disbursement.disbursement_date.isoformat()
+    return view
