@@ -24,9 +24,10 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from shared.auth import TokenIssuer
+from shared.auth import TokenIssuer, require_roles
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
+from shared.contracts.registry import public_data
 from shared.db import create_pool, ensure_database
 from shared.eventstore import PostgresEventStore
 from shared.inbox import Handler, InboxConsumer
@@ -230,12 +231,8 @@ def create_service_app(
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
-    from shared.auth import require_roles
-    from shared.contracts.registry import public_data
-
-    @app.get("/v1/events", tags=["ops"])
+    @app.get("/v1/events", tags=["ops"], dependencies=[Depends(require_roles("admin", "reporting"))])
     async def export_events(
-        _: Annotated[Any, Depends(require_roles("admin", "reporting"))],
         after: int = 0,
         limit: int = Query(500, ge=1, le=5000),
     ) -> dict[str, Any]:
