@@ -57,7 +57,7 @@ class System:
         log = self.home / f"{service}-{port}.log"
         env = {**self.env, f"LOANFLOW_{service.upper()}_PORT": str(port)}
         proc = subprocess.Popen([sys.executable, "-m", "loanflow.cli", "serve", service], env=env, cwd=ROOT,
-                                stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)  # noqa: SIM115
+                                stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
         sp = ServiceProcess(service, port, proc, log)
         self.processes.append(sp)
         return sp
