@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "up":
-        from loanflow.supervisor import up
+        from loanflow.up import up
 
         return up()
     if args.command == "serve":
