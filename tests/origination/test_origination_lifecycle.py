@@ -1,0 +1,110 @@
+"""From filing to disbursement over the REST API, with loan.disbursed observed on Kafka."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from loanflow.testing import read_events
+from shared.contracts import CloudEvent, parse_data
+from shared.contracts.export import SCHEMA_DIR
+from shared.contracts.origination import LoanDisbursed
+
+from .conftest import records_until
+from .factory import application
+
+
+async def test_zhang_weis_credit_loan_is_filed_reviewed_three_times_and_disbursed(desk):
+    body = application(amount="50000.00", due_day=15)
+    app_id = await desk.filed(body)
+    state = await desk.get(app_id)
+    assert state["status"] == "submitted"
+    assert state["next_step"] == {"action": "review", "stage": "client_manager", "role": "client_manager"}
+    assert state["applicant"]["id_number"] != body["applicant"]["id_number"]  # masked in answers
+
+    assert (await desk.review(app_id, "client_manager", "alice", note="contacts confirmed")).status_code == 201
+    after_first = await desk.get(app_id)
+    assert after_first["status"] == "under_review"
+    assert after_first["next_step"]["stage"] == "team_manager"
+    assert [v["relation"] for v in after_first["reviews"][0]["contact_verifications"]] == ["family", "other", "work"]
+
+    assert (await desk.review(app_id, "team_manager", "bob")).status_code == 201
+    assert (await desk.review(app_id, "credit_manager", "carol")).status_code == 201
+    approved = await desk.get(app_id)
+    assert approved["status"] == "approved"
+    assert approved["next_step"] == {"action": "disbursement", "role": "credit_manager"}
+    assert [(r["stage"], r["reviewer"]) for r in approved["reviews"]] == [
+        ("client_manager", "alice"), ("team_manager", "bob"), ("credit_manager", "carol")]
+
+    paid = await desk.disburse(app_id)
+    assert paid.status_code == 201, paid.text
+    loan_id = paid.json()["loan_id"]
+    assert paid.json()["disbursement_date"] == "2026-03-01"
+    assert (await desk.get(app_id))["status"] == "disbursed"
+
+    records = await records_until(
+        desk.platform.kafka_bootstrap, desk.platform.topic("origination"),
+        lambda rs: any(b'"loan.disbursed"' in r.value and loan_id.encode() in r.value for r in rs))
+    mine = [r for r in records if app_id.encode() in r.value]
+    events = [CloudEvent.from_json_bytes(r.value) for r in mine]
+    assert [e.type for e in events] == [
+        "loan.application.submitted", "loan.application.reviewed", "loan.application.reviewed",
+        "loan.application.reviewed", "loan.application.approved", "loan.disbursed"]
+    assert [e.sequence for e in events] == [1, 2, 3, 4, 5, 6]
+    assert {r.key.decode() for r in mine[:-1]} == {app_id}
+    assert mine[-1].key.decode() == loan_id
+
+    disbursed = events[-1]
+    assert disbursed.specversion == "1.0" and disbursed.source == "origination"
+    assert disbursed.subject == loan_id and disbursed.businessdate == date(2026, 3, 1)
+    assert disbursed.correlationid and disbursed.dataschemaversion == 1
+    loan = parse_data(disbursed)
+    assert isinstance(loan, LoanDisbursed)
+    assert (str(loan.principal), str(loan.annual_rate), loan.term_months, loan.due_day) == ("50000.00", "0.12", 12, 15)
+    assert loan.repayment_method == "equal_installment" and loan.product == "credit"
+    assert loan.disbursement_date == date(2026, 3, 1)
+    assert loan.borrower.phone == body["applicant"]["phone"] and loan.borrower.region == "北京市朝阳区"
+    assert [c.relation for c in loan.contacts] == ["family", "other", "work"]
+    schema = json.loads((SCHEMA_DIR / "loan.disbursed.v1.json").read_text())
+    assert set(schema["required"]) <= set(disbursed.data)
+
+    raw_id = body["applicant"]["id_number"].encode()
+    assert not any(raw_id in r.value for r in mine), "the resident ID number never leaves the service unmasked"
+    assert loan.borrower.id_number_masked == body["applicant"]["id_number"][:6] + "********" + \
+        body["applicant"]["id_number"][-4:]
+
+
+async def test_a_product_default_due_day_of_the_20th_applies_when_none_is_asked(desk):
+    app_id = await desk.filed(application("mortgage", amount="800000.00"))
+    await desk.approve(app_id)
+    loan_id = (await desk.disburse(app_id)).json()["loan_id"]
+    events = await read_events(desk.platform.kafka_bootstrap, desk.platform.topic("origination"),
+                               until=lambda es: any(e.subject == loan_id for e in es))
+    loan = parse_data(next(e for e in events if e.subject == loan_id))
+    assert loan.due_day == 20 and loan.product == "mortgage"
+
+
+async def test_applications_are_listed_in_pages(desk):
+    for _ in range(3):
+        await desk.filed(application())
+    headers = desk.as_("erin", "team_manager")
+    first = (await desk.client.get("/v1/applications?limit=2", headers=headers)).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    seen = [i["id"] for i in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = (await desk.client.get(f"/v1/applications?limit=2&cursor={cursor}", headers=headers)).json()
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+    assert len(seen) == len(set(seen)) >= 3
+    bad = await desk.client.get("/v1/applications?limit=501", headers=headers)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"
+    bad_cursor = await desk.client.get("/v1/applications?cursor=zzz", headers=headers)
+    assert bad_cursor.status_code == 400
+
+
+async def test_an_unknown_application_is_404(desk):
+    r = await desk.client.get("/v1/applications/nope", headers=desk.as_("erin", "credit_manager"))
+    assert r.status_code == 404 and r.json()["error"]["code"] == "application_not_found"
+    r = await desk.review("nope", "client_manager", "alice")
+    assert r.status_code == 404
