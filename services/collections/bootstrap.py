@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
+from services.collections.adapters.policy_file import load_policy
 from services.collections.config import CollectionsSettings
-from shared.clock import Clock
+from services.collections.entrypoints.api.routes import cases, paths
+from services.collections.service_layer.context import Collections
+from services.collections.service_layer.events import make_handler
+from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
-from shared.service import ServiceKernel, create_service_app
+from shared.service import ConsumerSpec, ServiceKernel, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_context(settings: CollectionsSettings, clock: Clock, kernel: ServiceKernel) -> Collections:
+    """The collections context; the policy file is validated here, so a bad one stops the start."""
+    return Collections(rules=settings.case_rules(), policy=load_policy(settings.policy_path),
+                       contact_policy=settings.contact_policy(), roster=settings.roster,
+                       timezone=ZoneInfo(settings.borrower_timezone), clock=clock, store=kernel.store)
 
 
 def create_app(settings: CollectionsSettings | None = None, platform: PlatformSettings | None = None,
@@ -19,6 +31,13 @@ def create_app(settings: CollectionsSettings | None = None, platform: PlatformSe
     """The collections FastAPI app; relay and consumers start in its lifespan."""
     settings = settings or CollectionsSettings()
     platform = platform or PlatformSettings()
-    kernel = ServiceKernel("collections", platform, platform.service_dsn("collections", settings.database_url), MIGRATIONS,
-                           clock=clock, consumers=[])
-    return create_service_app(kernel, title="loanflow collections", routers=[])
+    clock = clock or SystemClock()
+    kernel = ServiceKernel("collections", platform, platform.service_dsn("collections", settings.database_url),
+                           MIGRATIONS, clock=clock)
+    ctx = build_context(settings, clock, kernel)
+    handler = make_handler(ctx)
+    kernel.consumer_specs = [ConsumerSpec("servicing", ["servicing"], handler),
+                             ConsumerSpec("origination", ["origination"], handler)]
+    app = create_service_app(kernel, title="loanflow collections", routers=[cases.router, paths.router])
+    app.state.collections = ctx
+    return app

@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.collections.domain.contact_policy import ContactPolicy
+from services.collections.domain.staging import StageBounds
+from services.collections.domain.state import CaseRules
 from shared.config import DEFAULT_PORTS, ServiceSettings
+
+DEFAULT_POLICY = Path(__file__).parent / "policy" / "escalation.yaml"
+
+# Work queues and the collectors who work them; JSON in LOANFLOW_COLLECTIONS_ROSTER.
+DEFAULT_ROSTER: dict[str, list[str]] = {
+    "front": ["collector-f1", "collector-f2"],
+    "mid": ["collector-m1", "collector-m2"],
+    "back": ["collector-b1"],
+    "legal": ["legal-1"],
+    "agency": ["agency-desk"],
+    "fraud": ["fraud-1"],
+    "deceased": ["special-1"],
+    "estate": ["special-1"],
+}
 
 
 class CollectionsSettings(ServiceSettings):
@@ -12,3 +34,27 @@ class CollectionsSettings(ServiceSettings):
 
     service_name: str = "collections"
     port: int = DEFAULT_PORTS["collections"]
+    policy_path: Path = DEFAULT_POLICY
+    front_max_dpd: int = 30
+    mid_max_dpd: int = 90
+    promise_grace_days: int = Field(0, ge=0)
+    serial_promiser_after: int = Field(2, ge=1)
+    max_calls_per_week: int = Field(7, ge=1)
+    call_window_start: time = time(8, 0)
+    call_window_end: time = time(21, 0)
+    borrower_timezone: str = "Asia/Shanghai"
+    visit_quota_per_month: int = Field(25, ge=0)
+    commission_rate: Decimal = Decimal("0.10")
+    statute_years: int = 3
+    statute_warn_days: int = 90
+    roster: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_ROSTER))
+
+    def case_rules(self) -> CaseRules:
+        return CaseRules(bounds=StageBounds(self.front_max_dpd, self.mid_max_dpd),
+                         promise_grace_days=self.promise_grace_days, serial_promiser_after=self.serial_promiser_after,
+                         statute_years=self.statute_years, statute_warn_days=self.statute_warn_days,
+                         commission_rate=self.commission_rate)
+
+    def contact_policy(self) -> ContactPolicy:
+        return ContactPolicy(max_calls_per_week=self.max_calls_per_week, window_start=self.call_window_start,
+                             window_end=self.call_window_end, visit_quota_per_month=self.visit_quota_per_month)

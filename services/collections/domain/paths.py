@@ -1,0 +1,144 @@
+"""Collector actions on a case: promises, contacts, tags and the special paths of DOMAIN.md §3."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from services.collections.domain.contact_policy import ContactPolicy, check_contact
+from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
+from services.collections.domain.promises import Promise
+from services.collections.domain.tactics import TACTICS
+from shared.contracts import collections as ev
+
+if TYPE_CHECKING:
+    from services.collections.domain.state import CaseState, Pending
+
+
+class SpecialPaths:
+    """Mixed into Case."""
+
+    state: CaseState
+    pending: Pending
+
+    def _record(self, event: ev.EventData) -> None: ...
+    def _ids(self) -> dict[str, str]: ...
+    def require_open(self) -> None: ...
+    def route(self, queue: str) -> None: ...
+
+    def make_promise(self, *, promise_id: str, amount: Decimal, promised_date: date, collector: str,
+                     business_date: date) -> Promise:
+        """Record a promise to pay (承诺还款); one open promise at a time."""
+        self.require_open()
+        self._require_no_dispute()
+        if amount <= 0:
+            raise InvalidCommand("invalid_amount", "a promised amount must be positive")
+        if promised_date < business_date:
+            raise InvalidCommand("promised_date_in_past", f"promised_date is before the business date {business_date}")
+        if any(p.status == "open" for p in self.state.promises):
+            raise CaseRuleViolation("one_open_promise", "the case already has an open promise to pay")
+        promise = Promise(promise_id=promise_id, amount=amount, promised_date=promised_date, made_on=business_date,
+                          collector=collector)
+        self.state.promises.append(promise)
+        self._record(ev.PromiseMade(**self._ids(), promise_id=promise_id, amount=amount, promised_date=promised_date,
+                                    collector=collector))
+        return promise
+
+    def log_contact(self, *, contact_id: str, channel: str, outcome: str, collector: str, at: datetime,
+                    local_now: datetime, note: str | None, target: str, policy: ContactPolicy,
+                    recent_calls: Sequence[datetime], visits_this_month: int) -> None:
+        """Log a contact attempt if the contact policy allows it; outcomes may start a special path."""
+        self.require_open()
+        check_contact(policy, channel=channel, local_now=local_now, disputed=self.state.dispute is not None,
+                      recent_calls=recent_calls, visits_this_month=visits_this_month)
+        self.state.last_contact_at = at
+        self.state.scheduled = [s for s in self.state.scheduled if s.get("channel") != channel]
+        self._record(ev.ContactLogged(**self._ids(), contact_id=contact_id, channel=channel,  # type: ignore[arg-type]
+                                      outcome=outcome, collector=collector, contacted_at=at, note=note,
+                                      target=target))
+        if outcome == "dispute":
+            self.open_dispute(dispute_id=f"{contact_id}-dispute", reason=note or "raised on contact", by=collector)
+        elif outcome == "deceased_reported" and self.state.special_status in ("none", "unreachable"):
+            self.set_special_status("deceased_reported", by=collector, note=note)
+        elif outcome == "wrong_number" and target == "borrower" and self.state.special_status == "none":
+            self.set_special_status("unreachable", by=collector, note="borrower number wrong: trace through contacts")
+
+    def tag(self, behaviour: str, *, by: str, reason: str | None = None) -> bool:
+        """Tag the borrower with a behaviour type; False when already tagged."""
+        if behaviour not in TACTICS:
+            raise InvalidCommand("unknown_behaviour", f"behaviour must be one of {sorted(TACTICS)}")
+        if behaviour in self.state.tags:
+            return False
+        self.state.tags.append(behaviour)
+        self._record(ev.CaseTagged(**self._ids(), behaviour=behaviour, tagged_by=by,  # type: ignore[arg-type]
+                                   reason=reason))
+        self.pending.triggers.append("tagged")
+        return True
+
+    def set_special_status(self, status: str, *, by: str, note: str | None = None, path: str | None = None) -> None:
+        """Enter (or leave, with "none") a special path; routes fraud and estate cases to their queues."""
+        s = self.state
+        previous = s.special_status
+        s.special_status = status  # type: ignore[assignment]
+        s.special_path = path
+        self._record(ev.SpecialStatusChanged(**self._ids(), status=status, previous=previous,  # type: ignore[arg-type]
+                                             changed_by=by, note=note, path=path))
+        queue = {"fraud": "fraud", "deceased_reported": "deceased", "deceased_verified": "deceased"}.get(status)
+        if path == "estate_repayment":
+            queue = "estate"
+        self.route(queue or s.stage)
+        self.pending.triggers.append("special_status_changed")
+
+    def verify_deceased(self, *, confirmed: bool, by: str, evidence: str) -> None:
+        """Deceased path, step 1: verify through contacts, employer, records (or reject the report)."""
+        self.require_open()
+        if self.state.special_status != "deceased_reported":
+            raise CaseRuleViolation("deceased_not_reported", "verification needs a reported death first")
+        self.set_special_status("deceased_verified" if confirmed else "none", by=by, note=evidence)
+
+    def choose_deceased_path(self, *, path: str, by: str, note: str | None) -> None:
+        """Deceased path, step 2: relatives/estate repay on the borrower's behalf, or propose a write-off."""
+        self.require_open()
+        if self.state.special_status != "deceased_verified":
+            raise CaseRuleViolation("deceased_not_verified", "the death must be verified before choosing a path")
+        self.set_special_status("deceased_verified", by=by, note=note, path=path)
+        if path == "write_off":
+            self.propose_write_off(by=by, reason=note or "borrower deceased, no estate or relative repayment")
+
+    def open_dispute(self, *, dispute_id: str, reason: str, by: str) -> None:
+        """A complaint or dispute pauses ordinary treatment until resolved."""
+        self.require_open()
+        if self.state.dispute is not None:
+            raise CaseRuleViolation("dispute_already_open", "the case already has an open dispute")
+        self.state.dispute = {"dispute_id": dispute_id, "reason": reason, "opened_by": by}
+        self._record(ev.DisputeOpened(**self._ids(), dispute_id=dispute_id, reason=reason, opened_by=by))
+
+    def resolve_dispute(self, *, resolution: str, by: str) -> None:
+        """Close the open dispute; ordinary treatment resumes."""
+        self.require_open()
+        if self.state.dispute is None:
+            raise CaseRuleViolation("no_open_dispute", "the case has no open dispute")
+        dispute_id = self.state.dispute["dispute_id"]
+        self.state.dispute = None
+        self._record(ev.DisputeResolved(**self._ids(), dispute_id=dispute_id, resolution=resolution, resolved_by=by))
+        self.pending.triggers.append("dispute_resolved")
+
+    def propose_write_off(self, *, by: str, reason: str, rule_id: str | None = None) -> None:
+        if self.state.write_off_proposed:
+            return
+        self.state.write_off_proposed = True
+        self._record(ev.WriteOffProposed(**self._ids(), proposed_by=by, reason=reason, rule_id=rule_id))
+
+    def decide_write_off(self, *, by: str, reason: str) -> None:
+        """Legal or a supervisor decides the write-off; servicing answers with loan.written_off."""
+        self.require_open()
+        if self.state.write_off_decided:
+            raise CaseRuleViolation("write_off_already_decided", "a write-off was already decided on this case")
+        self.state.write_off_decided = True
+        self._record(ev.WriteOffDecided(**self._ids(), decided_by=by, reason=reason))
+
+    def _require_no_dispute(self) -> None:
+        if self.state.dispute is not None:
+            raise CaseRuleViolation("dispute_pause", "the case has an open dispute: ordinary treatment is paused")

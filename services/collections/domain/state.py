@@ -1,0 +1,77 @@
+"""The state of a collections case (one delinquent episode of one loan) and its rules' knobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.collections.domain.promises import Promise
+from services.collections.domain.staging import Stage, StageBounds
+from shared.contracts.registry import EventData
+from shared.money import ZERO
+
+SpecialStatus = Literal["none", "deceased_reported", "deceased_verified", "fraud", "unreachable"]
+
+
+@dataclass(frozen=True)
+class CaseRules:
+    """Configurable numbers the case lifecycle follows."""
+
+    bounds: StageBounds = field(default_factory=StageBounds)
+    promise_grace_days: int = 0
+    serial_promiser_after: int = 2
+    statute_years: int = 3
+    statute_warn_days: int = 90
+    commission_rate: Decimal = Decimal("0.10")
+
+
+class CaseState(BaseModel):
+    """Everything known about a case; persisted as JSON beside its event stream."""
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=False)
+
+    case_id: str
+    loan_id: str
+    episode: int
+    episode_key: date  # the overdue_since that opened the episode
+    status: Literal["open", "closed"] = "open"
+    stage: Stage = "front"
+    days_past_due: int = 0
+    overdue_since: date
+    amount_overdue: Decimal = ZERO
+    principal_outstanding: Decimal = ZERO
+    opened_on: date
+    resolved_on: date | None = None
+    resolution: str | None = None
+    queue: str = "front"
+    assignee: str | None = None
+    special_status: SpecialStatus = "none"
+    special_path: str | None = None
+    dispute: dict[str, Any] | None = None
+    tags: list[str] = Field(default_factory=list)
+    broken_promises: int = 0
+    promises: list[Promise] = Field(default_factory=list)
+    scheduled: list[dict[str, Any]] = Field(default_factory=list)
+    fired_rules: list[str] = Field(default_factory=list)
+    legal_referred: bool = False
+    agency: str | None = None
+    write_off_proposed: bool = False
+    write_off_decided: bool = False
+    statute_runs_from: date
+    statute_warned: bool = False
+    statute_expired: bool = False
+    last_contact_at: datetime | None = None
+    recovered: Decimal = ZERO
+
+
+@dataclass
+class Pending:
+    """What a command produced: events to append and policy triggers to evaluate."""
+
+    events: list[EventData] = field(default_factory=list)
+    triggers: list[str] = field(default_factory=list)
+    needs_assignment: bool = False

@@ -1,0 +1,56 @@
+"""API dependencies: the collections context, roles, a transaction that maps domain refusals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, Request
+
+from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
+from services.collections.service_layer.context import Collections
+from shared.auth import Principal, require_roles
+from shared.errors import BadRequest, Conflict, Unprocessable
+
+READERS = ("collector", "collections_supervisor", "legal", "admin")
+WORKERS = ("collector", "collections_supervisor", "legal", "admin")
+SUPERVISORS = ("collections_supervisor", "admin")
+DECIDERS = ("legal", "collections_supervisor", "admin")
+
+
+def get_ctx(request: Request) -> Collections:
+    return request.app.state.collections  # type: ignore[no-any-return]
+
+
+CtxDep = Annotated[Collections, Depends(get_ctx)]
+Reader = Annotated[Principal, Depends(require_roles(*READERS))]
+Worker = Annotated[Principal, Depends(require_roles(*WORKERS))]
+Supervisor = Annotated[Principal, Depends(require_roles(*SUPERVISORS))]
+Decider = Annotated[Principal, Depends(require_roles(*DECIDERS))]
+
+
+@asynccontextmanager
+async def transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """A connection in a transaction; domain refusals become 409 (rule named) or 422."""
+    async with request.app.state.kernel.db.acquire() as conn:
+        try:
+            async with conn.transaction():
+                yield conn
+        except CaseRuleViolation as exc:
+            raise Conflict(exc.message, code=exc.rule, details=[{"rule": exc.rule}])
+        except InvalidCommand as exc:
+            raise Unprocessable(exc.message, code=exc.code)
+
+
+def page_offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not cursor.isdigit():
+        raise BadRequest("cursor is not one this API issued", code="bad_cursor")
+    return int(cursor)
+
+
+def page(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
+    return {"items": items, "next_cursor": str(offset + limit) if len(items) == limit else None}

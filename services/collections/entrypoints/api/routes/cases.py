@@ -1,0 +1,104 @@
+"""Cases: list, view with timeline, queue, and the collector's and supervisor's actions."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from services.collections.adapters import cases as case_rows
+from services.collections.domain.staging import next_stage
+from services.collections.domain.state import CaseState
+from services.collections.entrypoints.api.deps import (
+    CtxDep,
+    Reader,
+    Supervisor,
+    Worker,
+    page,
+    page_offset,
+    transaction,
+)
+from services.collections.entrypoints.api.schemas import AssignBody, ContactCreate, EscalateBody, PromiseCreate
+from services.collections.service_layer import commands
+from services.collections.service_layer.views import case_view, summary
+from shared.errors import NotFound
+
+router = APIRouter(tags=["cases"])
+
+
+@router.get("/cases")
+async def list_cases(request: Request, _: Reader, status: Literal["open", "closed"] | None = None,
+                     stage: Literal["front", "mid", "back"] | None = None, assignee: str | None = None,
+                     loan_id: str | None = None, queue: str | None = None,
+                     limit: int = Query(50, ge=1, le=500), cursor: str | None = None) -> dict[str, Any]:
+    """Cases filtered by status, stage, assignee, loan or queue; paged."""
+    offset = page_offset(cursor)
+    async with transaction(request) as conn:
+        rows = await case_rows.list_cases(conn, status=status, stage=stage, assignee=assignee, loan_id=loan_id,
+                                          queue=queue, offset=offset, limit=limit)
+    return page([summary(r) for r in rows], offset, limit)
+
+
+@router.get("/queue")
+async def work_queue(request: Request, ctx: CtxDep, who: Reader, collector: str | None = None,
+                     queue: str | None = None, limit: int = Query(50, ge=1, le=500),
+                     cursor: str | None = None) -> dict[str, Any]:
+    """The caller's open cases, most urgent first.
+
+    Urgency: a promise due today or earlier first, then back before mid before front,
+    then the larger overdue amount, then the longest without contact (never contacted first).
+    Supervisors may look at another collector's queue (`collector=`) or a whole queue (`queue=`).
+    """
+    offset = page_offset(cursor)
+    supervising = who.has("collections_supervisor", "admin", "legal")
+    assignee = (collector if supervising else None) or (None if supervising and queue else who.sub)
+    async with transaction(request) as conn:
+        rows = await case_rows.work_queue(conn, assignee=assignee, queue=queue,
+                                          business_date=await ctx.business_date(conn), offset=offset, limit=limit)
+    return page([summary(r) for r in rows], offset, limit)
+
+
+@router.get("/cases/{case_id}")
+async def get_case(request: Request, ctx: CtxDep, _: Reader, case_id: str) -> dict[str, Any]:
+    """One case with borrower, trace contacts, tactics, statute dates and its timeline."""
+    async with transaction(request) as conn:
+        state = await conn.fetchval("SELECT state FROM cases WHERE case_id = $1", case_id)
+        if state is None:
+            raise NotFound(f"no case {case_id}")
+        return await case_view(ctx, conn, CaseState.model_validate(state), timeline=True)
+
+
+@router.post("/cases/{case_id}/promises", status_code=201)
+async def make_promise(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: PromiseCreate) -> dict[str, Any]:
+    """A promise to pay; judged at day-close after the promised date plus grace."""
+    async with transaction(request) as conn:
+        return await commands.run(
+            ctx, conn, case_id, who,
+            lambda case, bd: case.make_promise(promise_id=commands.new_id("pr"), amount=body.amount,
+                                               promised_date=body.promised_date, collector=who.sub,
+                                               business_date=bd))
+
+
+@router.post("/cases/{case_id}/contacts", status_code=201)
+async def log_contact(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: ContactCreate) -> dict[str, Any]:
+    """A contact attempt; refused with 409 naming the contact-policy rule it would break."""
+    async with transaction(request) as conn:
+        return await commands.log_contact(ctx, conn, case_id, who, channel=body.channel, outcome=body.outcome,
+                                          note=body.note, target=body.target)
+
+
+@router.post("/cases/{case_id}/assign")
+async def assign(request: Request, ctx: CtxDep, who: Supervisor, case_id: str, body: AssignBody) -> dict[str, Any]:
+    """A supervisor (re)assigns the case to a collector, optionally moving it to another queue."""
+    async with transaction(request) as conn:
+        return await commands.assign(ctx, conn, case_id, who, collector=body.collector, queue=body.queue,
+                                     reason=body.reason)
+
+
+@router.post("/cases/{case_id}/escalate")
+async def escalate(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: EscalateBody) -> dict[str, Any]:
+    """Escalate to the next (or a named later) stage by hand, with the reason."""
+    async with transaction(request) as conn:
+        return await commands.run(
+            ctx, conn, case_id, who,
+            lambda case, _: case.escalate(body.to_stage or next_stage(case.state.stage), reason=body.reason))

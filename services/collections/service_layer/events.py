@@ -1,0 +1,134 @@
+"""Consumers of servicing's and origination's events: open, escalate, cure and close cases.
+
+Redelivery is harmless (the inbox skips handled event ids). Out-of-order delivery is
+handled per loan: the loan directory keeps the highest servicing sequence seen, an older
+missed-payment notice after a newer "current" never opens a case, and an episode (loan,
+first unpaid due date) can have only one case (unique constraints in the same transaction).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+
+from services.collections.adapters import cases as case_rows
+from services.collections.adapters import directory
+from services.collections.domain.case import Case
+from services.collections.service_layer.context import Collections
+from shared.contracts import CloudEvent, UnknownEventType, parse_data
+from shared.contracts import servicing as sv
+from shared.db import store_business_date
+
+log = logging.getLogger(__name__)
+
+
+def make_handler(ctx: Collections):  # type: ignore[no-untyped-def]
+    """The inbox handler for both source topics."""
+
+    async def handle(conn: asyncpg.Connection, event: CloudEvent) -> None:
+        try:
+            data = parse_data(event)
+        except UnknownEventType:
+            return
+        if isinstance(data, sv.DayClosed):
+            await on_day_closed(ctx, conn, event, data)
+            return
+        if event.source == "servicing" or event.type.startswith(("loan.payment", "loan.paid", "loan.written")):
+            await store_business_date(conn, event.businessdate)
+        handler = HANDLERS.get(event.type)
+        if handler is not None:
+            await handler(ctx, conn, event, data)
+
+    return handle
+
+
+async def on_disbursed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: object) -> None:
+    await directory.record_disbursed(conn, data)
+
+
+async def on_missed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: sv.PaymentMissed) -> None:
+    """A missed installment: open a case on the first miss of an episode, else refresh the open one."""
+    seen_seq, seen_status = await directory.observe_servicing(conn, data.loan_id, event.sequence, "overdue")
+    stale = event.sequence < seen_seq
+    business_date = await ctx.business_date(conn)
+    open_id = await case_rows.open_case_id(conn, data.loan_id)
+    if open_id is not None:
+        loaded = await case_rows.load(conn, open_id, ctx.rules)
+        assert loaded is not None
+        case, version = loaded
+        if stale:
+            case.observe_missed(days_past_due=data.days_past_due, overdue_since=data.overdue_since,
+                                amount_overdue=case.state.amount_overdue,
+                                principal_outstanding=case.state.principal_outstanding)
+        else:
+            case.observe_missed(days_past_due=data.days_past_due, overdue_since=data.overdue_since,
+                                amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding)
+        await ctx.save(conn, case, version, business_date, cause=event)
+        return
+    if stale and seen_status in directory.FINISHED:
+        log.info("stale missed-payment notice for %s (seq %s < %s, loan %s)", data.loan_id, event.sequence,
+                 seen_seq, seen_status)
+        return
+    if await case_rows.episode_seen(conn, data.loan_id, data.overdue_since):
+        return  # this episode already had its case (resolved since)
+    episode = await case_rows.next_episode(conn, data.loan_id)
+    case = Case.open(case_id=f"{data.loan_id}-E{episode}", loan_id=data.loan_id, episode=episode,
+                     days_past_due=data.days_past_due, overdue_since=data.overdue_since,
+                     amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding,
+                     business_date=business_date, rules=ctx.rules)
+    await ctx.save(conn, case, 0, business_date, cause=event)
+
+
+async def on_payment(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent,
+                     data: sv.PaymentReceived) -> None:
+    """A payment: attribute recovery, count toward promises, cure or close the case."""
+    seen_seq, _ = await directory.observe_servicing(conn, data.loan_id, event.sequence, data.status)
+    loaded = await _open_case(ctx, conn, data.loan_id)
+    if loaded is None:
+        return
+    case, version = loaded
+    fresh = event.sequence >= seen_seq
+    case.observe_payment(payment_id=data.payment_id, amount=data.amount, paid_on=event.businessdate,
+                         loan_status=data.status if fresh else "overdue", days_past_due=data.days_past_due,
+                         overdue_since=data.overdue_since if fresh else None, amount_overdue=None)
+    await ctx.save(conn, case, version, await ctx.business_date(conn), cause=event)
+
+
+async def on_finished(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: object) -> None:
+    """loan.paid_off / loan.written_off close the open case."""
+    resolution = "paid_off" if isinstance(data, sv.LoanPaidOff) else "written_off"
+    loan_id = data.loan_id  # type: ignore[attr-defined]
+    await directory.observe_servicing(conn, loan_id, event.sequence, resolution)
+    loaded = await _open_case(ctx, conn, loan_id)
+    if loaded is None:
+        return
+    case, version = loaded
+    case.resolve(resolution, event.businessdate)
+    await ctx.save(conn, case, version, await ctx.business_date(conn), cause=event)
+
+
+async def on_day_closed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: sv.DayClosed) -> None:
+    """The business clock: DPD refresh, broken promises, statute watch, day_closed policy rules."""
+    await store_business_date(conn, data.business_date)
+    for case_id in await case_rows.open_case_ids(conn):
+        loaded = await case_rows.load(conn, case_id, ctx.rules)
+        if loaded is None:
+            continue
+        case, version = loaded
+        case.close_day(data.business_date)
+        await ctx.save(conn, case, version, data.business_date, cause=event)
+
+
+async def _open_case(ctx: Collections, conn: asyncpg.Connection, loan_id: str) -> tuple[Case, int] | None:
+    case_id = await case_rows.open_case_id(conn, loan_id)
+    return None if case_id is None else await case_rows.load(conn, case_id, ctx.rules)
+
+
+HANDLERS = {
+    "loan.disbursed": on_disbursed,
+    "loan.payment.missed": on_missed,
+    "loan.payment.received": on_payment,
+    "loan.paid_off": on_finished,
+    "loan.written_off": on_finished,
+}

@@ -1,0 +1,48 @@
+"""The case as the API shows it: state, borrower, trace contacts, tactics, statute, timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from services.collections.adapters import cases as case_rows
+from services.collections.adapters import directory
+from services.collections.domain import statute
+from services.collections.domain.state import CaseState
+from services.collections.domain.tactics import tactic
+from services.collections.service_layer.context import Collections
+
+
+def summary(state: dict[str, Any]) -> dict[str, Any]:
+    """The list/queue form of a case."""
+    keys = ("case_id", "loan_id", "episode", "status", "stage", "queue", "assignee", "days_past_due",
+            "amount_overdue", "special_status", "tags", "broken_promises", "opened_on", "resolution",
+            "resolved_on", "last_contact_at")
+    out = {k: state.get(k) for k in keys}
+    out["disputed"] = state.get("dispute") is not None
+    open_promise = next((p for p in state.get("promises", []) if p["status"] == "open"), None)
+    out["open_promise"] = open_promise
+    if "promise_due" in state:
+        out["promise_due"] = state["promise_due"]
+    return out
+
+
+async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState, *,
+                    timeline: bool = False) -> dict[str, Any]:
+    """The full case: everything in its state plus borrower, tactics, statute dates and the timeline."""
+    view = state.model_dump(mode="json")
+    view["disputed"] = state.dispute is not None
+    view["tactics"] = [tactic(t) for t in state.tags]
+    expiry = statute.expires_on(state.statute_runs_from, ctx.rules.statute_years)
+    view["statute"] = {"runs_from": state.statute_runs_from.isoformat(), "expires_on": expiry.isoformat(),
+                       "warned": state.statute_warned, "expired": state.statute_expired,
+                       "legal_action_allowed": not state.statute_expired}
+    loan = await directory.get(conn, state.loan_id)
+    view["borrower"] = loan["borrower"] if loan else None
+    view["trace_contacts"] = (loan["contacts"] or []) if loan else []
+    if timeline:
+        events = await ctx.store.load(conn, case_rows.stream_id(state.case_id))
+        view["timeline"] = [{"sequence": e.sequence, "type": e.type, "time": e.time.isoformat(),
+                             "businessdate": e.businessdate.isoformat(), "data": e.data} for e in events]
+    return view
