@@ -1,0 +1,148 @@
+"""Intake over the REST API: 422 for every kind of bad input, credit rules that reject."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .factory import application, id_number
+
+
+def wrong_check_digit() -> str:
+    valid = id_number()
+    return valid[:17] + ("1" if valid[17] == "0" else "0")
+
+
+def broken(change) -> dict[str, Any]:
+    body = application()
+    change(body)
+    return body
+
+
+def set_path(path: str, value: Any):
+    def change(body: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        target: Any = body
+        for p in parents:
+            target = target[int(p)] if p.isdigit() else target[p]
+        if isinstance(target, list):
+            target[int(last)] = value
+        else:
+            target[last] = value
+    return change
+
+
+def relation(i: int, rel: str):
+    def change(body: dict[str, Any]) -> None:
+        body["contacts"][i]["relation"] = rel
+    return change
+
+
+BAD_INPUT = {
+    "ID check digit": (set_path("applicant.id_number", wrong_check_digit()), "applicant.id_number"),
+    "ID too short": (set_path("applicant.id_number", "11010519491231"), "applicant.id_number"),
+    "applicant phone": (set_path("applicant.phone", "02088881234"), "applicant.phone"),
+    "contact phone": (set_path("contacts.1.phone", "1390000"), "contacts.1.phone"),
+    "amount with three decimals": (set_path("amount", "50000.123"), "amount"),
+    "amount as a float": (set_path("amount", 50000.5), "amount"),
+    "negative amount": (set_path("amount", "-1.00"), "amount"),
+    "amount above the product limit": (set_path("amount", "300000.01"), "amount"),
+    "term too long": (set_path("term_months", 48), "term_months"),
+    "rate too high": (set_path("annual_rate", "0.36"), "annual_rate"),
+    "unknown product": (set_path("product", "payday"), "product"),
+    "two family contacts": (relation(2, "family"), "contacts"),
+    "contact is the applicant": (lambda b: b["contacts"][0].update(phone=b["applicant"]["phone"]), "contacts.0.phone"),
+    "credit loan with a guarantor": (set_path("guarantor", {"name": "赵磊", "id_number": id_number(),
+                                                           "phone": "13912345678"}), "guarantor"),
+    "negative overdue": (set_path("credit_report.max_overdue_months", -1), "credit_report.max_overdue_months"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT, ids=list(BAD_INPUT))
+async def test_bad_input_is_422_with_the_field_and_files_nothing(desk, case):
+    change, field = BAD_INPUT[case]
+    body = broken(change)
+    before = await _count(desk)
+    r = await desk.file(body)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "validation_error" and error["message"]
+    assert field in [d["field"] for d in error["details"]], error
+    assert await _count(desk) == before
+
+
+async def test_a_mortgage_needs_collateral_and_its_lien_registration(desk):
+    r = await desk.file(application("mortgage", amount="800000.00", collateral=None))
+    assert r.status_code == 422 and [d["field"] for d in r.json()["error"]["details"]] == ["collateral"]
+    body = application("mortgage", amount="800000.00")
+    del body["collateral"]["lien_registration_number"]
+    r = await desk.file(body)
+    assert r.status_code == 422
+    assert [d["field"] for d in r.json()["error"]["details"]] == ["collateral.lien_registration_number"]
+
+
+async def test_a_guaranteed_loan_needs_a_guarantor(desk):
+    r = await desk.file(application("guaranteed", guarantor=None))
+    assert r.status_code == 422 and [d["field"] for d in r.json()["error"]["details"]] == ["guarantor"]
+    assert (await desk.file(application("guaranteed"))).json()["status"] == "submitted"
+
+
+async def test_without_a_report_in_the_request_the_bureau_is_asked(desk):
+    body = application(credit_report=None)
+    r = await desk.file(body)
+    assert r.status_code == 422
+    assert r.json()["error"]["details"][0]["field"] == "credit_report"
+    desk.bureau_says(body["applicant"]["id_number"], {"max_overdue_months": 1, "report_date": "2026-02-28"})
+    app_id = await desk.filed(body)
+    state = await desk.get(app_id)
+    assert state["credit_report_source"] == "bureau" and state["credit_report"]["max_overdue_months"] == 1
+
+
+async def test_an_overdue_of_three_months_is_rejected_with_the_reason(desk):
+    body = application()
+    body["credit_report"]["max_overdue_months"] = 3
+    r = await desk.file(body)
+    assert r.status_code == 201
+    assert r.json()["status"] == "rejected"
+    assert "overdue of 3 months" in r.json()["reasons"][0]
+    state = await desk.get(r.json()["id"])
+    assert state["status"] == "rejected" and state["next_step"] is None
+
+
+async def test_a_bureau_report_with_a_long_overdue_is_rejected_too(desk):
+    body = application(credit_report=None)
+    desk.bureau_says(body["applicant"]["id_number"], {"max_overdue_months": 4})
+    r = await desk.file(body)
+    assert r.json()["status"] == "rejected" and "overdue of 4 months" in r.json()["reasons"][0]
+
+
+async def test_an_applicant_rejected_for_false_information_is_blacklisted_for_good(desk):
+    body = application()
+    first = await desk.filed(body)
+    r = await desk.review(first, "client_manager", "alice", "reject", note="payslip was forged",
+                          false_information=True)
+    assert r.status_code == 201 and r.json()["status"] == "rejected" and r.json()["blacklisted"]
+
+    again = application()
+    again["applicant"]["id_number"] = body["applicant"]["id_number"]
+    r = await desk.file(again, who="frank")
+    assert r.status_code == 201 and r.json()["status"] == "rejected"
+    assert "blacklist" in r.json()["reasons"][0]
+
+
+async def test_false_information_is_only_a_reason_to_reject(desk):
+    app_id = await desk.filed(application())
+    r = await desk.review(app_id, "client_manager", "alice", "approve", false_information=True)
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "false_information"
+
+
+async def _count(desk) -> int:
+    headers = desk.as_("erin", "admin")
+    total, cursor = 0, ""
+    while True:
+        page = (await desk.client.get(f"/v1/applications?limit=500&cursor={cursor}", headers=headers)).json()
+        total += len(page["items"])
+        if not page["next_cursor"]:
+            return total
+        cursor = page["next_cursor"]
