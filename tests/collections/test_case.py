@@ -1,0 +1,121 @@
+"""The case aggregate, as a story: open, escalate, promise, break, tag, cure, statute."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.collections.adapters.policy_file import load_policy
+from services.collections.config import DEFAULT_POLICY
+from services.collections.domain.case import Case
+from services.collections.domain.contact_policy import ContactPolicy
+from services.collections.domain.errors import CaseRuleViolation
+from services.collections.domain.state import CaseRules
+
+POLICY = load_policy(DEFAULT_POLICY)
+APRIL_20 = date(2026, 4, 20)
+
+
+def types(case: Case) -> list[str]:
+    out = [e.event_type for e in case.pending.events]
+    case.pending.events = []
+    return out
+
+
+def opened(dpd: int = 1, amount: str = "1200.00", rules: CaseRules | None = None) -> Case:
+    """Disbursed in March; the 20 April installment goes unpaid; day-close on 21 April opens a case."""
+    case = Case.open(case_id="L1-E1", loan_id="L1", episode=1, days_past_due=dpd, overdue_since=APRIL_20,
+                     amount_overdue=Decimal(amount), principal_outstanding=Decimal("10000.00"),
+                     business_date=APRIL_20 + timedelta(days=dpd), rules=rules or CaseRules())
+    case.apply_policy(POLICY, APRIL_20 + timedelta(days=dpd))
+    case.assign("li", by="routing")
+    return case
+
+
+def test_first_miss_opens_a_front_case_and_the_policy_schedules_contact():
+    case = opened()
+    assert types(case) == ["collections.case.opened", "collections.policy.decided", "collections.case.assigned"]
+    assert case.state.stage == "front"
+    assert [s["channel"] for s in case.state.scheduled] == ["sms", "phone"]
+
+
+def test_dpd_crossing_thirty_and_ninety_escalates_to_mid_then_back():
+    case = opened()
+    types(case)
+    case.close_day(date(2026, 5, 20))  # 30 days: still front
+    assert case.state.stage == "front"
+    case.close_day(date(2026, 5, 21))
+    assert case.state.stage == "mid" and case.state.queue == "mid"
+    case.observe_missed(days_past_due=91, overdue_since=APRIL_20, amount_overdue=Decimal("3700.00"),
+                        principal_outstanding=Decimal("9000.00"))
+    escalations = [e for e in case.pending.events if e.event_type == "collections.case.escalated"]
+    assert [(e.from_stage, e.to_stage) for e in escalations] == [("front", "mid"), ("mid", "back")]
+
+
+def test_an_older_missed_notice_never_lowers_the_stage():
+    case = opened(dpd=45)
+    case.observe_missed(days_past_due=1, overdue_since=APRIL_20, amount_overdue=Decimal("1200.00"),
+                        principal_outstanding=Decimal("10000.00"))
+    assert (case.state.stage, case.state.days_past_due) == ("mid", 45)
+
+
+def test_two_broken_promises_tag_a_serial_promiser_and_the_policy_escalates():
+    case = opened()
+    for n, promised in enumerate((date(2026, 4, 25), date(2026, 5, 2)), start=1):
+        case.make_promise(promise_id=f"p{n}", amount=Decimal("500.00"), promised_date=promised, collector="li",
+                          business_date=promised - timedelta(days=2))
+        case.close_day(promised + timedelta(days=1))
+        decisions = case.apply_policy(POLICY, promised + timedelta(days=1))
+    broken = [e for e in case.pending.events if e.event_type == "collections.promise.broken"]
+    assert [e.broken_count for e in broken] == [1, 2]
+    assert "serial_promiser" in case.state.tags
+    assert "serial-promiser-escalation" in [d.rule_id for d in decisions]
+    assert case.state.stage == "mid"
+
+
+def test_partial_payment_against_a_promise_is_partial_not_kept():
+    case = opened()
+    case.make_promise(promise_id="p1", amount=Decimal("500.00"), promised_date=date(2026, 4, 25), collector="li",
+                      business_date=date(2026, 4, 22))
+    case.observe_payment(payment_id="pay1", amount=Decimal("200.00"), paid_on=date(2026, 4, 24),
+                         loan_status="overdue", days_past_due=4, overdue_since=APRIL_20, amount_overdue=None)
+    case.close_day(date(2026, 4, 26))
+    [broken] = [e for e in case.pending.events if e.event_type == "collections.promise.broken"]
+    assert broken.partial is True and broken.paid_amount == Decimal("200.00")
+
+
+def test_payment_is_attributed_to_the_collector_with_commission_and_cures_the_case():
+    case = opened(rules=CaseRules(commission_rate=Decimal("0.1331")))
+    types(case)
+    case.observe_payment(payment_id="pay1", amount=Decimal("1200.00"), paid_on=date(2026, 4, 28),
+                         loan_status="current", days_past_due=0, overdue_since=None, amount_overdue=None)
+    recovered, resolved = case.pending.events
+    assert (recovered.collector, recovered.commission) == ("li", Decimal("159.72"))
+    assert (resolved.resolution, case.state.status) == ("cured", "closed")
+
+
+def test_a_dispute_refuses_contact_until_resolved():
+    case = opened()
+    case.open_dispute(dispute_id="d1", reason="says the loan was repaid in cash", by="li")
+    at = datetime(2026, 4, 22, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    contact = dict(contact_id="c1", channel="phone", outcome="no_answer", collector="li", at=at, local_now=at,
+                   note=None, target="borrower", policy=ContactPolicy(), recent_calls=[], visits_this_month=0)
+    with pytest.raises(CaseRuleViolation) as err:
+        case.log_contact(**contact)
+    assert err.value.rule == "dispute_pause"
+    case.resolve_dispute(resolution="cash receipt was forged; debt stands", by="supervisor")
+    case.log_contact(**contact)
+    assert case.state.last_contact_at == at
+
+
+def test_statute_warns_ninety_days_before_expiry_and_restarts_on_acknowledgement():
+    case = opened()
+    case.close_day(date(2029, 1, 20))  # 90 days before 20 April 2029
+    assert case.state.statute_warned
+    case.restart_statute(kind="acknowledgement", on=date(2029, 2, 1), by="li", evidence="signed acknowledgement")
+    assert case.state.statute_runs_from == date(2029, 2, 1) and not case.state.statute_warned
+    case.close_day(date(2032, 2, 1))
+    assert case.state.statute_expired
