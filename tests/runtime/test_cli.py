@@ -1,0 +1,132 @@
+"""The `loanflow` commands read the same configuration as the services: tokens, runtime.json, settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loanflow import runtime
+from loanflow.cli import build_parser, main
+from loanflow.supervisor import Child
+from shared.auth import TokenIssuer
+from shared.config import PlatformSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean LOANFLOW_HOME and no other LOANFLOW_* variables."""
+    for key in list(os.environ):
+        if key.startswith("LOANFLOW_"):
+            monkeypatch.delenv(key)
+    home = tmp_path / ".loanflow"
+    monkeypatch.setenv("LOANFLOW_HOME", str(home))
+    return home
+
+
+def test_token_is_signed_with_the_dev_key_the_services_use(home: Path, capsys: pytest.CaptureFixture[str]):
+    assert main(["token", "--role", "team_manager", "--role", "credit_manager", "--sub", "li.na"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert "\n" not in token
+    key = PlatformSettings(home=home).signing_key()
+    assert (home / "jwt.key").read_text().strip() == key
+    principal = TokenIssuer(key).verify(token)
+    assert principal.sub == "li.na"
+    assert principal.roles == {"team_manager", "credit_manager"}
+
+
+def test_token_uses_the_configured_secret_when_set(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]):
+    monkeypatch.setenv("LOANFLOW_JWT_SECRET", "production-secret-from-the-environment")
+    assert main(["token", "--role", "admin", "--sub", "ops"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert TokenIssuer("production-secret-from-the-environment").verify(token).roles == {"admin"}
+    assert not (home / "jwt.key").exists()
+
+
+def test_token_as_a_console_command_prints_only_the_token(home: Path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "loanflow.cli", "token", "--role", "collector", "--sub", "zhang"],
+                          env=env, capture_output=True, text=True, timeout=60, check=True)
+    principal = TokenIssuer(PlatformSettings(home=home).signing_key()).verify(done.stdout.strip())
+    assert principal.sub == "zhang"
+
+
+def test_an_unknown_role_is_refused_by_the_command_line(home: Path):
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["token", "--role", "emperor"])
+    assert exited.value.code == 2
+
+
+def test_commands_find_a_running_system_through_runtime_json(home: Path):
+    runtime.write_runtime({"pid": os.getpid(), "database_url": "postgresql://u@db:5432/postgres",
+                           "kafka_bootstrap": "127.0.0.1:39092",
+                           "services": {"servicing": {"url": "http://127.0.0.1:18502/"}}})
+    assert runtime.service_url("servicing") == "http://127.0.0.1:18502"
+    assert runtime.service_url("reporting") == "http://127.0.0.1:8004"
+    settings = runtime.platform_settings()
+    assert settings.database_url == "postgresql://u@db:5432/postgres"
+    assert settings.kafka_bootstrap == "127.0.0.1:39092"
+    assert settings.home == home
+
+
+def test_the_environment_wins_over_runtime_json(home: Path, monkeypatch: pytest.MonkeyPatch):
+    runtime.write_runtime({"pid": os.getpid(), "kafka_bootstrap": "127.0.0.1:39092",
+                           "services": {"servicing": {"url": "http://127.0.0.1:18502"}}})
+    monkeypatch.setenv("LOANFLOW_KAFKA_BOOTSTRAP", "kafka:9092")
+    monkeypatch.setenv("LOANFLOW_SERVICING_URL", "http://servicing.internal:8002")
+    assert runtime.platform_settings().kafka_bootstrap == "kafka:9092"
+    assert runtime.service_url("servicing") == "http://servicing.internal:8002"
+
+
+def test_a_runtime_file_left_by_a_dead_process_is_ignored(home: Path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    runtime.write_runtime({"pid": dead.pid, "services": {"servicing": {"url": "http://127.0.0.1:18502"}}})
+    assert runtime.read_runtime() is None
+    assert runtime.service_url("servicing") == "http://127.0.0.1:8002"
+
+
+def test_ports_come_from_the_per_service_variables(home: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("LOANFLOW_COLLECTIONS_PORT", "18203")
+    assert runtime.service_port("collections") == 18203
+    assert runtime.service_port("origination") == 8001
+
+
+def test_a_crashing_child_backs_off_longer_each_time_up_to_thirty_seconds(tmp_path: Path):
+    child = Child("reporting", [sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ),
+                  tmp_path / "reporting.log")
+    delays = []
+    for _ in range(7):
+        child.start()
+        assert child.proc is not None
+        child.proc.wait(30)
+        assert child.exited() == 3
+        delays.append(child.schedule_restart())
+    assert delays == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+
+
+def test_partner_add_reports_an_unreachable_servicing_on_stderr(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]):
+    from loanflow.embedded import free_port
+
+    monkeypatch.setenv("LOANFLOW_SERVICING_URL", f"http://127.0.0.1:{free_port()}")
+    assert main(["partner", "add", "acme"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "not reachable" in captured.err
+
+
+def test_runtime_json_is_written_whole(home: Path):
+    path = runtime.write_runtime({"pid": os.getpid(), "services": {}})
+    assert json.loads(path.read_text())["pid"] == os.getpid()
+    runtime.remove_runtime(owner_pid=os.getpid() + 1)
+    assert path.exists(), "only the process that wrote it removes it"
+    runtime.remove_runtime(owner_pid=os.getpid())
+    assert not path.exists()

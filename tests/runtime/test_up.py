@@ -1,0 +1,175 @@
+"""`loanflow up` on a machine with no LOANFLOW_* variables: embedded PostgreSQL and broker, four
+services ready within 60 s, a dead service restarted, and SIGTERM leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+
+from loanflow.embedded import free_port
+from shared.config import SERVICES
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+READY_WITHIN_SECONDS = 60.0
+
+
+@dataclass
+class Up:
+    """A `loanflow up` process and where it keeps its state."""
+
+    proc: subprocess.Popen[bytes]
+    home: Path
+    env: dict[str, str]
+    output: Path
+
+    def runtime(self) -> dict[str, Any]:
+        return json.loads((self.home / "runtime.json").read_text())
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Another `loanflow` command, as typed in a second terminal (same LOANFLOW_HOME, nothing else)."""
+        return subprocess.run([sys.executable, "-m", "loanflow.cli", *args], env=self.env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+
+    def log(self) -> str:
+        text = self.output.read_text(errors="replace")
+        for service in SERVICES:
+            path = self.home / "logs" / f"{service}.log"
+            if path.exists():
+                text += f"\n--- {service}.log ---\n" + path.read_text(errors="replace")[-1500:]
+        return text
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url + "/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _wait_all_ready(up: Up, timeout: float) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert up.proc.poll() is None, "loanflow up exited:\n" + up.log()
+        if (up.home / "runtime.json").exists():
+            urls = {name: s["url"] for name, s in up.runtime()["services"].items()}
+            if all(_ready(url) for url in urls.values()):
+                return urls
+        time.sleep(0.5)
+    raise AssertionError(f"not all services ready within {timeout} s:\n" + up.log())
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.fixture(scope="module")
+def up() -> Iterator[Up]:
+    """`loanflow up` with a clean environment: no LOANFLOW_DATABASE_URL, no LOANFLOW_KAFKA_BOOTSTRAP."""
+    # Under /tmp, not pytest's 0700 tmp dir: as root the embedded PostgreSQL runs as another user.
+    home = Path(tempfile.mkdtemp(prefix="loanflow-up-")) / ".loanflow"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
+    env.update({"LOANFLOW_HOME": str(home), "LOANFLOW_BROKER_PORT": str(free_port()), "PYTHONPATH": str(ROOT)})
+    for service in SERVICES:
+        env[f"LOANFLOW_{service.upper()}_PORT"] = str(free_port())
+    home.mkdir(parents=True)
+    output = home.parent / "up.out"
+    with open(output, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "loanflow.cli", "up"], env=env, cwd=ROOT,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    system = Up(proc, home, env, output)
+    try:
+        yield system
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+        shutil.rmtree(home.parent, ignore_errors=True)
+
+
+def test_up_starts_embedded_infrastructure_and_all_four_services_become_ready(up: Up):
+    urls = _wait_all_ready(up, READY_WITHIN_SECONDS)
+    assert sorted(urls) == sorted(SERVICES)
+    runtime = up.runtime()
+    assert runtime["kafka_bootstrap"] == f"127.0.0.1:{up.env['LOANFLOW_BROKER_PORT']}"
+    assert str(up.home / "pg") in runtime["database_url"]
+    for service in SERVICES:
+        assert urls[service].endswith(":" + up.env[f"LOANFLOW_{service.upper()}_PORT"])
+    printed = up.output.read_text()
+    assert "services ready" in printed
+    for url in urls.values():
+        assert url in printed
+
+
+def test_a_token_from_another_terminal_is_accepted_by_the_running_services(up: Up):
+    urls = _wait_all_ready(up, READY_WITHIN_SECONDS)
+    admin = up.cli("token", "--role", "admin", "--sub", "ops")
+    assert admin.returncode == 0, admin.stderr
+    token = admin.stdout.strip()
+    exported = httpx.get(urls["servicing"] + "/v1/events", headers={"Authorization": f"Bearer {token}"})
+    assert exported.status_code == 200
+    collector = up.cli("token", "--role", "collector", "--sub", "wang").stdout.strip()
+    refused = httpx.get(urls["servicing"] + "/v1/events", headers={"Authorization": f"Bearer {collector}"})
+    assert refused.status_code == 403
+
+
+def test_partner_add_prints_the_new_partner_as_json(up: Up):
+    urls = _wait_all_ready(up, READY_WITHIN_SECONDS)
+    paths = httpx.get(urls["servicing"] + "/openapi.json").json()["paths"]
+    if "/v1/partners" not in paths:
+        pytest.skip("servicing does not serve POST /v1/partners yet")
+    added = up.cli("partner", "add", "acme-pay")
+    assert added.returncode == 0, added.stderr
+    partner = json.loads(added.stdout)
+    assert set(partner) == {"partner_id", "secret"}
+    assert partner["partner_id"] and partner["secret"]
+
+
+def test_a_service_that_dies_is_restarted_and_becomes_ready_again(up: Up):
+    _wait_all_ready(up, READY_WITHIN_SECONDS)
+    before = up.runtime()["services"]["reporting"]
+    os.kill(before["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + READY_WITHIN_SECONDS
+    while time.monotonic() < deadline:
+        now = up.runtime()["services"]["reporting"]
+        if now["pid"] != before["pid"] and _ready(now["url"]):
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("reporting was not restarted:\n" + up.log())
+    assert "reporting exited" in up.output.read_text()
+
+
+def test_sigterm_stops_every_process_up_started(up: Up):
+    _wait_all_ready(up, READY_WITHIN_SECONDS)
+    runtime = up.runtime()
+    pids = [s["pid"] for s in runtime["services"].values()]
+    pids += [runtime["embedded"]["broker_pid"], runtime["embedded"]["postgres_pid"]]
+    pids += [p.pid for p in psutil.Process(up.proc.pid).children(recursive=True)]
+    up.proc.send_signal(signal.SIGTERM)
+    assert up.proc.wait(60) == 0
+    left = [pid for pid in pids if not _gone(pid)]
+    assert left == [], f"processes still running after SIGTERM: {left}"
+    assert not (up.home / "runtime.json").exists()
+    assert "all stopped" in up.output.read_text()
