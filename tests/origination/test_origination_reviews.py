@@ -1,0 +1,128 @@
+"""Reviews, investigation and the pre-disbursement re-check over the REST API."""
+
+from __future__ import annotations
+
+import asyncio
+
+from .factory import application
+
+
+async def test_one_person_may_not_review_two_stages(desk):
+    app_id = await desk.filed(application())
+    assert (await desk.review(app_id, "client_manager", "alice")).status_code == 201
+    r = await desk.review(app_id, "team_manager", "alice", roles=("client_manager", "team_manager"))
+    assert r.status_code == 403
+    error = r.json()["error"]
+    assert error["code"] == "segregation_of_duties"
+    assert "alice already reviewed this application at the client_manager stage" in error["message"]
+    assert (await desk.get(app_id))["next_step"]["stage"] == "team_manager"
+
+
+async def test_the_marketer_who_filed_may_not_approve(desk):
+    app_id = await desk.filed(application(), who="gina")
+    assert (await desk.review(app_id, "client_manager", "alice")).status_code == 201
+    assert (await desk.review(app_id, "team_manager", "bob")).status_code == 201
+    r = await desk.review(app_id, "credit_manager", "gina", roles=("client_manager", "credit_manager"))
+    assert r.status_code == 403 and "filed this application" in r.json()["error"]["message"]
+
+
+async def test_reviews_go_in_order_and_a_rejection_is_final(desk):
+    app_id = await desk.filed(application())
+    early = await desk.review(app_id, "team_manager", "bob")
+    assert early.status_code == 409 and early.json()["error"]["code"] == "wrong_stage"
+    assert (await desk.review(app_id, "client_manager", "alice")).status_code == 201
+    no = await desk.review(app_id, "team_manager", "bob", "reject", note="income does not cover the installments")
+    assert no.status_code == 201 and no.json()["status"] == "rejected"
+    assert no.json()["reasons"] == ["rejected at the team_manager review: income does not cover the installments"]
+    later = await desk.review(app_id, "team_manager", "henry")
+    assert later.status_code == 409 and later.json()["error"]["code"] == "rejected"
+    assert (await desk.disburse(app_id)).status_code == 409
+
+
+async def test_the_client_manager_records_the_three_contact_verifications(desk):
+    app_id = await desk.filed(application())
+    r = await desk.review(app_id, "client_manager", "alice", contact_verifications=[
+        {"relation": "family", "outcome": "confirmed"}, {"relation": "work", "outcome": "confirmed"}])
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "contact_verifications"
+
+
+async def test_a_large_loan_needs_the_team_managers_field_investigation(desk):
+    app_id = await desk.filed(application(amount="150000.00"))
+    state = await desk.get(app_id)
+    assert state["investigation_required"] is True
+    await desk.approve(app_id)
+    assert (await desk.get(app_id))["next_step"] == {"action": "investigation", "role": "team_manager"}
+    refused = await desk.disburse(app_id)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "investigation_required"
+
+    path = f"/v1/applications/{app_id}/investigation"
+    findings = {"findings": "visited home and employer; consistent", "decision": "approve"}
+    not_tm = await desk.client.post(path, json=findings, headers=desk.as_("alice", "client_manager"))
+    assert not_tm.status_code == 403
+    approver = await desk.client.post(path, json=findings, headers=desk.as_("carol", "team_manager"))
+    assert approver.status_code == 403 and approver.json()["error"]["code"] == "segregation_of_duties"
+    done = await desk.client.post(path, json=findings, headers=desk.as_("dave", "team_manager"))
+    assert done.status_code == 201 and done.json()["investigation"]["investigator"] == "dave"
+    assert (await desk.disburse(app_id)).status_code == 201
+
+
+async def test_a_small_loan_needs_no_investigation(desk):
+    app_id = await desk.filed(application(amount="100000.00"))
+    assert (await desk.get(app_id))["investigation_required"] is False
+
+
+async def test_a_newer_bureau_report_with_a_three_month_overdue_refuses_disbursement(desk):
+    body = application(credit_report=None)
+    desk.bureau_says(body["applicant"]["id_number"], {"max_overdue_months": 0, "report_date": "2026-02-20"})
+    app_id = await desk.filed(body)
+    await desk.approve(app_id)
+    desk.bureau_says(body["applicant"]["id_number"], {"max_overdue_months": 3, "report_date": "2026-02-28"})
+    r = await desk.disburse(app_id)
+    assert r.status_code == 409
+    error = r.json()["error"]
+    assert error["code"] == "recheck_failed"
+    assert error["details"] == [{"reason": "credit bureau: credit report dated 2026-02-28 shows an overdue of "
+                                           "3 months (3 or more)"}]
+    assert (await desk.get(app_id))["status"] == "approved"
+
+
+async def test_applicant_data_changed_after_the_reviews_refuses_disbursement(desk):
+    app_id = await desk.filed(application())
+    await desk.approve(app_id)
+    applicant = application()["applicant"]
+    r = await desk.client.post(f"/v1/applications/{app_id}/amendments",
+                               json={"applicant": applicant, "reason": "moved to a new employer"},
+                               headers=desk.as_("alice", "client_manager"))
+    assert r.status_code == 201 and all(rv["stale"] for rv in r.json()["reviews"])
+    refused = await desk.disburse(app_id)
+    assert refused.status_code == 409
+    assert "changed since the client_manager review" in refused.json()["error"]["message"]
+
+
+async def test_concurrent_reviews_one_wins_the_other_gets_409(desk):
+    for _ in range(4):
+        app_id = await desk.filed(application())
+        results = await asyncio.gather(desk.review(app_id, "client_manager", "alice"),
+                                       desk.review(app_id, "client_manager", "ivan"))
+        assert sorted(r.status_code for r in results) == [201, 409], [r.text for r in results]
+        (lost,) = [r for r in results if r.status_code == 409]
+        assert lost.json()["error"]["code"] in ("concurrent_modification", "wrong_stage")
+        state = await desk.get(app_id)
+        assert len(state["reviews"]) == 1 and state["version"] == 2
+
+
+async def test_missing_or_wrong_credentials(desk):
+    body = application()
+    assert (await desk.client.post("/v1/applications", json=body)).status_code == 401
+    bad = await desk.client.post("/v1/applications", json=body, headers={"Authorization": "Bearer nonsense"})
+    assert bad.status_code == 401 and bad.json()["error"]["code"] == "unauthorized"
+    collector = await desk.client.post("/v1/applications", json=body, headers=desk.as_("kim", "collector"))
+    assert collector.status_code == 403 and collector.json()["error"]["code"] == "missing_role"
+    app_id = await desk.filed(body)
+    assert (await desk.client.get(f"/v1/applications/{app_id}", headers=desk.as_("kim", "collector"))).status_code \
+        == 403
+    wrong_stage_role = await desk.review(app_id, "client_manager", "bob", roles=("team_manager",))
+    assert wrong_stage_role.status_code == 403 and "client_manager role" in wrong_stage_role.json()["error"]["message"]
+    no_disburse = await desk.client.post(f"/v1/applications/{app_id}/disbursement",
+                                         headers=desk.as_("bob", "team_manager"))
+    assert no_disburse.status_code == 403
