@@ -88,7 +88,7 @@ def _check_terms(p: Problems, d: Draft, r: ProductRules) -> None:
 
 
 def _check_contacts(p: Problems, d: Draft) -> None:
-    counts = Counter(c.relation for c in d.contacts)
+    counts: Counter[str] = Counter(c.relation for c in d.contacts)
     if len(d.contacts) != 3 or any(counts[r] != 1 for r in RELATIONS):
         p.add("contacts", "exactly one family, one other and one work contact", "contacts_error")
     for i, c in enumerate(d.contacts):
