@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.servicing.config import ServicingSettings
-from shared.clock import Clock
+from services.servicing.entrypoints.api.routes import business_date, loans, partners, repayments
+from services.servicing.service_layer.handlers import Servicing, consumer_handler
+from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
-from shared.service import ServiceKernel, create_service_app
+from shared.db import fetch_business_date, store_business_date
+from shared.service import ConsumerSpec, ServiceKernel, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -19,6 +23,23 @@ def create_app(settings: ServicingSettings | None = None, platform: PlatformSett
     """The servicing FastAPI app; relay and consumers start in its lifespan."""
     settings = settings or ServicingSettings()
     platform = platform or PlatformSettings()
-    kernel = ServiceKernel("servicing", platform, platform.service_dsn("servicing", settings.database_url), MIGRATIONS,
-                           clock=clock, consumers=[])
-    return create_service_app(kernel, title="loanflow servicing", routers=[])
+    clock = clock or SystemClock()
+    kernel = ServiceKernel("servicing", platform, platform.service_dsn("servicing", settings.database_url),
+                           MIGRATIONS, clock=clock)
+    svc = Servicing(kernel.store, settings, clock)
+    handler = consumer_handler(svc)
+    kernel.consumer_specs = [
+        ConsumerSpec("loans", sources=["origination"], handler=handler),
+        ConsumerSpec("collections", sources=["collections"], handler=handler),
+    ]
+
+    async def set_first_business_date(k: ServiceKernel) -> None:
+        async with k.db.acquire() as conn:
+            if await fetch_business_date(conn) is None:
+                first = date.fromisoformat(platform.start_date) if platform.start_date else clock.now().date()
+                await store_business_date(conn, first)
+
+    app = create_service_app(kernel, title="loanflow servicing", on_startup=set_first_business_date,
+                             routers=[loans.router, repayments.router, business_date.router, partners.router])
+    app.state.servicing = svc
+    return app

@@ -26,6 +26,7 @@ class Owed:
     kind: str
     installment_number: int | None
     amount: Decimal
+    not_yet_due: bool = False  # the current period's installment before its due date
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,12 @@ class Line:
 
 def allocate(amount: Decimal, owed_now: Sequence[Owed], prepayable: Sequence[Owed],
              order: Sequence[str] = DEFAULT_ORDER) -> tuple[list[Line], Decimal]:
-    """Spread `amount` over `owed_now` by kind in `order` (oldest first), then over `prepayable`.
+    """Spread `amount` over `owed_now` (due first, by kind in `order`, oldest first), then `prepayable`.
 
     Returns the allocation lines and what could not be placed (> 0 means an overpayment).
     """
     rank = {kind: i for i, kind in enumerate(order)}
-    queue = sorted(owed_now, key=lambda o: (rank[o.kind], o.installment_number or 0))
+    queue = sorted(owed_now, key=lambda o: (o.not_yet_due, rank[o.kind], o.installment_number or 0))
     queue += sorted(prepayable, key=lambda o: o.installment_number or 0)
     left = amount
     lines: list[Line] = []
@@ -51,6 +52,10 @@ def allocate(amount: Decimal, owed_now: Sequence[Owed], prepayable: Sequence[Owe
             break
         take = min(left, item.amount)
         if take > 0:
-            lines.append(Line(item.kind, item.installment_number, take))
+            last = lines[-1] if lines else None
+            if last and (last.kind, last.installment_number) == (item.kind, item.installment_number):
+                lines[-1] = Line(item.kind, item.installment_number, last.amount + take)
+            else:
+                lines.append(Line(item.kind, item.installment_number, take))
             left -= take
     return lines, max(left, ZERO)

@@ -163,8 +163,9 @@ class Loan:
         for inst in self.installments:
             if horizon is not None and inst.due_date > horizon:
                 break
-            owed += [Owed("interest", inst.number, inst.interest_left), Owed("principal", inst.number,
-                                                                             inst.principal_left)]
+            early = inst.due_date > on
+            owed += [Owed("interest", inst.number, inst.interest_left, early),
+                     Owed("principal", inst.number, inst.principal_left, early)]
         return [o for o in owed if o.amount > 0]
 
     def prepayable(self, on: date) -> list[Owed]:

@@ -1,0 +1,85 @@
+"""Set-based SQL of day-close: what is due, missed and overdue across the whole book.
+
+Each query reads every relevant loan at once through the partial index on open
+installments (`NOT settled`), so the cost follows the number of due or overdue loans,
+not a Python loop over the book.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import asyncpg
+
+ACTIVE = "('current', 'overdue')"
+
+OVERDUE = f"""
+SELECT o.loan_id, o.since, o.first_number, o.principal_overdue, o.amount_overdue, o.missed_number,
+       round(o.principal_overdue * $2::numeric, 2) AS penalty, l.principal_outstanding
+FROM (
+    SELECT loan_id, min(due_date) AS since, min(number) AS first_number,
+           sum(principal - principal_paid) AS principal_overdue,
+           sum(principal - principal_paid + interest - interest_paid - interest_waived) AS amount_overdue,
+           max(number) FILTER (WHERE due_date = $1::date - 1) AS missed_number
+    FROM installments
+    WHERE NOT settled AND due_date < $1::date
+    GROUP BY loan_id
+) o JOIN loans l ON l.loan_id = o.loan_id
+WHERE l.status IN {ACTIVE}
+"""
+
+DUE_SOON = f"""
+SELECT i.loan_id, i.number, i.due_date,
+       i.principal - i.principal_paid + i.interest - i.interest_paid - i.interest_waived AS amount_due
+FROM installments i JOIN loans l ON l.loan_id = i.loan_id
+WHERE NOT i.settled AND i.due_date = $1::date AND l.status IN {ACTIVE}
+"""
+
+
+async def overdue_loans(conn: asyncpg.Connection, day: date, penalty_rate: Decimal) -> list[asyncpg.Record]:
+    """Every active loan with an unpaid installment due before `day`, with penalty for the day."""
+    return await conn.fetch(OVERDUE, day, penalty_rate)
+
+
+async def due_on(conn: asyncpg.Connection, due: date) -> list[asyncpg.Record]:
+    """Unpaid installments of active loans falling due on `due` (for reminders)."""
+    return await conn.fetch(DUE_SOON, due)
+
+
+async def bump_versions(conn: asyncpg.Connection, loan_ids: list[str], counts: list[int],
+                        overdue_since: list[date | None]) -> dict[str, int]:
+    """Reserve `count` versions on each loan (row-locked) and mark the overdue ones; returns the base versions."""
+    rows = await conn.fetch(
+        """UPDATE loans l SET version = l.version + u.k,
+                              status = CASE WHEN u.since IS NULL THEN l.status ELSE 'overdue' END,
+                              overdue_since = coalesce(u.since, l.overdue_since), updated_at = now()
+           FROM unnest($1::text[], $2::int[], $3::date[]) AS u(id, k, since)
+           WHERE l.loan_id = u.id
+           RETURNING l.loan_id, l.version - u.k AS base""",
+        loan_ids, counts, overdue_since)
+    return {r["loan_id"]: r["base"] for r in rows}
+
+
+async def insert_penalties(conn: asyncpg.Connection, day: date, charge_ids: list[str], loan_ids: list[str],
+                           amounts: list[Decimal], reasons: list[str]) -> None:
+    """The penalty-interest charges posted by the day's events, in the read model."""
+    await conn.execute(
+        """INSERT INTO charges (charge_id, loan_id, kind, amount, applied_on, reason)
+           SELECT u.c, u.l, 'penalty_interest', u.a, $1, u.r
+           FROM unnest($2::text[], $3::text[], $4::numeric[], $5::text[]) AS u(c, l, a, r)""",
+        day, charge_ids, loan_ids, amounts, reasons)
+
+
+async def already_closed(conn: asyncpg.Connection, day: date) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM day_closes WHERE business_date = $1", day))
+
+
+async def record_closed(conn: asyncpg.Connection, day: date, loans: int, events: int, seconds: float) -> None:
+    await conn.execute(
+        "INSERT INTO day_closes (business_date, loans_processed, events, seconds) VALUES ($1, $2, $3, $4)",
+        day, loans, events, seconds)
+
+
+async def last_closed(conn: asyncpg.Connection) -> date | None:
+    return await conn.fetchval("SELECT max(business_date) FROM day_closes")  # type: ignore[no-any-return]

@@ -1,0 +1,26 @@
+"""FastAPI dependencies of the servicing API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.servicing.adapters import partners
+from services.servicing.service_layer.handlers import Servicing
+from shared.auth import Principal, current_principal, partner_auth, require_roles
+
+
+def get_servicing(request: Request) -> Servicing:
+    return request.app.state.servicing  # type: ignore[no-any-return]
+
+
+async def lookup_partner_secret(request: Request, partner_id: str) -> str | None:
+    async with request.app.state.kernel.db.acquire() as conn:
+        return await partners.secret_of(conn, partner_id)
+
+
+ServicingDep = Annotated[Servicing, Depends(get_servicing)]
+AnyRole = Annotated[Principal, Depends(current_principal)]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+PartnerAuth = Depends(partner_auth(lookup_partner_secret))
