@@ -155,3 +155,13 @@ def test_a_loan_is_disbursed_once():
         app.apply(e)
     with pytest.raises(WrongState, match="already disbursed"):
         app.disburse("loan-2", "carol", date(2026, 3, 1), CREDIT, None, False)
+
+
+def test_a_negative_field_investigation_rejects_for_good():
+    app, _ = filed("150000.00")
+    for e in app.investigate("dave", "the workplace does not exist", "reject"):
+        app.apply(e)
+    assert app.status == "rejected" and app.rejection is not None
+    assert app.rejection.reasons == ["field investigation: the workplace does not exist"]
+    with pytest.raises(WrongState):
+        app.review("client_manager", "approve", "alice", CM, None, CHECKED, False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.origination.domain.identity import CHECK_CHARS, check_digit, id_number_problem, phone_problem
@@ -20,17 +20,20 @@ def test_the_standard_examples_are_valid():
     assert id_number_problem("440524188001010014") is None
 
 
+@settings(deadline=None)
 @given(bodies)
 def test_a_body_with_its_check_digit_is_a_valid_id_number(body):
     assert id_number_problem(body + check_digit(body)) is None
 
 
+@settings(deadline=None)
 @given(bodies, st.sampled_from(CHECK_CHARS))
 def test_any_other_check_character_is_refused(body, last):
     if last != check_digit(body):
         assert id_number_problem(body + last) is not None
 
 
+@settings(deadline=None)
 @given(bodies, st.integers(0, 16), st.integers(1, 9))
 def test_a_single_mistyped_digit_is_always_caught(body, position, shift):
     valid = body + check_digit(body)
@@ -39,6 +42,7 @@ def test_a_single_mistyped_digit_is_always_caught(body, position, shift):
     assert id_number_problem(mistyped) is not None
 
 
+@settings(deadline=None)
 @given(st.text(alphabet="0123456789X", max_size=30).filter(lambda s: len(s) != 18))
 def test_anything_but_18_characters_is_refused(value):
     assert id_number_problem(value) == "must be 18 characters: 17 digits and a digit or X"
@@ -49,11 +53,13 @@ def test_an_impossible_birth_date_is_refused():
     assert id_number_problem(body + check_digit(body)) == "digits 7-14 are not a valid birth date"
 
 
+@settings(deadline=None)
 @given(st.from_regex(r"1[3-9]\d{9}", fullmatch=True))
 def test_mainland_mobiles_are_accepted(phone):
     assert phone_problem(phone) is None
 
 
+@settings(deadline=None)
 @given(st.one_of(st.from_regex(r"1[3-9]\d{8}", fullmatch=True), st.from_regex(r"1[3-9]\d{10}", fullmatch=True),
                  st.from_regex(r"1[0-2]\d{9}", fullmatch=True), st.from_regex(r"[02-9]\d{10}", fullmatch=True),
                  st.from_regex(r"1[3-9]\d{4}-\d{4}", fullmatch=True)))

@@ -36,11 +36,14 @@ async def test_zhang_weis_credit_loan_is_filed_reviewed_three_times_and_disburse
     assert [(r["stage"], r["reviewer"]) for r in approved["reviews"]] == [
         ("client_manager", "alice"), ("team_manager", "bob"), ("credit_manager", "carol")]
 
-    paid = await desk.disburse(app_id)
+    paid = await desk.client.post(f"/v1/applications/{app_id}/disbursement",
+                                  headers={**desk.as_("carol", "credit_manager"), "X-Correlation-Id": "branch-42"})
     assert paid.status_code == 201, paid.text
     loan_id = paid.json()["loan_id"]
     assert paid.json()["disbursement_date"] == "2026-03-01"
     assert (await desk.get(app_id))["status"] == "disbursed"
+    again = await desk.disburse(app_id)
+    assert again.status_code == 409 and again.json()["error"]["details"] == [{"loan_id": loan_id}]
 
     records = await records_until(
         desk.platform.kafka_bootstrap, desk.platform.topic("origination"),
@@ -57,7 +60,7 @@ async def test_zhang_weis_credit_loan_is_filed_reviewed_three_times_and_disburse
     disbursed = events[-1]
     assert disbursed.specversion == "1.0" and disbursed.source == "origination"
     assert disbursed.subject == loan_id and disbursed.businessdate == date(2026, 3, 1)
-    assert disbursed.correlationid and disbursed.dataschemaversion == 1
+    assert disbursed.correlationid == "branch-42" and disbursed.dataschemaversion == 1
     loan = parse_data(disbursed)
     assert isinstance(loan, LoanDisbursed)
     assert (str(loan.principal), str(loan.annual_rate), loan.term_months, loan.due_day) == ("50000.00", "0.12", 12, 15)
@@ -108,3 +111,12 @@ async def test_an_unknown_application_is_404(desk):
     assert r.status_code == 404 and r.json()["error"]["code"] == "application_not_found"
     r = await desk.review("nope", "client_manager", "alice")
     assert r.status_code == 404
+
+
+async def test_the_api_is_described_in_openapi(desk):
+    spec = (await desk.client.get("/openapi.json")).json()
+    paths = spec["paths"]
+    for path in ("/v1/applications", "/v1/applications/{application_id}",
+                 "/v1/applications/{application_id}/reviews", "/v1/applications/{application_id}/investigation",
+                 "/v1/applications/{application_id}/disbursement"):
+        assert path in paths

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.origination.domain.products import DEFAULT_RULES
@@ -25,21 +25,25 @@ def test_a_complete_application_of_each_product_is_valid(product):
     assert fields(application(product)) == set()
 
 
+@settings(deadline=None)
 @given(st.decimals(min_value=CREDIT.min_amount, max_value=CREDIT.max_amount, places=2))
 def test_any_amount_within_the_credit_limits_is_accepted(amount):
     assert "amount" not in fields(application(amount=str(amount)))
 
 
+@settings(deadline=None)
 @given(st.decimals(min_value=CREDIT.max_amount + Decimal("0.01"), max_value=Decimal("1e9"), places=2))
 def test_amounts_above_the_product_limit_are_refused(amount):
     assert "amount" in fields(application(amount=str(amount)))
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=-1000, max_value=400).filter(lambda t: not 3 <= t <= 36))
 def test_terms_outside_the_product_limits_are_refused(term):
     assert fields(application(term_months=term)) == {"term_months"}
 
 
+@settings(deadline=None)
 @given(st.decimals(min_value=Decimal("0.2401"), max_value=Decimal("5"), places=4))
 def test_rates_above_the_product_limit_are_refused(rate):
     assert fields(application(annual_rate=str(rate))) == {"annual_rate"}
@@ -74,6 +78,7 @@ def test_contacts_need_their_own_phone_numbers():
     assert {"contacts.0.phone", "contacts.2.phone"} <= fields(body)
 
 
+@settings(deadline=None)
 @given(st.integers(0, 2), st.from_regex(r"1[0-2]\d{9}|\d{1,10}", fullmatch=True))
 def test_every_contact_phone_is_checked(i, phone):
     body = application()

@@ -230,8 +230,9 @@ class Application:
             raise WrongState(f"the application was rejected and cannot be {verb}: a rejection is final",
                              code="rejected")
         if self.status == "disbursed":
+            assert self.disbursement is not None
             raise WrongState(f"the loan was already disbursed; the application cannot be {verb}",
-                             code="disbursed")
+                             code="disbursed", details=[{"loan_id": self.disbursement.loan_id}])
 
     def _check_segregation(self, stage: str, reviewer: str) -> None:
         for r in self.reviews:
