@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from loanflow.runtime import platform_settings
+from loanflow.runtime import platform_settings, service_url
 
 err = Console(stderr=True)
 
@@ -57,6 +58,9 @@ class RichProgress:
 
 
 def _reporting_settings() -> Any:
+    """ReportingSettings, with the event-export URLs of the running system unless configured."""
+    for service in ("origination", "servicing", "collections"):
+        os.environ.setdefault(f"LOANFLOW_REPORTING_{service.upper()}_URL", service_url(service))
     config = importlib.import_module("services.reporting.config")
     for value in vars(config).values():
         if isinstance(value, type) and value.__module__ == config.__name__ and value.__name__.endswith("Settings"):
@@ -86,6 +90,7 @@ def cmd_reporting_rebuild(source: str) -> int:
     summary = result if isinstance(result, dict) else getattr(result, "__dict__", {"result": result})
     for key, value in summary.items():
         table.add_row(str(key), str(value))
-    table.add_row("seconds", f"{elapsed:.1f}")
+    if "seconds" not in summary:
+        table.add_row("seconds", f"{elapsed:.1f}")
     Console().print(table)
     return 0

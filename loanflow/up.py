@@ -102,6 +102,8 @@ async def _prepare(platform: PlatformSettings) -> None:
 
 def _child_env(platform: PlatformSettings, home: Path, service: str, port: int) -> dict[str, str]:
     env = dict(os.environ)
+    for source in ("origination", "servicing", "collections"):  # reporting's replay-from-stores sources
+        env.setdefault(f"LOANFLOW_REPORTING_{source.upper()}_URL", _url(platform.host, service_port(source)))
     env.update({
         "LOANFLOW_HOME": str(home),
         "LOANFLOW_DATABASE_URL": str(platform.database_url),
