@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -146,3 +147,18 @@ async def _count(desk) -> int:
         if not page["next_cursor"]:
             return total
         cursor = page["next_cursor"]
+
+
+async def test_a_retried_filing_with_the_same_idempotency_key_files_once(desk):
+    body = application()
+    headers = {**desk.as_("alice", "client_manager"), "Idempotency-Key": "zhang-wei-2026-03-01"}
+    before = await _count(desk)
+    first, second = await asyncio.gather(desk.client.post("/v1/applications", json=body, headers=headers),
+                                         desk.client.post("/v1/applications", json=body, headers=headers))
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json() == second.json()
+    assert await _count(desk) == before + 1
+    replay = await desk.client.post("/v1/applications", json=body, headers=headers)
+    assert replay.status_code == 201 and replay.json() == first.json()
+    other = await desk.client.post("/v1/applications", json=application(), headers=headers)
+    assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +16,13 @@ from services.origination.domain.products import ProductRules
 from services.origination.domain.validation import Draft, Problems, check_person, validate_draft
 from services.origination.service_layer.ports import CreditBureau
 from services.origination.service_layer.views import application_view
+from shared import idempotency as idempotency_keys
 from shared.auth import Principal
 from shared.contracts.origination import Applicant, ContactVerification, CreditReport
 from shared.errors import NotFound
 from shared.service import ServiceKernel
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,8 +33,12 @@ class Origination:
     rules: dict[str, ProductRules]
     bureau: CreditBureau
 
-    async def submit(self, draft: Draft, by: Principal) -> Application:
-        """File an application: validate, fetch the credit report if needed, apply the intake rules."""
+    async def submit(self, draft: Draft, by: Principal, idempotency: tuple[str, str] | None = None) -> dict[str, Any]:
+        """File an application: validate, fetch the credit report if needed, apply the intake rules.
+
+        With an Idempotency-Key (key, body hash) a retry replays the first answer instead of
+        filing twice; the key is reserved in the same transaction as the events.
+        """
         problems = validate_draft(draft, self.rules[draft.product])
         if problems:
             raise InvalidApplication("the application is invalid", details=problems)
@@ -42,11 +50,22 @@ class Origination:
                     "field": "credit_report", "type": "missing",
                     "message": "required: none in the request and the credit bureau has none"}])
         app = Application(str(uuid.uuid4()))
+        scope = f"applications:{by.sub}"
         async with self.kernel.db.acquire() as conn, conn.transaction():
+            if idempotency is not None:
+                replay = await idempotency_keys.begin(conn, scope, *idempotency)
+                if replay is not None:
+                    return replay.body  # type: ignore[no-any-return]
             listed = await is_blacklisted(conn, draft.applicant.id_number)
             events = Application.file(app.id, draft, report, source, by.sub, listed)
             await self._save(conn, app, 0, events)
-        return app
+            answer: dict[str, Any] = {"id": app.id, "status": app.status}
+            if app.rejection is not None:
+                answer["reasons"] = list(app.rejection.reasons)
+            if idempotency is not None:
+                await idempotency_keys.finish(conn, scope, idempotency[0], 201, answer)
+        log.info("application %s filed by %s: %s", app.id, by.sub, app.status)
+        return answer
 
     async def review(self, application_id: str, by: Principal, stage: str, decision: str, note: str | None,
                      verifications: list[ContactVerification], false_information: bool) -> Application:
@@ -58,6 +77,7 @@ class Origination:
             if false_information:
                 assert app.applicant is not None
                 await blacklist(conn, app.applicant.id_number, app.id, "false information", by.sub)
+        log.info("application %s: %s review by %s: %s", app.id, stage, by.sub, decision)
         return app
 
     async def investigate(self, application_id: str, by: Principal, findings: str, decision: str) -> Application:
@@ -92,6 +112,7 @@ class Origination:
             today = await current_business_date(conn, self.kernel.platform, self.kernel.clock)
             events = app.disburse(str(uuid.uuid4()), by.sub, today, self.rules[app.submitted.product], fresh, listed)
             await self._save(conn, app, version, events)
+        log.info("application %s disbursed by %s on %s", app.id, by.sub, today)
         return app
 
     async def view(self, application_id: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 
 from services.origination.entrypoints.api.schemas import (
     AmendmentCreate,
@@ -15,6 +15,7 @@ from services.origination.entrypoints.api.schemas import (
 from services.origination.service_layer.handlers import Origination
 from shared.auth import Principal, require_roles
 from shared.contracts.origination import CreditReport
+from shared.idempotency import request_hash
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
@@ -33,13 +34,15 @@ Reader = Annotated[Principal, Depends(require_roles("client_manager", "team_mana
 
 
 @router.post("", status_code=201)
-async def submit_application(body: ApplicationCreate, by: ClientManager, svc: Service) -> dict[str, Any]:
-    """File an application: 201 `submitted`, or `rejected` with reasons by the credit rules."""
-    app = await svc.submit(body.draft(), by)
-    out: dict[str, Any] = {"id": app.id, "status": app.status}
-    if app.rejection is not None:
-        out["reasons"] = list(app.rejection.reasons)
-    return out
+async def submit_application(body: ApplicationCreate, by: ClientManager, svc: Service, request: Request,
+                             idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+    """File an application: 201 `submitted`, or `rejected` with reasons by the credit rules.
+
+    An optional `Idempotency-Key` makes retries safe: the same key and body replay the first
+    answer; the same key with another body is 409.
+    """
+    idem = (idempotency_key, request_hash(await request.body())) if idempotency_key else None
+    return await svc.submit(body.draft(), by, idem)
 
 
 @router.get("")
