@@ -56,6 +56,7 @@ async def machine_info(pg_url: str) -> dict[str, Any]:
         "cpu_physical": psutil.cpu_count(logical=False),
         "cpu_model": cpu_model(),
         "memory_gb": round(memory.total / 2**30, 1),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "os": platform.platform(),
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),

@@ -2,162 +2,97 @@
 
 Single-event commands on 1, 8 and 64 concurrent streams (one transaction per command, as a
 service handles a request), then 100-event batches. Every implementation writes the same
-events into a fresh database of its own, through a pool of min(streams, 16) connections:
+events into a fresh database of its own, through a pool of min(streams, 10) connections (the
+pool size of a service):
 - ours: `PostgresEventStore.append` inside a transaction (events + outbox rows + NOTIFY,
   expected-version check, envelope serialisation);
 - baseline: raw asyncpg INSERTs of the identical rows (the same events and outbox rows,
   serialised before the clock starts), same transactions, same concurrency;
-- peer: `eventsourcing`'s PostgresApplicationRecorder (events only, no outbox).
+- peer: `eventsourcing`'s PostgresApplicationRecorder given the same events (serialised to
+  JSON in the command, as ours are; events only, no outbox).
+The machine is shared and its load moves, so each level runs in rounds that alternate the
+order of the writers; a figure's rate is the median of its rounds, its latencies all rounds'.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import statistics
+from contextlib import AsyncExitStack
 from typing import Any
 
 from bench.scenarios import _peer_eventsourcing as peer
-from bench.support import drive, fresh_database, latency_ms, payment_event, pick, rate, ratio, unique
-from shared.contracts import CloudEvent
-from shared.db import create_pool
-from shared.eventstore import PostgresEventStore, _published_bytes
+from bench.scenarios._append_impls import EventsourcingPeer, OurStore, RawInsert, Workload
+from bench.support import fresh_database, latency_ms, pick, rate, ratio
 
 SINGLE_LEVELS = (1, 8, 64)
 BATCH_LEVELS = (1, 8)
 BATCH = 100
-MAX_CONNECTIONS = 16
+MAX_CONNECTIONS = 10  # a service's pool (ServiceKernel: create_pool(max_size=10))
 TARGETS = {"append_vs_raw_insert": 0.5, "append_vs_eventsourcing": 2.0}
 
-INSERT_EVENTS = """INSERT INTO events (stream_id, version, event_id, type, envelope)
-    SELECT $1, u.v, u.id, u.t, u.env FROM unnest($2::int[], $3::text[], $4::text[], $5::jsonb[]) AS u(v, id, t, env)
-    RETURNING position"""
-INSERT_OUTBOX = """INSERT INTO outbox (position, topic, key, payload)
-    SELECT u.p, $1, $2, u.b FROM unnest($3::bigint[], $4::bytea[]) AS u(p, b)"""
 
-Command = Callable[[int, int], Awaitable[None]]
-
-
-class Workload:
-    """The events of one measurement: `streams` streams of `per_stream` commands of `batch` events."""
-
-    def __init__(self, streams: int, per_stream: int, batch: int) -> None:
-        self.streams, self.per_stream, self.batch = streams, per_stream, batch
-        prefix = unique("s")
-        self.names = [f"{prefix}-{s}" for s in range(streams)]
-        self.events = [[payment_event(name, n) for n in range(per_stream * batch)] for name in self.names]
-        self.topic = f"{prefix}.servicing"
-
-    @property
-    def total(self) -> int:
-        return self.streams * self.per_stream * self.batch
-
-    @property
-    def connections(self) -> int:
-        return min(self.streams, MAX_CONNECTIONS)
-
-    def chunk(self, s: int, n: int) -> list[CloudEvent]:
-        return self.events[s][n * self.batch:(n + 1) * self.batch]
-
-    def rows(self, s: int, n: int) -> tuple[list[int], list[str], list[str], list[dict[str, Any]], list[bytes]]:
-        """The identical rows the store writes for command n of stream s, serialised up front."""
-        stamped = [e.model_copy(update={"sequence": n * self.batch + i + 1}) for i, e in enumerate(self.chunk(s, n))]
-        return ([e.sequence for e in stamped], [e.id for e in stamped], [e.type for e in stamped],
-                [e.model_dump(mode="json", exclude_none=True) for e in stamped],
-                [_published_bytes(e) for e in stamped])
+async def measure_level(pg_url: str, impls: list[Any], streams: int, per_stream: int, batch: int,
+                        rounds: int) -> dict[str, dict[str, Any]]:
+    """Each writer on its own fresh database, `rounds` rounds in alternating order."""
+    connections = min(streams, MAX_CONNECTIONS)
+    runs: dict[str, list[tuple[int, float, list[float]]]] = {impl.label: [] for impl in impls}
+    async with AsyncExitStack() as stack:
+        for impl in impls:
+            dsn = await stack.enter_async_context(fresh_database(pg_url, impl.label,
+                                                                 platform_tables=impl.platform_tables))
+            await impl.open(dsn, connections)
+            stack.push_async_callback(impl.close)
+        for r in range(rounds):
+            for impl in impls if r % 2 == 0 else impls[::-1]:
+                work = Workload(streams, per_stream, batch)
+                seconds, latencies = await impl.measure(work)
+                runs[impl.label].append((work.total, seconds, latencies))
+        for impl in impls:
+            expected = sum(total for total, _, _ in runs[impl.label])
+            if (found := await impl.stored()) != expected:
+                raise AssertionError(f"{impl.label}: expected {expected} events stored, found {found}")
+    return {label: figure(done, streams, connections) for label, done in runs.items()}
 
 
-async def _measure_asyncpg(pg_url: str, label: str, work: Workload,
-                           make_command: Callable[[Any], Command]) -> dict[str, float]:
-    async with fresh_database(pg_url, label) as dsn:
-        pool = await create_pool(dsn, min_size=work.connections, max_size=work.connections)
-        try:
-            seconds, latencies = await drive(work.streams, work.per_stream, make_command(pool))
-            stored = await pool.fetchval("SELECT count(*) FROM events")
-        finally:
-            await pool.close()
-    return _figure(work, seconds, latencies, stored)
-
-
-def _figure(work: Workload, seconds: float, latencies: list[float], stored: int) -> dict[str, float]:
-    if stored != work.total:
-        raise AssertionError(f"expected {work.total} events stored, found {stored}")
-    return {"events_per_s": rate(work.total, seconds), "commands_per_s": rate(len(latencies), seconds),
-            **latency_ms(latencies), "events": work.total, "streams": work.streams,
-            "connections": work.connections}
-
-
-async def ours(pg_url: str, work: Workload) -> dict[str, float]:
-    """Our event store, as a service calls it: one transaction per command."""
-    store = PostgresEventStore(work.topic)
-
-    def make(pool: Any) -> Command:
-        async def command(s: int, n: int) -> None:
-            async with pool.acquire() as conn, conn.transaction():
-                await store.append(conn, work.names[s], work.chunk(s, n), expected_version=n * work.batch)
-        return command
-
-    return await _measure_asyncpg(pg_url, "append_ours", work, make)
-
-
-async def raw_insert(pg_url: str, work: Workload) -> dict[str, float]:
-    """Baseline: the same rows by plain INSERTs, serialised before the clock starts."""
-    rows = [[work.rows(s, n) for n in range(work.per_stream)] for s in range(work.streams)]
-
-    def make(pool: Any) -> Command:
-        async def command(s: int, n: int) -> None:
-            versions, ids, types, envelopes, payloads = rows[s][n]
-            async with pool.acquire() as conn, conn.transaction():
-                positions = await conn.fetch(INSERT_EVENTS, work.names[s], versions, ids, types, envelopes)
-                await conn.execute(INSERT_OUTBOX, work.topic, work.names[s], [r[0] for r in positions], payloads)
-        return command
-
-    return await _measure_asyncpg(pg_url, "append_raw", work, make)
-
-
-async def eventsourcing_peer(pg_url: str, work: Workload) -> dict[str, float]:
-    """Peer: eventsourcing's recorder storing the same published bytes as event state."""
-    payloads = [[_published_bytes(e) for e in events] for events in work.events]
-    async with fresh_database(pg_url, "append_peer", platform_tables=False) as dsn:
-        recorder = peer.PeerRecorder(dsn, work.connections)
-        try:
-            def command(s: int, n: int) -> None:
-                chunk = payloads[s][n * work.batch:(n + 1) * work.batch]
-                recorder.insert(work.names[s], n * work.batch + 1, "loan.payment.received", chunk)
-
-            seconds, latencies = await peer.drive_threads(work.streams, work.per_stream, command)
-            with recorder.datastore.transaction() as cursor:
-                cursor.execute("SELECT count(*) AS n FROM stored_events")
-                stored = cursor.fetchone()["n"]  # type: ignore[index]
-        finally:
-            recorder.close()
-    return _figure(work, seconds, latencies, stored)
+def figure(rounds: list[tuple[int, float, list[float]]], streams: int, connections: int) -> dict[str, Any]:
+    """Median rate over rounds, latency percentiles over every command."""
+    rates = [rate(total, seconds) for total, seconds, _ in rounds]
+    latencies = [x for _, _, lat in rounds for x in lat]
+    commands = sum(len(lat) for _, _, lat in rounds)
+    events = sum(total for total, _, _ in rounds)
+    return {"events_per_s": round(statistics.median(rates), 1),
+            "commands_per_s": round(statistics.median(rates) * commands / events, 1),
+            **latency_ms(latencies), "events_per_s_rounds": rates, "events": events, "streams": streams,
+            "connections": connections}
 
 
 async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
     """Measure every level; ratios compare events/s in the same run."""
-    commands = pick(size, tiny=16, default=4000, large=20000)
-    batches = pick(size, tiny=2, default=200, large=1000)
+    commands = pick(size, tiny=16, default=1500, large=8000)  # single-event commands per level per round
+    batches = pick(size, tiny=2, default=80, large=400)  # 100-event batches per level per round
+    rounds = pick(size, tiny=2, default=3, large=3)
     skipped = peer.unavailable()
+    impls: list[Any] = [RawInsert(), OurStore()] + ([EventsourcingPeer()] if skipped is None else [])
     figures: dict[str, Any] = {}
     baseline: dict[str, Any] = {}
     peers: dict[str, Any] = {}
     ratios: dict[str, float] = {}
-    plan = [(f"single_{s}_streams", Workload(s, max(1, commands // s), 1)) for s in SINGLE_LEVELS]
-    plan += [(f"batch{BATCH}_{s}_streams", Workload(s, max(1, batches // s), BATCH)) for s in BATCH_LEVELS]
-    for name, work in plan:
-        baseline[f"raw_insert_{name}"] = await raw_insert(pg_url, work)
-        figures[f"append_{name}"] = await ours(pg_url, work)
-        ratios[f"append_vs_raw_insert_{name}"] = ratio(figures[f"append_{name}"]["events_per_s"],
-                                                       baseline[f"raw_insert_{name}"]["events_per_s"])
-        if skipped is None:
-            peers[f"eventsourcing_{name}"] = await eventsourcing_peer(pg_url, work)
-            if work.streams >= 8:
-                ratios[f"append_vs_eventsourcing_{name}"] = ratio(
-                    figures[f"append_{name}"]["events_per_s"], peers[f"eventsourcing_{name}"]["events_per_s"])
-    result: dict[str, Any] = {
+    plan = [(f"single_{s}_streams", s, max(1, commands // s), 1) for s in SINGLE_LEVELS]
+    plan += [(f"batch{BATCH}_{s}_streams", s, max(1, batches // s), BATCH) for s in BATCH_LEVELS]
+    for name, streams, per_stream, batch in plan:
+        level = await measure_level(pg_url, impls, streams, per_stream, batch, rounds)
+        figures[f"append_{name}"] = ours = level["append_ours"]
+        baseline[f"raw_insert_{name}"] = level["append_raw"]
+        ratios[f"append_vs_raw_insert_{name}"] = ratio(ours["events_per_s"], level["append_raw"]["events_per_s"])
+        if "append_peer" in level:
+            peers[f"eventsourcing_{name}"] = level["append_peer"]
+            if streams >= 8:
+                ratios[f"append_vs_eventsourcing_{name}"] = ratio(ours["events_per_s"],
+                                                                  level["append_peer"]["events_per_s"])
+    return {
         "scenario": "append", "figures": figures, "baseline": baseline, "ratios": ratios,
         "peer": peers if skipped is None else {"eventsourcing": {"skipped": skipped}},
         "targets": {name: TARGETS[key] for name in ratios for key in TARGETS if name.startswith(key)},
-        "notes": f"pool of min(streams, {MAX_CONNECTIONS}) connections for every implementation; "
-                 "single = one event per transaction; the peer writes no outbox rows",
+        "notes": f"pool of min(streams, {MAX_CONNECTIONS}) connections for every writer; single = one event "
+                 f"per transaction; rate = median of {rounds} alternating rounds; the peer writes no outbox rows",
     }
-    return result
