@@ -15,10 +15,11 @@ from services.reporting.domain.timeline import LoggedEvent
 LOANS_AS_OF = """
 SELECT l.loan_id, l.product, l.principal, l.disbursement_date, l.borrower_key, l.borrower_label,
        coalesce(l.region, a.region) AS region,
-       coalesce(s.status, 'current') AS status, coalesce(s.outstanding, l.principal) AS outstanding, s.dpd_anchor
+       coalesce(s.status, 'current') AS status, coalesce(s.outstanding, l.principal) AS outstanding, s.dpd_anchor,
+       CASE WHEN s.status IN ('paid_off', 'written_off') THEN s.businessdate END AS closed_on
 FROM rpt_loans l
 LEFT JOIN LATERAL (
-    SELECT st.status, st.outstanding, st.dpd_anchor FROM rpt_loan_states st
+    SELECT st.status, st.outstanding, st.dpd_anchor, st.businessdate FROM rpt_loan_states st
     WHERE st.loan_id = l.loan_id AND st.businessdate <= $1
     ORDER BY st.businessdate DESC, st.sequence DESC, st.event_id DESC LIMIT 1) s ON true
 LEFT JOIN LATERAL (
@@ -42,7 +43,7 @@ async def loans_as_of(conn: asyncpg.Connection, as_of: date) -> list[LoanAsOf]:
                      disbursement_date=r["disbursement_date"], borrower_key=r["borrower_key"],
                      borrower_label=r["borrower_label"], region=r["region"], status=r["status"],
                      outstanding=r["outstanding"], days_past_due=days_past_due(r["status"], r["dpd_anchor"], as_of),
-                     stage=stages.get(r["loan_id"], "none"))
+                     stage=stages.get(r["loan_id"], "none"), closed_on=r["closed_on"])
             for r in rows]
 
 
@@ -85,7 +86,7 @@ async def allocated(conn: asyncpg.Connection, as_of: date) -> list[Allocated]:
 
 
 async def activities(conn: asyncpg.Connection, start: date, end: date) -> list[Activity]:
-    """Contacts, promise outcomes, recoveries and complaints on business days `start`..`end`."""
+    """Contacts, promise outcomes, recoveries, complaints/disputes and time-barred cases in `start`..`end`."""
     out = [Activity(r["loan_id"], "contact", r["collector"], r["channel"], r["outcome"]) for r in await conn.fetch(
         "SELECT loan_id, collector, channel, outcome FROM rpt_contacts WHERE businessdate BETWEEN $1 AND $2",
         start, end)]
@@ -96,9 +97,12 @@ async def activities(conn: asyncpg.Connection, start: date, end: date) -> list[A
             for r in await conn.fetch(
                 """SELECT loan_id, collector, amount, commission FROM rpt_recoveries
                    WHERE businessdate BETWEEN $1 AND $2""", start, end)]
-    out += [Activity(r["loan_id"], "complaint", r["actor"]) for r in await conn.fetch(
-        """SELECT loan_id, actor FROM rpt_events WHERE type LIKE '%complaint%' AND loan_id IS NOT NULL
-           AND businessdate BETWEEN $1 AND $2""", start, end)]
+    out += [Activity(r["loan_id"], r["kind"], r["actor"]) for r in await conn.fetch(
+        """SELECT loan_id, actor, CASE WHEN type = 'collections.statute.expired' THEN 'time_barred'
+                                      ELSE 'complaint' END AS kind
+           FROM rpt_events WHERE loan_id IS NOT NULL AND businessdate BETWEEN $1 AND $2
+           AND (type IN ('collections.dispute.opened', 'collections.statute.expired') OR type LIKE '%complaint%')""",
+        start, end)]
     return out
 
 

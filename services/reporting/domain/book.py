@@ -28,6 +28,7 @@ class LoanAsOf:
     outstanding: Decimal
     days_past_due: int
     stage: str = "none"
+    closed_on: date | None = None  # business date it was paid off or written off
 
     @property
     def active(self) -> bool:

@@ -19,7 +19,7 @@ class Activity:
     """One thing that happened in collections within the period, tied to a loan and a collector."""
 
     loan_id: str
-    kind: str  # contact | promise | recovery | complaint
+    kind: str  # contact | promise | recovery | complaint | time_barred
     collector: str | None = None
     channel: str | None = None
     outcome: str | None = None
@@ -47,7 +47,7 @@ def _figures(items: list[Activity]) -> dict[str, Any]:
     counts = {name: 0 for name in CHANNELS.values()}
     promises = {"made": 0, "kept": 0, "broken": 0}
     recovered = commission = ZERO
-    complaints = 0
+    complaints = time_barred = 0
     for a in items:
         if a.kind == "contact":
             name = CHANNELS.get(a.channel or "", "other")
@@ -60,9 +60,11 @@ def _figures(items: list[Activity]) -> dict[str, Any]:
             commission += a.commission
         elif a.kind == "complaint":
             complaints += 1
+        elif a.kind == "time_barred":
+            time_barred += 1
     return {"recovered": recovered, "commission": commission, "activity": counts, "promises": promises,
             "promise_kept_rate": ratio(promises["kept"], promises["kept"] + promises["broken"]),
-            "complaints": complaints}
+            "complaints": complaints, "time_barred_cases": time_barred}
 
 
 def cure_rates(cases: list[CaseHistory], start: date, end: date) -> dict[str, dict[str, Any]]:

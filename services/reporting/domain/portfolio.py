@@ -69,12 +69,15 @@ def _matured(as_of: date, loans: list[LoanAsOf], installments: list[Installment]
 
     DOMAIN.md §2: the lender tracks "interest received and interest receivable, collection
     rate of matured loans (到期贷款收回率)". Collected counts principal and interest paid on
-    matured installments (capped at what each was due); written-off loans owe no receivable.
+    matured installments (capped at what each was due); installments falling due after a
+    loan was paid off or written off are not due; written-off loans owe no receivable.
     """
+    by_id = {loan.loan_id: loan for loan in loans}
     status = {loan.loan_id: loan.status for loan in loans}
     due = collected = receivable = ZERO
     for inst in installments:
-        if inst.due_date > as_of or inst.loan_id not in status:
+        loan = by_id.get(inst.loan_id)
+        if inst.due_date > as_of or loan is None or (loan.closed_on is not None and inst.due_date > loan.closed_on):
             continue
         total = inst.principal + inst.interest
         key = (inst.loan_id, inst.number)

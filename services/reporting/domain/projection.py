@@ -24,7 +24,8 @@ TABLES = ("events", "loans", "loan_states", "schedule", "allocations", "case_sta
           "promises", "recoveries")
 
 _ACTOR_FIELDS = ("disbursed_by", "reviewer", "investigator", "approved_by", "rejected_by", "submitted_by",
-                 "decided_by", "assigned_by", "collector")
+                 "amended_by", "decided_by", "proposed_by", "assigned_by", "opened_by", "resolved_by", "tagged_by",
+                 "changed_by", "recorded_by", "collector")
 
 
 @dataclass

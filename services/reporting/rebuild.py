@@ -1,0 +1,157 @@
+"""Rebuild the read models: drop them and replay every event from the topics' beginning, or from the
+services' event stores through their export endpoint when the broker's retention does not reach back.
+
+`loanflow reporting rebuild` calls `rebuild()`. The projections are keyed by event id and
+computed by business date and sequence, so a replay in any order gives identical reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from services.reporting.adapters.writer import truncate_read_models
+from services.reporting.bootstrap import MIGRATIONS
+from services.reporting.config import ReportingSettings
+from services.reporting.entrypoints.consumer import SOURCES
+from services.reporting.service_layer.handlers import Positioned, apply_batch
+from shared.auth import TokenIssuer
+from shared.config import PlatformSettings
+from shared.contracts import CloudEvent
+from shared.db import create_pool, ensure_database
+from shared.kafka import ensure_topics, make_consumer
+from shared.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+async def rebuild(platform: PlatformSettings, settings: ReportingSettings, *, source: str = "topics",
+                  progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Drop the read models and replay from `source` ("topics" or "stores"); returns what was done."""
+    if source not in ("topics", "stores"):
+        raise ValueError(f"unknown rebuild source {source!r}; use 'topics' or 'stores'")
+    dsn = platform.service_dsn("reporting", settings.database_url)
+    await ensure_database(dsn)
+    await upgrade(MIGRATIONS, dsn)
+    pool = await create_pool(dsn, max_size=2)
+    started = time.perf_counter()
+    read = applied = 0
+    try:
+        async with pool.acquire() as conn:
+            async with conn.transaction():
+                await truncate_read_models(conn)
+                await conn.execute("DELETE FROM inbox WHERE consumer = $1", settings.consumer_name)
+                await conn.execute("DELETE FROM consumer_positions WHERE consumer = $1", settings.consumer_name)
+            batches = _from_topics(platform, settings) if source == "topics" else _from_stores(platform, settings)
+            async for batch in batches:
+                async with conn.transaction():
+                    applied += await apply_batch(conn, settings.consumer_name, batch)
+                read += len(batch)
+                if progress is not None:
+                    progress(read)
+    finally:
+        await pool.close()
+    seconds = time.perf_counter() - started
+    return {"source": source, "events_read": read, "events_applied": applied, "seconds": round(seconds, 3),
+            "events_per_second": round(read / seconds, 1) if seconds > 0 else None}
+
+
+async def _from_topics(platform: PlatformSettings, settings: ReportingSettings) -> AsyncIterator[list[Positioned]]:
+    """Every record of the three topics, from the beginning up to their ends when the replay started."""
+    assert platform.kafka_bootstrap, "LOANFLOW_KAFKA_BOOTSTRAP is not set"
+    topics = [platform.topic(s) for s in SOURCES]
+    await ensure_topics(platform.kafka_bootstrap, topics, platform.topic_partitions)
+    consumer = make_consumer(platform.kafka_bootstrap, None, max_poll_records=settings.rebuild_batch_size,
+                             fetch_max_bytes=32 * 1024 * 1024, max_partition_fetch_bytes=8 * 1024 * 1024)
+    await consumer.start()
+    try:
+        partitions = await _partitions(consumer, topics)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = EndOffsets(await consumer.end_offsets(partitions))
+        while ends.remaining:
+            fetched = await consumer.getmany(timeout_ms=500, max_records=settings.rebuild_batch_size)
+            ends.observe(consumer)
+            batch: list[Positioned] = []
+            for tp, records in fetched.items():
+                for record in records:
+                    if ends.within(tp, record.offset):
+                        event = _parse(record.value)
+                        if event is not None:
+                            batch.append(Positioned(event, tp.topic, tp.partition, record.offset))
+                if records:
+                    ends.consumed(tp, records[-1].offset)
+            if batch:
+                yield batch
+    finally:
+        await consumer.stop()
+
+
+class EndOffsets:
+    """Where each partition ended when the replay started.
+
+    ListOffsets answers are not trusted (the local broker answers the last batch's base
+    offset): a partition is empty when it says 0, and otherwise ends at the high-water mark
+    of the first fetch response for it.
+    """
+
+    def __init__(self, listed: dict[TopicPartition, int]) -> None:
+        self.listed = listed
+        self.frozen: dict[TopicPartition, int] = {}
+        self.remaining = {tp for tp, end in listed.items() if end > 0}
+
+    def observe(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in list(self.remaining):
+            high = consumer.highwater(tp)
+            if tp not in self.frozen and high is not None:
+                self.frozen[tp] = max(high, self.listed[tp])
+
+    def within(self, tp: TopicPartition, offset: int) -> bool:
+        return tp not in self.frozen or offset < self.frozen[tp]
+
+    def consumed(self, tp: TopicPartition, offset: int) -> None:
+        if tp in self.frozen and offset + 1 >= self.frozen[tp]:
+            self.remaining.discard(tp)
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
+    cluster = await consumer._client.fetch_all_metadata()  # aiokafka has no public describe on the consumer
+    out = []
+    for topic in topics:
+        for partition in sorted(cluster.partitions_for_topic(topic) or ()):
+            out.append(TopicPartition(topic, partition))
+    return out
+
+
+def _parse(raw: bytes | None) -> CloudEvent | None:
+    try:
+        return CloudEvent.from_json_bytes(raw) if raw else None
+    except ValueError:
+        log.warning("skipping a record that is not a CloudEvent (the live consumer dead-letters it)")
+        return None
+
+
+async def _from_stores(platform: PlatformSettings, settings: ReportingSettings) -> AsyncIterator[list[Positioned]]:
+    """Every published event of each service, through its `GET /v1/events?after=&limit=` export."""
+    token = TokenIssuer(platform.signing_key()).issue("reporting-rebuild", ["reporting"])
+    headers = {"Authorization": f"Bearer {token}"}
+    limit = min(settings.rebuild_batch_size, 5000)
+    async with httpx.AsyncClient(headers=headers, timeout=60.0) as client:
+        for service, url in settings.store_urls().items():
+            after = 0
+            while True:
+                response = await client.get(f"{url.rstrip('/')}/v1/events", params={"after": after, "limit": limit})
+                response.raise_for_status()
+                page = response.json()
+                batch = [Positioned(CloudEvent.model_validate(item["event"]), platform.topic(service), -1,
+                                    int(item["position"])) for item in page["items"]]
+                if batch:
+                    yield batch
+                if not page.get("next_cursor"):
+                    break
+                after = int(page["next_cursor"])
