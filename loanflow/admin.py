@@ -43,18 +43,62 @@ def cmd_token(sub: str, roles: list[str], ttl: int) -> int:
     return 0
 
 
-def cmd_partner_add(name: str) -> int:
-    """POST /v1/partners on servicing; prints `{"partner_id", "secret"}` alone on stdout."""
+def _servicing_call(method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response | None:
+    """An admin call to servicing; None (after saying why on stderr) when it is not reachable."""
     try:
         with admin_client("servicing") as client:
-            response = client.post("/v1/partners", json={"name": name})
+            return client.request(method, path, json=body)
     except httpx.HTTPError as exc:
         err.print(f"[red]servicing is not reachable at {service_url('servicing')}: {exc}[/red]")
+        return None
+
+
+def cmd_partner_add(name: str) -> int:
+    """POST /v1/partners on servicing; prints `{"partner_id", "secret"}` alone on stdout."""
+    response = _servicing_call("POST", "/v1/partners", {"name": name})
+    if response is None:
         return 1
     if response.status_code not in (200, 201):
         return fail_response(response)
     body = response.json()
     print(json.dumps({"partner_id": body["partner_id"], "secret": body["secret"]}))
+    return 0
+
+
+def cmd_partner_rotate(partner_id: str) -> int:
+    """POST /v1/partners/{id}/rotate; prints the new `{"partner_id", "secret"}`."""
+    response = _servicing_call("POST", f"/v1/partners/{partner_id}/rotate")
+    if response is None:
+        return 1
+    if response.status_code not in (200, 201):
+        return fail_response(response)
+    body = response.json()
+    print(json.dumps({"partner_id": body["partner_id"], "secret": body["secret"]}))
+    return 0
+
+
+def cmd_partner_list() -> int:
+    """Every registered partner (GET /v1/partners, all pages) as a table."""
+    rows: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        response = _servicing_call("GET", "/v1/partners?limit=500" + (f"&cursor={cursor}" if cursor else ""))
+        if response is None:
+            return 1
+        if response.status_code != 200:
+            return fail_response(response)
+        page = response.json()
+        rows += page["items"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    columns = sorted({k for row in rows for k in row if k != "secret"}) or ["partner_id"]
+    table = Table(title=f"{len(rows)} partner(s)")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row.get(c, "")) for c in columns))
+    Console().print(table)
     return 0
 
 

@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     partner_sub = partner.add_subparsers(dest="partner_command", required=True, metavar="ACTION")
     add = partner_sub.add_parser("add", help="register a partner; prints {partner_id, secret} as JSON")
     add.add_argument("name")
+    rotate = partner_sub.add_parser("rotate", help="issue a new secret (the old one stops working at once)")
+    rotate.add_argument("partner_id")
+    partner_sub.add_parser("list", help="registered partners (never their secrets)")
 
     business_date = sub.add_parser("business-date", help="servicing's business date")
     bd_sub = business_date.add_subparsers(dest="bd_command", required=True, metavar="ACTION")
@@ -80,9 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return cmd_token(args.sub, args.roles, args.ttl)
     if args.command == "partner":
-        from loanflow.admin import cmd_partner_add
+        from loanflow import admin
 
-        return cmd_partner_add(args.name)
+        if args.partner_command == "add":
+            return admin.cmd_partner_add(args.name)
+        if args.partner_command == "rotate":
+            return admin.cmd_partner_rotate(args.partner_id)
+        return admin.cmd_partner_list()
     if args.command == "business-date":
         from loanflow.admin import cmd_business_date_advance
 
