@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.origination.domain.products import DEFAULT_RULES
+from services.origination.domain.identity import check_digit
+from services.origination.domain.products import DEFAULT_RULES, PRODUCTS
 from services.origination.domain.validation import validate_draft
 
 from .factory import application, mobile, to_draft
@@ -120,3 +122,67 @@ def test_configured_limits_are_the_ones_applied():
     problems = validate_draft(to_draft(application(amount="20000.01")), tight)
     assert [p["field"] for p in problems] == ["amount"]
     assert "20000" in problems[0]["message"]
+
+
+valid_ids = st.builds(lambda r, b, s: r + b + s, st.from_regex(r"[1-6]\d{5}", fullmatch=True),
+                      st.dates(min_value=date(1940, 1, 1), max_value=date(2006, 12, 31)).map(
+                          lambda d: d.strftime("%Y%m%d")),
+                      st.from_regex(r"\d{3}", fullmatch=True)).map(lambda body: body + check_digit(body))
+mobiles = st.from_regex(r"1[3-9]\d{9}", fullmatch=True)
+
+
+@st.composite
+def applications(draw):
+    """Any well-formed application of any product, within that product's limits."""
+    product = draw(st.sampled_from(PRODUCTS))
+    r = DEFAULT_RULES[product]
+    body = application(
+        product, amount=str(draw(st.decimals(min_value=r.min_amount, max_value=r.max_amount, places=2))),
+        term_months=draw(st.integers(r.min_term_months, r.max_term_months)),
+        annual_rate=str(draw(st.decimals(min_value=r.min_annual_rate, max_value=r.max_annual_rate, places=4))),
+        due_day=draw(st.none() | st.integers(1, 28)))
+    ids = draw(st.lists(valid_ids, min_size=2, max_size=2, unique=True))
+    phones = draw(st.lists(mobiles, min_size=5, max_size=5, unique=True))
+    body["applicant"].update(id_number=ids[0], phone=phones[0])
+    for contact, phone in zip(body["contacts"], phones[1:4], strict=True):
+        contact["phone"] = phone
+    body["contacts"] = draw(st.permutations(body["contacts"]))
+    if product == "guaranteed":
+        body["guarantor"].update(id_number=ids[1], phone=phones[4])
+    return body
+
+
+def flip_check_digit(body):
+    valid = body["applicant"]["id_number"]
+    body["applicant"]["id_number"] = valid[:17] + ("1" if valid[17] == "0" else "0")
+
+
+def over_max(field, step):
+    def change(body):
+        limit = getattr(DEFAULT_RULES[body["product"]], f"max_{field}")
+        body[field] = str(limit + step) if isinstance(limit, Decimal) else limit + step
+    return change
+
+
+CORRUPTIONS = {
+    "applicant.id_number": flip_check_digit,
+    "applicant.phone": lambda b: b["applicant"].update(phone=b["applicant"]["phone"][:10]),
+    "amount": lambda b: over_max("amount", Decimal("0.01"))(b),
+    "term_months": lambda b: over_max("term_months", 1)(b),
+    "annual_rate": lambda b: over_max("annual_rate", Decimal("0.0001"))(b),
+    "contacts.0.phone": lambda b: b["contacts"][0].update(phone=b["applicant"]["phone"]),
+    "contacts": lambda b: b["contacts"][1].update(relation=b["contacts"][0]["relation"]),
+}
+
+
+@settings(deadline=None)
+@given(applications())
+def test_any_well_formed_application_is_valid(body):
+    assert fields(body) == set()
+
+
+@settings(deadline=None)
+@given(applications(), st.sampled_from(sorted(CORRUPTIONS)))
+def test_one_corrupted_field_is_reported_under_that_field_alone(body, field):
+    CORRUPTIONS[field](body)
+    assert fields(body) == {field}
