@@ -36,6 +36,7 @@ class Story:
     def __init__(self) -> None:
         self.events: list[tuple[str, CloudEvent]] = []  # (service, event)
         self.seq: dict[str, int] = {}
+        self.stream_of: dict[str, str] = {}  # event id -> the stream its service stores it in
         self.t = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 
     def emit(self, service: str, data: object, *, subject: str, day: date, cause: CloudEvent | None = None,
@@ -46,6 +47,7 @@ class Story:
         event = make_event(service, data, subject=subject, businessdate=day, causation=cause)  # type: ignore[arg-type]
         event = event.model_copy(update={"sequence": self.seq[stream], "time": self.t})
         self.events.append((service, event))
+        self.stream_of[event.id] = stream
         return event
 
     def application(self, loan: str) -> CloudEvent:
