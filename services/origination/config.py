@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
@@ -36,7 +36,7 @@ class OriginationSettings(ServiceSettings):
     service_name: str = "origination"
     port: int = DEFAULT_PORTS["origination"]
     # Limits per product; products not named keep their defaults (partial overrides merge per field).
-    products: dict[str, dict[str, str | int]] = Field(default_factory=dict)
+    products: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Where credit reports come from when the application carries none: "none" or "file".
     credit_bureau: Literal["none", "file"] = "none"
     credit_bureau_file: Path | None = None  # JSON {"<id number>": {"max_overdue_months": 0, ...}}
