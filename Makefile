@@ -25,7 +25,8 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: install
+bench: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/loanflow bench $(ARGS)
 
 demo: install-runtime
