@@ -120,3 +120,14 @@ async def test_the_api_is_described_in_openapi(desk):
                  "/v1/applications/{application_id}/reviews", "/v1/applications/{application_id}/investigation",
                  "/v1/applications/{application_id}/disbursement"):
         assert path in paths
+
+
+async def test_the_event_export_masks_resident_id_numbers(desk):
+    body = application("guaranteed")
+    app_id = await desk.filed(body)
+    exported = (await desk.client.get("/v1/events?limit=5000", headers=desk.as_("rita", "reporting"))).json()
+    mine = [i["event"] for i in exported["items"] if i["event"]["subject"] == app_id]
+    assert [e["type"] for e in mine] == ["loan.application.submitted"]
+    text = json.dumps(mine, ensure_ascii=False)
+    assert body["applicant"]["id_number"] not in text and body["guarantor"]["id_number"] not in text
+    assert mine[0]["data"]["applicant"]["id_number"].startswith(body["applicant"]["id_number"][:6])
