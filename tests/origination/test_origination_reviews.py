@@ -126,3 +126,36 @@ async def test_missing_or_wrong_credentials(desk):
     no_disburse = await desk.client.post(f"/v1/applications/{app_id}/disbursement",
                                          headers=desk.as_("bob", "team_manager"))
     assert no_disburse.status_code == 403
+
+
+async def test_amendments_are_validated_and_closed_once_rejected(desk):
+    app_id = await desk.filed(application())
+    path = f"/v1/applications/{app_id}/amendments"
+    headers = desk.as_("alice", "client_manager")
+    bad = application()["applicant"]
+    bad["phone"] = "12345678901"
+    r = await desk.client.post(path, json={"applicant": bad}, headers=headers)
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "applicant.phone"
+    empty = await desk.client.post(path, json={"reason": "nothing"}, headers=headers)
+    assert empty.status_code == 422
+    newer = await desk.client.post(path, json={"credit_report": {"max_overdue_months": 1}}, headers=headers)
+    assert newer.status_code == 201 and newer.json()["credit_report"]["max_overdue_months"] == 1
+    assert newer.json()["amendments"] == 1
+    await desk.review(app_id, "client_manager", "alice", "reject", note="withdrawn by the applicant")
+    closed = await desk.client.post(path, json={"credit_report": {"max_overdue_months": 0}}, headers=headers)
+    assert closed.status_code == 409 and closed.json()["error"]["code"] == "rejected"
+
+
+async def test_reviews_after_an_amendment_still_leave_the_earlier_one_stale(desk):
+    app_id = await desk.filed(application())
+    assert (await desk.review(app_id, "client_manager", "alice")).status_code == 201
+    await desk.client.post(f"/v1/applications/{app_id}/amendments", json={"credit_report": {"max_overdue_months": 1}},
+                           headers=desk.as_("alice", "client_manager"))
+    assert (await desk.review(app_id, "team_manager", "bob")).status_code == 201
+    assert (await desk.review(app_id, "credit_manager", "carol")).status_code == 201
+    state = await desk.get(app_id)
+    assert [r["stale"] for r in state["reviews"]] == [True, False, False]
+    refused = await desk.disburse(app_id)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["details"] == [
+        {"reason": "applicant data or credit report changed since the client_manager review"}]
