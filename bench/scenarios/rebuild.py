@@ -1,0 +1,154 @@
+"""Reporting rebuild: events/s replaying a synthetic loan book from the topics into the read models,
+beside the raw aiokafka consumer read rate of the same topics in the same run.
+
+The book (applications, reviews, disbursements, schedules, payments, misses, collections cases,
+contacts, promises, recoveries) is produced to `<prefix>.origination|servicing|collections`
+first. Baseline: a plain aiokafka consumer (no group, partitions assigned, the same fetch
+settings) reading every record of the three topics to the end, once before and once after the
+rebuild; the faster read counts. Ours: `services.reporting.rebuild.rebuild(source="topics")`,
+its own clock (truncate, consume, parse, upcast, mask, project, batched inserts, positions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from bench.scenarios._loanbook import loan_book
+from bench.support import pick, rate, ratio, unique
+from services.reporting.config import ReportingSettings
+from services.reporting.rebuild import EndOffsets, rebuild
+from shared.config import PlatformSettings
+from shared.db import connect, drop_database
+from shared.kafka import ensure_topics, make_consumer, make_producer
+
+TARGETS = {"rebuild_vs_raw_consumer": 0.25}
+SOURCES = ("origination", "servicing", "collections")
+FETCH = {"fetch_max_bytes": 32 * 1024 * 1024, "max_partition_fetch_bytes": 8 * 1024 * 1024}
+
+
+async def produce(platform: PlatformSettings, events: int) -> dict[str, Any]:
+    """Produce the synthetic book; returns how many events and bytes."""
+    assert platform.kafka_bootstrap
+    producer = make_producer(platform.kafka_bootstrap, linger_ms=20)
+    await producer.start()
+    count = size = 0
+    started = time.perf_counter()
+    try:
+        for service, key, value in loan_book(events):
+            await producer.send(platform.topic(service), value, key=key.encode())
+            count += 1
+            size += len(value)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return {"events": count, "mb": round(size / 1e6, 1), "events_per_s": rate(count, time.perf_counter() - started)}
+
+
+async def raw_read(platform: PlatformSettings, batch: int) -> dict[str, Any]:
+    """A plain aiokafka consumer reading the three topics from the beginning to their ends."""
+    assert platform.kafka_bootstrap
+    consumer = make_consumer(platform.kafka_bootstrap, None, max_poll_records=batch, **FETCH)
+    await consumer.start()
+    count = 0
+    try:
+        cluster = await consumer._client.fetch_all_metadata()
+        partitions = [TopicPartition(t, p) for t in (platform.topic(s) for s in SOURCES)
+                      for p in sorted(cluster.partitions_for_topic(t) or ())]
+        started = time.perf_counter()
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = EndOffsets(await consumer.end_offsets(partitions))
+        while ends.remaining:
+            fetched = await consumer.getmany(timeout_ms=500, max_records=batch)
+            ends.observe(consumer)
+            for tp, records in fetched.items():
+                count += sum(1 for r in records if ends.within(tp, r.offset))
+                if records:
+                    ends.consumed(tp, records[-1].offset)
+        seconds = time.perf_counter() - started
+    finally:
+        await consumer.stop()
+    return {"events": count, "seconds": round(seconds, 3), "events_per_s": rate(count, seconds)}
+
+
+async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
+    """Rebuild throughput beside the raw consumer read rate of the same topics."""
+    events = pick(size, tiny=2_000, default=100_000, large=1_000_000)
+    prefix = unique("rebuild")
+    home = Path(tempfile.mkdtemp(prefix="bench-rebuild-"))
+    platform = PlatformSettings(env="test", home=home, database_url=pg_url, kafka_bootstrap=kafka_bootstrap,
+                                topic_prefix=prefix, jwt_secret="bench-" + prefix, topic_partitions=6)
+    settings = ReportingSettings()
+    topics = [platform.topic(s) for s in SOURCES]
+    dsn = platform.service_dsn("reporting")
+    await ensure_topics(kafka_bootstrap, topics, platform.topic_partitions)
+    try:
+        produced = await produce(platform, events)
+        raw_before = await raw_read(platform, settings.rebuild_batch_size)
+        ours = await rebuild(platform, settings, source="topics")
+        raw_after = await raw_read(platform, settings.rebuild_batch_size)
+        conn = await connect(dsn)
+        try:
+            loans = await conn.fetchval("SELECT count(*) FROM rpt_loans")
+            projected = await conn.fetchval("SELECT count(*) FROM rpt_events")
+        finally:
+            await conn.close()
+    finally:
+        await drop_database(dsn)
+        await _delete_topics(kafka_bootstrap, topics)
+    if projected != produced["events"] or ours["events_read"] != produced["events"]:
+        raise AssertionError(f"rebuild projected {projected} of {produced['events']} events")
+    raw = max((raw_before, raw_after), key=lambda r: r["events_per_s"])
+    return {
+        "scenario": "rebuild",
+        "figures": {"rebuild": {"events_per_s": ours["events_per_second"], "events": ours["events_read"],
+                                "seconds": ours["seconds"], "loans": loans},
+                    "produce": {"events_per_s": produced["events_per_s"], "events": produced["events"],
+                                "mb": produced["mb"]}},
+        "baseline": {"raw_consumer_read": {"events_per_s": raw["events_per_s"], "events": raw["events"],
+                                           "seconds": raw["seconds"]}},
+        "ratios": {"rebuild_vs_raw_consumer": ratio(ours["events_per_second"], raw["events_per_s"])},
+        "targets": TARGETS,
+        "notes": f"{produced['events']} events ({produced['mb']} MB JSON) of {loans} loans on 3 topics × 6 partitions; "
+                 f"raw read before/after the rebuild: {raw_before['events_per_s']}/{raw_after['events_per_s']} "
+                 f"events/s; rebuild batch {settings.rebuild_batch_size} events per transaction",
+    }
+
+
+async def _delete_topics(bootstrap: str, topics: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await admin.start()
+        await admin.delete_topics(topics)
+    except Exception:
+        pass  # the broker keeps them until it stops; nothing depends on their removal
+    finally:
+        await admin.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.scenarios.rebuild --size tiny`: run once and print the JSON result."""
+    from bench.harness import infrastructure
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=("tiny", "default", "large"), default="tiny")
+    parser.add_argument("--home", type=Path, default=Path(".loanflow"))
+    args = parser.parse_args(argv)
+    with infrastructure(args.home) as (pg_url, bootstrap, _):
+        result = asyncio.run(run(pg_url, bootstrap, args.size))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
