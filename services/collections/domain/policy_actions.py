@@ -71,7 +71,8 @@ class PolicyActions:
             if s.statute_expired:
                 return {**action, "skipped": "statute_expired"}
             s.legal_referred = True
-            self.route("legal")
+            if action.get("route") != "police":  # the fraud desk keeps police referrals
+                self.route("legal")
         elif kind == "place_with_agency":
             s.agency = action["agency"]
             self.route("agency")

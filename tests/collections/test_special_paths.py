@@ -1,0 +1,138 @@
+"""Special paths through the running service: deceased, fraud, unreachable, write-off, statute, roles."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def of_type(events, type_, loan_id):
+    return [e for e in events if e.type == type_ and e.subject == loan_id]
+
+
+async def test_deceased_borrower_is_verified_then_proposed_for_write_off_and_written_off(desk, servicing):
+    await servicing.disbursed("D1")
+    await servicing.missed("D1", dpd=40)
+    case = await desk.case_of("D1")
+    cid = case["case_id"]
+    li = desk.as_(case["assignee"], "collector")
+    r = await desk.client.post(f"/v1/cases/{cid}/contacts", headers=li, json={
+        "channel": "phone", "outcome": "deceased_reported", "target": "family", "note": "wife says he died in May"})
+    assert r.status_code == 201, r.text
+    assert (r.json()["special_status"], r.json()["queue"]) == ("deceased_reported", "deceased")
+    path_first = await desk.client.post(f"/v1/cases/{cid}/deceased/path", headers=desk.as_("wu", "legal"),
+                                        json={"path": "write_off"})
+    assert path_first.status_code == 409 and path_first.json()["error"]["code"] == "deceased_not_verified"
+    legal = desk.as_("wu", "legal")
+    verified = await desk.client.post(f"/v1/cases/{cid}/deceased/verification", headers=legal,
+                                      json={"confirmed": True, "evidence": "death certificate; employer confirmed"})
+    assert verified.json()["special_status"] == "deceased_verified"
+    proposed = await desk.client.post(f"/v1/cases/{cid}/deceased/path", headers=legal,
+                                      json={"path": "write_off", "note": "no estate, relatives decline"})
+    assert proposed.json()["write_off_proposed"] is True
+    decided = await desk.client.post(f"/v1/cases/{cid}/write-off", headers=legal,
+                                     json={"reason": "deceased, no estate"})
+    assert decided.status_code == 200 and decided.json()["write_off_decided"] is True
+    published = await desk.published(lambda es: of_type(es, "collections.write_off.decided", "D1"))
+    [decision] = of_type(published, "collections.write_off.decided", "D1")
+    assert (decision.data["case_id"], decision.data["decided_by"]) == (cid, "wu")
+    assert of_type(published, "collections.write_off.proposed", "D1")
+    await servicing.written_off("D1", date(2026, 6, 1), cid)
+    closed = await desk.until(cid, lambda v: v["status"] == "closed")
+    assert closed["resolution"] == "written_off"
+
+
+async def test_relatives_repaying_a_deceased_borrowers_loan_go_to_the_estate_queue(desk, servicing):
+    await servicing.missed("D2", dpd=10)
+    case = await desk.case_of("D2")
+    cid = case["case_id"]
+    sup = desk.supervisor
+    await desk.client.post(f"/v1/cases/{cid}/deceased", headers=sup, json={"reason": "obituary in local paper"})
+    await desk.client.post(f"/v1/cases/{cid}/deceased/verification", headers=sup,
+                           json={"confirmed": True, "evidence": "household registry record"})
+    r = await desk.client.post(f"/v1/cases/{cid}/deceased/path", headers=sup,
+                               json={"path": "estate_repayment", "note": "son will repay"})
+    assert (r.json()["queue"], r.json()["assignee"], r.json()["special_path"]) == (
+        "estate", "special-1", "estate_repayment")
+
+
+async def test_fraud_moves_the_case_off_the_ordinary_path(desk, servicing):
+    await servicing.missed("F1", dpd=5)
+    case = await desk.case_of("F1")
+    cid = case["case_id"]
+    li = desk.as_(case["assignee"], "collector")
+    r = await desk.client.post(f"/v1/cases/{cid}/fraud", headers=li,
+                               json={"reason": "ID card used was reported stolen"})
+    view = r.json()
+    assert (view["special_status"], view["queue"], view["assignee"]) == ("fraud", "fraud", "fraud-1")
+    assert view["legal_referred"] is True
+    # later broken-promise or stage rules no longer apply; the collector lost the case to the fraud desk
+    gone = await desk.client.post(f"/v1/cases/{cid}/contacts", headers=li, json={"channel": "phone",
+                                                                                  "outcome": "no_answer"})
+    assert gone.status_code == 403
+    await servicing.missed("F1", dpd=31)
+    escalated = await desk.until(cid, lambda v: v["stage"] == "mid")
+    assert escalated["queue"] == "fraud"
+    published = await desk.published(lambda es: of_type(es, "collections.case.escalated", "F1"))
+    decided = {e.data["rule_id"] for e in of_type(published, "collections.policy.decided", "F1")}
+    assert "fraud-off-ordinary-path" in decided and "mid-registered-letter" not in decided
+
+
+async def test_a_wrong_number_starts_a_skip_trace_through_the_three_contacts(desk, servicing):
+    await servicing.disbursed("U1")
+    await servicing.missed("U1", dpd=5)
+    case = await desk.case_of("U1")
+    cid = case["case_id"]
+    li = desk.as_(case["assignee"], "collector")
+    await desk.until(cid, lambda v: len(v["trace_contacts"]) == 3)
+    r = await desk.client.post(f"/v1/cases/{cid}/contacts", headers=li,
+                               json={"channel": "phone", "outcome": "wrong_number"})
+    view = r.json()
+    assert view["special_status"] == "unreachable"
+    assert sorted(c["relation"] for c in view["trace_contacts"]) == ["family", "other", "work"]
+    trace = await desk.client.post(f"/v1/cases/{cid}/contacts", headers=li, json={
+        "channel": "phone", "outcome": "third_party", "target": "work", "note": "left the company in March"})
+    assert trace.status_code == 201
+
+
+async def test_tags_show_the_tactic_and_roles_are_enforced(desk, servicing):
+    await servicing.missed("T1", dpd=5)
+    case = await desk.case_of("T1")
+    cid = case["case_id"]
+    li = desk.as_(case["assignee"], "collector")
+    r = await desk.client.post(f"/v1/cases/{cid}/tags", headers=li, json={"behaviour": "hostile"})
+    assert r.status_code == 201
+    [tactic] = r.json()["tactics"]
+    assert tactic["label_zh"] == "挑衅型" and "calm" in tactic["en"]
+    bad = await desk.client.post(f"/v1/cases/{cid}/tags", headers=li, json={"behaviour": "grumpy"})
+    assert bad.status_code == 422
+    assert (await desk.client.get("/v1/cases")).status_code == 401
+    assert (await desk.client.get("/v1/cases", headers=desk.as_("x", "reporting"))).status_code == 403
+    assign = await desk.client.post(f"/v1/cases/{cid}/assign", headers=li, json={"collector": "someone"})
+    assert assign.status_code == 403
+    moved = await desk.client.post(f"/v1/cases/{cid}/assign", headers=desk.supervisor,
+                                   json={"collector": "collector-f2", "reason": "cover for leave"})
+    assert moved.json()["assignee"] == "collector-f2"
+    queue = await desk.client.get("/v1/queue", headers=desk.as_("collector-f2", "collector"))
+    assert [c["case_id"] for c in queue.json()["items"]] == [cid]
+    escalate = await desk.client.post(f"/v1/cases/{cid}/escalate", headers=desk.supervisor,
+                                      json={"reason": "threatened the collector"})
+    assert escalate.json()["stage"] == "mid"
+    missing = await desk.client.get("/v1/cases/nope", headers=desk.supervisor)
+    assert missing.status_code == 404
+
+
+async def test_the_queue_puts_promises_due_today_first_then_later_stages(desk, servicing):
+    await servicing.missed("Q1", dpd=3)
+    await servicing.missed("Q2", dpd=40, due=date(2026, 3, 15))
+    await servicing.missed("Q3", dpd=5)
+    cases = {loan: await desk.case_of(loan) for loan in ("Q1", "Q2", "Q3")}
+    sup = desk.supervisor
+    for c in cases.values():
+        await desk.client.post(f"/v1/cases/{c['case_id']}/assign", headers=sup, json={"collector": "ma"})
+    promised = await desk.client.post(f"/v1/cases/{cases['Q3']['case_id']}/promises", headers=sup,
+                                      json={"amount": "100.00", "promised_date": "2026-04-25"})
+    assert promised.status_code == 201, promised.text
+    await servicing.day_closed(date(2026, 4, 25))
+    await desk.handled(servicing.sent)
+    queue = await desk.client.get("/v1/queue", headers=desk.as_("ma", "collector"))
+    assert [c["loan_id"] for c in queue.json()["items"]] == ["Q3", "Q2", "Q1"]
