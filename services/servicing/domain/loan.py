@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from services.servicing.domain.allocation import DEFAULT_ORDER, Line, Owed, allocate
 from services.servicing.domain.errors import InvalidAmount, LoanClosed, Overpayment
@@ -24,6 +25,8 @@ from shared.contracts.servicing import (
     ScheduleCreated,
 )
 from shared.money import ZERO
+
+LoanStatus = Literal["current", "overdue", "paid_off", "written_off"]
 
 
 @dataclass
@@ -147,9 +150,11 @@ class Loan:
         since = self.overdue_since(on)
         return (on - since).days if since else 0
 
-    def status(self, on: date) -> str:
-        if self.closed:
-            return self.closed
+    def status(self, on: date) -> LoanStatus:
+        if self.closed == "paid_off":
+            return "paid_off"
+        if self.closed == "written_off":
+            return "written_off"
         return "overdue" if self.overdue_since(on) else "current"
 
     def current_period_due(self, on: date) -> date | None:
