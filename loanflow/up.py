@@ -23,10 +23,10 @@ from rich.console import Console
 
 from loanflow.embedded import free_port, port_open, start_broker, start_postgres, stop_process
 from loanflow.runtime import home_dir, read_runtime, remove_runtime, service_port, write_runtime
-from loanflow.supervisor import Child, Supervisor
+from loanflow.supervisor import Child, Supervisor, die_with_parent
 from shared.config import SERVICES, PlatformSettings
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 READY_TIMEOUT_SECONDS = 120.0
 
 
@@ -54,7 +54,7 @@ class Embedded:
                 console.print(f"[yellow]port 9092 is taken; the embedded broker uses {port}[/yellow]")
         console.print(f"starting the embedded broker (Tansu) on 127.0.0.1:{port} …")
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.broker = start_broker(port, log_path)
+        self.broker = start_broker(port, log_path, preexec_fn=die_with_parent)
         return f"127.0.0.1:{port}"
 
     def stop(self) -> None:
@@ -114,6 +114,10 @@ def _child_env(platform: PlatformSettings, home: Path, service: str, port: int) 
     return env
 
 
+def _probe_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
 def _url(host: str, port: int) -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     return f"http://{shown}:{port}"
@@ -146,6 +150,11 @@ def up() -> int:
     supervisor: Supervisor | None = None
     try:
         platform = PlatformSettings(home=home)
+        busy = [f"{s} ({service_port(s)})" for s in SERVICES if port_open(_probe_host(platform.host), service_port(s))]
+        if busy:
+            console.print(f"[red]ports already in use: {', '.join(busy)}; stop what uses them or set "
+                          "LOANFLOW_<SERVICE>_PORT[/red]")
+            return 1
         updates: dict[str, Any] = {}
         if not platform.database_url:
             updates["database_url"] = embedded.postgres(home / "pg")

@@ -173,3 +173,21 @@ def test_sigterm_stops_every_process_up_started(up: Up):
     assert left == [], f"processes still running after SIGTERM: {left}"
     assert not (up.home / "runtime.json").exists()
     assert "all stopped" in up.output.read_text()
+
+
+def test_up_refuses_to_start_when_a_service_port_is_taken(tmp_path: Path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
+        env.update({"LOANFLOW_HOME": str(tmp_path / ".loanflow"), "LOANFLOW_SERVICING_PORT": str(port),
+                    "PYTHONPATH": str(ROOT)})
+        done = subprocess.run([sys.executable, "-m", "loanflow.cli", "up"], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"servicing ({port})" in done.stdout
+    assert not (tmp_path / ".loanflow" / "runtime.json").exists()
+    assert not (tmp_path / ".loanflow" / "pg").exists(), "nothing was started"
