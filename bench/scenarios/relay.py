@@ -1,9 +1,10 @@
 """Outbox -> Kafka relay: events/s and commit-to-broker latency beside a raw aiokafka producer.
 
 Throughput: N events commit in one transaction while a warmed-up relay waits; the clock runs
-from the commit until the relay has the broker's ack for all of them. Baseline: a warmed-up
+from sending the COMMIT until the relay has the broker's ack for all of them. Baseline: a warmed-up
 raw producer (acks=all, the same settings) sends the same N payloads with the same keys,
-clock from the first send to the last ack.
+clock from the first send to the last ack. The machine is shared and its load moves, so this
+runs in rounds alternating which side goes first; each rate is the median of its rounds.
 Latency: single-event commands commit at a fixed rate; each event's latency runs from its
 commit returning to the broker's ack of its record as the relay sent it. Baseline: the raw
 producer sending the same payloads at the same rate, from send to ack.
@@ -12,10 +13,12 @@ producer sending the same payloads at the same rate, from send to ack.
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from typing import Any
 
 from bench.support import Stopwatch, fresh_database, latency_ms, payment_event, pick, rate, ratio, unique
+from shared.contracts import CloudEvent
 from shared.db import create_pool
 from shared.eventstore import PostgresEventStore, _published_bytes
 from shared.kafka import ensure_topics, make_producer
@@ -32,6 +35,7 @@ class TimedProducer:
     def __init__(self, bootstrap: str, acked: dict[bytes, float]) -> None:
         self.producer = make_producer(bootstrap)
         self.acked = acked
+        self.timing = False  # off while throughput is measured: the relay pays for no callbacks
 
     async def start(self) -> None:
         await self.producer.start()
@@ -41,36 +45,125 @@ class TimedProducer:
 
     async def send(self, topic: str, value: Any = None, key: Any = None, **kwargs: Any) -> Any:
         future = await self.producer.send(topic, value=value, key=key, **kwargs)
-        future.add_done_callback(lambda _f, k=key: self.acked.setdefault(k, time.perf_counter()))
+        if self.timing:
+            future.add_done_callback(lambda _f, k=key: self.acked.setdefault(k, time.perf_counter()))
         return future
 
 
-class RunningRelay:
-    """An OutboxRelay started in the background and warmed up with one event."""
+class RelaySide:
+    """Our side: events appended through the store, published by an OutboxRelay in the background."""
 
-    def __init__(self, dsn: str, bootstrap: str, store: PostgresEventStore, acked: dict[bytes, float]) -> None:
+    def __init__(self, dsn: str, bootstrap: str, topic: str, batch_size: int = 1000) -> None:
+        self.dsn, self.bootstrap = dsn, bootstrap
+        self.store = PostgresEventStore(topic)
+        self.acked: dict[bytes, float] = {}
+        self.producers: list[TimedProducer] = []
         self.stop = asyncio.Event()
-        self.relay = OutboxRelay(dsn, lambda: TimedProducer(bootstrap, acked))  # type: ignore[arg-type,return-value]
-        self.store = store
-        self.task: asyncio.Task[None] | None = None
+        self.relay = OutboxRelay(dsn, self._producer, batch_size=batch_size)
+        self.expected = 0
 
-    async def start(self, pool: Any) -> None:
+    def _producer(self) -> Any:
+        self.producers.append(TimedProducer(self.bootstrap, self.acked))
+        return self.producers[-1]
+
+    async def start(self) -> None:
+        self.pool = await create_pool(self.dsn, min_size=2, max_size=8)
         self.task = asyncio.create_task(self.relay.run(self.stop))
-        async with pool.acquire() as conn, conn.transaction():
-            await self.store.append(conn, unique("warmup"), [payment_event("warmup", 0)], expected_version=0)
-        await self.published_at_least(1)
+        await self.append_all([[payment_event(unique("warmup"), 0)]])
+        await self.published_all()
 
-    async def published_at_least(self, count: int) -> None:
+    async def append_all(self, streams: list[list[CloudEvent]]) -> Stopwatch:
+        """Every stream's events in one transaction; the stopwatch starts as COMMIT is sent."""
+        sw = Stopwatch()
+        async with self.pool.acquire() as conn:
+            tx = conn.transaction()
+            await tx.start()
+            try:
+                for events in streams:
+                    await self.store.append(conn, events[0].subject, events, expected_version=0)
+            except BaseException:
+                await tx.rollback()
+                raise
+            sw.__enter__()
+            await tx.commit()
+        self.expected += sum(len(events) for events in streams)
+        return sw
+
+    async def published_all(self) -> None:
         deadline = time.monotonic() + WAIT_SECONDS
-        while self.relay.published < count:
+        while self.relay.published < self.expected:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"relay published {self.relay.published} of {count}")
+                raise TimeoutError(f"relay published {self.relay.published} of {self.expected}")
             await asyncio.sleep(0.002)
 
-    async def close(self) -> None:
+    async def backlog(self, streams: list[list[CloudEvent]]) -> float:
+        """Seconds from sending the backlog's COMMIT to the last broker ack."""
+        sw = await self.append_all(streams)
+        await self.published_all()
+        sw.__exit__()
+        return sw.seconds
+
+    async def latencies(self, count: int, per_second: float) -> list[float]:
+        """Commit-to-ack seconds of single-event commands committed at a fixed rate."""
+        for producer in self.producers:
+            producer.timing = True
+        committed: dict[bytes, float] = {}
+        prefix = unique("lat")
+
+        async def command(i: int) -> None:
+            stream = f"{prefix}-{i}"
+            async with self.pool.acquire() as conn:
+                async with conn.transaction():
+                    await self.store.append(conn, stream, [payment_event(stream, 0)], expected_version=0)
+                committed[stream.encode()] = time.perf_counter()
+
+        await _paced(count, per_second, command)
+        self.expected += count
+        await self.published_all()
+        return [self.acked[k] - t for k, t in committed.items()]
+
+    async def close(self) -> int:
+        """Stop the relay; returns how many outbox rows were left unpublished."""
+        left = int(await self.pool.fetchval("SELECT count(*) FROM outbox"))
         self.stop.set()
-        if self.task:
-            await asyncio.wait_for(self.task, 30)
+        await asyncio.wait_for(self.task, 30)
+        await self.pool.close()
+        return left
+
+
+class RawSide:
+    """Baseline: a raw aiokafka producer (acks=all, the relay's settings) sending the same payloads."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.producer = make_producer(bootstrap)
+        self.topic = topic
+
+    async def start(self) -> None:
+        await self.producer.start()
+        await (await self.producer.send(self.topic, value=b"warmup", key=b"warmup"))
+
+    async def backlog(self, records: list[tuple[bytes, bytes]]) -> float:
+        """Seconds from the first send to the last ack."""
+        with Stopwatch() as sw:
+            futures = [await self.producer.send(self.topic, value=value, key=key) for key, value in records]
+            await asyncio.gather(*futures)
+        return sw.seconds
+
+    async def latencies(self, records: list[tuple[bytes, bytes]], count: int, per_second: float) -> list[float]:
+        """Send-to-ack seconds at a fixed rate."""
+        latencies: list[float] = []
+
+        async def command(i: int) -> None:
+            key, value = records[i % len(records)]
+            started = time.perf_counter()
+            await (await self.producer.send(self.topic, value=value, key=key))
+            latencies.append(time.perf_counter() - started)
+
+        await _paced(count, per_second, command)
+        return latencies
+
+    async def close(self) -> None:
+        await self.producer.stop()
 
 
 async def _paced(count: int, per_second: float, command: Any) -> None:
@@ -86,91 +179,59 @@ async def _paced(count: int, per_second: float, command: Any) -> None:
     await asyncio.gather(*tasks)
 
 
-async def measure_relay(dsn: str, bootstrap: str, topic: str, events: int, paced: int,
-                        per_second: float) -> tuple[dict[str, Any], list[tuple[bytes, bytes]]]:
-    """Our relay: throughput of a committed backlog, then latency at a fixed rate."""
-    store = PostgresEventStore(topic)
-    acked: dict[bytes, float] = {}
-    pool = await create_pool(dsn, min_size=2, max_size=8)
-    relay = RunningRelay(dsn, bootstrap, store, acked)
+def backlog(events: int) -> tuple[list[list[CloudEvent]], list[tuple[bytes, bytes]]]:
+    """New streams of PER_STREAM events, and the exact keyed records the relay will publish for them."""
+    streams = [[payment_event(name, n) for n in range(PER_STREAM)]
+               for name in (unique("loan") for _ in range(max(1, events // PER_STREAM)))]
+    records = [(e.subject.encode(), _published_bytes(e.model_copy(update={"sequence": n + 1})))
+               for stream in streams for n, e in enumerate(stream)]
+    return streams, records
+
+
+async def measure(dsn: str, bootstrap: str, topics: tuple[str, str], events: int, rounds: int, paced: int,
+                  per_second: float, batch_size: int = 1000) -> dict[str, Any]:
+    """Both sides, throughput in alternating rounds, then latency at a fixed rate."""
+    ours, raw = RelaySide(dsn, bootstrap, topics[0], batch_size), RawSide(bootstrap, topics[1])
+    await ours.start()
+    await raw.start()
+    rates: dict[str, list[float]] = {"ours": [], "raw": []}
     try:
-        await relay.start(pool)
-        streams = [unique("loan") for _ in range(max(1, events // PER_STREAM))]
-        sent: list[tuple[bytes, bytes]] = []
-        async with pool.acquire() as conn, conn.transaction():
-            for stream in streams:
-                chunk = [payment_event(stream, n) for n in range(PER_STREAM)]
-                stored = await store.append(conn, stream, chunk, expected_version=0)
-                sent.extend((stream.encode(), _published_bytes(e)) for e in stored)
-        with Stopwatch() as sw:
-            await relay.published_at_least(1 + len(sent))
-        committed: dict[bytes, float] = {}
-
-        async def command(i: int) -> None:
-            stream = f"lat-{i}-{streams[0]}"
-            async with pool.acquire() as conn:
-                async with conn.transaction():
-                    await store.append(conn, stream, [payment_event(stream, 0)], expected_version=0)
-                committed[stream.encode()] = time.perf_counter()
-
-        await _paced(paced, per_second, command)
-        await relay.published_at_least(1 + len(sent) + paced)
-        left = await pool.fetchval("SELECT count(*) FROM outbox")
+        for r in range(rounds):
+            streams, records = backlog(events)
+            for side in ("ours", "raw") if r % 2 == 0 else ("raw", "ours"):
+                seconds = await (ours.backlog(streams) if side == "ours" else raw.backlog(records))
+                rates[side].append(rate(len(records), seconds))
+        ours_latency = await ours.latencies(paced, per_second)
+        raw_latency = await raw.latencies(records, paced, per_second)
     finally:
-        await relay.close()
-        await pool.close()
+        left = await ours.close()
+        await raw.close()
     if left:
         raise AssertionError(f"{left} outbox rows left unpublished")
-    latencies = [acked[k] - t for k, t in committed.items()]
-    return {"events_per_s": rate(len(sent), sw.seconds), "events": len(sent),
-            "latency": {**latency_ms(latencies), "rate_per_s": per_second, "events": paced}}, sent
-
-
-async def measure_raw(bootstrap: str, topic: str, sent: list[tuple[bytes, bytes]], paced: int,
-                      per_second: float) -> dict[str, Any]:
-    """Baseline: a raw aiokafka producer (acks=all) sending the same keyed payloads."""
-    producer = make_producer(bootstrap)
-    await producer.start()
-    try:
-        await (await producer.send(topic, value=b"warmup", key=b"warmup"))
-        with Stopwatch() as sw:
-            futures = [await producer.send(topic, value=value, key=key) for key, value in sent]
-            await asyncio.gather(*futures)
-        latencies: list[float] = []
-
-        async def command(i: int) -> None:
-            key, value = sent[i % len(sent)]
-            started = time.perf_counter()
-            await (await producer.send(topic, value=value, key=key))
-            latencies.append(time.perf_counter() - started)
-
-        await _paced(paced, per_second, command)
-    finally:
-        await producer.stop()
-    return {"events_per_s": rate(len(sent), sw.seconds), "events": len(sent),
-            "latency": {**latency_ms(latencies), "rate_per_s": per_second, "events": paced}}
+    return {side: {"events_per_s": round(statistics.median(values), 1), "events_per_s_rounds": values,
+                   "events": len(records) * rounds} for side, values in rates.items()} | {
+        "ours_latency": {**latency_ms(ours_latency), "rate_per_s": per_second, "events": paced},
+        "raw_latency": {**latency_ms(raw_latency), "rate_per_s": per_second, "events": paced}}
 
 
 async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
     """Relay throughput and latency, each beside the raw producer in the same run."""
-    events = pick(size, tiny=200, default=20_000, large=200_000)
+    events = pick(size, tiny=200, default=10_000, large=100_000)
+    rounds = pick(size, tiny=2, default=5, large=3)
     per_second = pick(size, tiny=100.0, default=500.0, large=1000.0)
     paced = pick(size, tiny=20, default=5_000, large=30_000)
     prefix = unique("relay").replace("_", "-")
-    ours_topic, raw_topic = f"{prefix}.servicing", f"{prefix}.raw"
-    await ensure_topics(kafka_bootstrap, [ours_topic, raw_topic], partitions=6)
+    topics = (f"{prefix}.servicing", f"{prefix}.raw")
+    await ensure_topics(kafka_bootstrap, list(topics), partitions=6)
     async with fresh_database(pg_url, "relay") as dsn:
-        ours, sent = await measure_relay(dsn, kafka_bootstrap, ours_topic, events, paced, per_second)
-    raw = await measure_raw(kafka_bootstrap, raw_topic, sent, paced, per_second)
+        m = await measure(dsn, kafka_bootstrap, topics, events, rounds, paced, per_second)
     return {
         "scenario": "relay",
-        "figures": {"relay_throughput": {"events_per_s": ours["events_per_s"], "events": ours["events"]},
-                    "relay_commit_to_ack": ours["latency"]},
-        "baseline": {"raw_producer_throughput": {"events_per_s": raw["events_per_s"], "events": raw["events"]},
-                     "raw_producer_send_to_ack": raw["latency"]},
-        "ratios": {"relay_vs_raw_producer": ratio(ours["events_per_s"], raw["events_per_s"]),
-                   "relay_p99_vs_raw_p99": ratio(ours["latency"]["p99_ms"], raw["latency"]["p99_ms"])},
+        "figures": {"relay_throughput": m["ours"], "relay_commit_to_ack": m["ours_latency"]},
+        "baseline": {"raw_producer_throughput": m["raw"], "raw_producer_send_to_ack": m["raw_latency"]},
+        "ratios": {"relay_vs_raw_producer": ratio(m["ours"]["events_per_s"], m["raw"]["events_per_s"]),
+                   "relay_p99_vs_raw_p99": ratio(m["ours_latency"]["p99_ms"], m["raw_latency"]["p99_ms"])},
         "targets": TARGETS,
-        "notes": f"backlog of {events} events committed at once; latency at {per_second:g} events/s, "
-                 "6 partitions, producer acks=all linger 2 ms; one relay replica",
+        "notes": f"backlogs of {events} events committed at once, median of {rounds} alternating rounds; "
+                 f"latency at {per_second:g} events/s; 6 partitions, acks=all, linger 2 ms; one relay replica",
     }
