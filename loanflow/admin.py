@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
@@ -111,6 +112,14 @@ def _summary_row(response: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in response.items() if isinstance(v, str | int | float | bool) and k != "business_date"}
 
 
+def _total(values: list[str]) -> str:
+    """Sum of a numeric column (integers or decimals), blank for anything else."""
+    try:
+        return str(sum(Decimal(v) for v in values if v != ""))
+    except (InvalidOperation, ValueError):
+        return ""
+
+
 def cmd_business_date_advance(to: date) -> int:
     """Advance servicing's business date one day at a time up to `to`, running day-close for each."""
     try:
@@ -144,7 +153,9 @@ def cmd_business_date_advance(to: date) -> int:
         table.add_column(column, justify="right")
     for day, row in rows:
         table.add_row(str(day), *(row.get(c, "") for c in columns))
-    Console().print(table)
+    table.add_section()
+    table.add_row(f"{len(rows)} days", *(_total([row.get(c, "") for _, row in rows]) for c in columns))
+    Console(soft_wrap=True).print(table)
     return 0
 
 

@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,41 @@ def test_a_service_that_dies_is_restarted_and_becomes_ready_again(up: Up):
     else:
         raise AssertionError("reporting was not restarted:\n" + up.log())
     assert "reporting exited" in up.output.read_text()
+
+
+def test_business_date_advance_closes_each_day_and_prints_a_summary(up: Up):
+    urls = _wait_all_ready(up, READY_WITHIN_SECONDS)
+    token = up.cli("token", "--role", "admin", "--sub", "ops").stdout.strip()
+    auth = {"Authorization": f"Bearer {token}"}
+    today = date.fromisoformat(httpx.get(urls["servicing"] + "/v1/business-date", headers=auth).json()["business_date"])
+    target = today + timedelta(days=3)
+    advanced = up.cli("business-date", "advance", "--to", target.isoformat())
+    assert advanced.returncode == 0, advanced.stderr
+    for n in (1, 2, 3):
+        assert str(today + timedelta(days=n)) in advanced.stdout
+    assert "3 days" in advanced.stdout
+    now = httpx.get(urls["servicing"] + "/v1/business-date", headers=auth).json()
+    assert now["business_date"] == target.isoformat()
+    again = up.cli("business-date", "advance", "--to", target.isoformat())
+    assert again.returncode == 0 and "nothing to do" in again.stderr
+
+
+def test_reporting_rebuild_replays_the_event_stores_and_prints_a_summary(up: Up):
+    _wait_all_ready(up, READY_WITHIN_SECONDS)
+    rebuilt = up.cli("reporting", "rebuild", "--source", "stores")
+    if rebuilt.returncode == 2 and "not available" in rebuilt.stderr:
+        pytest.skip("services/reporting/rebuild.py is not in this checkout")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "reporting rebuild from stores" in rebuilt.stdout
+    assert "events_read" in rebuilt.stdout
+
+
+def test_migrate_from_another_terminal_finds_the_embedded_database(up: Up):
+    _wait_all_ready(up, READY_WITHIN_SECONDS)
+    migrated = up.cli("migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    for service in SERVICES:
+        assert f"{service} migrated" in migrated.stdout
 
 
 def test_sigterm_stops_every_process_up_started(up: Up):
