@@ -42,4 +42,7 @@ async def advance_business_date(body: Advance, kernel: KernelDep, svc: Servicing
     closed = await advance(kernel.db, svc, body.to)
     async with kernel.db.acquire() as conn:
         day = await business_date(conn)
-    return {"business_date": day.isoformat(), "closed": closed}
+    return {"business_date": day.isoformat(), "days_closed": len(closed),
+            "loans_processed": sum(c["loans_processed"] for c in closed),
+            "events": sum(c["events"] for c in closed), "seconds": round(sum(c["seconds"] for c in closed), 3),
+            "closed": closed}
