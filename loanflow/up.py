@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -40,7 +41,9 @@ class Embedded:
 
     def postgres(self, data_dir: Path) -> str:
         console.print(f"starting the embedded PostgreSQL (data in {data_dir}) …")
-        self.pg_server, uri = start_postgres(data_dir)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+            self.pg_server, uri = start_postgres(data_dir)
         self.postgres_pid = self.pg_server.get_pid()
         return str(uri)
 
