@@ -115,7 +115,29 @@ def test_statute_warns_ninety_days_before_expiry_and_restarts_on_acknowledgement
     case = opened()
     case.close_day(date(2029, 1, 20))  # 90 days before 20 April 2029
     assert case.state.statute_warned
-    case.restart_statute(kind="acknowledgement", on=date(2029, 2, 1), by="li", evidence="signed acknowledgement")
+    case.restart_statute(kind="acknowledgement", on=date(2029, 2, 1), by="li", evidence="signed acknowledgement",
+                         business_date=date(2029, 2, 1))
     assert case.state.statute_runs_from == date(2029, 2, 1) and not case.state.statute_warned
     case.close_day(date(2032, 2, 1))
     assert case.state.statute_expired
+
+
+def test_a_time_barred_debt_leaves_the_legal_queue():
+    case = opened(dpd=100, amount="9000.00")
+    assert (case.state.queue, case.state.legal_referred) == ("legal", True)
+    case.close_day(date(2029, 4, 20))
+    assert case.state.statute_expired
+    assert (case.state.queue, case.state.legal_referred) == ("back", False)
+    decisions = case.apply_policy(POLICY, date(2029, 4, 20))
+    assert "back-legal-large" not in [d.rule_id for d in decisions]
+
+
+def test_charges_during_the_episode_are_totalled_and_payments_reduce_the_overdue_amount():
+    case = opened(amount="1200.00")
+    case.observe_charge("penalty_interest", Decimal("1.20"))
+    case.observe_charge("penalty_interest", Decimal("1.20"))
+    case.observe_charge("failed_debit_fee", Decimal("20.00"))
+    assert case.state.charges == {"penalty_interest": Decimal("2.40"), "failed_debit_fee": Decimal("20.00")}
+    case.observe_payment(payment_id="pay1", amount=Decimal("200.00"), paid_on=date(2026, 4, 24),
+                         loan_status="overdue", days_past_due=4, overdue_since=APRIL_20, amount_overdue=None)
+    assert case.state.amount_overdue == Decimal("1000.00")

@@ -38,6 +38,7 @@ async def test_broken_promises_are_published_and_the_second_makes_a_serial_promi
     li = desk.as_(case["assignee"], "collector")
     await promise(desk, case, "500.00", date(2026, 4, 25), li)
     await servicing.paid("P2", "100.00", date(2026, 4, 25))  # partial
+    await desk.handled(servicing.sent)  # servicing publishes the day's payments before closing the day
     await servicing.day_closed(date(2026, 4, 26))
     view = await desk.until(case["case_id"], lambda v: v["broken_promises"] == 1)
     assert view["promises"][0]["status"] == "partial"

@@ -136,3 +136,42 @@ async def test_the_queue_puts_promises_due_today_first_then_later_stages(desk, s
     await desk.handled(servicing.sent)
     queue = await desk.client.get("/v1/queue", headers=desk.as_("ma", "collector"))
     assert [c["loan_id"] for c in queue.json()["items"]] == ["Q3", "Q2", "Q1"]
+
+
+async def test_statute_of_limitations_warns_restarts_and_flags_an_expired_debt(desk, servicing):
+    """Due 20 April 2026: the debt is time-barred on 20 April 2029 unless acknowledged."""
+    await servicing.missed("S1", dpd=100, amount="9000.00")
+    case = await desk.case_of("S1")
+    cid = case["case_id"]
+    assert (await desk.until(cid, lambda v: v["legal_referred"]))["queue"] == "legal"
+    await servicing.day_closed(date(2029, 1, 25))
+    warned = await desk.until(cid, lambda v: v["statute"]["warned"])
+    assert warned["statute"]["expires_on"] == "2029-04-20"
+    legal = desk.as_("wu", "legal")
+    future = await desk.client.post(f"/v1/cases/{cid}/statute/restart", headers=legal, json={
+        "kind": "acknowledgement", "on": "2029-03-01", "evidence": "signed"})
+    assert future.status_code == 422
+    restarted = await desk.client.post(f"/v1/cases/{cid}/statute/restart", headers=legal, json={
+        "kind": "acknowledgement", "on": "2029-01-25", "evidence": "borrower signed a debt acknowledgement"})
+    assert restarted.json()["statute"]["expires_on"] == "2032-01-25"
+    await servicing.day_closed(date(2032, 1, 25))
+    expired = await desk.until(cid, lambda v: v["statute"]["expired"])
+    assert expired["statute"]["legal_action_allowed"] is False
+    assert (expired["queue"], expired["legal_referred"]) == ("back", False)
+    published = await desk.published(lambda es: of_type(es, "collections.statute.expired", "S1"))
+    assert [e.data["days_left"] for e in of_type(published, "collections.statute.warned", "S1")] == [85]
+    assert of_type(published, "collections.statute.restarted", "S1")
+
+
+async def test_a_retried_contact_with_the_same_idempotency_key_is_logged_once(desk, servicing):
+    await servicing.missed("I1", dpd=2)
+    case = await desk.case_of("I1")
+    li = {**desk.as_(case["assignee"], "collector"), "Idempotency-Key": "call-0001"}
+    url = f"/v1/cases/{case['case_id']}/contacts"
+    first = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "no_answer"})
+    again = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "no_answer"})
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    other = await desk.client.post(url, headers=li, json={"channel": "sms", "outcome": "no_answer"})
+    assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"
+    timeline = (await desk.case(case["case_id"]))["timeline"]
+    assert [t["type"] for t in timeline].count("collections.contact.logged") == 1

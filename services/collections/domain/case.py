@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from services.collections.domain import promises as promise_rules
 from services.collections.domain import statute
-from services.collections.domain.errors import CaseRuleViolation
+from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from services.collections.domain.paths import SpecialPaths
 from services.collections.domain.policy_actions import PolicyActions
 from services.collections.domain.staging import Stage, stage_rank
@@ -65,12 +65,19 @@ class Case(SpecialPaths, PolicyActions):
 
     def observe_missed(self, *, days_past_due: int, overdue_since: date, amount_overdue: Decimal,
                        principal_outstanding: Decimal) -> None:
-        """A further missed-payment notice on the open episode: refresh DPD and amounts, maybe escalate."""
+        """A further missed-payment notice on the open episode: refresh DPD and amounts, maybe escalate.
+
+        The caller passes only notices newer than anything seen on the loan (servicing's sequence).
+        """
         s = self.state
         s.amount_overdue = amount_overdue
         s.principal_outstanding = principal_outstanding
-        s.overdue_since = min(s.overdue_since, overdue_since)
+        s.overdue_since = overdue_since
         self._refresh_dpd(days_past_due, reason="days_past_due_crossed")
+
+    def observe_charge(self, kind: str, amount: Decimal) -> None:
+        """A charge servicing applied during the episode (罚息, failed-debit fee), totalled by kind."""
+        self.state.charges[kind] = self.state.charges.get(kind, Decimal("0.00")) + amount
 
     def _refresh_dpd(self, days_past_due: int, *, reason: str) -> None:
         s = self.state
@@ -139,8 +146,8 @@ class Case(SpecialPaths, PolicyActions):
             if promise_rules.count_payment(p, amount, paid_on, self.rules.promise_grace_days):
                 self._record(ev.PromiseKept(**self._ids(), promise_id=p.promise_id, amount=p.amount,
                                             paid_amount=p.paid, promised_date=p.promised_date, collector=p.collector))
-        if amount_overdue is not None:
-            s.amount_overdue = amount_overdue
+        # servicing's next notice brings the exact figure; until then, the payment reduces it
+        s.amount_overdue = amount_overdue if amount_overdue is not None else max(s.amount_overdue - amount, to_fen(0))
         if loan_status == "current":
             self.resolve("cured", paid_on)
         elif loan_status in ("paid_off", "written_off"):
@@ -180,15 +187,20 @@ class Case(SpecialPaths, PolicyActions):
         if day >= expiry and not s.statute_expired:
             s.statute_expired = True
             self._record(ev.StatuteExpired(**self._ids(), runs_from=s.statute_runs_from, expired_on=expiry))
+            if s.queue == "legal":  # a time-barred debt is no longer pressed by legal action
+                s.legal_referred = False
+                self.route(s.stage)
         elif statute.in_warning_window(day, expiry, self.rules.statute_warn_days) and not s.statute_warned:
             s.statute_warned = True
             self._record(ev.StatuteWarned(**self._ids(), runs_from=s.statute_runs_from, expires_on=expiry,
                                           days_left=(expiry - day).days))
 
-    def restart_statute(self, *, kind: str, on: date, by: str, evidence: str | None) -> None:
+    def restart_statute(self, *, kind: str, on: date, by: str, evidence: str | None, business_date: date) -> None:
         """An acknowledgement or documented demand restarts the limitation period from `on`."""
         self.require_open()
         s = self.state
+        if on > business_date:
+            raise InvalidCommand("restart_in_future", f"{on} is after the business date {business_date}")
         if s.statute_expired:
             raise CaseRuleViolation("statute_expired", "the debt is already time-barred; it cannot be restarted here")
         if on < s.statute_runs_from:

@@ -23,10 +23,12 @@ class SpecialPaths:
     state: CaseState
     pending: Pending
 
-    def _record(self, event: ev.EventData) -> None: ...
-    def _ids(self) -> dict[str, str]: ...
-    def require_open(self) -> None: ...
-    def route(self, queue: str) -> None: ...
+    if TYPE_CHECKING:  # provided by Case
+        def _record(self, event: ev.EventData) -> None: ...
+        def _ids(self) -> dict[str, str]: ...
+        def require_open(self) -> None: ...
+        def route(self, queue: str) -> None: ...
+
 
     def make_promise(self, *, promise_id: str, amount: Decimal, promised_date: date, collector: str,
                      business_date: date) -> Promise:
@@ -64,6 +66,9 @@ class SpecialPaths:
             self.set_special_status("deceased_reported", by=collector, note=note)
         elif outcome == "wrong_number" and target == "borrower" and self.state.special_status == "none":
             self.set_special_status("unreachable", by=collector, note="borrower number wrong: trace through contacts")
+        elif outcome in ("right_party_contact", "promise") and target == "borrower" \
+                and self.state.special_status == "unreachable":
+            self.set_special_status("none", by=collector, note="borrower reached again: trace ended")
 
     def tag(self, behaviour: str, *, by: str, reason: str | None = None) -> bool:
         """Tag the borrower with a behaviour type; False when already tagged."""

@@ -66,6 +66,7 @@ class CaseState(BaseModel):
     statute_expired: bool = False
     last_contact_at: datetime | None = None
     recovered: Decimal = ZERO
+    charges: dict[str, Decimal] = Field(default_factory=dict)
 
 
 @dataclass

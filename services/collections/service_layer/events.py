@@ -54,16 +54,13 @@ async def on_missed(ctx: Collections, conn: asyncpg.Connection, event: CloudEven
     business_date = await ctx.business_date(conn)
     open_id = await case_rows.open_case_id(conn, data.loan_id)
     if open_id is not None:
+        if stale:
+            return  # an older notice than one already applied: nothing new in it
         loaded = await case_rows.load(conn, open_id, ctx.rules)
         assert loaded is not None
         case, version = loaded
-        if stale:
-            case.observe_missed(days_past_due=data.days_past_due, overdue_since=data.overdue_since,
-                                amount_overdue=case.state.amount_overdue,
-                                principal_outstanding=case.state.principal_outstanding)
-        else:
-            case.observe_missed(days_past_due=data.days_past_due, overdue_since=data.overdue_since,
-                                amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding)
+        case.observe_missed(days_past_due=data.days_past_due, overdue_since=data.overdue_since,
+                            amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding)
         await ctx.save(conn, case, version, business_date, cause=event)
         return
     if stale and seen_status in directory.FINISHED:
@@ -92,6 +89,17 @@ async def on_payment(ctx: Collections, conn: asyncpg.Connection, event: CloudEve
     case.observe_payment(payment_id=data.payment_id, amount=data.amount, paid_on=event.businessdate,
                          loan_status=data.status if fresh else "overdue", days_past_due=data.days_past_due,
                          overdue_since=data.overdue_since if fresh else None, amount_overdue=None)
+    await ctx.save(conn, case, version, await ctx.business_date(conn), cause=event)
+
+
+async def on_charge(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent,
+                    data: sv.ChargeApplied) -> None:
+    """A charge on a loan in collections is totalled on its case."""
+    loaded = await _open_case(ctx, conn, data.loan_id)
+    if loaded is None:
+        return
+    case, version = loaded
+    case.observe_charge(data.kind, data.amount)
     await ctx.save(conn, case, version, await ctx.business_date(conn), cause=event)
 
 
@@ -129,6 +137,7 @@ HANDLERS = {
     "loan.disbursed": on_disbursed,
     "loan.payment.missed": on_missed,
     "loan.payment.received": on_payment,
+    "loan.charge.applied": on_charge,
     "loan.paid_off": on_finished,
     "loan.written_off": on_finished,
 }

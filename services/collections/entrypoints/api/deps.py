@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from services.collections.service_layer.context import Collections
+from shared import idempotency
 from shared.auth import Principal, require_roles
 from shared.errors import BadRequest, Conflict, Unprocessable
 
@@ -54,3 +55,18 @@ def page_offset(cursor: str | None) -> int:
 
 def page(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
     return {"items": items, "next_cursor": str(offset + limit) if len(items) == limit else None}
+
+
+async def idempotent(request: Request, conn: asyncpg.Connection, who: Principal,
+                     action: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    """With an `Idempotency-Key` header, a retried request replays the first answer (same transaction)."""
+    key = request.headers.get("idempotency-key")
+    if not key:
+        return await action()
+    scope = f"collections:{who.sub}:{request.url.path}"
+    stored = await idempotency.begin(conn, scope, key, idempotency.request_hash(await request.body()))
+    if stored is not None:
+        return stored.body  # type: ignore[no-any-return]
+    result = await action()
+    await idempotency.finish(conn, scope, key, 201, result)
+    return result

@@ -14,6 +14,7 @@ from services.collections.entrypoints.api.deps import (
     Reader,
     Supervisor,
     Worker,
+    idempotent,
     page,
     page_offset,
     transaction,
@@ -70,21 +71,21 @@ async def get_case(request: Request, ctx: CtxDep, _: Reader, case_id: str) -> di
 
 @router.post("/cases/{case_id}/promises", status_code=201)
 async def make_promise(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: PromiseCreate) -> dict[str, Any]:
-    """A promise to pay; judged at day-close after the promised date plus grace."""
+    """A promise to pay; judged at day-close after the promised date plus grace. Optional Idempotency-Key."""
     async with transaction(request) as conn:
-        return await commands.run(
+        return await idempotent(request, conn, who, lambda: commands.run(
             ctx, conn, case_id, who,
             lambda case, bd: case.make_promise(promise_id=commands.new_id("pr"), amount=body.amount,
                                                promised_date=body.promised_date, collector=who.sub,
-                                               business_date=bd))
+                                               business_date=bd)))
 
 
 @router.post("/cases/{case_id}/contacts", status_code=201)
 async def log_contact(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: ContactCreate) -> dict[str, Any]:
-    """A contact attempt; refused with 409 naming the contact-policy rule it would break."""
+    """A contact attempt; refused with 409 naming the contact-policy rule it would break. Optional Idempotency-Key."""
     async with transaction(request) as conn:
-        return await commands.log_contact(ctx, conn, case_id, who, channel=body.channel, outcome=body.outcome,
-                                          note=body.note, target=body.target)
+        return await idempotent(request, conn, who, lambda: commands.log_contact(
+            ctx, conn, case_id, who, channel=body.channel, outcome=body.outcome, note=body.note, target=body.target))
 
 
 @router.post("/cases/{case_id}/assign")

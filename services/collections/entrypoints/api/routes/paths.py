@@ -92,8 +92,8 @@ async def restart_statute(request: Request, ctx: CtxDep, who: Worker, case_id: s
                           body: StatuteRestart) -> dict[str, Any]:
     """An acknowledgement by the debtor or a documented demand restarts the limitation period."""
     async with transaction(request) as conn:
-        return await commands.run(ctx, conn, case_id, who, lambda case, _: case.restart_statute(
-            kind=body.kind, on=body.on, by=who.sub, evidence=body.evidence))
+        return await commands.run(ctx, conn, case_id, who, lambda case, bd: case.restart_statute(
+            kind=body.kind, on=body.on, by=who.sub, evidence=body.evidence, business_date=bd))
 
 
 @router.post("/cases/{case_id}/write-off")
