@@ -69,7 +69,7 @@ def build_schedule(principal: Decimal, annual_rate: Decimal, term_months: int, m
     outstanding = principal
     out: list[PlannedInstallment] = []
     for number in range(1, term_months + 1):
-        interest = to_fen(outstanding * rate)
+        interest = to_fen(outstanding * annual_rate / 12)  # multiply first: exact when it can be
         if number == term_months:
             part = outstanding
         elif method == "equal_installment":

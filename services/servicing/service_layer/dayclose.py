@@ -28,6 +28,7 @@ from services.servicing.adapters import dayclose_sql as sql
 from services.servicing.adapters.batch_append import PendingEvent, append_many, envelope
 from services.servicing.adapters.loan_repository import stream_of
 from services.servicing.service_layer.handlers import SOURCE, Servicing, business_date
+from shared import idempotency
 from shared.contracts.registry import make_event
 from shared.contracts.servicing import DayClosed
 from shared.db import store_business_date
@@ -103,6 +104,7 @@ async def close_day(conn: asyncpg.Connection, svc: Servicing, day: date) -> dict
                         subject=BUSINESS_DATE_STREAM, businessdate=day, correlationid=correlation)
     await svc.store.append(conn, BUSINESS_DATE_STREAM, [closed], None, key=BUSINESS_DATE_STREAM)
     await store_business_date(conn, day)
+    await idempotency.purge_older_than(conn, hours=72)  # partners' keys are kept three days
     seconds = time.perf_counter() - started
     await sql.record_closed(conn, day, len(ids), count + 1, seconds)
     return {"business_date": day.isoformat(), "loans_processed": len(ids), "events": count + 1,
