@@ -96,7 +96,7 @@ def summary_table(result: DemoResult) -> Table:
         ("active loans", _pick(p, "active_loans")),
         ("outstanding principal", _pick(p, "outstanding_principal")),
         ("interest received", _pick(p, "interest_received")),
-        ("collection rate of matured installments", _pick(p, "collection_rate")),
+        ("collection rate of matured installments", _pick(p, "matured", "collection_rate")),
         ("NPL balance / ratio", f"{_pick(d, 'npl', 'balance')} / {_pick(d, 'npl', 'ratio')}"),
         ("recovered (collections)", _pick(c, "recovered")),
         ("promise-kept rate", _pick(c, "promise_kept_rate")),

@@ -111,6 +111,7 @@ async def promise_broken_then_kept(world: World, d1: date) -> dict[str, Any]:
     case = await wait_case(world, key, "promise kept",
                            lambda c: any(p["status"] == "kept" for p in c["promises"]), status=None)
     world.say("cured: promise kept, case cured", f"resolved {case['resolved_on']}")
+    world.loans[key].behaviour = "on_time"  # back on track: she pays the later installments on time
     return {"case": case, "payment": first.json(), "repaid": owed}
 
 
