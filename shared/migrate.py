@@ -66,8 +66,34 @@ def run_alembic_env() -> None:
     asyncio.run(go())
 
 
+def split_statements(script: str) -> list[str]:
+    """Statements of a SQL script: `--` comments dropped, split on `;` outside quotes and $$ bodies."""
+    statements, current, i, quote = [], [], 0, None
+    while i < len(script):
+        ch = script[i]
+        if quote is None and script.startswith("--", i):
+            end = script.find("\n", i)
+            i = len(script) if end < 0 else end
+            continue
+        if quote is None and script.startswith("$$", i):
+            quote, current, i = "$$", [*current, "$$"], i + 2
+            continue
+        if quote == "$$" and script.startswith("$$", i):
+            quote, current, i = None, [*current, "$$"], i + 2
+            continue
+        if ch == "'" and quote in (None, "'"):
+            quote = None if quote == "'" else "'"
+        if ch == ";" and quote is None:
+            statements.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    statements.append("".join(current))
+    return [s.strip() for s in statements if s.strip()]
+
+
 def execute_script(op: Any, script: str) -> None:
     """Run a multi-statement SQL script from an Alembic revision, one statement at a time."""
-    for statement in script.split(";"):
-        if statement.strip():
-            op.execute(statement)
+    for statement in split_statements(script):
+        op.execute(statement)

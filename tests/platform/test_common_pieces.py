@@ -123,3 +123,14 @@ def test_published_events_mask_the_applicant_id_number():
     published = public_data("loan.application.submitted", data)
     assert published["applicant"]["id_number"] == "110105********002X"
     assert data["applicant"]["id_number"] == "11010519491231002X"
+
+
+def test_migration_scripts_split_on_statements_not_on_semicolons_in_comments_or_strings():
+    from shared.migrate import split_statements
+
+    script = """CREATE TABLE a (x int -- note; not a statement end
+    ); INSERT INTO a VALUES (';');
+    CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;"""
+    assert split_statements(script) == [
+        "CREATE TABLE a (x int \n    )", "INSERT INTO a VALUES (';')",
+        "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql"]
