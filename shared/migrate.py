@@ -68,7 +68,9 @@ def run_alembic_env() -> None:
 
 def split_statements(script: str) -> list[str]:
     """Statements of a SQL script: `--` comments dropped, split on `;` outside quotes and $$ bodies."""
-    statements, current, i, quote = [], [], 0, None
+    statements: list[str] = []
+    current: list[str] = []
+    i, quote = 0, None
     while i < len(script):
         ch = script[i]
         if quote is None and script.startswith("--", i):
