@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg
 
 from services.servicing.adapters import dayclose_sql as sql
-from services.servicing.adapters.batch_append import PendingEvent, append_many, envelope
+from services.servicing.adapters.batch_append import Envelopes, PendingEvent, append_many
 from services.servicing.adapters.loan_repository import stream_of
 from services.servicing.service_layer.handlers import SOURCE, Servicing, business_date
 from shared import idempotency
@@ -90,11 +90,10 @@ async def close_day(conn: asyncpg.Connection, svc: Servicing, day: date) -> dict
     ids = list(planned)
     bases = await sql.bump_versions(conn, ids, [len(planned[i]) for i in ids], [overdue_since.get(i) for i in ids])
     correlation = str(uuid.uuid4())
-    now = svc.clock.now()
+    envelopes = Envelopes(source=SOURCE, time=svc.clock.now(), businessdate=day, correlationid=correlation)
     pending = [
         PendingEvent(stream_of(loan_id), bases[loan_id] + n, loan_id,
-                     envelope(source=SOURCE, type=etype, subject=loan_id, data=data, sequence=bases[loan_id] + n,
-                              businessdate=day, time=now, correlationid=correlation))
+                     envelopes.make(etype, loan_id, data, bases[loan_id] + n))
         for loan_id in ids for n, (etype, data) in enumerate(planned[loan_id], start=1)
     ]
     count = await append_many(conn, svc.store.topic, pending, settings.dayclose_batch)
