@@ -94,6 +94,7 @@ class LoanPaidOff(EventData):
     loan_id: str
     paid_off_on: date
     total_paid: Money
+    interest_waived: Money | None = None  # scheduled interest of later periods not owed after early payoff
 
 
 @event("loan.written_off")

@@ -71,6 +71,8 @@ def test_early_payoff_waives_later_interest_and_closes_the_loan():
     assert loan.payoff_amount(on) == Decimal("3060.00")
     received, paid_off = pay(loan, "3060.00", on)
     assert isinstance(paid_off, LoanPaidOff) and received.status == "paid_off"
+    scheduled_interest = sum(i.interest for i in loan.installments)
+    assert paid_off.interest_waived == scheduled_interest - Decimal("60.00")
     assert loan.principal_outstanding == 0 and all(i.settled for i in loan.installments)
     with pytest.raises(LoanClosed):
         pay(loan, "1.00", on)

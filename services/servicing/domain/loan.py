@@ -222,7 +222,9 @@ class Loan:
             overdue_since=None if paid_off else since,
             status="paid_off" if paid_off else after.status(on))]
         if paid_off:
-            events.append(LoanPaidOff(loan_id=self.loan_id, paid_off_on=on, total_paid=self.total_paid + amount))
+            waived = sum((i.interest_left for i in after.installments), ZERO)
+            events.append(LoanPaidOff(loan_id=self.loan_id, paid_off_on=on, total_paid=self.total_paid + amount,
+                                      interest_waived=waived))
         return events
 
     def write_off(self, *, on: date, case_id: str | None, decided_by: str | None) -> list[EventData]:
