@@ -7,6 +7,7 @@ computed by business date and sequence, so a replay in any order gives identical
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -15,11 +16,15 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from services.reporting.adapters.writer import truncate_read_models
+from services.reporting.adapters.writer import (
+    create_secondary_indexes,
+    drop_secondary_indexes,
+    truncate_read_models,
+)
 from services.reporting.bootstrap import MIGRATIONS
 from services.reporting.config import ReportingSettings
 from services.reporting.entrypoints.consumer import SOURCES
-from services.reporting.service_layer.handlers import Positioned, apply_batch
+from services.reporting.service_layer.handlers import Positioned, Projected, prepare, save_positions, write_prepared
 from shared.auth import TokenIssuer
 from shared.config import PlatformSettings
 from shared.contracts import CloudEvent
@@ -41,24 +46,54 @@ async def rebuild(platform: PlatformSettings, settings: ReportingSettings, *, so
     pool = await create_pool(dsn, max_size=2)
     started = time.perf_counter()
     read = applied = 0
+    write_seconds = 0.0
+    queue: asyncio.Queue[list[Projected] | None] = asyncio.Queue(maxsize=2)
     try:
         async with pool.acquire() as conn:
             async with conn.transaction():
                 await truncate_read_models(conn)
+                await drop_secondary_indexes(conn)
                 await conn.execute("DELETE FROM inbox WHERE consumer = $1", settings.consumer_name)
                 await conn.execute("DELETE FROM consumer_positions WHERE consumer = $1", settings.consumer_name)
             batches = _from_topics(platform, settings) if source == "topics" else _from_stores(platform, settings)
-            async for batch in batches:
-                async with conn.transaction():
-                    applied += await apply_batch(conn, settings.consumer_name, batch)
-                read += len(batch)
-                if progress is not None:
-                    progress(read)
+            reader = asyncio.create_task(_project_ahead(batches, queue))
+            try:
+                while (prepared := await queue.get()) is not None:
+                    writing = time.perf_counter()
+                    async with conn.transaction():
+                        # a lost tail is replayed by the next rebuild: no need to wait for the WAL flush
+                        await conn.execute("SET LOCAL synchronous_commit = off")
+                        new, ends = await write_prepared(conn, prepared)
+                        await save_positions(conn, settings.consumer_name, ends)
+                        applied += new
+                    read += len(prepared)
+                    write_seconds += time.perf_counter() - writing
+                    if progress is not None:
+                        progress(read)
+                await reader
+            finally:
+                reader.cancel()
+                await create_secondary_indexes(conn)
     finally:
         await pool.close()
     seconds = time.perf_counter() - started
     return {"source": source, "events_read": read, "events_applied": applied, "seconds": round(seconds, 3),
-            "events_per_second": round(read / seconds, 1) if seconds > 0 else None}
+            "events_per_second": round(read / seconds, 1) if seconds > 0 else None,
+            "write_seconds": round(write_seconds, 3)}
+
+
+async def _project_ahead(batches: AsyncIterator[list[Positioned]],
+                         queue: asyncio.Queue[list[Projected] | None]) -> None:
+    """Read and project the next batches while the previous one is being written."""
+    try:
+        async for batch in batches:
+            prepared: list[Projected] = []
+            for start in range(0, len(batch), 100):
+                prepared += prepare(batch[start:start + 100])
+                await asyncio.sleep(0)  # let the writer send its next statement
+            await queue.put(prepared)
+    finally:
+        await queue.put(None)
 
 
 async def _from_topics(platform: PlatformSettings, settings: ReportingSettings) -> AsyncIterator[list[Positioned]]:

@@ -13,7 +13,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     "events": [("event_id", "text"), ("loan_id", "text"), ("application_id", "text"), ("subject", "text"),
                ("type", "text"), ("source", "text"), ("sequence", "int"), ("businessdate", "date"),
                ("time", "timestamptz"), ("causationid", "text"), ("correlationid", "text"), ("actor", "text"),
-               ("data", "jsonb")],
+               ("data", "json")],
     "loans": [("loan_id", "text"), ("application_id", "text"), ("product", "text"), ("principal", "numeric"),
               ("annual_rate", "numeric"), ("term_months", "int"), ("disbursement_date", "date"),
               ("businessdate", "date"), ("borrower_key", "text"), ("borrower_label", "text"), ("region", "text"),
@@ -40,6 +40,18 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
 
 READ_MODEL_TABLES = [f"rpt_{table}" for table in COLUMNS]
 
+# Indexes the report queries use; a rebuild drops them and builds them again after the load.
+SECONDARY_INDEXES = {
+    "rpt_events_loan": "CREATE INDEX IF NOT EXISTS rpt_events_loan ON rpt_events (loan_id)",
+    "rpt_events_application": "CREATE INDEX IF NOT EXISTS rpt_events_application ON rpt_events (application_id)",
+    "rpt_events_type_day": "CREATE INDEX IF NOT EXISTS rpt_events_type_day ON rpt_events (type, businessdate)",
+    "rpt_loan_states_loan":
+        "CREATE INDEX IF NOT EXISTS rpt_loan_states_loan ON rpt_loan_states (loan_id, businessdate, sequence)",
+    "rpt_allocations_loan": "CREATE INDEX IF NOT EXISTS rpt_allocations_loan ON rpt_allocations (loan_id)",
+    "rpt_case_states_case":
+        "CREATE INDEX IF NOT EXISTS rpt_case_states_case ON rpt_case_states (case_id, businessdate, sequence)",
+}
+
 
 def _insert_sql(table: str) -> str:
     cols = COLUMNS[table]
@@ -54,10 +66,34 @@ _SQL = {table: _insert_sql(table) for table in COLUMNS}
 async def write_rows(conn: asyncpg.Connection, rows: Rows) -> None:
     """Insert every projected row; rows already present (same key) are left as they are."""
     for table, tuples in rows.tables.items():
-        if not tuples:
-            continue
-        columns: list[list[Any]] = [list(col) for col in zip(*tuples, strict=True)]
-        await conn.execute(_SQL[table], *columns)
+        if tuples:
+            await conn.execute(_SQL[table], *_columns(tuples))
+
+
+async def insert_new_events(conn: asyncpg.Connection, tuples: list[tuple[Any, ...]]) -> set[str]:
+    """Insert event-log rows; returns the ids that were not there yet (the log is the ledger)."""
+    if not tuples:
+        return set()
+    ids = await conn.fetchval(
+        f"WITH ins AS ({_SQL['events']} RETURNING event_id) SELECT coalesce(array_agg(event_id), '{{}}') FROM ins",
+        *_columns(tuples))
+    return set(ids)
+
+
+def _columns(tuples: list[tuple[Any, ...]]) -> list[list[Any]]:
+    return [list(col) for col in zip(*tuples, strict=True)]
+
+
+async def drop_secondary_indexes(conn: asyncpg.Connection) -> None:
+    """Drop the query indexes before a bulk load."""
+    for name in SECONDARY_INDEXES:
+        await conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+async def create_secondary_indexes(conn: asyncpg.Connection) -> None:
+    """Build the query indexes (again) after a bulk load."""
+    for sql in SECONDARY_INDEXES.values():
+        await conn.execute(sql)
 
 
 async def truncate_read_models(conn: asyncpg.Connection) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
-from shared.pii import mask_any, mask_id_number, mask_phone
+from shared.pii import mask_id_number, mask_phone, mask_text
 
 _NAME_KEYS = {"name"}
 _PHONE_KEYS = {"phone", "mobile"}
 _ID_KEYS = {"id_number", "id_number_masked"}
+# Only text holding 11+ consecutive digits can carry a mobile or ID number.
+_LONG_NUMBER = re.compile(r"\d{11}")
 
 
 def mask_name(name: str) -> str:
@@ -20,21 +23,30 @@ def mask_name(name: str) -> str:
 
 def mask_data(value: Any) -> Any:
     """Mask personal fields (by key) and any ID or mobile number in free text, recursively."""
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if key in _NAME_KEYS and isinstance(item, str):
-                out[key] = mask_name(item)
-            elif key in _PHONE_KEYS and isinstance(item, str):
-                out[key] = mask_phone(item)
-            elif key in _ID_KEYS and isinstance(item, str):
-                out[key] = item if "*" in item else mask_id_number(item)
-            else:
+            if type(item) is str:
+                if key in _NAME_KEYS:
+                    item = mask_name(item)
+                elif key in _PHONE_KEYS:
+                    item = mask_phone(item)
+                elif key in _ID_KEYS:
+                    item = item if "*" in item else mask_id_number(item)
+                elif _LONG_NUMBER.search(item):
+                    item = mask_text(item)
+                out[key] = item
+            elif type(item) in (dict, list):
                 out[key] = mask_data(item)
+            else:
+                out[key] = item
         return out
-    if isinstance(value, list):
+    if kind is list:
         return [mask_data(v) for v in value]
-    return mask_any(value)
+    if kind is str and _LONG_NUMBER.search(value):
+        return mask_text(value)
+    return value
 
 
 def borrower_key(name: str, id_number_masked: str) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
-from services.reporting.adapters.writer import write_rows
+from services.reporting.adapters.writer import insert_new_events, write_rows
 from services.reporting.domain.projection import Rows, project
 from shared.contracts import CloudEvent
 
@@ -27,38 +28,55 @@ class Positioned:
     offset: int
 
 
-async def apply_batch(conn: asyncpg.Connection, consumer: str, batch: Sequence[Positioned]) -> int:
-    """Project a batch in the caller's transaction: inbox rows, read-model rows, next positions.
+@dataclass(frozen=True)
+class Projected:
+    """An event read from somewhere, with the rows it contributes."""
 
-    The same effect as the inbox consumer handling each record (a duplicate event id is
-    skipped), with one multi-row insert per table. Returns how many events were new.
+    item: Positioned
+    rows: Rows
+
+
+def prepare(batch: Sequence[Positioned]) -> list[Projected]:
+    """Project each event of a batch (pure CPU work; may run ahead of the writes)."""
+    return [Projected(item, project(item.event)) for item in batch]
+
+
+async def apply_batch(conn: asyncpg.Connection, consumer: str, batch: Sequence[Positioned]) -> int:
+    """Project and write a batch and the consumer's positions in the caller's transaction."""
+    applied, ends = await write_prepared(conn, prepare(batch))
+    await save_positions(conn, consumer, ends)
+    return applied
+
+
+async def write_prepared(conn: asyncpg.Connection, batch: Sequence[Projected]) -> tuple[int, dict[Any, int]]:
+    """Write a projected batch in the caller's transaction: the rows of events not seen before.
+
+    The event log, keyed by event id, is the ledger: an event already in it is skipped with
+    all its rows, so a replay over rows a live consumer wrote meanwhile changes nothing.
+    Returns how many events were new and the next offset per (topic, partition) read.
     """
-    if not batch:
-        return 0
-    fresh = set(await conn.fetchval(
-        """WITH ins AS (
-               INSERT INTO inbox (consumer, event_id, topic, partition, "offset")
-               SELECT $1, u.id, u.t, u.p, u.o FROM unnest($2::text[], $3::text[], $4::int[], $5::bigint[])
-                   AS u(id, t, p, o)
-               ON CONFLICT DO NOTHING RETURNING event_id)
-           SELECT coalesce(array_agg(event_id), '{}') FROM ins""",
-        consumer, [p.event.id for p in batch], [p.topic for p in batch], [p.partition for p in batch],
-        [p.offset for p in batch]))
+    first: dict[str, Projected] = {}
+    for projected in batch:
+        first.setdefault(projected.item.event.id, projected)
+    fresh = await insert_new_events(conn, [p.rows.of("events")[0] for p in first.values()])
     rows = Rows()
-    seen: set[str] = set()
-    for item in batch:
-        if item.event.id in fresh and item.event.id not in seen:
-            seen.add(item.event.id)
-            rows.extend(project(item.event))
+    for event_id in fresh:
+        rows.extend(first[event_id].rows)
+    rows.tables.pop("events", None)
     await write_rows(conn, rows)
-    ends: dict[tuple[str, int], int] = {}
-    for item in batch:
+    ends: dict[Any, int] = {}
+    for projected in batch:
+        item = projected.item
         key = (item.topic, item.partition)
         ends[key] = max(ends.get(key, 0), item.offset + 1)
+    return len(fresh), ends
+
+
+async def save_positions(conn: asyncpg.Connection, consumer: str, ends: dict[Any, int]) -> None:
+    """Record the next offset to read per (topic, partition) for `consumer`, never moving back."""
     await conn.execute(
         """INSERT INTO consumer_positions (consumer, topic, partition, next_offset)
            SELECT $1, u.t, u.p, u.o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, o)
            ON CONFLICT (consumer, topic, partition) DO UPDATE
            SET next_offset = GREATEST(consumer_positions.next_offset, EXCLUDED.next_offset)""",
         consumer, [k[0] for k in ends], [k[1] for k in ends], list(ends.values()))
-    return len(seen)

@@ -8,6 +8,7 @@ Create Date: 2026-11-28
 
 from alembic import op
 
+from services.reporting.adapters.writer import SECONDARY_INDEXES
 from shared.migrate import execute_script
 
 revision = "0002"
@@ -29,11 +30,8 @@ CREATE TABLE IF NOT EXISTS rpt_events (
     causationid    TEXT,
     correlationid  TEXT,
     actor          TEXT,
-    data           JSONB NOT NULL
+    data           JSON NOT NULL  -- masked, JSON not JSONB: stored as given, cheaper to load
 );
-CREATE INDEX IF NOT EXISTS rpt_events_loan ON rpt_events (loan_id);
-CREATE INDEX IF NOT EXISTS rpt_events_application ON rpt_events (application_id);
-CREATE INDEX IF NOT EXISTS rpt_events_type_day ON rpt_events (type, businessdate);
 CREATE TABLE IF NOT EXISTS rpt_loans (
     loan_id           TEXT PRIMARY KEY,
     application_id    TEXT,
@@ -57,7 +55,6 @@ CREATE TABLE IF NOT EXISTS rpt_loan_states (
     outstanding  NUMERIC(18, 2) NOT NULL,
     dpd_anchor   DATE
 );
-CREATE INDEX IF NOT EXISTS rpt_loan_states_loan ON rpt_loan_states (loan_id, businessdate, sequence);
 CREATE TABLE IF NOT EXISTS rpt_schedule (
     loan_id      TEXT NOT NULL,
     number       INTEGER NOT NULL,
@@ -78,7 +75,6 @@ CREATE TABLE IF NOT EXISTS rpt_allocations (
     amount             NUMERIC(18, 2) NOT NULL,
     PRIMARY KEY (event_id, line_no)
 );
-CREATE INDEX IF NOT EXISTS rpt_allocations_loan ON rpt_allocations (loan_id);
 CREATE TABLE IF NOT EXISTS rpt_case_states (
     event_id     TEXT PRIMARY KEY,
     case_id      TEXT NOT NULL,
@@ -91,7 +87,6 @@ CREATE TABLE IF NOT EXISTS rpt_case_states (
     collector    TEXT,
     episode      INTEGER
 );
-CREATE INDEX IF NOT EXISTS rpt_case_states_case ON rpt_case_states (case_id, businessdate, sequence);
 CREATE TABLE IF NOT EXISTS rpt_contacts (
     event_id     TEXT PRIMARY KEY,
     case_id      TEXT NOT NULL,
@@ -134,6 +129,7 @@ DROP TABLE IF EXISTS rpt_events, rpt_loans, rpt_loan_states, rpt_schedule, rpt_a
 
 def upgrade() -> None:
     execute_script(op, SQL)
+    execute_script(op, ";".join(SECONDARY_INDEXES.values()))
 
 
 def downgrade() -> None:
