@@ -108,3 +108,17 @@ async def test_over_kafka_disbursement_schedules_and_a_broken_promise_charges_th
         async with app.state.kernel.db.acquire() as conn:
             fees = await conn.fetchval("SELECT count(*) FROM charges WHERE loan_id = $1", loan_id)
         assert fees == 1
+
+
+async def test_a_second_disbursement_event_for_the_same_loan_schedules_nothing_new(servicing):
+    loan_id = await servicing.disburse()
+    again = make_event("origination", LoanDisbursed(
+        loan_id=loan_id, application_id="app-x",
+        borrower=Borrower(name="王小明", id_number_masked="110101********1234", phone="13800138000"),
+        principal=Decimal("9000.00"), annual_rate=Decimal("0.10"), term_months=3, repayment_method="interest_only",
+        disbursement_date=START, due_day=5, product="credit", contacts=[], disbursed_by="carol"),
+        subject=loan_id, businessdate=START)
+    await deliver(servicing, again)
+    events = await servicing.events(loan_id)
+    assert [e["type"] for e in events] == ["loan.schedule.created"]
+    assert events[0]["data"]["principal"] == "3000.00"
