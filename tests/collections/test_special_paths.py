@@ -134,6 +134,8 @@ async def test_the_queue_puts_promises_due_today_first_then_later_stages(desk, s
     assert promised.status_code == 201, promised.text
     await servicing.day_closed(date(2026, 4, 25))
     await desk.handled(servicing.sent)
+    idle = await desk.case(cases["Q1"]["case_id"])  # nothing due on it: day-close only counted its DPD up
+    assert idle["days_past_due"] == 5
     queue = await desk.client.get("/v1/queue", headers=desk.as_("ma", "collector"))
     assert [c["loan_id"] for c in queue.json()["items"]] == ["Q3", "Q2", "Q1"]
 

@@ -11,7 +11,8 @@ from services.collections.domain.case import Case
 from services.collections.domain.state import CaseRules, CaseState
 
 COLUMNS = """case_id, loan_id, episode, episode_key, status, stage, queue, assignee, days_past_due, amount_overdue,
-    special_status, disputed, promise_due_on, last_contact_at, opened_on, version, state"""
+    special_status, disputed, promise_due_on, last_contact_at, opened_on, version, state, overdue_since,
+    next_check_on"""
 
 
 def stream_id(case_id: str) -> str:
@@ -30,44 +31,80 @@ async def open_case_id(conn: asyncpg.Connection, loan_id: str) -> str | None:
     return await conn.fetchval("SELECT case_id FROM cases WHERE loan_id = $1 AND status = 'open'", loan_id)
 
 
-async def episode_seen(conn: asyncpg.Connection, loan_id: str, episode_key: date) -> bool:
-    return bool(await conn.fetchval("SELECT 1 FROM cases WHERE loan_id = $1 AND episode_key = $2",
-                                    loan_id, episode_key))
+async def episodes(conn: asyncpg.Connection, loan_id: str, episode_key: date) -> tuple[str | None, bool, int]:
+    """For a loan: its open case (if any), whether `episode_key` already had a case, the next episode number."""
+    row = await conn.fetchrow(
+        """SELECT (array_agg(case_id) FILTER (WHERE status = 'open'))[1] AS open_case,
+                  coalesce(bool_or(episode_key = $2), false) AS seen, coalesce(max(episode), 0) + 1 AS next
+           FROM cases WHERE loan_id = $1""", loan_id, episode_key)
+    return row["open_case"], row["seen"], row["next"]
 
 
-async def next_episode(conn: asyncpg.Connection, loan_id: str) -> int:
-    return int(await conn.fetchval("SELECT coalesce(max(episode), 0) + 1 FROM cases WHERE loan_id = $1", loan_id))
+async def load_many(conn: asyncpg.Connection, case_ids: list[str], rules: CaseRules) -> list[tuple[Case, int]]:
+    """Several cases, row-locked in case id order."""
+    rows = await conn.fetch("SELECT state, version FROM cases WHERE case_id = ANY($1) ORDER BY case_id FOR UPDATE",
+                            case_ids)
+    return [(Case(CaseState.model_validate(r["state"]), rules), r["version"]) for r in rows]
 
 
-async def open_case_ids(conn: asyncpg.Connection) -> list[str]:
-    return [r["case_id"] for r in await conn.fetch("SELECT case_id FROM cases WHERE status = 'open' ORDER BY case_id")]
+UPSERT = f"""INSERT INTO cases ({COLUMNS})
+    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+    ON CONFLICT (case_id) DO UPDATE SET status = EXCLUDED.status, stage = EXCLUDED.stage,
+      queue = EXCLUDED.queue, assignee = EXCLUDED.assignee, days_past_due = EXCLUDED.days_past_due,
+      amount_overdue = EXCLUDED.amount_overdue, special_status = EXCLUDED.special_status,
+      disputed = EXCLUDED.disputed, promise_due_on = EXCLUDED.promise_due_on,
+      last_contact_at = EXCLUDED.last_contact_at, version = EXCLUDED.version, state = EXCLUDED.state,
+      overdue_since = EXCLUDED.overdue_since, next_check_on = EXCLUDED.next_check_on, updated_at = now()"""
 
 
-async def save(conn: asyncpg.Connection, case: Case, version: int) -> None:
-    """Insert or update the row at the stream's new version."""
+def _row(case: Case, version: int, next_check_on: date) -> tuple[Any, ...]:
     s = case.state
     open_promise = next((p.promised_date for p in s.promises if p.status == "open"), None)
-    await conn.execute(
-        f"""INSERT INTO cases ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
-            ON CONFLICT (case_id) DO UPDATE SET status = EXCLUDED.status, stage = EXCLUDED.stage,
-              queue = EXCLUDED.queue, assignee = EXCLUDED.assignee, days_past_due = EXCLUDED.days_past_due,
-              amount_overdue = EXCLUDED.amount_overdue, special_status = EXCLUDED.special_status,
-              disputed = EXCLUDED.disputed, promise_due_on = EXCLUDED.promise_due_on,
-              last_contact_at = EXCLUDED.last_contact_at, version = EXCLUDED.version, state = EXCLUDED.state,
-              updated_at = now()""",
-        s.case_id, s.loan_id, s.episode, s.episode_key, s.status, s.stage, s.queue, s.assignee, s.days_past_due,
-        s.amount_overdue, s.special_status, s.dispute is not None, open_promise, s.last_contact_at, s.opened_on,
-        version, s.model_dump(mode="json"))
+    return (s.case_id, s.loan_id, s.episode, s.episode_key, s.status, s.stage, s.queue, s.assignee, s.days_past_due,
+            s.amount_overdue, s.special_status, s.dispute is not None, open_promise, s.last_contact_at, s.opened_on,
+            version, s.model_dump(mode="json"), s.overdue_since, next_check_on)
 
 
-async def least_loaded(conn: asyncpg.Connection, collectors: list[str]) -> str | None:
-    """The collector with the fewest open cases (ties by name)."""
-    if not collectors:
-        return None
-    return await conn.fetchval(
-        """SELECT c FROM unnest($1::text[]) AS c
-           LEFT JOIN cases ON cases.assignee = c AND cases.status = 'open'
-           GROUP BY c ORDER BY count(cases.case_id), c LIMIT 1""", collectors)
+async def save_many(conn: asyncpg.Connection, saved: list[tuple[Case, int, date]]) -> None:
+    """Upsert rows at their streams' new versions; keep the collectors' caseload counts."""
+    if len(saved) == 1:
+        await conn.execute(UPSERT, *_row(*saved[0]))
+    elif saved:
+        await conn.executemany(UPSERT, [_row(*item) for item in saved])
+    deltas: dict[str, int] = {}
+    for case, _, _ in saved:
+        holder = case.state.assignee if case.state.status == "open" else None
+        if holder != case.loaded_holder:
+            for who, d in ((case.loaded_holder, -1), (holder, 1)):
+                if who is not None:
+                    deltas[who] = deltas.get(who, 0) + d
+            case.loaded_holder = holder
+    if any(deltas.values()):
+        await conn.execute(
+            """INSERT INTO caseload (collector, open_cases) SELECT * FROM unnest($1::text[], $2::int[])
+               ON CONFLICT (collector) DO UPDATE SET open_cases = caseload.open_cases + EXCLUDED.open_cases""",
+            list(deltas), list(deltas.values()))
+
+
+async def caseloads(conn: asyncpg.Connection, collectors: list[str]) -> dict[str, int]:
+    """Open cases per collector (0 for those with none)."""
+    rows = await conn.fetch("SELECT collector, open_cases FROM caseload WHERE collector = ANY($1)", collectors)
+    return {c: 0 for c in collectors} | {r["collector"]: r["open_cases"] for r in rows}
+
+
+async def refresh_idle_dpd(conn: asyncpg.Connection, day: date) -> int:
+    """Day-close for open cases that need nothing else: count days past due up, in one statement."""
+    result = await conn.execute(
+        """UPDATE cases SET days_past_due = $1 - overdue_since,
+                            state = jsonb_set(state, '{days_past_due}', to_jsonb($1 - overdue_since))
+           WHERE status = 'open' AND next_check_on > $1 AND $1 - overdue_since > days_past_due""", day)
+    return int(result.split()[-1])
+
+
+async def needing_attention(conn: asyncpg.Connection, day: date) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT case_id FROM cases WHERE status = 'open' AND next_check_on <= $1 ORDER BY case_id", day)
+    return [r["case_id"] for r in rows]
 
 
 async def list_cases(conn: asyncpg.Connection, *, status: str | None, stage: str | None, assignee: str | None,

@@ -29,6 +29,7 @@ class Case(SpecialPaths, PolicyActions):
         self.state = state
         self.rules = rules
         self.pending = Pending()
+        self.loaded_holder = state.assignee if state.status == "open" else None  # whose caseload it counts in
 
     @property
     def is_open(self) -> bool:
@@ -57,6 +58,7 @@ class Case(SpecialPaths, PolicyActions):
                           amount_overdue=amount_overdue, principal_outstanding=principal_outstanding,
                           opened_on=business_date, statute_runs_from=overdue_since)
         case = cls(state, rules)
+        case.loaded_holder = None
         case._record(ev.CaseOpened(**case._ids(), stage=stage, days_past_due=days_past_due,
                                    amount_overdue=amount_overdue, opened_on=business_date, episode=episode))
         case.pending.triggers.append("case_opened")

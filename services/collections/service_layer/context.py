@@ -1,4 +1,4 @@
-"""What the handlers need: rules, policy, roster, clock, store; and how a changed case is saved."""
+"""What the handlers need: rules, policy, roster, clock, store; and how changed cases are saved."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from services.collections.adapters import cases as case_rows
+from services.collections.adapters.batch_store import append_streams
+from services.collections.domain.attention import next_attention
 from services.collections.domain.case import Case
 from services.collections.domain.contact_policy import ContactPolicy
 from services.collections.domain.policy import Policy
@@ -44,16 +46,36 @@ class Collections:
 
     async def save(self, conn: asyncpg.Connection, case: Case, version: int, business_date: date, *,
                    cause: CloudEvent | None = None, actor: str = "system") -> list[CloudEvent]:
-        """Apply the policy, assign if the queue changed, append the events and save the row."""
-        if case.is_open:
-            case.apply_policy(self.policy, business_date)
-        if case.is_open and case.pending.needs_assignment:
-            collector = await case_rows.least_loaded(conn, self.roster.get(case.state.queue, []))
-            case.assign(collector, by="routing" if actor == "system" else actor,
-                        reason=f"routed to the {case.state.queue} queue")
-        events = [make_event(SOURCE, e, subject=case.state.loan_id, businessdate=business_date, causation=cause)
-                  for e in case.pending.events]
-        case.pending.events = []
-        stamped = await self.store.append(conn, case_rows.stream_id(case.state.case_id), events, version)
-        await case_rows.save(conn, case, version + len(stamped))
-        return stamped
+        """Save one changed case (see `save_many`)."""
+        return await self.save_many(conn, [(case, version)], business_date, cause=cause, actor=actor)
+
+    async def save_many(self, conn: asyncpg.Connection, cases: list[tuple[Case, int]], business_date: date, *,
+                        cause: CloudEvent | None = None, actor: str = "system") -> list[CloudEvent]:
+        """Apply the policy, assign cases whose queue changed (least open cases), append events, save rows."""
+        load: dict[str, int] | None = None
+        for case, _ in cases:
+            if case.is_open:
+                case.apply_policy(self.policy, business_date)
+            if case.is_open and case.pending.needs_assignment:
+                if load is None:
+                    load = await case_rows.caseloads(conn, sorted({c for q in self.roster.values() for c in q}))
+                collector = self._least_loaded(load, case.state.queue)
+                case.assign(collector, by="routing" if actor == "system" else actor,
+                            reason=f"routed to the {case.state.queue} queue")
+                if collector is not None:
+                    load[collector] += 1
+        batches = []
+        for case, version in cases:
+            events = [make_event(SOURCE, e, subject=case.state.loan_id, businessdate=business_date, causation=cause)
+                      for e in case.pending.events]
+            case.pending.events = []
+            batches.append((case_rows.stream_id(case.state.case_id), version, events))
+        stamped = await append_streams(conn, self.store.topic, batches)
+        await case_rows.save_many(conn, [
+            (case, version + len(stamped[stream]), next_attention(case.state, self.rules, self.policy))
+            for (case, version), (stream, _, _) in zip(cases, batches, strict=True)])
+        return [e for events in stamped.values() for e in events]
+
+    def _least_loaded(self, load: dict[str, int], queue: str) -> str | None:
+        collectors = self.roster.get(queue, [])
+        return min(collectors, key=lambda c: (load.get(c, 0), collectors.index(c))) if collectors else None

@@ -21,6 +21,7 @@ from shared.contracts import servicing as sv
 from shared.db import store_business_date
 
 log = logging.getLogger(__name__)
+DAY_CLOSE_BATCH = 1000
 
 
 def make_handler(ctx: Collections):  # type: ignore[no-untyped-def]
@@ -51,8 +52,8 @@ async def on_missed(ctx: Collections, conn: asyncpg.Connection, event: CloudEven
     """A missed installment: open a case on the first miss of an episode, else refresh the open one."""
     seen_seq, seen_status = await directory.observe_servicing(conn, data.loan_id, event.sequence, "overdue")
     stale = event.sequence < seen_seq
-    business_date = await ctx.business_date(conn)
-    open_id = await case_rows.open_case_id(conn, data.loan_id)
+    business_date = event.businessdate
+    open_id, seen, episode = await case_rows.episodes(conn, data.loan_id, data.overdue_since)
     if open_id is not None:
         if stale:
             return  # an older notice than one already applied: nothing new in it
@@ -67,9 +68,8 @@ async def on_missed(ctx: Collections, conn: asyncpg.Connection, event: CloudEven
         log.info("stale missed-payment notice for %s (seq %s < %s, loan %s)", data.loan_id, event.sequence,
                  seen_seq, seen_status)
         return
-    if await case_rows.episode_seen(conn, data.loan_id, data.overdue_since):
+    if seen:
         return  # this episode already had its case (resolved since)
-    episode = await case_rows.next_episode(conn, data.loan_id)
     case = Case.open(case_id=f"{data.loan_id}-E{episode}", loan_id=data.loan_id, episode=episode,
                      days_past_due=data.days_past_due, overdue_since=data.overdue_since,
                      amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding,
@@ -89,7 +89,7 @@ async def on_payment(ctx: Collections, conn: asyncpg.Connection, event: CloudEve
     case.observe_payment(payment_id=data.payment_id, amount=data.amount, paid_on=event.businessdate,
                          loan_status=data.status if fresh else "overdue", days_past_due=data.days_past_due,
                          overdue_since=data.overdue_since if fresh else None, amount_overdue=None)
-    await ctx.save(conn, case, version, await ctx.business_date(conn), cause=event)
+    await ctx.save(conn, case, version, event.businessdate, cause=event)
 
 
 async def on_charge(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent,
@@ -100,7 +100,7 @@ async def on_charge(ctx: Collections, conn: asyncpg.Connection, event: CloudEven
         return
     case, version = loaded
     case.observe_charge(data.kind, data.amount)
-    await ctx.save(conn, case, version, await ctx.business_date(conn), cause=event)
+    await ctx.save(conn, case, version, event.businessdate, cause=event)
 
 
 async def on_finished(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: object) -> None:
@@ -113,19 +113,23 @@ async def on_finished(ctx: Collections, conn: asyncpg.Connection, event: CloudEv
         return
     case, version = loaded
     case.resolve(resolution, event.businessdate)
-    await ctx.save(conn, case, version, await ctx.business_date(conn), cause=event)
+    await ctx.save(conn, case, version, event.businessdate, cause=event)
 
 
 async def on_day_closed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: sv.DayClosed) -> None:
-    """The business clock: DPD refresh, broken promises, statute watch, day_closed policy rules."""
+    """The business clock: DPD refresh, broken promises, statute watch, day_closed policy rules.
+
+    Cases whose next attention day (see domain/attention.py) is still ahead only have their
+    DPD counted up, in one statement; the others are loaded and closed one by one.
+    """
     await store_business_date(conn, data.business_date)
-    for case_id in await case_rows.open_case_ids(conn):
-        loaded = await case_rows.load(conn, case_id, ctx.rules)
-        if loaded is None:
-            continue
-        case, version = loaded
-        case.close_day(data.business_date)
-        await ctx.save(conn, case, version, data.business_date, cause=event)
+    await case_rows.refresh_idle_dpd(conn, data.business_date)
+    due = await case_rows.needing_attention(conn, data.business_date)
+    for start in range(0, len(due), DAY_CLOSE_BATCH):
+        loaded = await case_rows.load_many(conn, due[start:start + DAY_CLOSE_BATCH], ctx.rules)
+        for case, _ in loaded:
+            case.close_day(data.business_date)
+        await ctx.save_many(conn, loaded, data.business_date, cause=event)
 
 
 async def _open_case(ctx: Collections, conn: asyncpg.Connection, loan_id: str) -> tuple[Case, int] | None:
