@@ -70,10 +70,12 @@ def stage_by_loan(cases: list[CaseHistory], as_of: date) -> dict[str, str]:
 
 
 async def installments_due(conn: asyncpg.Connection, as_of: date) -> list[Installment]:
-    """Installments known and due by the end of `as_of`."""
+    """Installments due by the end of `as_of`, of each loan's latest schedule known then."""
     rows = await conn.fetch(
-        """SELECT loan_id, number, due_date, principal, interest FROM rpt_schedule
-           WHERE businessdate <= $1 AND due_date <= $1""", as_of)
+        """SELECT s.loan_id, s.number, s.due_date, s.principal, s.interest FROM rpt_schedule s
+           JOIN (SELECT DISTINCT ON (loan_id) loan_id, event_id FROM rpt_schedule WHERE businessdate <= $1
+                 ORDER BY loan_id, businessdate DESC, sequence DESC, event_id DESC) latest USING (loan_id, event_id)
+           WHERE s.due_date <= $1""", as_of)
     return [Installment(r["loan_id"], r["number"], r["due_date"], r["principal"], r["interest"]) for r in rows]
 
 

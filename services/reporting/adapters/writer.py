@@ -20,8 +20,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
               ("event_id", "text")],
     "loan_states": [("event_id", "text"), ("loan_id", "text"), ("businessdate", "date"), ("sequence", "int"),
                     ("status", "text"), ("outstanding", "numeric"), ("dpd_anchor", "date")],
-    "schedule": [("loan_id", "text"), ("number", "int"), ("due_date", "date"), ("principal", "numeric"),
-                 ("interest", "numeric"), ("businessdate", "date")],
+    "schedule": [("event_id", "text"), ("loan_id", "text"), ("number", "int"), ("due_date", "date"),
+                 ("principal", "numeric"), ("interest", "numeric"), ("businessdate", "date"), ("sequence", "int")],
     "allocations": [("event_id", "text"), ("line_no", "int"), ("loan_id", "text"), ("payment_id", "text"),
                     ("businessdate", "date"), ("installment_number", "int"), ("kind", "text"),
                     ("amount", "numeric")],
@@ -47,6 +47,7 @@ SECONDARY_INDEXES = {
     "rpt_events_type_day": "CREATE INDEX IF NOT EXISTS rpt_events_type_day ON rpt_events (type, businessdate)",
     "rpt_loan_states_loan":
         "CREATE INDEX IF NOT EXISTS rpt_loan_states_loan ON rpt_loan_states (loan_id, businessdate, sequence)",
+    "rpt_schedule_loan": "CREATE INDEX IF NOT EXISTS rpt_schedule_loan ON rpt_schedule (loan_id)",
     "rpt_allocations_loan": "CREATE INDEX IF NOT EXISTS rpt_allocations_loan ON rpt_allocations (loan_id)",
     "rpt_case_states_case":
         "CREATE INDEX IF NOT EXISTS rpt_case_states_case ON rpt_case_states (case_id, businessdate, sequence)",

@@ -103,8 +103,10 @@ def _disbursed(rows: Rows, e: CloudEvent, m: Any) -> None:
 
 
 def _schedule(rows: Rows, e: CloudEvent, m: Any) -> None:
+    """Each schedule event keeps its own rows; the latest one known on a day is the loan's schedule."""
     for inst in m.installments:
-        rows.add("schedule", (m.loan_id, inst.number, inst.due_date, inst.principal, inst.interest, e.businessdate))
+        rows.add("schedule", (e.id, m.loan_id, inst.number, inst.due_date, inst.principal, inst.interest,
+                              e.businessdate, e.sequence))
 
 
 def _missed(rows: Rows, e: CloudEvent, m: Any) -> None:

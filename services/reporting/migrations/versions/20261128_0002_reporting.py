@@ -56,13 +56,15 @@ CREATE TABLE IF NOT EXISTS rpt_loan_states (
     dpd_anchor   DATE
 );
 CREATE TABLE IF NOT EXISTS rpt_schedule (
+    event_id     TEXT NOT NULL,
     loan_id      TEXT NOT NULL,
     number       INTEGER NOT NULL,
     due_date     DATE NOT NULL,
     principal    NUMERIC(18, 2) NOT NULL,
     interest     NUMERIC(18, 2) NOT NULL,
     businessdate DATE NOT NULL,
-    PRIMARY KEY (loan_id, number)
+    sequence     INTEGER NOT NULL,
+    PRIMARY KEY (event_id, number)
 );
 CREATE TABLE IF NOT EXISTS rpt_allocations (
     event_id           TEXT NOT NULL,
