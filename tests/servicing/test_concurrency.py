@@ -31,8 +31,11 @@ async def test_payments_during_day_close_all_land_and_the_read_model_matches_the
             events = await servicing.events(loan_id)
             assert [e["sequence"] for e in events] == list(range(1, len(events) + 1))
             loan = await repo.load(conn, store, loan_id)
-            row = await conn.fetchrow("SELECT version, principal_outstanding FROM loans WHERE loan_id = $1", loan_id)
+            row = await conn.fetchrow("SELECT version, principal_outstanding, status, overdue_since FROM loans "
+                                      "WHERE loan_id = $1", loan_id)
             assert (row["version"], row["principal_outstanding"]) == (loan.version, loan.principal_outstanding)
+            on = date(2026, 5, 10)
+            assert (row["status"], row["overdue_since"]) == (loan.status(on), loan.overdue_since(on))
             paid_rows = await conn.fetch("SELECT principal_paid, interest_paid FROM installments WHERE loan_id = $1 "
                                          "ORDER BY number", loan_id)
             assert [(r["principal_paid"], r["interest_paid"]) for r in paid_rows] == [

@@ -18,7 +18,12 @@ from shared.service import KernelDep
 router = APIRouter(tags=["repayments"])
 
 
-@router.post("/repayments", status_code=201, responses={201: {"description": "payment recorded"}})
+SIGNED_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": RepaymentCreate.model_json_schema()}}}}
+
+
+@router.post("/repayments", status_code=201, openapi_extra=SIGNED_BODY,
+             responses={201: {"description": "payment recorded: {payment_id, allocation, ...}"}})
 async def post_repayment(kernel: KernelDep, svc: ServicingDep,
                          partner: Annotated[PartnerRequest, PartnerAuth]) -> JSONResponse:
     """Record a partner's repayment; the same Idempotency-Key and body replays the first answer."""
