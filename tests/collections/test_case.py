@@ -141,3 +141,18 @@ def test_charges_during_the_episode_are_totalled_and_payments_reduce_the_overdue
     case.observe_payment(payment_id="pay1", amount=Decimal("200.00"), paid_on=date(2026, 4, 24),
                          loan_status="overdue", days_past_due=4, overdue_since=APRIL_20, amount_overdue=None)
     assert case.state.amount_overdue == Decimal("1000.00")
+
+
+def test_a_cure_keeps_an_open_promise_and_a_write_off_cancels_it():
+    cured = opened()
+    cured.make_promise(promise_id="p1", amount=Decimal("2000.00"), promised_date=date(2026, 4, 30), collector="li",
+                       business_date=date(2026, 4, 22))
+    types(cured)
+    cured.observe_payment(payment_id="pay1", amount=Decimal("1200.00"), paid_on=date(2026, 4, 24),
+                          loan_status="current", days_past_due=0, overdue_since=None, amount_overdue=None)
+    assert types(cured) == ["collections.recovery.attributed", "collections.promise.kept", "collections.case.resolved"]
+    written = opened()
+    written.make_promise(promise_id="p1", amount=Decimal("500.00"), promised_date=date(2026, 4, 30), collector="li",
+                         business_date=date(2026, 4, 22))
+    written.resolve("written_off", date(2026, 4, 25))
+    assert written.state.promises[0].status == "cancelled"

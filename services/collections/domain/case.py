@@ -126,8 +126,15 @@ class Case(SpecialPaths, PolicyActions):
         s = self.state
         s.status, s.resolution, s.resolved_on = "closed", resolution, on
         for p in s.promises:
-            if p.status == "open":
-                p.status, p.settled_on = "broken" if p.paid == 0 else "partial", on
+            if p.status != "open":
+                continue
+            p.settled_on = on
+            if resolution == "written_off":
+                p.status = "cancelled"
+            else:  # the loan is current or paid off: what was owed has been paid
+                p.status = "kept"
+                self._record(ev.PromiseKept(**self._ids(), promise_id=p.promise_id, amount=p.amount,
+                                            paid_amount=p.paid, promised_date=p.promised_date, collector=p.collector))
         self._record(ev.CaseResolved(**self._ids(), resolution=resolution, resolved_on=on,  # type: ignore[arg-type]
                                      stage=s.stage))
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.money import ZERO
 
-PromiseStatus = Literal["open", "kept", "broken", "partial"]
+PromiseStatus = Literal["open", "kept", "broken", "partial", "cancelled"]  # cancelled: loan written off
 
 
 class Promise(BaseModel):
