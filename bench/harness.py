@@ -77,6 +77,7 @@ async def run_scenario(name: str, pg_url: str, bootstrap: str, size: str, pids: 
             result = {"scenario": name, "error": f"{type(exc).__name__}: {exc}",
                       "traceback": traceback.format_exc()}
     result["seconds"] = round(time.perf_counter() - started, 2)
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]  # others' work skews figures
     result["peak_rss_mb"] = {**rss.peak_mb, **result.get("peak_rss_mb", {})}
     return result
 

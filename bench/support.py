@@ -174,3 +174,16 @@ async def drive(streams: int, per_stream: int,
     with Stopwatch() as sw:
         await asyncio.gather(*(worker(s) for s in range(streams)))
     return sw.seconds, latencies
+
+
+async def paced(count: int, per_second: float, command: Callable[[int], Awaitable[None]]) -> None:
+    """Start `command(i)` at i / per_second seconds (open loop: a slow one delays no other)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    tasks = []
+    for i in range(count):
+        delay = start + i / per_second - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(command(i)))
+    await asyncio.gather(*tasks)

@@ -1,4 +1,4 @@
-"""`python -m bench.scenarios._serve servicing|bare PORT`: one app under uvicorn, as `loanflow serve` runs it.
+"""`python -m bench.scenarios._serve SERVICE|bare PORT`: one app under uvicorn, as `loanflow serve` runs it.
 
 Both apps get the same server settings (those of loanflow/serve.py: one process, uvicorn's
 default loop and HTTP parser, logging configured the same way), so the only difference
@@ -7,11 +7,12 @@ measured is the endpoint.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import uvicorn
 
-from shared.config import PlatformSettings
+from shared.config import SERVICES, PlatformSettings
 from shared.logging import configure_logging
 
 
@@ -19,10 +20,8 @@ def main(argv: list[str]) -> int:
     which, port = argv[0], int(argv[1])
     platform = PlatformSettings()
     configure_logging(which, platform.log_level, platform.log_json)
-    if which == "servicing":
-        from services.servicing.bootstrap import create_app
-
-        app = create_app()
+    if which in SERVICES:
+        app = importlib.import_module(f"services.{which}.bootstrap").create_app()
     else:
         from bench.scenarios._bare_app import create_app as create_bare
 

@@ -17,7 +17,7 @@ import statistics
 import time
 from typing import Any
 
-from bench.support import Stopwatch, fresh_database, latency_ms, payment_event, pick, rate, ratio, unique
+from bench.support import Stopwatch, fresh_database, latency_ms, paced, payment_event, pick, rate, ratio, unique
 from shared.contracts import CloudEvent
 from shared.db import create_pool
 from shared.eventstore import PostgresEventStore, _published_bytes
@@ -117,7 +117,7 @@ class RelaySide:
                     await self.store.append(conn, stream, [payment_event(stream, 0)], expected_version=0)
                 committed[stream.encode()] = time.perf_counter()
 
-        await _paced(count, per_second, command)
+        await paced(count, per_second, command)
         self.expected += count
         await self.published_all()
         return [self.acked[k] - t for k, t in committed.items()]
@@ -159,24 +159,11 @@ class RawSide:
             await (await self.producer.send(self.topic, value=value, key=key))
             latencies.append(time.perf_counter() - started)
 
-        await _paced(count, per_second, command)
+        await paced(count, per_second, command)
         return latencies
 
     async def close(self) -> None:
         await self.producer.stop()
-
-
-async def _paced(count: int, per_second: float, command: Any) -> None:
-    """Start `command(i)` at i / per_second seconds (open loop: a slow one delays no other)."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    tasks = []
-    for i in range(count):
-        delay = start + i / per_second - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(command(i)))
-    await asyncio.gather(*tasks)
 
 
 def backlog(events: int) -> tuple[list[list[CloudEvent]], list[tuple[bytes, bytes]]]:
@@ -188,7 +175,7 @@ def backlog(events: int) -> tuple[list[list[CloudEvent]], list[tuple[bytes, byte
     return streams, records
 
 
-async def measure(dsn: str, bootstrap: str, topics: tuple[str, str], events: int, rounds: int, paced: int,
+async def measure(dsn: str, bootstrap: str, topics: tuple[str, str], events: int, rounds: int, count: int,
                   per_second: float, batch_size: int = 1000) -> dict[str, Any]:
     """Both sides, throughput in alternating rounds, then latency at a fixed rate."""
     ours, raw = RelaySide(dsn, bootstrap, topics[0], batch_size), RawSide(bootstrap, topics[1])
@@ -201,8 +188,8 @@ async def measure(dsn: str, bootstrap: str, topics: tuple[str, str], events: int
             for side in ("ours", "raw") if r % 2 == 0 else ("raw", "ours"):
                 seconds = await (ours.backlog(streams) if side == "ours" else raw.backlog(records))
                 rates[side].append(rate(len(records), seconds))
-        ours_latency = await ours.latencies(paced, per_second)
-        raw_latency = await raw.latencies(records, paced, per_second)
+        ours_latency = await ours.latencies(count, per_second)
+        raw_latency = await raw.latencies(records, count, per_second)
     finally:
         left = await ours.close()
         await raw.close()
@@ -210,8 +197,8 @@ async def measure(dsn: str, bootstrap: str, topics: tuple[str, str], events: int
         raise AssertionError(f"{left} outbox rows left unpublished")
     return {side: {"events_per_s": round(statistics.median(values), 1), "events_per_s_rounds": values,
                    "events": len(records) * rounds} for side, values in rates.items()} | {
-        "ours_latency": {**latency_ms(ours_latency), "rate_per_s": per_second, "events": paced},
-        "raw_latency": {**latency_ms(raw_latency), "rate_per_s": per_second, "events": paced}}
+        "ours_latency": {**latency_ms(ours_latency), "rate_per_s": per_second, "events": count},
+        "raw_latency": {**latency_ms(raw_latency), "rate_per_s": per_second, "events": count}}
 
 
 async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
@@ -219,12 +206,12 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
     events = pick(size, tiny=200, default=10_000, large=100_000)
     rounds = pick(size, tiny=2, default=5, large=3)
     per_second = pick(size, tiny=100.0, default=500.0, large=1000.0)
-    paced = pick(size, tiny=20, default=5_000, large=30_000)
+    count = pick(size, tiny=20, default=5_000, large=30_000)
     prefix = unique("relay").replace("_", "-")
     topics = (f"{prefix}.servicing", f"{prefix}.raw")
     await ensure_topics(kafka_bootstrap, list(topics), partitions=6)
     async with fresh_database(pg_url, "relay") as dsn:
-        m = await measure(dsn, kafka_bootstrap, topics, events, rounds, paced, per_second)
+        m = await measure(dsn, kafka_bootstrap, topics, events, rounds, count, per_second)
     return {
         "scenario": "relay",
         "figures": {"relay_throughput": m["ours"], "relay_commit_to_ack": m["ours_latency"]},

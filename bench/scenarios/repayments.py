@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -27,8 +24,8 @@ from typing import Any
 
 import httpx
 
+from bench.scenarios._processes import Server, service_env
 from bench.support import RssSampler, Stopwatch, fresh_database, latency_ms, pick, rate, ratio, unique
-from loanflow.embedded import free_port, stop_process
 from shared.auth import TokenIssuer, sign
 from shared.config import with_database
 from shared.contracts.origination import Borrower, ContactPerson, LoanDisbursed
@@ -39,47 +36,6 @@ from shared.kafka import ensure_topics, make_producer
 CONCURRENCY = 16
 START = date(2026, 3, 1)
 TARGETS = {"repayments_vs_bare_endpoint": 0.4}
-
-
-class Server:
-    """An app under uvicorn in a child process (`bench.scenarios._serve`)."""
-
-    def __init__(self, which: str, env: dict[str, str], log: Path) -> None:
-        self.which, self.env, self.log = which, env, log
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def spawn(self) -> None:
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bench.scenarios._serve", self.which, str(self.port)],
-                env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-    async def start(self, ready_path: str) -> None:
-        self.spawn()
-        deadline = time.monotonic() + 90
-        async with httpx.AsyncClient(base_url=self.url) as client:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"{self.which} exited with {self.proc.returncode}; see {self.log}")
-                try:
-                    if (await client.get(ready_path)).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise TimeoutError(f"{self.which} not ready after 90 s; see {self.log}")
-
-    def stop(self) -> None:
-        if hasattr(self, "proc"):
-            stop_process(self.proc)
-
-
-def service_env(pg_url: str, bootstrap: str, prefix: str, secret: str, home: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
-    return env | {"LOANFLOW_DATABASE_URL": pg_url, "LOANFLOW_KAFKA_BOOTSTRAP": bootstrap,
-                  "LOANFLOW_TOPIC_PREFIX": prefix, "LOANFLOW_JWT_SECRET": secret, "LOANFLOW_ENV": "test",
-                  "LOANFLOW_START_DATE": START.isoformat(), "LOANFLOW_HOME": home}
 
 
 async def disburse(bootstrap: str, prefix: str, dsn: str, count: int) -> list[str]:
@@ -157,7 +113,7 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
     servicing_dsn = with_database(pg_url, f"{prefix}_servicing")
     home = tempfile.mkdtemp(prefix="bench-repayments-")
     await ensure_topics(kafka_bootstrap, [f"{prefix}.origination"], partitions=6)
-    env = service_env(pg_url, kafka_bootstrap, prefix, secret, home)
+    env = service_env(pg_url, kafka_bootstrap, prefix, secret, home, START.isoformat())
     servicing = Server("servicing", env, Path(home, "servicing.log"))
     try:
         async with fresh_database(pg_url, "bare", platform_tables=False) as bare_dsn:
