@@ -237,3 +237,41 @@ def test_up_refuses_to_start_when_a_service_port_is_taken(tmp_path: Path):
     assert f"servicing ({port})" in done.stdout
     assert not (tmp_path / ".loanflow" / "runtime.json").exists()
     assert not (tmp_path / ".loanflow" / "pg").exists(), "nothing was started"
+
+
+def test_with_a_configured_database_and_broker_up_starts_only_the_services(
+        pg_url: str, kafka_bootstrap: str, _created_databases: list[str]):
+    import uuid
+
+    from shared.config import with_database
+
+    prefix = f"up{uuid.uuid4().hex[:8]}"
+    _created_databases.extend(with_database(pg_url, f"{prefix}_{s}") for s in SERVICES)
+    home = Path(tempfile.mkdtemp(prefix="loanflow-up-")) / ".loanflow"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
+    env.update({"LOANFLOW_HOME": str(home), "LOANFLOW_DATABASE_URL": pg_url,
+                "LOANFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap, "LOANFLOW_TOPIC_PREFIX": prefix, "PYTHONPATH": str(ROOT)})
+    for service in SERVICES:
+        env[f"LOANFLOW_{service.upper()}_PORT"] = str(free_port())
+    home.mkdir(parents=True)
+    output = home.parent / "up.out"
+    with open(output, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "loanflow.cli", "up"], env=env, cwd=ROOT,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    system = Up(proc, home, env, output)
+    try:
+        _wait_all_ready(system, SETTLE_SECONDS)
+        runtime = system.runtime()
+        assert runtime["database_url"] == pg_url
+        assert runtime["kafka_bootstrap"] == kafka_bootstrap
+        assert runtime["embedded"] == {"postgres_pid": None, "broker_pid": None}
+        assert not (home / "pg").exists()
+        service_pids = [s["pid"] for s in runtime["services"].values()]
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0
+        assert all(_gone(pid) for pid in service_pids)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        shutil.rmtree(home.parent, ignore_errors=True)
