@@ -68,7 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+DELEGATED = {"bench": ("bench.harness", "benchmarks (bench/harness.py)"), "demo": ("loanflow.demo", "the demo")}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in DELEGATED:  # their own parsers take every option that follows
+        from loanflow import ops
+
+        module, what = DELEGATED[argv[0]]
+        return ops.delegate(module, what, argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "up":
         from loanflow.up import up
@@ -105,10 +114,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "reporting":
         return ops.cmd_reporting_rebuild(args.source)
-    if args.command == "bench":
-        return ops.delegate("bench.harness", "benchmarks (bench/harness.py)", args.args)
-    if args.command == "demo":
-        return ops.delegate("loanflow.demo", "the demo", args.args)
     raise AssertionError(args.command)
 
 

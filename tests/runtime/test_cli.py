@@ -130,3 +130,16 @@ def test_runtime_json_is_written_whole(home: Path):
     assert path.exists(), "only the process that wrote it removes it"
     runtime.remove_runtime(owner_pid=os.getpid())
     assert not path.exists()
+
+
+def test_bench_options_reach_the_benchmark_harness(capsys: pytest.CaptureFixture[str]):
+    assert main(["bench", "--list"]) == 0
+    scenarios = capsys.readouterr().out.split()
+    assert scenarios, "the harness lists its scenarios"
+
+
+def test_a_delegated_command_whose_module_is_missing_says_so(capsys: pytest.CaptureFixture[str]):
+    from loanflow.ops import delegate
+
+    assert delegate("loanflow.no_such_module", "the thing", []) == 2
+    assert "not available" in capsys.readouterr().err
