@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.reporting.adapters.writer import (
     create_secondary_indexes,
+    create_staging,
     drop_secondary_indexes,
     truncate_read_models,
 )
@@ -55,6 +56,7 @@ async def rebuild(platform: PlatformSettings, settings: ReportingSettings, *, so
                 await drop_secondary_indexes(conn)
                 await conn.execute("DELETE FROM inbox WHERE consumer = $1", settings.consumer_name)
                 await conn.execute("DELETE FROM consumer_positions WHERE consumer = $1", settings.consumer_name)
+            await create_staging(conn)
             batches = _from_topics(platform, settings) if source == "topics" else _from_stores(platform, settings)
             reader = asyncio.create_task(_project_ahead(batches, queue))
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import asyncpg
@@ -71,14 +72,54 @@ async def write_rows(conn: asyncpg.Connection, rows: Rows) -> None:
             await conn.execute(_SQL[table], *_columns(tuples))
 
 
-async def insert_new_events(conn: asyncpg.Connection, tuples: list[tuple[Any, ...]]) -> set[str]:
-    """Insert event-log rows; returns the ids that were not there yet (the log is the ledger)."""
+# Bulk path (rebuild): binary COPY into per-connection staging tables, then one
+# INSERT ... SELECT ... ON CONFLICT DO NOTHING per table. JSON travels as text.
+_STAGE_TYPES = {"text": "text", "int": "integer", "date": "date", "timestamptz": "timestamptz",
+                "numeric": "numeric", "json": "text"}
+
+
+async def create_staging(conn: asyncpg.Connection) -> None:
+    """Temporary staging tables (emptied at each commit) for `copy_rows` on this connection."""
+    for table, cols in COLUMNS.items():
+        columns = ", ".join(f"{name} {_STAGE_TYPES[typ]}" for name, typ in cols)
+        await conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS stage_{table} ({columns}) ON COMMIT DELETE ROWS")
+
+
+def _from_stage(table: str) -> str:
+    cols = COLUMNS[table]
+    names = ", ".join(name for name, _ in cols)
+    values = ", ".join(f"{name}::json" if typ == "json" else name for name, typ in cols)
+    return f"INSERT INTO rpt_{table} ({names}) SELECT {values} FROM stage_{table} ON CONFLICT DO NOTHING"
+
+
+_FROM_STAGE = {table: _from_stage(table) for table in COLUMNS}
+
+
+async def _stage(conn: asyncpg.Connection, table: str, tuples: list[tuple[Any, ...]]) -> None:
+    cols = COLUMNS[table]
+    if any(typ == "json" for _, typ in cols):
+        tuples = [tuple(json.dumps(v, ensure_ascii=False, default=str) if typ == "json" else v
+                        for v, (_, typ) in zip(row, cols, strict=True)) for row in tuples]
+    await conn.copy_records_to_table(f"stage_{table}", records=tuples, columns=[name for name, _ in cols])
+
+
+async def copy_new_events(conn: asyncpg.Connection, tuples: list[tuple[Any, ...]]) -> set[str]:
+    """Bulk `insert_new_events` (needs `create_staging` on the connection)."""
     if not tuples:
         return set()
+    await _stage(conn, "events", tuples)
     ids = await conn.fetchval(
-        f"WITH ins AS ({_SQL['events']} RETURNING event_id) SELECT coalesce(array_agg(event_id), '{{}}') FROM ins",
-        *_columns(tuples))
+        f"WITH ins AS ({_FROM_STAGE['events']} RETURNING event_id) SELECT coalesce(array_agg(event_id), '{{}}') "
+        "FROM ins")
     return set(ids)
+
+
+async def copy_rows(conn: asyncpg.Connection, rows: Rows) -> None:
+    """Bulk `write_rows` (needs `create_staging` on the connection)."""
+    for table, tuples in rows.tables.items():
+        if tuples:
+            await _stage(conn, table, tuples)
+            await conn.execute(_FROM_STAGE[table])
 
 
 def _columns(tuples: list[tuple[Any, ...]]) -> list[list[Any]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.adapters.writer import insert_new_events, write_rows
+from services.reporting.adapters.writer import copy_new_events, copy_rows, write_rows
 from services.reporting.domain.projection import Rows, project
 from shared.contracts import CloudEvent
 
@@ -41,15 +41,10 @@ def prepare(batch: Sequence[Positioned]) -> list[Projected]:
     return [Projected(item, project(item.event)) for item in batch]
 
 
-async def apply_batch(conn: asyncpg.Connection, consumer: str, batch: Sequence[Positioned]) -> int:
-    """Project and write a batch and the consumer's positions in the caller's transaction."""
-    applied, ends = await write_prepared(conn, prepare(batch))
-    await save_positions(conn, consumer, ends)
-    return applied
-
-
 async def write_prepared(conn: asyncpg.Connection, batch: Sequence[Projected]) -> tuple[int, dict[Any, int]]:
     """Write a projected batch in the caller's transaction: the rows of events not seen before.
+
+    Bulk path: the connection needs `create_staging` first.
 
     The event log, keyed by event id, is the ledger: an event already in it is skipped with
     all its rows, so a replay over rows a live consumer wrote meanwhile changes nothing.
@@ -58,12 +53,12 @@ async def write_prepared(conn: asyncpg.Connection, batch: Sequence[Projected]) -
     first: dict[str, Projected] = {}
     for projected in batch:
         first.setdefault(projected.item.event.id, projected)
-    fresh = await insert_new_events(conn, [p.rows.of("events")[0] for p in first.values()])
+    fresh = await copy_new_events(conn, [p.rows.of("events")[0] for p in first.values()])
     rows = Rows()
     for event_id in fresh:
         rows.extend(first[event_id].rows)
     rows.tables.pop("events", None)
-    await write_rows(conn, rows)
+    await copy_rows(conn, rows)
     ends: dict[Any, int] = {}
     for projected in batch:
         item = projected.item
