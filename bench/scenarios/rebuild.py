@@ -25,7 +25,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from bench.scenarios._loanbook import loan_book
 from bench.support import pick, rate, ratio, unique
+from services.reporting.adapters.queries import latest_business_date
 from services.reporting.config import ReportingSettings
+from services.reporting.service_layer import reports
 from services.reporting.rebuild import EndOffsets, rebuild
 from shared.config import PlatformSettings
 from shared.db import connect, drop_database
@@ -101,6 +103,7 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
         try:
             loans = await conn.fetchval("SELECT count(*) FROM rpt_loans")
             projected = await conn.fetchval("SELECT count(*) FROM rpt_events")
+            report_ms = await time_reports(conn, settings)
         finally:
             await conn.close()
     finally:
@@ -113,6 +116,7 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
         "scenario": "rebuild",
         "figures": {"rebuild": {"events_per_s": ours["events_per_second"], "events": ours["events_read"],
                                 "seconds": ours["seconds"], "loans": loans},
+                    "reports_after_rebuild": report_ms,
                     "produce": {"events_per_s": produced["events_per_s"], "events": produced["events"],
                                 "mb": produced["mb"]}},
         "baseline": {"raw_consumer_read": {"events_per_s": raw["events_per_s"], "events": raw["events"],
@@ -123,6 +127,21 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
                  f"raw read before/after the rebuild: {raw_before['events_per_s']}/{raw_after['events_per_s']} "
                  f"events/s; rebuild batch {settings.rebuild_batch_size} events per transaction",
     }
+
+
+async def time_reports(conn: Any, settings: ReportingSettings) -> dict[str, float]:
+    """Milliseconds to compute each report over the rebuilt read models (latest business date)."""
+    day = await latest_business_date(conn)
+    assert day is not None
+    timings: dict[str, float] = {}
+    for name, make in (("portfolio_ms", lambda: reports.portfolio_report(conn, day)),
+                       ("delinquency_ms", lambda: reports.delinquency_report(conn, day, settings.npl_dpd_threshold)),
+                       ("collections_month_ms", lambda: reports.collections_figures(conn, day.replace(day=1), day,
+                                                                                     "region"))):
+        started = time.perf_counter()
+        await make()
+        timings[name] = round((time.perf_counter() - started) * 1000, 1)
+    return timings
 
 
 async def _delete_topics(bootstrap: str, topics: list[str]) -> None:

@@ -1,0 +1,170 @@
+"""Propagation: `loan.payment.missed` committed in servicing -> `collections.case.opened` committed.
+
+Servicing and collections run as `loanflow serve` runs them (each its own process, relay and
+consumers). Missed-payment events are appended to servicing's event store with the store
+servicing uses, at a fixed rate (open loop); servicing's relay publishes them, collections'
+inbox consumer opens a case per loan. Latency runs from the append's commit returning to the
+case-opened event being visible in collections' database (polled every 5 ms; the case event's
+causationid names the missed event). Baseline: one raw hop of the same payloads through the
+broker (aiokafka producer -> consumer, acks=all) at the same rate, send to receive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+import uuid
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from aiokafka import TopicPartition
+
+from bench.scenarios._processes import Server, service_env
+from bench.support import RssSampler, latency_ms, paced, pick, ratio, unique
+from shared.config import with_database
+from shared.contracts.registry import make_event
+from shared.contracts.servicing import PaymentMissed
+from shared.db import connect, create_pool, drop_database
+from shared.eventstore import PostgresEventStore
+from shared.kafka import ensure_topics, make_consumer, make_producer
+
+RATES = (200, 1000)
+BUSINESS_DATE = date(2026, 4, 21)
+POLL_SECONDS = 0.005
+WAIT_SECONDS = 180
+TARGETS = {"figures.propagation_200_per_s.p99_ms": {"max": 250}}
+
+
+def missed(loan_id: str) -> Any:
+    data = PaymentMissed(loan_id=loan_id, installment_number=2, due_date=date(2026, 4, 20),
+                         amount_overdue=Decimal("2836.49"), days_past_due=1, overdue_since=date(2026, 4, 20),
+                         principal_outstanding=Decimal("27650.12"))
+    return make_event("servicing", data, subject=loan_id, businessdate=BUSINESS_DATE)
+
+
+async def watch_cases(conn: Any, opened: dict[str, float], expected: int, stop: asyncio.Event) -> None:
+    """Note when each case-opened event (by its cause) becomes visible in collections' database."""
+    last = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
+    while not stop.is_set() and len(opened) < expected:
+        rows = await conn.fetch(
+            """SELECT position, envelope->>'causationid' AS cause FROM events
+               WHERE position > $1 AND type = 'collections.case.opened' ORDER BY position""", last)
+        now = time.perf_counter()
+        for row in rows:
+            opened.setdefault(row["cause"], now)
+            last = row["position"]
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def propagate(servicing_dsn: str, collections_dsn: str, topic: str, per_second: int,
+                    count: int) -> list[float]:
+    """Commit `count` misses at `per_second`; seconds from each commit to its case being committed."""
+    store = PostgresEventStore(topic)
+    committed: dict[str, float] = {}
+    opened: dict[str, float] = {}
+    stop = asyncio.Event()
+    watch_conn = await connect(collections_dsn)
+    watcher = asyncio.create_task(watch_cases(watch_conn, opened, count, stop))
+    await asyncio.sleep(0.05)  # the watcher has read where collections' events end
+    pool = await create_pool(servicing_dsn, min_size=4, max_size=10)
+    prefix = uuid.uuid4().hex[:8]
+    try:
+        async def command(i: int) -> None:
+            event = missed(f"loan-{prefix}-{i}")
+            async with pool.acquire() as conn:
+                async with conn.transaction():
+                    await store.append(conn, f"loan-{event.subject}", [event], expected_version=None)
+                committed[event.id] = time.perf_counter()
+
+        await paced(count, per_second, command)
+        await asyncio.wait_for(watcher, WAIT_SECONDS)
+    finally:
+        stop.set()
+        await pool.close()
+        if not watcher.done():
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+        await watch_conn.close()
+    return [opened[i] - t for i, t in committed.items()]
+
+
+async def raw_hop(bootstrap: str, topic: str, per_second: int, count: int) -> list[float]:
+    """Baseline: the same payloads sent and received once through the broker, at the same rate."""
+    payloads = [missed(f"loan-raw-{i}").to_json_bytes() for i in range(count)]
+    consumer = make_consumer(bootstrap, None)
+    producer = make_producer(bootstrap)
+    await producer.start()
+    await consumer.start()
+    sent: dict[bytes, float] = {}
+    received: dict[bytes, float] = {}
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(6)]
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+
+        async def command(i: int) -> None:
+            key = str(i).encode()
+            sent[key] = time.perf_counter()
+            await (await producer.send(topic, value=payloads[i], key=key))
+
+        async def receive() -> None:
+            while len(received) < count:
+                batch = await consumer.getmany(timeout_ms=100)
+                now = time.perf_counter()
+                for records in batch.values():
+                    for record in records:
+                        received.setdefault(record.key, now)
+
+        reader = asyncio.create_task(receive())
+        await paced(count, per_second, command)
+        await asyncio.wait_for(reader, WAIT_SECONDS)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return [received[k] - t for k, t in sent.items()]
+
+
+async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
+    """Both rates through the two services, each beside the raw broker hop at the same rate."""
+    seconds = pick(size, tiny=0.1, default=10.0, large=60.0)
+    prefix, secret = unique("pp").replace("_", ""), uuid.uuid4().hex
+    home = tempfile.mkdtemp(prefix="bench-propagation-")
+    dsns = {s: with_database(pg_url, f"{prefix}_{s}") for s in ("servicing", "collections")}
+    raw_topic = f"{prefix}.raw"
+    await ensure_topics(kafka_bootstrap, [f"{prefix}.servicing", f"{prefix}.collections", f"{prefix}.origination",
+                                          raw_topic], partitions=6)
+    env = service_env(pg_url, kafka_bootstrap, prefix, secret, home, BUSINESS_DATE.isoformat())
+    servers = {s: Server(s, env, Path(home, f"{s}.log")) for s in dsns}
+    figures: dict[str, Any] = {}
+    baseline: dict[str, Any] = {}
+    try:
+        for server in servers.values():
+            await server.start("/readyz")
+        with RssSampler({s: servers[s].proc.pid for s in servers}) as rss:
+            for per_second in RATES:
+                count = max(20, int(per_second * seconds))
+                ours = await propagate(dsns["servicing"], dsns["collections"], f"{prefix}.servicing", per_second,
+                                       count)
+                raw = await raw_hop(kafka_bootstrap, raw_topic, per_second, count)
+                figures[f"propagation_{per_second}_per_s"] = {**latency_ms(ours), "loans": count,
+                                                              "loans_per_s": per_second}
+                baseline[f"raw_hop_{per_second}_per_s"] = {**latency_ms(raw), "events": count,
+                                                           "events_per_s": per_second}
+    finally:
+        for server in servers.values():
+            server.stop()
+        for dsn in dsns.values():
+            await drop_database(dsn)
+    return {
+        "scenario": "propagation", "figures": figures, "baseline": baseline,
+        "ratios": {f"propagation_p99_vs_raw_hop_p99_{r}_per_s": ratio(figures[f"propagation_{r}_per_s"]["p99_ms"],
+                                                                     baseline[f"raw_hop_{r}_per_s"]["p99_ms"])
+                   for r in RATES},
+        "targets": TARGETS, "peak_rss_mb": {f"{k}_process": v for k, v in rss.peak_mb.items()},
+        "notes": f"{seconds:g} s at each rate; latency = missed committed in servicing -> case opened committed in "
+                 f"collections (polled every {POLL_SECONDS * 1000:g} ms); the ratios are multiples of the raw "
+                 "broker hop (lower is better)",
+    }
