@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from services.collections.adapters.policy_file import PolicyFileError, load_policy
@@ -82,3 +84,31 @@ def test_a_bad_policy_file_stops_the_start(tmp_path):
     bad.write_text("version: 1\nrules:\n  - id: r1\n    triggers: [case_opened]\n    then: []\n")
     with pytest.raises(PolicyFileError, match="invalid"):
         load_policy(bad)
+
+TAGS = ["hostile", "evasive", "victim", "confident", "stubborn", "sophisticated", "serial_promiser"]
+any_facts = st.builds(
+    CaseFacts, stage=st.sampled_from(["front", "mid", "back"]), days_past_due=st.integers(1, 2000),
+    broken_promises=st.integers(0, 6), tags=st.frozensets(st.sampled_from(TAGS)),
+    amount_overdue=st.decimals(min_value=0, max_value=10**6, places=2),
+    special_status=st.sampled_from(["none", "unreachable", "deceased_reported", "deceased_verified", "fraud"]),
+    statute_expired=st.booleans(), disputed=st.booleans(), fired_rules=st.frozensets(st.sampled_from(
+        ["serial-promiser-escalation", "stubborn-visit", "aged-write-off-proposal"])))
+any_trigger = st.sampled_from(["case_opened", "stage_changed", "promise_broken", "tagged", "special_status_changed",
+                               "day_closed", "dispute_resolved"])
+
+
+@given(any_facts, any_trigger)
+def test_every_decision_names_a_rule_of_the_policy_that_matches_and_respects_the_pauses(facts, trigger):
+    policy = load_policy(DEFAULT_POLICY)
+    rules = {r.id: r for r in policy.rules}
+    decisions = evaluate(policy, facts, trigger)
+    if facts.disputed:
+        assert decisions == []
+    for d in decisions:
+        rule = rules[d.rule_id]
+        assert trigger in rule.triggers and d.trigger == trigger
+        assert not (rule.once and rule.id in facts.fired_rules)
+        if facts.special_status in ("fraud", "deceased_reported", "deceased_verified"):
+            assert rule.when.special_status and facts.special_status in rule.when.special_status
+        if any(a["type"] == "refer_legal" for a in d.actions) and rule.when.statute_expired is False:
+            assert not facts.statute_expired

@@ -102,8 +102,9 @@ async def refresh_idle_dpd(conn: asyncpg.Connection, day: date) -> int:
 
 
 async def needing_attention(conn: asyncpg.Connection, day: date) -> list[str]:
+    """Open cases day-close must load, all row-locked up front (cases before caseload: no lock cycles)."""
     rows = await conn.fetch(
-        "SELECT case_id FROM cases WHERE status = 'open' AND next_check_on <= $1 ORDER BY case_id", day)
+        "SELECT case_id FROM cases WHERE status = 'open' AND next_check_on <= $1 ORDER BY case_id FOR UPDATE", day)
     return [r["case_id"] for r in rows]
 
 

@@ -43,6 +43,9 @@ async def transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
             raise Conflict(exc.message, code=exc.rule, details=[{"rule": exc.rule}])
         except InvalidCommand as exc:
             raise Unprocessable(exc.message, code=exc.code)
+        except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
+            raise Conflict("another change to this case won the race; reload and retry",
+                           code="concurrent_modification")
 
 
 def page_offset(cursor: str | None) -> int:
