@@ -20,6 +20,7 @@ class CaseOpened(EventData):
     amount_overdue: Money
     opened_on: date
     episode: int = 1
+    tags: list[str] = []  # behaviour tags carried over from the loan's earlier episode
 
 
 @event("collections.case.assigned")

@@ -42,12 +42,16 @@ async def test_dpd_crossing_30_and_90_escalates_to_mid_then_back(desk, servicing
 async def test_cure_and_payoff_close_the_case_and_a_later_miss_opens_a_new_episode(desk, servicing):
     await servicing.missed("L3", dpd=1)
     first = await desk.case_of("L3")
+    tagged = await desk.client.post(f"/v1/cases/{first['case_id']}/tags", headers=desk.supervisor,
+                                    json={"behaviour": "evasive"})
+    assert tagged.status_code == 201
     await servicing.paid("L3", "1066.19", date(2026, 4, 23), status="current")
     closed = await desk.until(first["case_id"], lambda v: v["status"] == "closed")
     assert closed["resolution"] == "cured"
     await servicing.missed("L3", dpd=1, due=date(2026, 5, 20))
     second = await desk.case_of("L3")
     assert second["episode"] == 2 and second["case_id"] != first["case_id"]
+    assert second["tags"] == ["evasive"]  # the borrower's behaviour carries over
 
     await servicing.missed("L4", dpd=3)
     case = await desk.case_of("L4")

@@ -40,6 +40,13 @@ async def episodes(conn: asyncpg.Connection, loan_id: str, episode_key: date) ->
     return row["open_case"], row["seen"], row["next"]
 
 
+async def earlier_tags(conn: asyncpg.Connection, loan_id: str) -> list[str]:
+    """The behaviour tags of the loan's latest earlier case."""
+    tags = await conn.fetchval("SELECT state->'tags' FROM cases WHERE loan_id = $1 ORDER BY episode DESC LIMIT 1",
+                               loan_id)
+    return list(tags or [])
+
+
 async def load_many(conn: asyncpg.Connection, case_ids: list[str], rules: CaseRules) -> list[tuple[Case, int]]:
     """Several cases, row-locked in case id order."""
     rows = await conn.fetch("SELECT state, version FROM cases WHERE case_id = ANY($1) ORDER BY case_id FOR UPDATE",

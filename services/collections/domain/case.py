@@ -50,17 +50,21 @@ class Case(SpecialPaths, PolicyActions):
     @classmethod
     def open(cls, *, case_id: str, loan_id: str, episode: int, days_past_due: int, overdue_since: date,
              amount_overdue: Decimal, principal_outstanding: Decimal, business_date: date,
-             rules: CaseRules) -> Case:
-        """Open a case for a new delinquent episode (first missed payment)."""
+             rules: CaseRules, tags: list[str] | None = None) -> Case:
+        """Open a case for a new delinquent episode (first missed payment).
+
+        Behaviour tags describe the borrower, so a later episode starts with the earlier one's tags.
+        """
         stage = rules.bounds.stage_for(max(days_past_due, 1))
         state = CaseState(case_id=case_id, loan_id=loan_id, episode=episode, episode_key=overdue_since,
                           stage=stage, queue=stage, days_past_due=days_past_due, overdue_since=overdue_since,
                           amount_overdue=amount_overdue, principal_outstanding=principal_outstanding,
-                          opened_on=business_date, statute_runs_from=overdue_since)
+                          opened_on=business_date, statute_runs_from=overdue_since, tags=list(tags or []))
         case = cls(state, rules)
         case.loaded_holder = None
         case._record(ev.CaseOpened(**case._ids(), stage=stage, days_past_due=days_past_due,
-                                   amount_overdue=amount_overdue, opened_on=business_date, episode=episode))
+                                   amount_overdue=amount_overdue, opened_on=business_date, episode=episode,
+                                   tags=state.tags))
         case.pending.triggers.append("case_opened")
         case.pending.needs_assignment = True
         return case

@@ -73,7 +73,8 @@ async def on_missed(ctx: Collections, conn: asyncpg.Connection, event: CloudEven
     case = Case.open(case_id=f"{data.loan_id}-E{episode}", loan_id=data.loan_id, episode=episode,
                      days_past_due=data.days_past_due, overdue_since=data.overdue_since,
                      amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding,
-                     business_date=business_date, rules=ctx.rules)
+                     business_date=business_date, rules=ctx.rules,
+                     tags=await case_rows.earlier_tags(conn, data.loan_id) if episode > 1 else None)
     await ctx.save(conn, case, 0, business_date, cause=event)
 
 

@@ -28,6 +28,14 @@ def summary(state: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def guidance(state: CaseState) -> dict[str, Any]:
+    """DOMAIN.md §3: "debts under two years are recovered about 80% of the time, over two years
+    about 20%. Ask for the full amount first."
+    """
+    return {"recovery_odds": "about 80%" if state.days_past_due < 730 else "about 20%",
+            "ask_first": f"{state.amount_overdue:.2f}"}
+
+
 async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState, *,
                     timeline: bool = False) -> dict[str, Any]:
     """The full case: everything in its state plus borrower, tactics, statute dates and the timeline."""
@@ -38,6 +46,7 @@ async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState
     view["statute"] = {"runs_from": state.statute_runs_from.isoformat(), "expires_on": expiry.isoformat(),
                        "warned": state.statute_warned, "expired": state.statute_expired,
                        "legal_action_allowed": not state.statute_expired}
+    view["guidance"] = guidance(state)
     loan = await directory.get(conn, state.loan_id)
     view["borrower"] = loan["borrower"] if loan else None
     view["trace_contacts"] = (loan["contacts"] or []) if loan else []
