@@ -30,7 +30,7 @@ def settings(**overrides: Any) -> ServicingSettings:
 
 
 @dataclass
-class Servicing:
+class ServicingApp:
     """A running servicing app, an admin header and helpers telling the loan's story."""
 
     app: Any
@@ -90,4 +90,4 @@ async def servicing(platform, _drop_platform_dbs):
     local = platform.model_copy(update={"run_background": False, "start_date": START.isoformat()})
     app = create_app(settings(), local)
     async with running(app) as client:
-        yield Servicing(app, client, bearer(app, "root", "admin"), bearer(app, "dora", "collector"))
+        yield ServicingApp(app, client, bearer(app, "root", "admin"), bearer(app, "dora", "collector"))

@@ -11,7 +11,7 @@ from loanflow.testing import eventually, read_events, running
 from services.servicing.bootstrap import create_app
 from services.servicing.service_layer.handlers import consumer_handler
 from shared.contracts import CloudEvent, make_event, parse_data
-from shared.contracts.collections import PromiseBroken, WriteOffDecided
+from shared.contracts.collections import CaseOpened, PromiseBroken, WriteOffDecided
 from shared.contracts.origination import Borrower, LoanDisbursed
 from shared.kafka import make_producer
 from tests.servicing.conftest import START, settings
@@ -122,3 +122,12 @@ async def test_a_second_disbursement_event_for_the_same_loan_schedules_nothing_n
     events = await servicing.events(loan_id)
     assert [e["type"] for e in events] == ["loan.schedule.created"]
     assert events[0]["data"]["principal"] == "3000.00"
+
+
+async def test_events_servicing_does_not_react_to_are_ignored(servicing):
+    loan_id = await servicing.disburse()
+    opened = make_event("collections", CaseOpened(case_id="c", loan_id=loan_id, stage="front", days_past_due=1,
+                                                  amount_overdue=Decimal("535.58"), opened_on=START),
+                        subject=loan_id, businessdate=START)
+    await deliver(servicing, opened)
+    assert [e["type"] for e in await servicing.events(loan_id)] == ["loan.schedule.created"]

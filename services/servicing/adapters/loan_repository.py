@@ -28,7 +28,7 @@ async def load(conn: asyncpg.Connection, store: PostgresEventStore, loan_id: str
 
 
 async def insert_new(conn: asyncpg.Connection, loan: Loan, schedule: ScheduleCreated, *, product: str | None,
-                     borrower_name: str | None, on: date) -> None:
+                     borrower_name: str | None) -> None:
     """Create the read-model rows of a freshly scheduled loan."""
     await conn.execute(
         """INSERT INTO loans (loan_id, stream_id, version, status, principal, annual_rate, term_months,

@@ -82,7 +82,7 @@ async def on_loan_disbursed(conn: asyncpg.Connection, svc: Servicing, event: Clo
     await svc.store.append(conn, repo.stream_of(d.loan_id), [envelope], expected_version=0)
     loan = Loan(d.loan_id)
     loan.apply(schedule, on)
-    await repo.insert_new(conn, loan, schedule, product=d.product, borrower_name=d.borrower.name, on=on)
+    await repo.insert_new(conn, loan, schedule, product=d.product, borrower_name=d.borrower.name)
 
 
 async def on_promise_broken(conn: asyncpg.Connection, svc: Servicing, event: CloudEvent) -> None:
