@@ -156,7 +156,7 @@ async def run(pg_url: str, kafka_bootstrap: str | None, size: str) -> dict[str, 
                      "raw_event_write_seconds": round(floor_seconds, 4)},
         "ratios": {"dayclose_vs_bare_sql": ratio(seconds, bare_seconds),
                    "dayclose_vs_raw_event_write": ratio(seconds, floor_seconds)},
-        "targets": TARGETS if size == "default" else {"dayclose_vs_raw_event_write": {"max": 6.0}},
+        "targets": TARGETS if size == "default" else {},  # tiny: fixed costs dominate; large: no bound set
         "notes": "one business day, ~1/30 of loans missing (missed + penalty) and ~1/30 reminded; "
                  "baseline: one INSERT…SELECT of the penalty and reminder rows over the same installments",
     }
