@@ -51,6 +51,8 @@ class Embedded:
         wanted = os.environ.get("LOANFLOW_BROKER_PORT")
         if wanted:
             port = int(wanted)
+            if port_open("127.0.0.1", port):
+                raise RuntimeError(f"LOANFLOW_BROKER_PORT={port} is already in use")
         else:
             port = 9092 if not port_open("127.0.0.1", 9092) else free_port()
             if port != 9092:
@@ -122,8 +124,7 @@ def _probe_host(host: str) -> str:
 
 
 def _url(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    return f"http://{shown}:{port}"
+    return f"http://{_probe_host(host)}:{port}"
 
 
 class _Shutdown(Exception):
@@ -151,6 +152,7 @@ def up() -> int:
 
     embedded = Embedded()
     supervisor: Supervisor | None = None
+    failed = False
     try:
         platform = PlatformSettings(home=home)
         busy = [f"{s} ({service_port(s)})" for s in SERVICES if port_open(_probe_host(platform.host), service_port(s))]
@@ -182,6 +184,10 @@ def up() -> int:
         console.print(f"\n{exc}: stopping …")
     except KeyboardInterrupt:
         console.print("\nstopping …")
+    except Exception:
+        console.print_exception(max_frames=8)
+        console.print(f"[red]loanflow up failed; logs are under {home / 'logs'}[/red]")
+        failed = True
     finally:
         stopping = True
         if supervisor is not None:
@@ -189,7 +195,7 @@ def up() -> int:
         embedded.stop()
         remove_runtime(home, owner_pid=os.getpid())
     console.print("all stopped")
-    return 0
+    return 1 if failed else 0
 
 
 def _write(home: Path, platform: PlatformSettings, supervisor: Supervisor, embedded: Embedded,

@@ -275,3 +275,29 @@ def test_with_a_configured_database_and_broker_up_starts_only_the_services(
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
         shutil.rmtree(home.parent, ignore_errors=True)
+
+
+def test_a_failed_start_says_why_and_leaves_nothing_running():
+    import socket
+
+    home = Path(tempfile.mkdtemp(prefix="loanflow-up-")) / ".loanflow"
+    try:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
+            env.update({"LOANFLOW_HOME": str(home), "LOANFLOW_BROKER_PORT": str(taken.getsockname()[1]),
+                        "PYTHONPATH": str(ROOT)})
+            for service in SERVICES:
+                env[f"LOANFLOW_{service.upper()}_PORT"] = str(free_port())
+            done = subprocess.run([sys.executable, "-m", "loanflow.cli", "up"], env=env, cwd=ROOT,
+                                  capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1
+        assert "is already in use" in done.stdout
+        assert "loanflow up failed" in done.stdout
+        assert "all stopped" in done.stdout
+        pid_file = home / "pg" / "postmaster.pid"
+        assert not pid_file.exists(), "the embedded PostgreSQL it had started was stopped"
+        assert not (home / "runtime.json").exists()
+    finally:
+        shutil.rmtree(home.parent, ignore_errors=True)
