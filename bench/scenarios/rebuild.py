@@ -27,8 +27,8 @@ from bench.scenarios._loanbook import loan_book
 from bench.support import pick, rate, ratio, unique
 from services.reporting.adapters.queries import latest_business_date
 from services.reporting.config import ReportingSettings
-from services.reporting.service_layer import reports
 from services.reporting.rebuild import EndOffsets, rebuild
+from services.reporting.service_layer import reports
 from shared.config import PlatformSettings
 from shared.db import connect, drop_database
 from shared.kafka import ensure_topics, make_consumer, make_producer

@@ -17,6 +17,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.reporting.adapters.writer import (
+    READ_MODEL_TABLES,
     create_secondary_indexes,
     create_staging,
     drop_secondary_indexes,
@@ -76,6 +77,7 @@ async def rebuild(platform: PlatformSettings, settings: ReportingSettings, *, so
             finally:
                 reader.cancel()
                 await create_secondary_indexes(conn)
+                await conn.execute(f"ANALYZE {', '.join(READ_MODEL_TABLES)}")
     finally:
         await pool.close()
     seconds = time.perf_counter() - started

@@ -23,8 +23,8 @@ LEFT JOIN LATERAL (
     WHERE st.loan_id = l.loan_id AND st.businessdate <= $1
     ORDER BY st.businessdate DESC, st.sequence DESC, st.event_id DESC LIMIT 1) s ON true
 LEFT JOIN LATERAL (
-    SELECT e.data -> 'applicant' ->> 'region' AS region FROM rpt_events e
-    WHERE e.application_id = l.application_id AND e.type = 'loan.application.submitted' LIMIT 1) a ON true
+    SELECT a.region FROM rpt_applications a WHERE a.application_id = l.application_id
+    ORDER BY a.sequence DESC, a.event_id DESC LIMIT 1) a ON true
 WHERE l.businessdate <= $1
 ORDER BY l.loan_id
 """
@@ -112,8 +112,8 @@ async def loan_places(conn: asyncpg.Connection) -> tuple[dict[str, str | None], 
     """Loan -> borrower's region, and loan -> borrower key (households of the village round-ups)."""
     rows = await conn.fetch(
         """SELECT l.loan_id, l.borrower_key, coalesce(l.region, (
-               SELECT e.data -> 'applicant' ->> 'region' FROM rpt_events e
-               WHERE e.application_id = l.application_id AND e.type = 'loan.application.submitted' LIMIT 1)) AS region
+               SELECT a.region FROM rpt_applications a WHERE a.application_id = l.application_id
+               ORDER BY a.sequence DESC, a.event_id DESC LIMIT 1)) AS region
            FROM rpt_loans l""")
     return {r["loan_id"]: r["region"] for r in rows}, {r["loan_id"]: r["borrower_key"] for r in rows}
 

@@ -19,6 +19,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
               ("annual_rate", "numeric"), ("term_months", "int"), ("disbursement_date", "date"),
               ("businessdate", "date"), ("borrower_key", "text"), ("borrower_label", "text"), ("region", "text"),
               ("event_id", "text")],
+    "applications": [("event_id", "text"), ("application_id", "text"), ("sequence", "int"), ("region", "text")],
     "loan_states": [("event_id", "text"), ("loan_id", "text"), ("businessdate", "date"), ("sequence", "int"),
                     ("status", "text"), ("outstanding", "numeric"), ("dpd_anchor", "date")],
     "schedule": [("event_id", "text"), ("loan_id", "text"), ("number", "int"), ("due_date", "date"),
@@ -46,6 +47,8 @@ SECONDARY_INDEXES = {
     "rpt_events_loan": "CREATE INDEX IF NOT EXISTS rpt_events_loan ON rpt_events (loan_id)",
     "rpt_events_application": "CREATE INDEX IF NOT EXISTS rpt_events_application ON rpt_events (application_id)",
     "rpt_events_type_day": "CREATE INDEX IF NOT EXISTS rpt_events_type_day ON rpt_events (type, businessdate)",
+    "rpt_applications_application":
+        "CREATE INDEX IF NOT EXISTS rpt_applications_application ON rpt_applications (application_id, sequence)",
     "rpt_loan_states_loan":
         "CREATE INDEX IF NOT EXISTS rpt_loan_states_loan ON rpt_loan_states (loan_id, businessdate, sequence)",
     "rpt_schedule_loan": "CREATE INDEX IF NOT EXISTS rpt_schedule_loan ON rpt_schedule (loan_id)",

@@ -18,7 +18,7 @@ from typing import Any
 from services.reporting.domain.masking import borrower_key, borrower_label, mask_data
 from shared.contracts import CloudEvent, UnknownEventType, parse_data
 
-TABLES = ("events", "loans", "loan_states", "schedule", "allocations", "case_states", "contacts",
+TABLES = ("events", "applications", "loans", "loan_states", "schedule", "allocations", "case_states", "contacts",
           "promises", "recoveries")
 ZERO = Decimal("0.00")
 
@@ -95,6 +95,12 @@ def dpd_anchor(businessdate: date, days_past_due: int) -> date:
     return businessdate - timedelta(days=days_past_due)
 
 
+def _applicant(rows: Rows, e: CloudEvent, m: Any) -> None:
+    """The applicant's region (DOMAIN.md §4 round-ups by village/town), when the loan's borrower lacks one."""
+    if m.applicant is not None:
+        rows.add("applications", (e.id, m.application_id, e.sequence, m.applicant.region))
+
+
 def _disbursed(rows: Rows, e: CloudEvent, m: Any) -> None:
     b = m.borrower
     rows.add("loans", (m.loan_id, m.application_id, m.product, m.principal, m.annual_rate, m.term_months,
@@ -157,6 +163,8 @@ def _recovery(rows: Rows, e: CloudEvent, m: Any) -> None:
 
 
 _PROJECTORS: dict[str, Callable[[Rows, CloudEvent, Any], None]] = {
+    "loan.application.submitted": _applicant,
+    "loan.application.amended": _applicant,
     "loan.disbursed": _disbursed,
     "loan.schedule.created": _schedule,
     "loan.payment.missed": _missed,

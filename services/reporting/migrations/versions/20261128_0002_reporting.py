@@ -46,6 +46,12 @@ CREATE TABLE IF NOT EXISTS rpt_loans (
     region            TEXT,
     event_id          TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rpt_applications (
+    event_id       TEXT PRIMARY KEY,
+    application_id TEXT NOT NULL,
+    sequence       INTEGER NOT NULL,
+    region         TEXT
+);
 CREATE TABLE IF NOT EXISTS rpt_loan_states (
     event_id     TEXT PRIMARY KEY,
     loan_id      TEXT NOT NULL,
@@ -124,7 +130,8 @@ CREATE TABLE IF NOT EXISTS rpt_recoveries (
 """
 
 DROP = """
-DROP TABLE IF EXISTS rpt_events, rpt_loans, rpt_loan_states, rpt_schedule, rpt_allocations, rpt_case_states,
+DROP TABLE IF EXISTS rpt_events, rpt_applications, rpt_loans, rpt_loan_states, rpt_schedule, rpt_allocations,
+    rpt_case_states,
     rpt_contacts, rpt_promises, rpt_recoveries
 """
 
