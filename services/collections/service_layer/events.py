@@ -16,6 +16,7 @@ from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
 from services.collections.domain.case import Case
 from services.collections.service_layer.context import Collections
+from shared.clock import business_day_after
 from shared.contracts import CloudEvent, UnknownEventType, parse_data
 from shared.contracts import servicing as sv
 from shared.db import store_business_date
@@ -123,7 +124,7 @@ async def on_day_closed(ctx: Collections, conn: asyncpg.Connection, event: Cloud
     Cases whose next attention day (see domain/attention.py) is still ahead only have their
     DPD counted up, in one statement; the others are loaded and closed one by one.
     """
-    await store_business_date(conn, data.business_date)
+    await store_business_date(conn, business_day_after(data.business_date))  # the day now open
     await case_rows.refresh_idle_dpd(conn, data.business_date)
     due = await case_rows.needing_attention(conn, data.business_date)
     for start in range(0, len(due), DAY_CLOSE_BATCH):
