@@ -66,6 +66,11 @@ class Servicing:
         await self.send("origination", loan_id, make_event("origination", data, subject=loan_id,
                                                            businessdate=date(2026, 3, 1)))
 
+    async def reviewed(self, loan_id: str, reviewer: str, stage: str = "credit_manager") -> None:
+        data = og.ApplicationReviewed(application_id=f"A-{loan_id}", stage=stage, decision="approve", reviewer=reviewer)
+        await self.send("origination", f"A-{loan_id}", make_event("origination", data, subject=f"A-{loan_id}",
+                                                                  businessdate=date(2026, 2, 27)))
+
     def missed_event(self, loan_id: str, dpd: int, *, due: date = date(2026, 4, 20), amount: str = "1066.19",
                      sequence: int | None = None) -> CloudEvent:
         data = sv.PaymentMissed(loan_id=loan_id, installment_number=2, due_date=due, amount_overdue=Decimal(amount),

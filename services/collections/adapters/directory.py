@@ -11,12 +11,31 @@ FINISHED = ("current", "paid_off", "written_off")
 
 async def record_disbursed(conn: asyncpg.Connection, data: Any) -> None:
     await conn.execute(
-        """INSERT INTO loan_directory (loan_id, borrower, contacts, principal, disbursement_date)
-           VALUES ($1, $2, $3, $4, $5)
+        """INSERT INTO loan_directory (loan_id, borrower, contacts, principal, disbursement_date, application_id)
+           VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (loan_id) DO UPDATE SET borrower = EXCLUDED.borrower, contacts = EXCLUDED.contacts,
-             principal = EXCLUDED.principal, disbursement_date = EXCLUDED.disbursement_date""",
+             principal = EXCLUDED.principal, disbursement_date = EXCLUDED.disbursement_date,
+             application_id = EXCLUDED.application_id""",
         data.loan_id, data.borrower.model_dump(mode="json"), [c.model_dump(mode="json") for c in data.contacts],
-        data.principal, data.disbursement_date)
+        data.principal, data.disbursement_date, data.application_id)
+    await record_originator(conn, data.application_id, data.disbursed_by, "disburser")
+
+
+async def record_originator(conn: asyncpg.Connection, application_id: str, person: str, role: str) -> None:
+    """Someone who filed, reviewed, investigated, approved or disbursed the loan's application."""
+    await conn.execute("INSERT INTO origination_people (application_id, person, role) VALUES ($1, $2, $3) "
+                       "ON CONFLICT DO NOTHING", application_id, person, role)
+
+
+async def originators(conn: asyncpg.Connection, loan_ids: list[str]) -> dict[str, set[str]]:
+    """Per loan, the people who took part in originating it."""
+    rows = await conn.fetch(
+        """SELECT d.loan_id, p.person FROM loan_directory d
+           JOIN origination_people p ON p.application_id = d.application_id WHERE d.loan_id = ANY($1)""", loan_ids)
+    out: dict[str, set[str]] = {loan_id: set() for loan_id in loan_ids}
+    for r in rows:
+        out[r["loan_id"]].add(r["person"])
+    return out
 
 
 async def observe_servicing(conn: asyncpg.Connection, loan_id: str, sequence: int,

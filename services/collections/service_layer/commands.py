@@ -11,6 +11,8 @@ import asyncpg
 
 from services.collections.adapters import cases as case_rows
 from services.collections.adapters import contacts as contact_rows
+from services.collections.adapters import directory
+from services.collections.domain.assignment import check_segregation
 from services.collections.domain.case import Case
 from services.collections.domain.errors import CaseRuleViolation
 from services.collections.service_layer.context import Collections
@@ -70,6 +72,9 @@ async def assign(ctx: Collections, conn: asyncpg.Connection, case_id: str, who: 
                  queue: str | None, reason: str | None) -> dict[str, Any]:
     if queue is not None and queue not in ctx.roster:
         raise CaseRuleViolation("unknown_queue", f"queue must be one of {sorted(ctx.roster)}")
+    loan_id = await conn.fetchval("SELECT loan_id FROM cases WHERE case_id = $1", case_id)
+    if loan_id is not None:
+        check_segregation(collector, (await directory.originators(conn, [loan_id]))[loan_id])
     return await run(ctx, conn, case_id, who,
                      lambda case, _: case.assign(collector, by=who.sub, reason=reason or "reassigned by supervisor",
                                                  queue=queue))

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from services.collections.adapters import cases as case_rows
+from services.collections.adapters import directory
 from services.collections.adapters.batch_store import append_streams
+from services.collections.domain.assignment import pick_collector
 from services.collections.domain.attention import next_attention
 from services.collections.domain.case import Case
 from services.collections.domain.contact_policy import ContactPolicy
@@ -52,18 +54,19 @@ class Collections:
     async def save_many(self, conn: asyncpg.Connection, cases: list[tuple[Case, int]], business_date: date, *,
                         cause: CloudEvent | None = None, actor: str = "system") -> list[CloudEvent]:
         """Apply the policy, assign cases whose queue changed (least open cases), append events, save rows."""
-        load: dict[str, int] | None = None
         for case, _ in cases:
             if case.is_open:
                 case.apply_policy(self.policy, business_date)
-            if case.is_open and case.pending.needs_assignment:
-                if load is None:
-                    load = await case_rows.caseloads(conn, sorted({c for q in self.roster.values() for c in q}))
-                collector = self._least_loaded(load, case.state.queue)
+        to_assign = [case for case, _ in cases if case.is_open and case.pending.needs_assignment]
+        if to_assign:
+            load = await case_rows.caseloads(conn, sorted({c for q in self.roster.values() for c in q}))
+            excluded = await directory.originators(conn, sorted({c.state.loan_id for c in to_assign}))
+            for case in to_assign:
+                collector = pick_collector(self.roster.get(case.state.queue, []), load, excluded[case.state.loan_id])
                 case.assign(collector, by="routing" if actor == "system" else actor,
                             reason=f"routed to the {case.state.queue} queue")
                 if collector is not None:
-                    load[collector] += 1
+                    load[collector] = load.get(collector, 0) + 1
         batches = []
         for case, version in cases:
             events = [make_event(SOURCE, e, subject=case.state.loan_id, businessdate=business_date, causation=cause)
@@ -75,7 +78,3 @@ class Collections:
             (case, version + len(stamped[stream]), next_attention(case.state, self.rules, self.policy))
             for (case, version), (stream, _, _) in zip(cases, batches, strict=True)])
         return [e for events in stamped.values() for e in events]
-
-    def _least_loaded(self, load: dict[str, int], queue: str) -> str | None:
-        collectors = self.roster.get(queue, [])
-        return min(collectors, key=lambda c: (load.get(c, 0), collectors.index(c))) if collectors else None

@@ -18,6 +18,7 @@ from services.collections.domain.case import Case
 from services.collections.service_layer.context import Collections
 from shared.clock import business_day_after
 from shared.contracts import CloudEvent, UnknownEventType, parse_data
+from shared.contracts import origination as og
 from shared.contracts import servicing as sv
 from shared.db import store_business_date
 
@@ -47,6 +48,17 @@ def make_handler(ctx: Collections):  # type: ignore[no-untyped-def]
 
 async def on_disbursed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: object) -> None:
     await directory.record_disbursed(conn, data)
+
+
+async def on_origination_step(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: object) -> None:
+    """Remember who filed, reviewed, investigated and approved an application (segregation of duties)."""
+    person, role = {
+        og.ApplicationSubmitted: lambda d: (d.submitted_by, "marketer"),
+        og.ApplicationReviewed: lambda d: (d.reviewer, f"reviewer:{d.stage}"),
+        og.ApplicationInvestigated: lambda d: (d.investigator, "investigator"),
+        og.ApplicationApproved: lambda d: (d.approved_by, "approver"),
+    }[type(data)](data)
+    await directory.record_originator(conn, data.application_id, person, role)  # type: ignore[attr-defined]
 
 
 async def on_missed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: sv.PaymentMissed) -> None:
@@ -140,6 +152,10 @@ async def _open_case(ctx: Collections, conn: asyncpg.Connection, loan_id: str) -
 
 
 HANDLERS = {
+    "loan.application.submitted": on_origination_step,
+    "loan.application.reviewed": on_origination_step,
+    "loan.application.investigated": on_origination_step,
+    "loan.application.approved": on_origination_step,
     "loan.disbursed": on_disbursed,
     "loan.payment.missed": on_missed,
     "loan.payment.received": on_payment,
