@@ -112,3 +112,14 @@ def test_every_decision_names_a_rule_of_the_policy_that_matches_and_respects_the
             assert rule.when.special_status and facts.special_status in rule.when.special_status
         if any(a["type"] == "refer_legal" for a in d.actions) and rule.when.statute_expired is False:
             assert not facts.statute_expired
+
+
+def test_the_service_does_not_start_with_a_broken_policy(tmp_path):
+    from services.collections.bootstrap import create_app
+    from services.collections.config import CollectionsSettings
+    from shared.config import PlatformSettings
+
+    bad = tmp_path / "policy.yaml"
+    bad.write_text("version: x\nrules:\n  - id: r1\n    triggers: [case_opened]\n    then: [{type: sue_everyone}]\n")
+    with pytest.raises(PolicyFileError):
+        create_app(CollectionsSettings(policy_path=bad), PlatformSettings(database_url="postgresql://u@h/db"))

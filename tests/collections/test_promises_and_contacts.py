@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 
@@ -130,3 +131,17 @@ async def test_a_dispute_pauses_contact_and_promises_until_resolved(desk, servic
     assert again.status_code == 201
     published = await desk.published(lambda es: of_type(es, "collections.dispute.resolved", "C2"))
     assert len(of_type(published, "collections.dispute.opened", "C2")) == 1
+
+
+async def test_two_promises_posted_at_once_make_one_promise(desk, servicing):
+    await servicing.missed("P4", dpd=2)
+    case = await desk.case_of("P4")
+    li = desk.as_(case["assignee"], "collector")
+    url = f"/v1/cases/{case['case_id']}/promises"
+    answers = await asyncio.gather(*[
+        desk.client.post(url, headers=li, json={"amount": amount, "promised_date": "2026-05-01"})
+        for amount in ("300.00", "400.00")])
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    view = await desk.case(case["case_id"])
+    assert len(view["promises"]) == 1
+    assert [t["type"] for t in view["timeline"]].count("collections.promise.made") == 1
