@@ -49,9 +49,10 @@ async def change_loan(conn: asyncpg.Connection, svc: Servicing, loan_id: str,
                       decide: Callable[[Loan, date], list[EventData]], *, cause: CloudEvent | None = None,
                       on: date | None = None) -> tuple[Loan, list[CloudEvent]]:
     """Load the loan, let the domain decide, append at the loaded version, update the read model."""
-    on = on or await business_date(conn)
-    # Lock the loan's row first: day-close locks the table, so the two never deadlock.
+    # Lock the loan's row first: day-close locks the table, so the two never deadlock, and the
+    # business date read after the lock is the one the running day-close (if any) committed.
     await conn.execute("SELECT 1 FROM loans WHERE loan_id = $1 FOR UPDATE", loan_id)
+    on = on or await business_date(conn)
     loan = await repo.load(conn, svc.store, loan_id)
     decided = decide(loan, on)
     if not decided:
