@@ -40,7 +40,9 @@ class CaseHistory:
 
 def is_complaint(outcome: str | None) -> bool:
     """A contact whose outcome is a complaint or dispute (DOMAIN.md §3: kept apart from the debt)."""
-    return bool(outcome) and any(word in outcome.lower() for word in ("complaint", "dispute"))
+    if not outcome:
+        return False
+    return any(word in outcome.lower() for word in ("complaint", "dispute"))
 
 
 def _figures(items: list[Activity]) -> dict[str, Any]:
@@ -74,21 +76,26 @@ def cure_rates(cases: list[CaseHistory], start: date, end: date) -> dict[str, di
     stage's span overlaps the period; it is cured from the stage when it was resolved
     (cured or paid off) within the period while in that stage.
     """
-    out = {stage: {"worked": 0, "cured": 0, "rate": None} for stage in ("front", "mid", "back")}
+    worked: dict[str, int] = {"front": 0, "mid": 0, "back": 0}
+    cured: dict[str, int] = {"front": 0, "mid": 0, "back": 0}
     for case in cases:
         spans = []
         for i, (since, stage) in enumerate(case.stages):
             until = case.stages[i + 1][0] if i + 1 < len(case.stages) else case.resolved_on
             spans.append((since, until, stage))
-        worked = {stage for since, until, stage in spans if since <= end and (until is None or until >= start)}
-        for stage in worked:
-            out.setdefault(stage, {"worked": 0, "cured": 0, "rate": None})["worked"] += 1
+        for stage in {stage for since, until, stage in spans if since <= end and (until is None or until >= start)}:
+            worked[stage] = worked.get(stage, 0) + 1
         if (case.resolution in CURED and case.resolved_on is not None and start <= case.resolved_on <= end
                 and spans):
-            out.setdefault(spans[-1][2], {"worked": 0, "cured": 0, "rate": None})["cured"] += 1
-    for row in out.values():
-        row["rate"] = ratio(row["cured"], row["worked"])
-    return out
+            cured[spans[-1][2]] = cured.get(spans[-1][2], 0) + 1
+    return {stage: {"worked": worked.get(stage, 0), "cured": cured.get(stage, 0),
+                    "rate": ratio(cured.get(stage, 0), worked.get(stage, 0))}
+            for stage in sorted(set(worked) | set(cured), key=_stage_order)}
+
+
+def _stage_order(stage: str) -> tuple[int, str]:
+    order = {"front": 0, "mid": 1, "back": 2}
+    return (order.get(stage, 3), stage)
 
 
 def collections_report(start: date, end: date, activities: list[Activity], cases: list[CaseHistory],
