@@ -68,7 +68,7 @@ async def change_loan(conn: asyncpg.Connection, svc: Servicing, loan_id: str,
 async def on_loan_disbursed(conn: asyncpg.Connection, svc: Servicing, event: CloudEvent) -> None:
     """A disbursed loan gets its schedule (loan.schedule.created tells reporting the interest receivable)."""
     d: LoanDisbursed = parse_data(event)
-    if await conn.fetchval("SELECT 1 FROM loans WHERE loan_id = $1", d.loan_id):
+    if await conn.fetchval("SELECT 1 FROM loans WHERE loan_id = $1 FOR UPDATE", d.loan_id):  # waits on day-close
         return
     on = await business_date(conn)
     plan = build_schedule(d.principal, d.annual_rate, d.term_months, d.repayment_method, d.disbursement_date,
