@@ -22,7 +22,7 @@ from shared.money import Money, money_str
 class RepaymentCreate(BaseModel):
     """A partner's repayment request body."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")  # partners may send more than we need
 
     loan_id: str = Field(min_length=1, max_length=100)
     amount: Money
