@@ -30,6 +30,17 @@ async def publish(platform: PlatformSettings, events: list[tuple[str, CloudEvent
         await producer.stop()
 
 
+async def publish_raw(platform: PlatformSettings, service: str, value: bytes, key: bytes) -> None:
+    """Produce raw bytes to a service's topic (a record no consumer can read)."""
+    assert platform.kafka_bootstrap
+    producer = make_producer(platform.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(platform.topic(service), value, key=key)
+    finally:
+        await producer.stop()
+
+
 def scrambled(events: list[tuple[str, CloudEvent]], seed: int = 7) -> list[tuple[str, CloudEvent]]:
     """The events shuffled, a third of them delivered twice and the whole tail once more in reverse."""
     rng = random.Random(seed)

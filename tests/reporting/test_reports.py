@@ -3,14 +3,17 @@ before and after a full rebuild; duplicate and out-of-order delivery change noth
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from loanflow.testing import bearer, eventually, running
 from services.reporting.bootstrap import create_app
 from services.reporting.config import ReportingSettings
 from services.reporting.rebuild import rebuild
+from shared.contracts import CloudEvent
 from tests.reporting.figures import assert_story_figures
-from tests.reporting.helpers import READER, all_reports, handled, publish, scrambled
+from tests.reporting.helpers import READER, all_reports, handled, publish, publish_raw, scrambled
 from tests.reporting.story import scripted_portfolio
 
 pytestmark = pytest.mark.integration
@@ -37,18 +40,28 @@ async def test_a_scripted_portfolio_reports_hand_computed_figures_before_and_aft
 
 async def test_duplicate_and_out_of_order_delivery_leave_every_report_unchanged(platform, _drop_platform_dbs):
     story = scripted_portfolio()
-    delivered = scrambled(story.events)
-    assert len(delivered) > len(story.events)
+    # a newer publisher: an event type this service does not know, fields it does not know, and a
+    # record that is not a CloudEvent at all
+    at, (service, payment) = next((i, se) for i, se in enumerate(story.events) if se[1].type == "loan.payment.received")
+    story.events[at] = (service, payment.model_copy(update={"data": {**payment.data, "channel": "wechat"}}))
+    newer = [("collections", CloudEvent(source="collections", type="collections.visit.planned", subject="L05",
+                                        data={"loan_id": "L05", "case_id": "C05"}, correlationid="c",
+                                        businessdate=date(2026, 5, 24)))]
+    delivered = scrambled(story.events) + newer
     app = create_app(ReportingSettings(), platform)
     async with running(app) as client:
         await publish(platform, delivered)
-        await eventually(lambda: _all_handled(app, len(story.events)), timeout=60)
+        await publish_raw(platform, "servicing", b"not a cloudevent", key=b"L05")
+        await eventually(lambda: _all_handled(app, len(story.events) + 1), timeout=60)
         headers = bearer(app, *READER)
         reports = await all_reports(client, headers)
         assert_story_figures(reports)
+        timeline = await client.get("/v1/loans/L05/timeline?limit=500", headers=headers)
+        assert timeline.json()["items"][-1]["type"] == "collections.visit.planned"
+
         result = await rebuild(platform, ReportingSettings(), source="topics")
         assert result["events_read"] == len(delivered)
-        assert result["events_applied"] == len(story.events)
+        assert result["events_applied"] == len(story.events) + 1
         assert await all_reports(client, headers) == reports
 
 
