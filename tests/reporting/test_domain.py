@@ -123,3 +123,20 @@ def test_unknown_event_types_still_reach_the_timeline():
     assert rows.count() == 1
     event_row = rows.tables["events"][0]
     assert event_row[1] == "L01" and event_row[-1]["phone"] == "138****5678"
+
+
+def test_cure_rate_counts_a_case_in_every_stage_it_was_worked_in_during_the_period():
+    from services.reporting.domain.collections import CaseHistory, cure_rates
+
+    d = date
+    escalated = CaseHistory("C1", "L1", [(d(2026, 2, 21), "front"), (d(2026, 3, 23), "mid")])
+    cured_in_mid = CaseHistory("C2", "L2", [(d(2026, 2, 21), "front"), (d(2026, 3, 23), "mid")],
+                               resolved_on=d(2026, 4, 2), resolution="cured")
+    written_off = CaseHistory("C3", "L3", [(d(2026, 1, 5), "back")], resolved_on=d(2026, 4, 3),
+                              resolution="written_off")
+    april = cure_rates([escalated, cured_in_mid, written_off], d(2026, 4, 1), d(2026, 4, 30))
+    assert april == {"front": {"worked": 0, "cured": 0, "rate": None},
+                     "mid": {"worked": 2, "cured": 1, "rate": Decimal("0.5000")},
+                     "back": {"worked": 1, "cured": 0, "rate": Decimal("0.0000")}}
+    february = cure_rates([escalated, cured_in_mid, written_off], d(2026, 2, 1), d(2026, 2, 28))
+    assert february["front"]["worked"] == 2 and february["mid"]["worked"] == 0

@@ -97,6 +97,7 @@ async def test_reports_export_as_csv_and_need_the_reporting_role(platform, _drop
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_period"
         assert (await client.get("/v1/reports/portfolio?as_of=yesterday", headers=headers)).status_code == 422
         assert (await client.get("/v1/loans/NOPE/timeline", headers=headers)).status_code == 404
+        assert "/v1/reports/delinquency" in (await client.get("/openapi.json")).json()["paths"]
         page = await client.get("/v1/loans/L08/timeline?limit=10", headers=headers)
         rest = await client.get(f"/v1/loans/L08/timeline?limit=10&cursor={page.json()['next_cursor']}",
                                 headers=headers)
