@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from services.collections.adapters.policy_file import load_policy
+from services.collections.adapters.policy_file import PolicyFileError, load_policy
 from services.collections.config import CollectionsSettings
+from services.collections.domain.policy import AssignQueue
 from services.collections.entrypoints.api.routes import cases, paths
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.events import make_handler
@@ -21,7 +22,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build_context(settings: CollectionsSettings, clock: Clock, kernel: ServiceKernel) -> Collections:
     """The collections context; the policy file is validated here, so a bad one stops the start."""
-    return Collections(rules=settings.case_rules(), policy=load_policy(settings.policy_path),
+    policy = load_policy(settings.policy_path)
+    unstaffed = sorted({a.queue for r in policy.rules for a in r.then if isinstance(a, AssignQueue)}
+                       - set(settings.roster))
+    if unstaffed:
+        raise PolicyFileError(f"escalation policy {settings.policy_path} routes to queues with no roster: "
+                              f"{unstaffed} (roster has {sorted(settings.roster)})")
+    return Collections(rules=settings.case_rules(), policy=policy,
                        contact_policy=settings.contact_policy(), roster=settings.roster,
                        timezone=ZoneInfo(settings.borrower_timezone), clock=clock, store=kernel.store)
 

@@ -17,7 +17,9 @@ async def test_a_missed_payment_opens_a_front_case_assigned_and_queued(desk, ser
     assert (case["stage"], case["queue"], case["days_past_due"]) == ("front", "front", 1)
     assert case["assignee"] == "collector-f1"
     queue = await desk.client.get("/v1/queue", headers=desk.as_("collector-f1", "collector"))
-    assert [c["case_id"] for c in queue.json()["items"]] == [case["case_id"]]
+    [queued] = queue.json()["items"]
+    assert queued["case_id"] == case["case_id"]
+    assert queued["next_action"]["channel"] == "sms"  # the policy's reminder, due the day the case opened
     view = await desk.until(case["case_id"], lambda v: len(v["trace_contacts"]) == 3)
     assert view["borrower"]["name"] == "张伟"
     assert [t["type"] for t in view["timeline"]][:2] == ["collections.case.opened", "collections.policy.decided"]

@@ -123,3 +123,15 @@ def test_the_service_does_not_start_with_a_broken_policy(tmp_path):
     bad.write_text("version: x\nrules:\n  - id: r1\n    triggers: [case_opened]\n    then: [{type: sue_everyone}]\n")
     with pytest.raises(PolicyFileError):
         create_app(CollectionsSettings(policy_path=bad), PlatformSettings(database_url="postgresql://u@h/db"))
+
+
+def test_the_service_does_not_start_when_the_policy_routes_to_a_queue_nobody_works(tmp_path):
+    from services.collections.bootstrap import create_app
+    from services.collections.config import CollectionsSettings
+    from shared.config import PlatformSettings
+
+    typo = tmp_path / "policy.yaml"
+    typo.write_text("version: x\nrules:\n  - id: r1\n    triggers: [case_opened]\n"
+                    "    then: [{type: assign_queue, queue: leagl}]\n")
+    with pytest.raises(PolicyFileError, match="leagl"):
+        create_app(CollectionsSettings(policy_path=typo), PlatformSettings(database_url="postgresql://u@h/db"))

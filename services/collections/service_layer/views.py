@@ -23,6 +23,8 @@ def summary(state: dict[str, Any]) -> dict[str, Any]:
     out["disputed"] = state.get("dispute") is not None
     open_promise = next((p for p in state.get("promises", []) if p["status"] == "open"), None)
     out["open_promise"] = open_promise
+    scheduled = sorted(state.get("scheduled", []), key=lambda a: a["due"])
+    out["next_action"] = scheduled[0] if scheduled else None
     if "promise_due" in state:
         out["promise_due"] = state["promise_due"]
     return out
