@@ -42,6 +42,9 @@ def _portfolio(r: dict[str, Any]) -> None:
     assert may["interest_received"] == "3320.00"
     # L09 and L10 owe four installments of 100 each
     assert may["interest_receivable"] == "800.00"
+    # still on the schedules of the active loans (six installments each): L01–L06 and L08 2×100 each,
+    # L09 and L10 6×100 each, L11 2×50, L12 2×30
+    assert may["interest_scheduled_unreceived"] == "2760.00"
     # due: L01–L06, L08–L10 9×400 + L07 200 (installments after its payoff are not due) + L11 200 + L12 120
     assert may["matured"] == {"due": "4120.00", "collected": "3320.00", "collection_rate": "0.8058"}
     # top 10 of the 11 active borrowers: all but L12's 3,000 -> 95,000 / 98,000

@@ -69,13 +69,13 @@ def stage_by_loan(cases: list[CaseHistory], as_of: date) -> dict[str, str]:
     return {c.loan_id: c.stages[-1][1] for c in open_cases}
 
 
-async def installments_due(conn: asyncpg.Connection, as_of: date) -> list[Installment]:
-    """Installments due by the end of `as_of`, of each loan's latest schedule known then."""
+async def installments(conn: asyncpg.Connection, as_of: date) -> list[Installment]:
+    """Every installment of each loan's latest schedule known at the end of `as_of`."""
     rows = await conn.fetch(
         """SELECT s.loan_id, s.number, s.due_date, s.principal, s.interest FROM rpt_schedule s
            JOIN (SELECT DISTINCT ON (loan_id) loan_id, event_id FROM rpt_schedule WHERE businessdate <= $1
                  ORDER BY loan_id, businessdate DESC, sequence DESC, event_id DESC) latest USING (loan_id, event_id)
-           WHERE s.due_date <= $1""", as_of)
+        """, as_of)
     return [Installment(r["loan_id"], r["number"], r["due_date"], r["principal"], r["interest"]) for r in rows]
 
 

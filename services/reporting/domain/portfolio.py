@@ -55,6 +55,7 @@ def portfolio(as_of: date, loans: list[LoanAsOf], installments: list[Installment
         "penalty_interest_received": received["penalty_interest"],
         "charges_received": received["charge"],
         "interest_receivable": receivable,
+        "interest_scheduled_unreceived": _scheduled_unreceived(loans, installments, paid_interest),
         "matured": {"due": matured_due, "collected": matured_collected,
                     "collection_rate": ratio(matured_collected, matured_due)},
         "concentration": concentration(active, book, top_n),
@@ -86,6 +87,14 @@ def _matured(as_of: date, loans: list[LoanAsOf], installments: list[Installment]
         if status[inst.loan_id] != "written_off":
             receivable += max(ZERO, inst.interest - paid_interest[key])
     return due, collected, receivable
+
+
+def _scheduled_unreceived(loans: list[LoanAsOf], installments: list[Installment],
+                          paid_interest: dict[tuple[str, int], Decimal]) -> Decimal:
+    """Interest the schedules of the active loans still hold, due or not, less what was received on it."""
+    active = {loan.loan_id for loan in loans if loan.active}
+    return sum((max(ZERO, inst.interest - paid_interest[(inst.loan_id, inst.number)])
+                for inst in installments if inst.loan_id in active), ZERO)
 
 
 def concentration(active: list[LoanAsOf], book: Decimal, top_n: int = 10) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from shared.errors import NotFound
 async def portfolio_report(conn: asyncpg.Connection, as_of: date) -> dict[str, Any]:
     """Portfolio figures as known at the end of `as_of`."""
     loans = await queries.loans_as_of(conn, as_of)
-    return portfolio(as_of, loans, await queries.installments_due(conn, as_of), await queries.allocated(conn, as_of))
+    return portfolio(as_of, loans, await queries.installments(conn, as_of), await queries.allocated(conn, as_of))
 
 
 async def delinquency_report(conn: asyncpg.Connection, as_of: date, threshold: int) -> dict[str, Any]:
