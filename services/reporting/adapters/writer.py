@@ -96,13 +96,14 @@ def _from_stage(table: str) -> str:
 
 
 _FROM_STAGE = {table: _from_stage(table) for table in COLUMNS}
+_JSON_AT = {table: [i for i, (_, typ) in enumerate(cols) if typ == "json"] for table, cols in COLUMNS.items()}
 
 
 async def _stage(conn: asyncpg.Connection, table: str, tuples: list[tuple[Any, ...]]) -> None:
     cols = COLUMNS[table]
-    if any(typ == "json" for _, typ in cols):
-        tuples = [tuple(json.dumps(v, ensure_ascii=False, default=str) if typ == "json" else v
-                        for v, (_, typ) in zip(row, cols, strict=True)) for row in tuples]
+    for at in _JSON_AT.get(table, ()):
+        dumps = json.dumps
+        tuples = [(*row[:at], dumps(row[at], ensure_ascii=False, default=str), *row[at + 1:]) for row in tuples]
     await conn.copy_records_to_table(f"stage_{table}", records=tuples, columns=[name for name, _ in cols])
 
 
