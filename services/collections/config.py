@@ -37,13 +37,13 @@ class CollectionsSettings(ServiceSettings):
     policy_path: Path = DEFAULT_POLICY
     front_max_dpd: int = 30
     mid_max_dpd: int = 90
-    promise_grace_days: int = Field(0, ge=0)
-    serial_promiser_after: int = Field(2, ge=1)
-    max_calls_per_week: int = Field(7, ge=1)
+    promise_grace_days: int = Field(default=0, ge=0)
+    serial_promiser_after: int = Field(default=2, ge=1)
+    max_calls_per_week: int = Field(default=7, ge=1)
     call_window_start: time = time(8, 0)
     call_window_end: time = time(21, 0)
     borrower_timezone: str = "Asia/Shanghai"
-    visit_quota_per_month: int = Field(25, ge=0)
+    visit_quota_per_month: int = Field(default=25, ge=0)
     commission_rate: Decimal = Decimal("0.10")
     statute_years: int = 3
     statute_warn_days: int = 90

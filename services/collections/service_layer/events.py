@@ -9,6 +9,8 @@ first unpaid due date) can have only one case (unique constraints in the same tr
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 
@@ -52,13 +54,17 @@ async def on_disbursed(ctx: Collections, conn: asyncpg.Connection, event: CloudE
 
 async def on_origination_step(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: object) -> None:
     """Remember who filed, reviewed, investigated and approved an application (segregation of duties)."""
-    person, role = {
-        og.ApplicationSubmitted: lambda d: (d.submitted_by, "marketer"),
-        og.ApplicationReviewed: lambda d: (d.reviewer, f"reviewer:{d.stage}"),
-        og.ApplicationInvestigated: lambda d: (d.investigator, "investigator"),
-        og.ApplicationApproved: lambda d: (d.approved_by, "approver"),
-    }[type(data)](data)
-    await directory.record_originator(conn, data.application_id, person, role)  # type: ignore[attr-defined]
+    if isinstance(data, og.ApplicationSubmitted):
+        person, role = data.submitted_by, "marketer"
+    elif isinstance(data, og.ApplicationReviewed):
+        person, role = data.reviewer, f"reviewer:{data.stage}"
+    elif isinstance(data, og.ApplicationInvestigated):
+        person, role = data.investigator, "investigator"
+    elif isinstance(data, og.ApplicationApproved):
+        person, role = data.approved_by, "approver"
+    else:
+        return
+    await directory.record_originator(conn, data.application_id, person, role)
 
 
 async def on_missed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: sv.PaymentMissed) -> None:
@@ -151,7 +157,7 @@ async def _open_case(ctx: Collections, conn: asyncpg.Connection, loan_id: str) -
     return None if case_id is None else await case_rows.load(conn, case_id, ctx.rules)
 
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[[Collections, asyncpg.Connection, CloudEvent, Any], Awaitable[None]]] = {
     "loan.application.submitted": on_origination_step,
     "loan.application.reviewed": on_origination_step,
     "loan.application.investigated": on_origination_step,
