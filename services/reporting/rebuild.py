@@ -88,7 +88,7 @@ async def rebuild(platform: PlatformSettings, settings: ReportingSettings, *, so
 
 async def _project_ahead(batches: AsyncIterator[list[Positioned]],
                          queue: asyncio.Queue[list[Projected] | None]) -> None:
-    """Read and project the next batches while the previous one is being written."""
+    """Read and project the next batches while the previous one is being written; None marks the end."""
     try:
         async for batch in batches:
             prepared: list[Projected] = []
@@ -96,8 +96,12 @@ async def _project_ahead(batches: AsyncIterator[list[Positioned]],
                 prepared += prepare(batch[start:start + 100])
                 await asyncio.sleep(0)  # let the writer send its next statement
             await queue.put(prepared)
-    finally:
-        await queue.put(None)
+    except asyncio.CancelledError:
+        raise  # the writer stopped: nobody waits for the end mark
+    except Exception:
+        await queue.put(None)  # the writer stops, then `await reader` raises this
+        raise
+    await queue.put(None)
 
 
 async def _from_topics(platform: PlatformSettings, settings: ReportingSettings) -> AsyncIterator[list[Positioned]]:

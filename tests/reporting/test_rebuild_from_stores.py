@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 import pytest
 import uvicorn
 
@@ -74,3 +75,12 @@ async def test_a_rebuild_from_the_event_stores_gives_the_same_reports_as_the_top
 
 async def _all_handled(app, count: int) -> bool:
     return await handled(app) >= count
+
+
+async def test_a_rebuild_from_a_store_that_does_not_answer_fails_instead_of_hanging(platform, _drop_platform_dbs):
+    nobody = f"http://127.0.0.1:{free_port()}"
+    settings = ReportingSettings(origination_url=nobody, servicing_url=nobody, collections_url=nobody)
+    with pytest.raises(httpx.ConnectError):
+        await rebuild(platform, settings, source="stores")
+    with pytest.raises(ValueError, match="unknown rebuild source"):
+        await rebuild(platform, settings, source="tape")
