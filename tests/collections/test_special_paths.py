@@ -39,6 +39,12 @@ async def test_deceased_borrower_is_verified_then_proposed_for_write_off_and_wri
     await servicing.written_off("D1", date(2026, 6, 1), cid)
     closed = await desk.until(cid, lambda v: v["status"] == "closed")
     assert closed["resolution"] == "written_off"
+    await servicing.paid("D1", "800.00", date(2026, 7, 1), status="written_off")  # the estate pays something later
+    recovered = await desk.until(cid, lambda v: v["recovered"] == "800.00")
+    assert recovered["status"] == "closed"
+    published = await desk.published(lambda es: of_type(es, "collections.recovery.attributed", "D1"))
+    [credit] = of_type(published, "collections.recovery.attributed", "D1")
+    assert (credit.data["amount"], credit.data["collector"]) == ("800.00", closed["assignee"])
 
 
 async def test_relatives_repaying_a_deceased_borrowers_loan_go_to_the_estate_queue(desk, servicing):

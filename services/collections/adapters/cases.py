@@ -40,6 +40,13 @@ async def episodes(conn: asyncpg.Connection, loan_id: str, episode_key: date) ->
     return row["open_case"], row["seen"], row["next"]
 
 
+async def latest_case_id(conn: asyncpg.Connection, loan_id: str) -> tuple[str, str | None] | None:
+    """The loan's latest case and its resolution."""
+    row = await conn.fetchrow("SELECT case_id, state->>'resolution' AS resolution FROM cases WHERE loan_id = $1 "
+                              "ORDER BY episode DESC LIMIT 1", loan_id)
+    return (row["case_id"], row["resolution"]) if row else None
+
+
 async def earlier_tags(conn: asyncpg.Connection, loan_id: str) -> list[str]:
     """The behaviour tags of the loan's latest earlier case."""
     tags = await conn.fetchval("SELECT state->'tags' FROM cases WHERE loan_id = $1 ORDER BY episode DESC LIMIT 1",

@@ -151,10 +151,7 @@ class Case(SpecialPaths, PolicyActions):
         DOMAIN.md §3: "Measured per collector/team: amount recovered, commission on it".
         """
         s = self.state
-        commission = to_fen(amount * self.rules.commission_rate) if s.assignee else to_fen(0)
-        s.recovered += amount
-        self._record(ev.RecoveryAttributed(**self._ids(), payment_id=payment_id, collector=s.assignee,
-                                           amount=amount, commission=commission, stage=s.stage))
+        self.attribute_recovery(payment_id, amount)
         for p in s.promises:
             if promise_rules.count_payment(p, amount, paid_on, self.rules.promise_grace_days):
                 self._record(ev.PromiseKept(**self._ids(), promise_id=p.promise_id, amount=p.amount,
@@ -168,6 +165,17 @@ class Case(SpecialPaths, PolicyActions):
         elif overdue_since is not None:
             s.overdue_since = overdue_since
             s.days_past_due = days_past_due
+
+    def attribute_recovery(self, payment_id: str, amount: Decimal) -> None:
+        """Credit a payment to the case's collector, with commission at the configured rate.
+
+        Also after a write-off: what is recovered on a written-off debt counts for whoever held it.
+        """
+        s = self.state
+        commission = to_fen(amount * self.rules.commission_rate) if s.assignee else to_fen(0)
+        s.recovered += amount
+        self._record(ev.RecoveryAttributed(**self._ids(), payment_id=payment_id, collector=s.assignee,
+                                           amount=amount, commission=commission, stage=s.stage))
 
     # ---- business clock ----------------------------------------------------------------------
 

@@ -103,12 +103,25 @@ async def on_payment(ctx: Collections, conn: asyncpg.Connection, event: CloudEve
     seen_seq, _ = await directory.observe_servicing(conn, data.loan_id, event.sequence, data.status)
     loaded = await _open_case(ctx, conn, data.loan_id)
     if loaded is None:
+        await _recovery_after_write_off(ctx, conn, event, data)
         return
     case, version = loaded
     fresh = event.sequence >= seen_seq
     case.observe_payment(payment_id=data.payment_id, amount=data.amount, paid_on=event.businessdate,
                          loan_status=data.status if fresh else "overdue", days_past_due=data.days_past_due,
                          overdue_since=data.overdue_since if fresh else None, amount_overdue=None)
+    await ctx.save(conn, case, version, event.businessdate, cause=event)
+
+
+async def _recovery_after_write_off(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent,
+                                    data: sv.PaymentReceived) -> None:
+    latest = await case_rows.latest_case_id(conn, data.loan_id)
+    if latest is None or latest[1] != "written_off":
+        return
+    loaded = await case_rows.load(conn, latest[0], ctx.rules)
+    assert loaded is not None
+    case, version = loaded
+    case.attribute_recovery(data.payment_id, data.amount)
     await ctx.save(conn, case, version, event.businessdate, cause=event)
 
 
