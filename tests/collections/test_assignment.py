@@ -43,3 +43,14 @@ async def test_new_cases_spread_over_the_front_collectors_by_open_caseload(desk,
         await servicing.missed(loan, dpd=1)
     assignees = [(await desk.case_of(loan))["assignee"] for loan in ("B1", "B2", "B3", "B4")]
     assert sorted(assignees) == ["collector-f1", "collector-f1", "collector-f2", "collector-f2"]
+
+
+async def test_a_late_review_record_takes_the_case_from_the_reviewer(desk, servicing):
+    """The origination topic lags: the case went to collector-f1 before collections learnt they reviewed it."""
+    await servicing.disbursed("LATE")
+    await servicing.missed("LATE", dpd=1)
+    case = await desk.case_of("LATE")
+    assert case["assignee"] == "collector-f1"
+    await servicing.reviewed("LATE", "collector-f1", stage="team_manager")
+    moved = await desk.until(case["case_id"], lambda v: v["assignee"] != "collector-f1")
+    assert moved["assignee"] == "collector-f2"

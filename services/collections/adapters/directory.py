@@ -27,6 +27,11 @@ async def record_originator(conn: asyncpg.Connection, application_id: str, perso
                        "ON CONFLICT DO NOTHING", application_id, person, role)
 
 
+async def loans_of_application(conn: asyncpg.Connection, application_id: str) -> list[str]:
+    rows = await conn.fetch("SELECT loan_id FROM loan_directory WHERE application_id = $1", application_id)
+    return [r["loan_id"] for r in rows]
+
+
 async def originators(conn: asyncpg.Connection, loan_ids: list[str]) -> dict[str, set[str]]:
     """Per loan, the people who took part in originating it."""
     rows = await conn.fetch(

@@ -48,8 +48,23 @@ def make_handler(ctx: Collections):  # type: ignore[no-untyped-def]
     return handle
 
 
-async def on_disbursed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: object) -> None:
+async def on_disbursed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent,
+                       data: og.LoanDisbursed) -> None:
     await directory.record_disbursed(conn, data)
+    await _recheck_segregation(ctx, conn, event, [data.loan_id])
+
+
+async def _recheck_segregation(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent,
+                               loan_ids: list[str]) -> None:
+    """Origination news arriving after a case was assigned: take it away from an originator."""
+    people = await directory.originators(conn, loan_ids)
+    for loan_id in loan_ids:
+        loaded = await _open_case(ctx, conn, loan_id)
+        if loaded is None or loaded[0].state.assignee not in people[loan_id]:
+            continue
+        case, version = loaded
+        case.pending.needs_assignment = True
+        await ctx.save(conn, case, version, await ctx.business_date(conn), cause=event)
 
 
 async def on_origination_step(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: object) -> None:
@@ -65,6 +80,7 @@ async def on_origination_step(ctx: Collections, conn: asyncpg.Connection, event:
     else:
         return
     await directory.record_originator(conn, data.application_id, person, role)
+    await _recheck_segregation(ctx, conn, event, await directory.loans_of_application(conn, data.application_id))
 
 
 async def on_missed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: sv.PaymentMissed) -> None:
