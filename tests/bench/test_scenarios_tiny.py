@@ -38,14 +38,26 @@ def assert_well_formed(result: dict[str, Any], name: str) -> None:
     json.dumps(result)  # the harness writes it as JSON
 
 
+@pytest.fixture(scope="module")
+def tiny(pg_url, kafka_bootstrap):
+    """`await tiny(name)`: the scenario's tiny result, run once per module."""
+    done: dict[str, dict[str, Any]] = {}
+
+    async def run(name: str) -> dict[str, Any]:
+        if name not in done:
+            done[name] = await harness.load(name)(pg_url, kafka_bootstrap, "tiny")
+        return done[name]
+
+    return run
+
+
 @pytest.mark.parametrize("name", harness.discover())
-async def test_each_scenario_runs_tiny_and_reports_figures_beside_baselines(name, pg_url, kafka_bootstrap):
-    result = await harness.load(name)(pg_url, kafka_bootstrap, "tiny")
-    assert_well_formed(result, name)
+async def test_each_scenario_runs_tiny_and_reports_figures_beside_baselines(name, tiny):
+    assert_well_formed(await tiny(name), name)
 
 
-async def test_append_compares_our_store_with_raw_inserts_and_the_eventsourcing_peer(pg_url, kafka_bootstrap):
-    result = await append.run(pg_url, kafka_bootstrap, "tiny")
+async def test_append_compares_our_store_with_raw_inserts_and_the_eventsourcing_peer(tiny):
+    result = await tiny("append")
     for level in ("single_1_streams", "single_8_streams", "single_64_streams", "batch100_8_streams"):
         ours, raw = result["figures"][f"append_{level}"], result["baseline"][f"raw_insert_{level}"]
         assert ours["events"] == raw["events"] >= ours["streams"]  # the same events, every one stored
