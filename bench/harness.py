@@ -14,6 +14,7 @@ import inspect
 import json
 import os
 import pkgutil
+import signal
 import time
 import traceback
 from collections.abc import Iterator
@@ -145,6 +146,10 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry: 0 when every scenario ran, 1 when one failed, 2 on bad arguments."""
     args = parser().parse_args(argv)
@@ -156,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown scenario(s): {', '.join(unknown)}; available: {', '.join(available)}")
         return 2
+    # SIGTERM unwinds like Ctrl-C, so the broker we started stops and scenario databases are dropped.
+    signal.signal(signal.SIGTERM, _interrupt)
     run = asyncio.run(execute(args.scenarios or available, args.size, args.home))
     path = write(run, args.out)
     render(run)
