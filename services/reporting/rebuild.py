@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -30,7 +31,7 @@ from services.reporting.service_layer.handlers import Positioned, Projected, pre
 from shared.auth import TokenIssuer
 from shared.config import PlatformSettings
 from shared.contracts import CloudEvent
-from shared.db import create_pool, ensure_database
+from shared.db import ensure_database
 from shared.kafka import ensure_topics, make_consumer
 from shared.migrate import upgrade
 
@@ -45,45 +46,53 @@ async def rebuild(platform: PlatformSettings, settings: ReportingSettings, *, so
     dsn = platform.service_dsn("reporting", settings.database_url)
     await ensure_database(dsn)
     await upgrade(MIGRATIONS, dsn)
-    pool = await create_pool(dsn, max_size=2)
+    conn = await asyncpg.connect(dsn)  # plain: the bulk path sends JSON as text
     started = time.perf_counter()
-    read = applied = 0
-    write_seconds = 0.0
-    queue: asyncio.Queue[list[Projected] | None] = asyncio.Queue(maxsize=2)
     try:
-        async with pool.acquire() as conn:
-            async with conn.transaction():
-                await truncate_read_models(conn)
-                await drop_secondary_indexes(conn)
-                await conn.execute("DELETE FROM inbox WHERE consumer = $1", settings.consumer_name)
-                await conn.execute("DELETE FROM consumer_positions WHERE consumer = $1", settings.consumer_name)
-            await create_staging(conn)
+        async with conn.transaction():
+            await truncate_read_models(conn)
+            await drop_secondary_indexes(conn)
+            await conn.execute("DELETE FROM inbox WHERE consumer = $1", settings.consumer_name)
+            await conn.execute("DELETE FROM consumer_positions WHERE consumer = $1", settings.consumer_name)
+        await create_staging(conn)
+        try:
             batches = _from_topics(platform, settings) if source == "topics" else _from_stores(platform, settings)
-            reader = asyncio.create_task(_project_ahead(batches, queue))
-            try:
-                while (prepared := await queue.get()) is not None:
-                    writing = time.perf_counter()
-                    async with conn.transaction():
-                        # a lost tail is replayed by the next rebuild: no need to wait for the WAL flush
-                        await conn.execute("SET LOCAL synchronous_commit = off")
-                        new, ends = await write_prepared(conn, prepared)
-                        await save_positions(conn, settings.consumer_name, ends)
-                        applied += new
-                    read += len(prepared)
-                    write_seconds += time.perf_counter() - writing
-                    if progress is not None:
-                        progress(read)
-                await reader
-            finally:
-                reader.cancel()
-                await create_secondary_indexes(conn)
-                await conn.execute(f"ANALYZE {', '.join(READ_MODEL_TABLES)}")
+            read, applied, write_seconds = await _replay(conn, settings.consumer_name, batches, progress)
+        finally:
+            await create_secondary_indexes(conn)
+            await conn.execute(f"ANALYZE {', '.join(READ_MODEL_TABLES)}")
     finally:
-        await pool.close()
+        await conn.close()
     seconds = time.perf_counter() - started
     return {"source": source, "events_read": read, "events_applied": applied, "seconds": round(seconds, 3),
             "events_per_second": round(read / seconds, 1) if seconds > 0 else None,
             "write_seconds": round(write_seconds, 3)}
+
+
+async def _replay(conn: asyncpg.Connection, consumer: str, batches: AsyncIterator[list[Positioned]],
+                  progress: Callable[[int], None] | None) -> tuple[int, int, float]:
+    """Write batch after batch (one transaction each) while the next ones are read and projected."""
+    read = applied = 0
+    write_seconds = 0.0
+    queue: asyncio.Queue[list[Projected] | None] = asyncio.Queue(maxsize=2)
+    reader = asyncio.create_task(_project_ahead(batches, queue))
+    try:
+        while (prepared := await queue.get()) is not None:
+            writing = time.perf_counter()
+            async with conn.transaction():
+                # a lost tail is replayed by the next rebuild: no need to wait for the WAL flush
+                await conn.execute("SET LOCAL synchronous_commit = off")
+                new, ends = await write_prepared(conn, prepared)
+                await save_positions(conn, consumer, ends)
+            applied += new
+            read += len(prepared)
+            write_seconds += time.perf_counter() - writing
+            if progress is not None:
+                progress(read)
+        await reader
+    finally:
+        reader.cancel()
+    return read, applied, write_seconds
 
 
 async def _project_ahead(batches: AsyncIterator[list[Positioned]],

@@ -75,8 +75,10 @@ async def write_rows(conn: asyncpg.Connection, rows: Rows) -> None:
             await conn.execute(_SQL[table], *_columns(tuples))
 
 
-# Bulk path (rebuild): binary COPY into per-connection staging tables, then one
-# INSERT ... SELECT ... ON CONFLICT DO NOTHING per table. JSON travels as text.
+# Bulk path (rebuild), on a plain asyncpg connection (no JSON codec: JSON travels as text):
+# binary COPY straight into each table inside a savepoint; when a row is already there (a
+# live consumer wrote it, or a natural key repeats) the batch goes through a staging table
+# and INSERT ... SELECT ... ON CONFLICT DO NOTHING instead.
 _STAGE_TYPES = {"text": "text", "int": "integer", "date": "date", "timestamptz": "timestamptz",
                 "numeric": "numeric", "json": "text"}
 
@@ -96,22 +98,35 @@ def _from_stage(table: str) -> str:
 
 
 _FROM_STAGE = {table: _from_stage(table) for table in COLUMNS}
+_NAMES = {table: [name for name, _ in cols] for table, cols in COLUMNS.items()}
 _JSON_AT = {table: [i for i, (_, typ) in enumerate(cols) if typ == "json"] for table, cols in COLUMNS.items()}
 
 
-async def _stage(conn: asyncpg.Connection, table: str, tuples: list[tuple[Any, ...]]) -> None:
-    cols = COLUMNS[table]
+def _dumped(table: str, tuples: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    dumps = json.dumps
     for at in _JSON_AT.get(table, ()):
-        dumps = json.dumps
         tuples = [(*row[:at], dumps(row[at], ensure_ascii=False, default=str), *row[at + 1:]) for row in tuples]
-    await conn.copy_records_to_table(f"stage_{table}", records=tuples, columns=[name for name, _ in cols])
+    return tuples
+
+
+async def _copy(conn: asyncpg.Connection, table: str, tuples: list[tuple[Any, ...]]) -> bool:
+    """COPY rows straight into the table; False (and nothing written) when one is already there."""
+    try:
+        async with conn.transaction():
+            await conn.copy_records_to_table(f"rpt_{table}", records=tuples, columns=_NAMES[table])
+        return True
+    except asyncpg.UniqueViolationError:
+        return False
 
 
 async def copy_new_events(conn: asyncpg.Connection, tuples: list[tuple[Any, ...]]) -> set[str]:
-    """Bulk `insert_new_events` (needs `create_staging` on the connection)."""
+    """Insert event-log rows in bulk; returns the ids that were not there yet (the log is the ledger)."""
     if not tuples:
         return set()
-    await _stage(conn, "events", tuples)
+    tuples = _dumped("events", tuples)
+    if await _copy(conn, "events", tuples):
+        return {row[0] for row in tuples}
+    await conn.copy_records_to_table("stage_events", records=tuples, columns=_NAMES["events"])
     ids = await conn.fetchval(
         f"WITH ins AS ({_FROM_STAGE['events']} RETURNING event_id) SELECT coalesce(array_agg(event_id), '{{}}') "
         "FROM ins")
@@ -119,10 +134,13 @@ async def copy_new_events(conn: asyncpg.Connection, tuples: list[tuple[Any, ...]
 
 
 async def copy_rows(conn: asyncpg.Connection, rows: Rows) -> None:
-    """Bulk `write_rows` (needs `create_staging` on the connection)."""
+    """Bulk `write_rows`: rows already present (same key) are left as they are."""
     for table, tuples in rows.tables.items():
-        if tuples:
-            await _stage(conn, table, tuples)
+        if not tuples:
+            continue
+        tuples = _dumped(table, tuples)
+        if not await _copy(conn, table, tuples):
+            await conn.copy_records_to_table(f"stage_{table}", records=tuples, columns=_NAMES[table])
             await conn.execute(_FROM_STAGE[table])
 
 

@@ -44,7 +44,7 @@ def prepare(batch: Sequence[Positioned]) -> list[Projected]:
 async def write_prepared(conn: asyncpg.Connection, batch: Sequence[Projected]) -> tuple[int, dict[Any, int]]:
     """Write a projected batch in the caller's transaction: the rows of events not seen before.
 
-    Bulk path: the connection needs `create_staging` first.
+    Bulk path: a plain asyncpg connection (no JSON codec) with `create_staging` run on it.
 
     The event log, keyed by event id, is the ledger: an event already in it is skipped with
     all its rows, so a replay over rows a live consumer wrote meanwhile changes nothing.
