@@ -186,3 +186,30 @@ def cmd_migrate(services: list[str]) -> int:
 
 def _service_database_override(service: str) -> str | None:
     return os.environ.get(f"LOANFLOW_{service.upper()}_DATABASE_URL") or None
+
+
+def cmd_status() -> int:
+    """Each service's URL and /readyz answer; 0 when all four are ready."""
+    from loanflow.runtime import read_runtime
+
+    runtime = read_runtime()
+    table = Table(title="loanflow" + (f" (loanflow up, pid {runtime['pid']})" if runtime else ""))
+    for column in ("service", "url", "ready", "checks"):
+        table.add_column(column)
+    all_ready = True
+    with httpx.Client(timeout=3.0) as client:
+        for service in SERVICES:
+            url = service_url(service)
+            try:
+                response = client.get(url + "/readyz")
+                ready = response.status_code == 200
+                checks = ", ".join(f"{k}: {v}" for k, v in response.json().get("checks", {}).items())
+            except (httpx.HTTPError, ValueError) as exc:
+                ready, checks = False, f"unreachable ({type(exc).__name__})"
+            all_ready &= ready
+            table.add_row(service, url, "[green]yes[/green]" if ready else "[red]no[/red]", checks)
+    console = Console(soft_wrap=True)
+    console.print(table)
+    if runtime:
+        console.print(f"broker {runtime.get('kafka_bootstrap')}   PostgreSQL {runtime.get('database_url')}")
+    return 0 if all_ready else 1

@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("up", help="start the whole system here (embedded PostgreSQL and broker unless configured)")
 
+    sub.add_parser("status", help="each service's URL and readiness (exit 0 when all are ready)")
+
     serve = sub.add_parser("serve", help="run one service: API, outbox relay and consumers")
     serve.add_argument("service", choices=SERVICES)
 
@@ -87,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from loanflow.serve import serve
 
         return serve(args.service)
+    if args.command == "status":
+        from loanflow.admin import cmd_status
+
+        return cmd_status()
     if args.command == "token":
         from loanflow.admin import cmd_token
 

@@ -143,3 +143,13 @@ def test_a_delegated_command_whose_module_is_missing_says_so(capsys: pytest.Capt
 
     assert delegate("loanflow.no_such_module", "the thing", []) == 2
     assert "not available" in capsys.readouterr().err
+
+
+def test_status_without_a_running_system_exits_non_zero(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]):
+    from loanflow.embedded import free_port
+
+    for service in ("origination", "servicing", "collections", "reporting"):
+        monkeypatch.setenv(f"LOANFLOW_{service.upper()}_PORT", str(free_port()))
+    assert main(["status"]) == 1
+    assert "unreachable" in capsys.readouterr().out

@@ -198,6 +198,15 @@ def test_migrate_from_another_terminal_finds_the_embedded_database(up: Up):
         assert f"{service} migrated" in migrated.stdout
 
 
+def test_status_from_another_terminal_shows_every_service_ready(up: Up):
+    _wait_all_ready(up, SETTLE_SECONDS)
+    status = up.cli("status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    for service in SERVICES:
+        assert service in status.stdout
+    assert f"pid {up.proc.pid}" in status.stdout
+
+
 def test_every_service_exposes_the_operational_metrics(up: Up):
     urls = _wait_all_ready(up, SETTLE_SECONDS)
     for service, url in urls.items():
