@@ -118,6 +118,10 @@ def test_kubernetes_runs_two_replicas_of_each_service_with_probes():
         assert refs <= configs
         assert services[name]["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
         assert services[name]["spec"]["ports"][0]["port"] == DEFAULT_PORTS[name]
+    budgets = {d["metadata"]["name"]: d for d in docs if d["kind"] == "PodDisruptionBudget"}
+    for name, deployment in deployments.items():
+        assert budgets[name]["spec"]["selector"] == deployment["spec"]["selector"]
+        assert budgets[name]["spec"]["minAvailable"] < deployment["spec"]["replicas"]
 
 
 def test_kustomization_lists_every_manifest():
