@@ -35,7 +35,8 @@ from shared.contracts import CloudEvent, UnknownEventType, parse_data
 from shared.db import connect, drop_database
 from shared.kafka import ensure_topics, make_consumer, make_producer
 
-TARGETS = {"rebuild_vs_raw_consumer": 0.25}
+# The raw read does no parsing; a quarter of the read-and-parse rate is the goal we hold ourselves to.
+TARGETS = {"rebuild_vs_read_and_parse": 0.25}
 SOURCES = ("origination", "servicing", "collections")
 FETCH = {"fetch_max_bytes": 32 * 1024 * 1024, "max_partition_fetch_bytes": 8 * 1024 * 1024}
 
