@@ -248,14 +248,14 @@ def test_up_refuses_to_start_when_a_service_port_is_taken(tmp_path: Path):
     assert not (tmp_path / ".loanflow" / "pg").exists(), "nothing was started"
 
 
-def test_with_a_configured_database_and_broker_up_starts_only_the_services(
-        pg_url: str, kafka_bootstrap: str, _created_databases: list[str]):
+def _up_on(pg_url: str, kafka_bootstrap: str, created: list[str]) -> Up:
+    """`loanflow up` on the test session's PostgreSQL and broker (a fresh topic prefix, so fresh databases)."""
     import uuid
 
     from shared.config import with_database
 
     prefix = f"up{uuid.uuid4().hex[:8]}"
-    _created_databases.extend(with_database(pg_url, f"{prefix}_{s}") for s in SERVICES)
+    created.extend(with_database(pg_url, f"{prefix}_{s}") for s in SERVICES)
     home = Path(tempfile.mkdtemp(prefix="loanflow-up-")) / ".loanflow"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
     env.update({"LOANFLOW_HOME": str(home), "LOANFLOW_DATABASE_URL": pg_url,
@@ -267,23 +267,47 @@ def test_with_a_configured_database_and_broker_up_starts_only_the_services(
     with open(output, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "loanflow.cli", "up"], env=env, cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    system = Up(proc, home, env, output)
+    return Up(proc, home, env, output)
+
+
+def _finish(system: Up) -> None:
+    if system.proc.poll() is None:
+        os.killpg(system.proc.pid, signal.SIGKILL)
+        system.proc.wait(5)
+    shutil.rmtree(system.home.parent, ignore_errors=True)
+
+
+def test_with_a_configured_database_and_broker_up_starts_only_the_services(
+        pg_url: str, kafka_bootstrap: str, _created_databases: list[str]):
+    system = _up_on(pg_url, kafka_bootstrap, _created_databases)
     try:
         _wait_all_ready(system, SETTLE_SECONDS)
         runtime = system.runtime()
         assert runtime["database_url"] == pg_url
         assert runtime["kafka_bootstrap"] == kafka_bootstrap
         assert runtime["embedded"] == {"postgres_pid": None, "broker_pid": None}
-        assert not (home / "pg").exists()
+        assert not (system.home / "pg").exists()
         service_pids = [s["pid"] for s in runtime["services"].values()]
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(60) == 0
+        system.proc.send_signal(signal.SIGINT)
+        assert system.proc.wait(60) == 0
         assert all(_gone(pid) for pid in service_pids)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-        shutil.rmtree(home.parent, ignore_errors=True)
+        _finish(system)
+
+
+def test_services_do_not_outlive_a_killed_up(pg_url: str, kafka_bootstrap: str, _created_databases: list[str]):
+    system = _up_on(pg_url, kafka_bootstrap, _created_databases)
+    try:
+        _wait_all_ready(system, SETTLE_SECONDS)
+        service_pids = [s["pid"] for s in system.runtime()["services"].values()]
+        os.kill(system.proc.pid, signal.SIGKILL)  # no chance to clean up: the kernel tells the children
+        system.proc.wait(10)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all(_gone(pid) for pid in service_pids):
+            time.sleep(0.5)
+        assert [pid for pid in service_pids if not _gone(pid)] == []
+    finally:
+        _finish(system)
 
 
 def test_a_failed_start_says_why_and_leaves_nothing_running():
