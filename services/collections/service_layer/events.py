@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -22,7 +23,7 @@ from shared.clock import business_day_after
 from shared.contracts import CloudEvent, UnknownEventType, parse_data
 from shared.contracts import origination as og
 from shared.contracts import servicing as sv
-from shared.db import store_business_date
+from shared.db import fetch_business_date, store_business_date
 
 log = logging.getLogger(__name__)
 DAY_CLOSE_BATCH = 1000
@@ -87,6 +88,7 @@ async def on_missed(ctx: Collections, conn: asyncpg.Connection, event: CloudEven
     """A missed installment: open a case on the first miss of an episode, else refresh the open one."""
     seen_seq, seen_status = await directory.observe_servicing(conn, data.loan_id, event.sequence, "overdue")
     stale = event.sequence < seen_seq
+    data = await _caught_up(conn, event, data)
     business_date = event.businessdate
     open_id, seen, episode = await case_rows.episodes(conn, data.loan_id, data.overdue_since)
     if open_id is not None:
@@ -111,6 +113,20 @@ async def on_missed(ctx: Collections, conn: asyncpg.Connection, event: CloudEven
                      business_date=business_date, rules=ctx.rules,
                      tags=await case_rows.earlier_tags(conn, data.loan_id) if episode > 1 else None)
     await ctx.save(conn, case, 0, business_date, cause=event)
+
+
+async def _caught_up(conn: asyncpg.Connection, event: CloudEvent, data: sv.PaymentMissed) -> sv.PaymentMissed:
+    """A notice that reaches us after later day-closes: its DPD brought up to the last closed day.
+
+    Notices travel on the loan's partition and day-closes on another, so after a consumer
+    restart or rebalance the day-closes of later dates may already have been applied; those
+    did not count this episode's DPD up, so the notice's own figure would be stale for good.
+    """
+    known = await fetch_business_date(conn)  # the day now open: the day after the last day-close
+    if known is None or known - timedelta(days=1) <= event.businessdate:
+        return data
+    last_closed = known - timedelta(days=1)
+    return data.model_copy(update={"days_past_due": max(data.days_past_due, (last_closed - data.overdue_since).days)})
 
 
 async def on_payment(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent,
