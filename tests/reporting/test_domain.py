@@ -140,3 +140,24 @@ def test_cure_rate_counts_a_case_in_every_stage_it_was_worked_in_during_the_peri
                      "back": {"worked": 1, "cured": 0, "rate": Decimal("0.0000")}}
     february = cure_rates([escalated, cured_in_mid, written_off], d(2026, 2, 1), d(2026, 2, 28))
     assert february["front"]["worked"] == 2 and february["mid"]["worked"] == 0
+
+
+def test_village_round_ups_count_households_notices_promises_and_time_barred_cases():
+    from services.reporting.domain.collections import Activity, collections_report
+
+    acts = [Activity("L1", "contact", "wang", "letter", "signed"), Activity("L2", "contact", "wang", "letter", "sent"),
+            Activity("L2", "promise", "wang", outcome="made"), Activity("L2", "promise", "wang", outcome="kept"),
+            Activity("L3", "recovery", "li", amount=Decimal("120.50"), commission=Decimal("12.05")),
+            Activity("L3", "complaint", None), Activity("L3", "time_barred", None),
+            Activity("L3", "contact", "li", "visit", "dispute over fees")]
+    report = collections_report(date(2026, 5, 1), date(2026, 5, 31), acts, [],
+                                regions={"L1": "Xiaohe village", "L2": "Xiaohe village", "L3": None},
+                                households={"L1": "B1", "L2": "B1", "L3": "B3"}, group_by="region")
+    assert report["complaints"] == 2 and report["time_barred_cases"] == 1
+    assert report["collectors"]["unassigned"]["complaints"] == 1
+    assert report["collectors"]["li"]["recovered"] == Decimal("120.50")
+    village, unknown = report["regions"]["Xiaohe village"], report["regions"]["unknown"]
+    assert village["households"] == 1 and village["activity"]["letters"] == 2
+    assert village["promises"] == {"made": 1, "kept": 1, "broken": 0}
+    assert village["promise_kept_rate"] == Decimal("1.0000")
+    assert unknown["recovered"] == Decimal("120.50") and unknown["time_barred_cases"] == 1

@@ -99,7 +99,8 @@ async def activities(conn: asyncpg.Connection, start: date, end: date) -> list[A
             for r in await conn.fetch(
                 """SELECT loan_id, collector, amount, commission FROM rpt_recoveries
                    WHERE businessdate BETWEEN $1 AND $2""", start, end)]
-    out += [Activity(r["loan_id"], r["kind"], r["actor"]) for r in await conn.fetch(
+    out += [Activity(r["loan_id"], r["kind"], None if r["actor"].startswith("system:") else r["actor"])
+            for r in await conn.fetch(
         """SELECT loan_id, actor, CASE WHEN type = 'collections.statute.expired' THEN 'time_barred'
                                       ELSE 'complaint' END AS kind
            FROM rpt_events WHERE loan_id IS NOT NULL AND businessdate BETWEEN $1 AND $2
