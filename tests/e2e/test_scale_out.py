@@ -67,8 +67,11 @@ async def test_killing_replicas_mid_stream_loses_and_duplicates_nothing(system):
             case = (await client.get("collections", "/v1/cases", SUPERVISOR,
                                      params={"loan_id": world.loans[key].loan_id}))["items"][0]
             case_view = await client.get("collections", f"/v1/cases/{case['case_id']}", SUPERVISOR)
-            escalations = [e for e in case_view["timeline"] if e["type"] == "collections.case.escalated"]
-            assert len(escalations) == 1, f"{key}: {len(escalations)} escalations to mid"
+            stages = [e["data"]["stage"] if e["type"] == "collections.case.opened" else e["data"]["to_stage"]
+                      for e in case_view["timeline"]
+                      if e["type"] in ("collections.case.opened", "collections.case.escalated")]
+            # opened front then escalated once, or (opened late, after the day-closes) opened at mid
+            assert stages in (["front", "mid"], ["mid"]), f"{key}: stages {stages}"
 
             async def full_timeline(k: str = key, dpd: int = view["days_past_due"]) -> list | None:
                 events = await loan_timeline(world, k)
