@@ -163,7 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # SIGTERM unwinds like Ctrl-C, so the broker we started stops and scenario databases are dropped.
     signal.signal(signal.SIGTERM, _interrupt)
-    run = asyncio.run(execute(args.scenarios or available, args.size, args.home))
+    try:
+        run = asyncio.run(execute(args.scenarios or available, args.size, args.home))
+    except KeyboardInterrupt:
+        print("[bench] interrupted; nothing written")
+        return 130
     path = write(run, args.out)
     render(run)
     print(f"results: {path}")
