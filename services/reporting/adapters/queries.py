@@ -16,7 +16,9 @@ LOANS_AS_OF = """
 SELECT l.loan_id, l.product, l.principal, l.disbursement_date, l.borrower_key, l.borrower_label,
        coalesce(l.region, a.region) AS region,
        coalesce(s.status, 'current') AS status, coalesce(s.outstanding, l.principal) AS outstanding, s.dpd_anchor,
-       CASE WHEN s.status IN ('paid_off', 'written_off') THEN s.businessdate END AS closed_on
+       CASE WHEN s.status IN ('paid_off', 'written_off') THEN (
+           SELECT min(c.businessdate) FROM rpt_loan_states c
+           WHERE c.loan_id = l.loan_id AND c.businessdate <= $1 AND c.status = s.status) END AS closed_on
 FROM rpt_loans l
 LEFT JOIN LATERAL (
     SELECT st.status, st.outstanding, st.dpd_anchor, st.businessdate FROM rpt_loan_states st

@@ -28,7 +28,7 @@ class LoanAsOf:
     outstanding: Decimal
     days_past_due: int
     stage: str = "none"
-    closed_on: date | None = None  # business date it was paid off or written off
+    closed_on: date | None = None  # business date it was paid off or written off (the first such event)
 
     @property
     def active(self) -> bool:
