@@ -8,6 +8,7 @@ from typing import Any
 def assert_story_figures(r: dict[str, Any]) -> None:
     """Every figure of every report of the scripted portfolio."""
     _portfolio(r)
+    _loan_book(r)
     _delinquency(r)
     _collections(r)
     _timelines(r)
@@ -55,6 +56,19 @@ def _portfolio(r: dict[str, Any]) -> None:
                                     "share": "0.0510"}
     assert may["by_product"]["mortgage"] == {"disbursed_count": 1, "disbursed_amount": "10000.00",
                                              "active_loans": 1, "outstanding_principal": "10000.00"}
+
+
+def _loan_book(r: dict[str, Any]) -> None:
+    book = {row["loan_id"]: row for row in r["loan_book_may25"]["items"]}
+    assert len(book) == 12 and r["loan_book_may25"]["next_cursor"] is None
+    assert book["L09"] == {"loan_id": "L09", "borrower": "借**** 110101********0009", "region": "Xiaohe village",
+                           "product": "credit", "principal": "10000.00", "disbursement_date": "2026-01-10",
+                           "status": "overdue", "outstanding_principal": "10000.00", "days_past_due": 94,
+                           "bucket": "91-180", "stage": "back"}
+    assert book["L07"]["status"] == "paid_off" and book["L07"]["outstanding_principal"] == "0.00"
+    assert book["L08"]["status"] == "current" and book["L08"]["stage"] == "none"
+    # L12's borrower carries no region: its application's applicant does
+    assert book["L12"]["region"] == "Dongshan town"
 
 
 def _delinquency(r: dict[str, Any]) -> None:

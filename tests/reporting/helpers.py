@@ -62,6 +62,7 @@ async def all_reports(client: httpx.AsyncClient, headers: dict[str, str]) -> dic
         "portfolio_mar20": "/v1/reports/portfolio?as_of=2026-03-20",
         "portfolio_may25": "/v1/reports/portfolio?as_of=2026-05-25",
         "delinquency_may25": "/v1/reports/delinquency?as_of=2026-05-25",
+        "loan_book_may25": "/v1/reports/loan-book?as_of=2026-05-25&limit=500",
         "delinquency_may25_60": "/v1/reports/delinquency?as_of=2026-05-25&npl_threshold=60",
         "delinquency_apr20": "/v1/reports/delinquency?as_of=2026-04-20",
         "collections_feb_may": "/v1/reports/collections?from=2026-02-01&to=2026-05-31",

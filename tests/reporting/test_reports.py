@@ -98,6 +98,12 @@ async def test_reports_export_as_csv_and_need_the_reporting_role(platform, _drop
         assert (await client.get("/v1/reports/portfolio?as_of=yesterday", headers=headers)).status_code == 422
         assert (await client.get("/v1/loans/NOPE/timeline", headers=headers)).status_code == 404
         assert "/v1/reports/delinquency" in (await client.get("/openapi.json")).json()["paths"]
+        first = (await client.get("/v1/reports/loan-book?as_of=2026-05-25&limit=5", headers=headers)).json()
+        second = (await client.get(f"/v1/reports/loan-book?as_of=2026-05-25&limit=5&cursor={first['next_cursor']}",
+                                   headers=headers)).json()
+        assert [i["loan_id"] for i in first["items"] + second["items"]] == [f"L{i:02d}" for i in range(1, 11)]
+        book_csv = await client.get("/v1/reports/loan-book?as_of=2026-05-25&format=csv", headers=headers)
+        assert len(book_csv.text.splitlines()) == 1 + 12 and "13800000009" not in book_csv.text
         page = await client.get("/v1/loans/L08/timeline?limit=10", headers=headers)
         rest = await client.get(f"/v1/loans/L08/timeline?limit=10&cursor={page.json()['next_cursor']}",
                                 headers=headers)

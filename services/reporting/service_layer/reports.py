@@ -22,6 +22,16 @@ async def portfolio_report(conn: asyncpg.Connection, as_of: date) -> dict[str, A
     return portfolio(as_of, loans, await queries.installments(conn, as_of), await queries.allocated(conn, as_of))
 
 
+async def loan_book(conn: asyncpg.Connection, as_of: date) -> list[dict[str, Any]]:
+    """Every loan disbursed by `as_of` with its state that day (borrower masked)."""
+    return [{"loan_id": loan.loan_id, "borrower": loan.borrower_label, "region": loan.region,
+             "product": loan.product, "principal": loan.principal,
+             "disbursement_date": loan.disbursement_date.isoformat(), "status": loan.status,
+             "outstanding_principal": loan.outstanding, "days_past_due": loan.days_past_due,
+             "bucket": loan.bucket, "stage": loan.stage}
+            for loan in await queries.loans_as_of(conn, as_of)]
+
+
 async def delinquency_report(conn: asyncpg.Connection, as_of: date, threshold: int) -> dict[str, Any]:
     """Delinquency at the end of `as_of` against the previous month end."""
     month_end = previous_month_end(as_of)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from services.reporting.adapters.queries import latest_business_date
-from services.reporting.entrypoints.api.render import report_response
+from services.reporting.entrypoints.api.render import report_response, table_response, wants_csv
 from services.reporting.service_layer import reports
 from shared.auth import require_roles
 from shared.errors import BadRequest
@@ -17,6 +17,8 @@ from shared.service import KernelDep, ServiceKernel
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 Reader = Annotated[Any, Depends(require_roles("reporting", "admin"))]
+BOOK_COLUMNS = ["loan_id", "borrower", "region", "product", "principal", "disbursement_date", "status",
+                "outstanding_principal", "days_past_due", "bucket", "stage"]
 Format = Annotated[Literal["json", "csv"] | None, Query(description="csv for a CSV export")]
 
 
@@ -36,6 +38,22 @@ async def portfolio(request: Request, kernel: KernelDep, _: Reader, as_of: date 
         day = await _as_of(kernel, conn, as_of)
         report = await reports.portfolio_report(conn, day)
     return report_response(request, report, format, f"portfolio-{day}")
+
+
+@router.get("/loan-book")
+async def loan_book(request: Request, kernel: KernelDep, _: Reader, as_of: date | None = None,
+                    limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
+                    format: Format = None) -> Response:
+    """The loan book at the end of `as_of`: one row per loan (paged by loan id; CSV gives every loan)."""
+    async with kernel.db.acquire() as conn:
+        day = await _as_of(kernel, conn, as_of)
+        loans = await reports.loan_book(conn, day)
+    if not wants_csv(request, format):
+        after = [loan for loan in loans if cursor is None or loan["loan_id"] > cursor]
+        loans, more = after[:limit], len(after) > limit
+        extra = {"as_of": day.isoformat(), "next_cursor": loans[-1]["loan_id"] if more else None}
+        return table_response(request, loans, extra, format, BOOK_COLUMNS, f"loan-book-{day}")
+    return table_response(request, loans, {}, format, BOOK_COLUMNS, f"loan-book-{day}")
 
 
 @router.get("/delinquency")
