@@ -1,5 +1,9 @@
 """Set-based SQL of day-close: what is due, missed and overdue across the whole book.
 
+These reads feed `domain/dayclose.plan_day` in the test that holds the one-statement
+day-close (`adapters/dayclose_events.py`) to the domain rules; day-close itself writes
+everything in that statement.
+
 Each query reads every relevant loan at once through the partial index on open
 installments (`NOT settled`), so the cost follows the number of due or overdue loans,
 not a Python loop over the book.
@@ -54,30 +58,6 @@ async def overdue_loans(conn: asyncpg.Connection, day: date, penalty_rate: Decim
 async def due_on(conn: asyncpg.Connection, due: date) -> list[dict[str, Any]]:
     """Unpaid installments of active loans falling due on `due` (for reminders)."""
     return await _of_active_loans(conn, await conn.fetch(DUE_INSTALLMENTS, due))
-
-
-async def bump_versions(conn: asyncpg.Connection, loan_ids: list[str], counts: list[int],
-                        overdue_since: list[date | None]) -> dict[str, int]:
-    """Reserve `count` versions on each loan (row-locked) and mark the overdue ones; returns the base versions."""
-    rows = await conn.fetch(
-        """UPDATE loans l SET version = l.version + u.k,
-                              status = CASE WHEN u.since IS NULL THEN l.status ELSE 'overdue' END,
-                              overdue_since = coalesce(u.since, l.overdue_since), updated_at = now()
-           FROM unnest($1::text[], $2::int[], $3::date[]) AS u(id, k, since)
-           WHERE l.loan_id = u.id
-           RETURNING l.loan_id, l.version - u.k AS base""",
-        loan_ids, counts, overdue_since)
-    return {r["loan_id"]: r["base"] for r in rows}
-
-
-async def insert_penalties(conn: asyncpg.Connection, day: date, charge_ids: list[str], loan_ids: list[str],
-                           amounts: list[Decimal], reasons: list[str]) -> None:
-    """The penalty-interest charges posted by the day's events, in the read model."""
-    await conn.execute(
-        """INSERT INTO charges (charge_id, loan_id, kind, amount, applied_on, reason)
-           SELECT u.c, u.l, 'penalty_interest', u.a, $1, u.r
-           FROM unnest($2::text[], $3::text[], $4::numeric[], $5::text[]) AS u(c, l, a, r)""",
-        day, charge_ids, loan_ids, amounts, reasons)
 
 
 async def already_closed(conn: asyncpg.Connection, day: date) -> bool:

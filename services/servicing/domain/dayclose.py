@@ -39,8 +39,9 @@ class DayPlan:
 
 
 def penalty_charge_id(loan_id: str, day: date) -> str:
-    """The same loan and day always name the same charge."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"penalty/{loan_id}/{day.isoformat()}"))
+    """The same loan and day always name the same charge (a name-based UUID, version 3, that the
+    day-close SQL computes too: `adapters/dayclose_events.CHARGE_ID`)."""
+    return str(uuid.uuid3(uuid.NAMESPACE_URL, f"penalty/{loan_id}/{day.isoformat()}"))
 
 
 def plan_day(day: date, overdue: Iterable[Mapping[str, Any]], due: Iterable[Mapping[str, Any]],

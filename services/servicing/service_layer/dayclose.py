@@ -11,8 +11,11 @@ Day-close for business date D is the batch that rolls the book into D (run by
   `loan.charge.applied`;
 - `loan.payment.due` for installments falling due on D + the reminder days;
 - one `servicing.day.closed` (stream and key "business-date") at the end.
-It is set-based: a few SQL statements over all loans, events appended in multi-row
-inserts, all in one transaction with the `day_closes` row that makes a re-run a no-op.
+It is set-based: one SQL statement (`adapters/dayclose_events.py`) reads the facts, builds
+every event envelope, numbers it on its loan's stream, and writes events, outbox rows,
+charges and the loans' read model; Python only orchestrates. All in one transaction with
+the `day_closes` row that makes a re-run a no-op. The rules per loan are those of
+`domain/dayclose.plan_day` (the executable specification the SQL is tested against).
 """
 
 from __future__ import annotations
@@ -25,9 +28,7 @@ from typing import Any
 import asyncpg
 
 from services.servicing.adapters import dayclose_sql as sql
-from services.servicing.adapters.batch_append import Envelopes, PendingEvent, append_many
-from services.servicing.adapters.loan_repository import stream_of
-from services.servicing.domain.dayclose import plan_day
+from services.servicing.adapters.dayclose_events import close_day_events
 from services.servicing.service_layer.handlers import SOURCE, Servicing, business_date
 from shared import idempotency
 from shared.contracts.registry import make_event
@@ -57,34 +58,21 @@ async def close_day(conn: asyncpg.Connection, svc: Servicing, day: date) -> dict
     settings = svc.settings
     watch = Stopwatch()
     await conn.execute("LOCK TABLE loans IN EXCLUSIVE MODE")  # repayments wait; plain reads go on
-    overdue = await sql.overdue_loans(conn, day, settings.penalty_daily_rate)
-    due = await sql.due_on(conn, day + timedelta(days=settings.reminder_days_before))
-    watch.lap("read")
-    plan = plan_day(day, overdue, due, settings.dpd_boundaries)
-    ids = list(plan.events)
-    bases = await sql.bump_versions(conn, ids, [len(plan.events[i]) for i in ids],
-                                    [plan.overdue_since.get(i) for i in ids])
-    watch.lap("versions")
     correlation = str(uuid.uuid4())
-    envelopes = Envelopes(source=SOURCE, time=svc.clock.now(), businessdate=day, correlationid=correlation)
-    pending = [
-        PendingEvent(stream_of(loan_id), bases[loan_id] + n, loan_id,
-                     envelopes.make(etype, loan_id, data, bases[loan_id] + n))
-        for loan_id in ids for n, (etype, data) in enumerate(plan.events[loan_id], start=1)
-    ]
-    watch.lap("build")
-    count = await append_many(conn, svc.store.topic, pending, settings.dayclose_batch)
-    watch.lap("append")
-    if plan.penalties:
-        await sql.insert_penalties(conn, day, *map(list, zip(*plan.penalties, strict=True)))
-    closed = make_event(SOURCE, DayClosed(business_date=day, loans_processed=len(ids)),
+    written = await close_day_events(
+        conn, day=day, penalty_rate=settings.penalty_daily_rate, reminder_days=settings.reminder_days_before,
+        boundaries=list(settings.dpd_boundaries), source=SOURCE, time=svc.clock.now(), correlationid=correlation,
+        topic=svc.store.topic)
+    count, loans = written["events"], written["loans"]
+    watch.lap("events")
+    closed = make_event(SOURCE, DayClosed(business_date=day, loans_processed=loans),
                         subject=BUSINESS_DATE_STREAM, businessdate=day, correlationid=correlation)
     await svc.store.append(conn, BUSINESS_DATE_STREAM, [closed], None, key=BUSINESS_DATE_STREAM)
     await store_business_date(conn, day)
     await idempotency.purge_older_than(conn, hours=72)  # partners' keys are kept three days
-    await sql.record_closed(conn, day, len(ids), count + 1, watch.total)
+    await sql.record_closed(conn, day, loans, count + 1, watch.total)
     watch.lap("finish")
-    return {"business_date": day.isoformat(), "loans_processed": len(ids), "events": count + 1,
+    return {"business_date": day.isoformat(), "loans_processed": loans, "events": count + 1,
             "seconds": round(watch.total, 3), "steps": watch.laps}
 
 
