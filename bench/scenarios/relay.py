@@ -53,13 +53,14 @@ class TimedProducer:
 class RelaySide:
     """Our side: events appended through the store, published by an OutboxRelay in the background."""
 
-    def __init__(self, dsn: str, bootstrap: str, topic: str, batch_size: int = 1000) -> None:
+    def __init__(self, dsn: str, bootstrap: str, topic: str, batch_size: int = 1000,
+                 relay_class: type[OutboxRelay] = OutboxRelay) -> None:
         self.dsn, self.bootstrap = dsn, bootstrap
         self.store = PostgresEventStore(topic)
         self.acked: dict[bytes, float] = {}
         self.producers: list[TimedProducer] = []
         self.stop = asyncio.Event()
-        self.relay = OutboxRelay(dsn, self._producer, batch_size=batch_size)
+        self.relay = relay_class(dsn, self._producer, batch_size=batch_size)
         self.expected = 0
 
     def _producer(self) -> Any:
@@ -176,9 +177,11 @@ def backlog(events: int) -> tuple[list[list[CloudEvent]], list[tuple[bytes, byte
 
 
 async def measure(dsn: str, bootstrap: str, topics: tuple[str, str], events: int, rounds: int, count: int,
-                  per_second: float, batch_size: int = 1000) -> dict[str, Any]:
+                  per_second: float, batch_size: int = 1000, relay_class: type[OutboxRelay] = OutboxRelay,
+                  ) -> dict[str, Any]:
     """Both sides, throughput in alternating rounds, then latency at a fixed rate."""
-    ours, raw = RelaySide(dsn, bootstrap, topics[0], batch_size), RawSide(bootstrap, topics[1])
+    ours = RelaySide(dsn, bootstrap, topics[0], batch_size, relay_class)
+    raw = RawSide(bootstrap, topics[1])
     await ours.start()
     await raw.start()
     rates: dict[str, list[float]] = {"ours": [], "raw": []}
