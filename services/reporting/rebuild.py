@@ -30,7 +30,6 @@ from services.reporting.entrypoints.consumer import SOURCES
 from services.reporting.service_layer.handlers import Positioned, Projected, prepare, save_positions, write_prepared
 from shared.auth import TokenIssuer
 from shared.config import PlatformSettings
-from shared.contracts import CloudEvent
 from shared.db import ensure_database
 from shared.kafka import ensure_topics, make_consumer
 from shared.migrate import upgrade
@@ -132,10 +131,8 @@ async def _from_topics(platform: PlatformSettings, settings: ReportingSettings) 
             batch: list[Positioned] = []
             for tp, records in fetched.items():
                 for record in records:
-                    if ends.within(tp, record.offset):
-                        event = _parse(record.value)
-                        if event is not None:
-                            batch.append(Positioned(event, tp.topic, tp.partition, record.offset))
+                    if record.value and ends.within(tp, record.offset):
+                        batch.append(Positioned(record.value, tp.topic, tp.partition, record.offset))
                 if records:
                     ends.consumed(tp, records[-1].offset)
             if batch:
@@ -180,14 +177,6 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[Top
     return out
 
 
-def _parse(raw: bytes | None) -> CloudEvent | None:
-    try:
-        return CloudEvent.from_json_bytes(raw) if raw else None
-    except ValueError:
-        log.warning("skipping a record that is not a CloudEvent (the live consumer dead-letters it)")
-        return None
-
-
 async def _from_stores(platform: PlatformSettings, settings: ReportingSettings) -> AsyncIterator[list[Positioned]]:
     """Every published event of each service, through its `GET /v1/events?after=&limit=` export."""
     token = TokenIssuer(platform.signing_key()).issue("reporting-rebuild", ["reporting"])
@@ -200,7 +189,7 @@ async def _from_stores(platform: PlatformSettings, settings: ReportingSettings) 
                 response = await client.get(f"{url.rstrip('/')}/v1/events", params={"after": after, "limit": limit})
                 response.raise_for_status()
                 page = response.json()
-                batch = [Positioned(CloudEvent.model_validate(item["event"]), platform.topic(service), -1,
+                batch = [Positioned(item["event"], platform.topic(service), -1,
                                     int(item["position"])) for item in page["items"]]
                 if batch:
                     yield batch

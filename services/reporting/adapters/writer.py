@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import io
 from typing import Any
 
 import asyncpg
@@ -75,8 +75,8 @@ async def write_rows(conn: asyncpg.Connection, rows: Rows) -> None:
             await conn.execute(_SQL[table], *_columns(tuples))
 
 
-# Bulk path (rebuild), on a plain asyncpg connection (no JSON codec: JSON travels as text):
-# binary COPY straight into each table inside a savepoint; when a row is already there (a
+# Bulk path (rebuild): rows rendered as COPY text lines (`domain.fastpath`), and
+# a text COPY straight into each table inside a savepoint; when a row is already there (a
 # live consumer wrote it, or a natural key repeats) the batch goes through a staging table
 # and INSERT ... SELECT ... ON CONFLICT DO NOTHING instead.
 _STAGE_TYPES = {"text": "text", "int": "integer", "date": "date", "timestamptz": "timestamptz",
@@ -99,48 +99,43 @@ def _from_stage(table: str) -> str:
 
 _FROM_STAGE = {table: _from_stage(table) for table in COLUMNS}
 _NAMES = {table: [name for name, _ in cols] for table, cols in COLUMNS.items()}
-_JSON_AT = {table: [i for i, (_, typ) in enumerate(cols) if typ == "json"] for table, cols in COLUMNS.items()}
 
 
-def _dumped(table: str, tuples: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    dumps = json.dumps
-    for at in _JSON_AT.get(table, ()):
-        tuples = [(*row[:at], dumps(row[at], ensure_ascii=False, default=str), *row[at + 1:]) for row in tuples]
-    return tuples
+async def _copy_text(conn: asyncpg.Connection, target: str, table: str, lines: list[str]) -> None:
+    payload = ("\n".join(lines) + "\n").encode()
+    await conn.copy_to_table(target, source=io.BytesIO(payload), columns=_NAMES[table], format="text")
 
 
-async def _copy(conn: asyncpg.Connection, table: str, tuples: list[tuple[Any, ...]]) -> bool:
-    """COPY rows straight into the table; False (and nothing written) when one is already there."""
+async def _copy(conn: asyncpg.Connection, table: str, lines: list[str]) -> bool:
+    """COPY lines straight into the table; False (and nothing written) when a row is already there."""
     try:
         async with conn.transaction():
-            await conn.copy_records_to_table(f"rpt_{table}", records=tuples, columns=_NAMES[table])
+            await _copy_text(conn, f"rpt_{table}", table, lines)
         return True
     except asyncpg.UniqueViolationError:
         return False
 
 
-async def copy_new_events(conn: asyncpg.Connection, tuples: list[tuple[Any, ...]]) -> set[str]:
-    """Insert event-log rows in bulk; returns the ids that were not there yet (the log is the ledger)."""
-    if not tuples:
+async def copy_new_events(conn: asyncpg.Connection, lines: dict[str, str]) -> set[str]:
+    """Insert event-log rows (COPY text lines by event id); returns the ids not there yet (the log is the ledger)."""
+    if not lines:
         return set()
-    tuples = _dumped("events", tuples)
-    if await _copy(conn, "events", tuples):
-        return {row[0] for row in tuples}
-    await conn.copy_records_to_table("stage_events", records=tuples, columns=_NAMES["events"])
+    if await _copy(conn, "events", list(lines.values())):
+        return set(lines)
+    await _copy_text(conn, "stage_events", "events", list(lines.values()))
     ids = await conn.fetchval(
         f"WITH ins AS ({_FROM_STAGE['events']} RETURNING event_id) SELECT coalesce(array_agg(event_id), '{{}}') "
         "FROM ins")
     return set(ids)
 
 
-async def copy_rows(conn: asyncpg.Connection, rows: Rows) -> None:
-    """Bulk `write_rows`: rows already present (same key) are left as they are."""
-    for table, tuples in rows.tables.items():
-        if not tuples:
+async def copy_rows(conn: asyncpg.Connection, tables: dict[str, list[str]]) -> None:
+    """Bulk `write_rows` from COPY text lines per table: rows already present (same key) are left as they are."""
+    for table, lines in tables.items():
+        if not lines:
             continue
-        tuples = _dumped(table, tuples)
-        if not await _copy(conn, table, tuples):
-            await conn.copy_records_to_table(f"stage_{table}", records=tuples, columns=_NAMES[table])
+        if not await _copy(conn, table, lines):
+            await _copy_text(conn, f"stage_{table}", table, lines)
             await conn.execute(_FROM_STAGE[table])
 
 

@@ -57,13 +57,17 @@ class Rows:
 
 def actor_of(event: CloudEvent) -> str:
     """Who made an event happen: the person named in it, the partner, else the publishing service."""
-    data = event.data
+    return actor_from(event.data, event.source)
+
+
+def actor_from(data: dict[str, Any], source: str) -> str:
+    """`actor_of` on an event's data and source."""
     for key in _ACTOR_FIELDS:
         if data.get(key):
             return str(data[key])
     if data.get("partner_id"):
         return f"partner:{data['partner_id']}"
-    return f"system:{event.source}"
+    return f"system:{source}"
 
 
 def project(event: CloudEvent) -> Rows:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+import orjson
 
 from services.reporting.adapters.writer import copy_new_events, copy_rows, write_rows
-from services.reporting.domain.projection import Rows, project
+from services.reporting.domain.fastpath import Lines, NeedsModel, lines_of_rows
+from services.reporting.domain.fastproject import project_envelope
+from services.reporting.domain.projection import project
 from shared.contracts import CloudEvent
+
+log = logging.getLogger(__name__)
 
 
 async def handle_event(conn: asyncpg.Connection, event: CloudEvent) -> None:
@@ -20,9 +26,12 @@ async def handle_event(conn: asyncpg.Connection, event: CloudEvent) -> None:
 
 @dataclass(frozen=True)
 class Positioned:
-    """An event and where it was read: (topic, partition, offset); partition -1 for an event-store export."""
+    """An event and where it was read: (topic, partition, offset); partition -1 for an event-store export.
 
-    event: CloudEvent
+    The event is a `CloudEvent`, or (rebuild) the envelope as a JSON dict or the record's raw bytes.
+    """
+
+    event: CloudEvent | dict[str, Any] | bytes
     topic: str
     partition: int
     offset: int
@@ -30,21 +39,51 @@ class Positioned:
 
 @dataclass(frozen=True)
 class Projected:
-    """An event read from somewhere, with the rows it contributes."""
+    """An event read from somewhere: its id, where it was read, and its rows as COPY text lines per table."""
 
+    event_id: str
     item: Positioned
-    rows: Rows
+    lines: Lines
 
 
 def prepare(batch: Sequence[Positioned]) -> list[Projected]:
-    """Project each event of a batch (pure CPU work; may run ahead of the writes)."""
-    return [Projected(item, project(item.event)) for item in batch]
+    """Project each event of a batch (pure CPU work; may run ahead of the writes).
+
+    Envelopes in the shape the services publish take the pydantic-free path; anything else
+    (old versions to upcast, unexpected values) goes through `project()`. A record that is
+    not a CloudEvent is skipped (the live consumer dead-letters it).
+    """
+    out: list[Projected] = []
+    for item in batch:
+        event = item.event
+        try:
+            raw = None
+            if type(event) is bytes:
+                raw = event
+                try:
+                    event = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    event = CloudEvent.from_json_bytes(raw)
+            if type(event) is dict:
+                try:
+                    event_id, lines = project_envelope(event, raw)
+                    out.append(Projected(event_id, item, lines))
+                    continue
+                except NeedsModel:
+                    pass
+            if not isinstance(event, CloudEvent):
+                event = CloudEvent.model_validate(event)
+        except ValueError:
+            log.warning("skipping a record that is not a CloudEvent (the live consumer dead-letters it)")
+            continue
+        out.append(Projected(event.id, item, lines_of_rows(project(event))))
+    return out
 
 
 async def write_prepared(conn: asyncpg.Connection, batch: Sequence[Projected]) -> tuple[int, dict[Any, int]]:
     """Write a projected batch in the caller's transaction: the rows of events not seen before.
 
-    Bulk path: a plain asyncpg connection (no JSON codec) with `create_staging` run on it.
+    Bulk path: a connection with `create_staging` run on it.
 
     The event log, keyed by event id, is the ledger: an event already in it is skipped with
     all its rows, so a replay over rows a live consumer wrote meanwhile changes nothing.
@@ -52,13 +91,18 @@ async def write_prepared(conn: asyncpg.Connection, batch: Sequence[Projected]) -
     """
     first: dict[str, Projected] = {}
     for projected in batch:
-        first.setdefault(projected.item.event.id, projected)
-    fresh = await copy_new_events(conn, [p.rows.of("events")[0] for p in first.values()])
-    rows = Rows()
+        first.setdefault(projected.event_id, projected)
+    fresh = await copy_new_events(conn, {event_id: p.lines["events"][0] for event_id, p in first.items()})
+    tables: dict[str, list[str]] = {}
     for event_id in fresh:
-        rows.extend(first[event_id].rows)
-    rows.tables.pop("events", None)
-    await copy_rows(conn, rows)
+        for table, lines in first[event_id].lines.items():
+            if table != "events":
+                found = tables.get(table)
+                if found is None:
+                    tables[table] = list(lines)
+                else:
+                    found.extend(lines)
+    await copy_rows(conn, tables)
     ends: dict[Any, int] = {}
     for projected in batch:
         item = projected.item
