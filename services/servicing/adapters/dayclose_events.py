@@ -49,10 +49,15 @@ WITH open_overdue AS MATERIALIZED (
     SELECT o.*, $1::date - o.since AS dpd, l.version, l.stream_id, to_json(o.loan_id)::text AS id_json,
            '{"loan_id":' || to_json(o.loan_id)::text || ',"amount_overdue":"' || round(o.amount_overdue, 2)
            || '","days_past_due":' || ($1::date - o.since) || ',"overdue_since":"' || to_char(o.since, 'YYYY-MM-DD')
-           || '","principal_outstanding":"' || round(l.principal_outstanding, 2) || '"' AS common
+           || '","principal_outstanding":"' || round(l.principal_outstanding, 2) || '"' AS common,
+           {charge_id} AS charge_id,
+           '罚息 for ' || to_char($1::date, 'YYYY-MM-DD') || ' on overdue principal '
+           || round(o.principal_overdue, 2) AS reason
     FROM open_overdue o JOIN LATERAL (
         SELECT version, stream_id, principal_outstanding FROM loans
-        WHERE loans.loan_id = o.loan_id AND status IN ('current', 'overdue') OFFSET 0) l ON true
+        WHERE loans.loan_id = o.loan_id AND status IN ('current', 'overdue') OFFSET 0) l ON true,
+        LATERAL (SELECT md5('\\x6ba7b8119dad11d180b400c04fd430c8'::bytea || convert_to(
+            'penalty/' || o.loan_id || '/' || to_char($1::date, 'YYYY-MM-DD'), 'UTF8')) AS h OFFSET 0) name_hash
 ), due AS MATERIALIZED (
     SELECT i.loan_id, i.number, i.due_date, l.version, l.stream_id, to_json(i.loan_id)::text AS id_json,
            i.principal - i.principal_paid + i.interest - i.interest_paid - i.interest_waived AS amount_due
@@ -76,12 +81,7 @@ WITH open_overdue AS MATERIALIZED (
     SELECT loan_id, id_json, version, stream_id, 3, 0, 'loan.charge.applied',
            '{"loan_id":' || id_json || ',"charge_id":"' || charge_id || '","kind":"penalty_interest","amount":"'
            || penalty || '","reason":' || to_json(reason)::text || '}', penalty, charge_id, reason
-    FROM overdue, LATERAL (SELECT {charge_id} AS charge_id,
-                                  '罚息 for ' || to_char($1::date, 'YYYY-MM-DD') || ' on overdue principal '
-                                  || round(principal_overdue, 2) AS reason
-                           FROM (SELECT md5('\\x6ba7b8119dad11d180b400c04fd430c8'::bytea || convert_to(
-                               'penalty/' || loan_id || '/' || to_char($1::date, 'YYYY-MM-DD'), 'UTF8')) AS h) x
-                          ) charge
+    FROM overdue
     WHERE penalty > 0
     UNION ALL
     SELECT loan_id, id_json, version, stream_id, 4, number, 'loan.payment.due',
@@ -147,7 +147,8 @@ async def close_day_events(conn: asyncpg.Connection, *, day: date, penalty_rate:
     head = _json({"specversion": "1.0", "source": source, "time": time.isoformat().replace("+00:00", "Z"),
                   "datacontenttype": "application/json"})[:-1] + ","
     tail = "," + _json({"correlationid": correlationid, "businessdate": day.isoformat(), "dataschemaversion": 1})[1:]
-    await conn.execute("SET LOCAL jit = off")  # compiling this plan costs seconds and saves nothing
+    # compiling this plan costs seconds and saves nothing; the staged events stay in memory
+    await conn.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
     try:
         row = await conn.fetchrow(
             CLOSE_DAY_SQL, day, penalty_rate, day + timedelta(days=reminder_days), boundaries, topic, head, tail,
