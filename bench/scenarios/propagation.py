@@ -80,7 +80,7 @@ async def propagate(servicing_dsn: str, collections_dsn: str, topic: str, per_se
                 committed[event.id] = time.perf_counter()
 
         await paced(count, per_second, command)
-        await asyncio.wait_for(watcher, WAIT_SECONDS)
+        await asyncio.wait_for(watcher, WAIT_SECONDS + count / 100)  # a slow consumer drains a backlog
     finally:
         stop.set()
         await pool.close()
