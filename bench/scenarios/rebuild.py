@@ -35,8 +35,8 @@ from shared.contracts import CloudEvent, UnknownEventType, parse_data
 from shared.db import connect, drop_database
 from shared.kafka import ensure_topics, make_consumer, make_producer
 
-# The raw read does no parsing; a quarter of the read-and-parse rate is the goal we hold ourselves to.
-TARGETS = {"rebuild_vs_read_and_parse": 0.25}
+# Issue 8's bound is half the raw read (which does no parsing); see bench/README.md for why it is missed.
+TARGETS = {"rebuild_vs_raw_consumer": 0.5, "rebuild_vs_read_and_parse": 0.25}
 SOURCES = ("origination", "servicing", "collections")
 FETCH = {"fetch_max_bytes": 32 * 1024 * 1024, "max_partition_fetch_bytes": 8 * 1024 * 1024}
 
@@ -135,7 +135,8 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
     return {
         "scenario": "rebuild",
         "figures": {"rebuild": {"events_per_s": ours["events_per_second"], "events": ours["events_read"],
-                                "seconds": ours["seconds"], "loans": loans},
+                                "seconds": ours["seconds"], "loans": loans,
+                                "write_seconds": ours["write_seconds"], "index_seconds": ours["index_seconds"]},
                     "reports_after_rebuild": report_ms,
                     "produce": {"events_per_s": produced["events_per_s"], "events": produced["events"],
                                 "mb": produced["mb"]}},
