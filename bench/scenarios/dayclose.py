@@ -6,8 +6,8 @@ that on the measured business date D about 1/30 of the loans miss the installmen
 D − 1 (loan.payment.missed + 罚息 charge) and another 1/30 get a reminder for D + 3
 (loan.payment.due). Then:
 - ours: `advance(pool, servicing, D)`: the service's set-based day-close in one
-  transaction (queries, version bumps, multi-row event + outbox inserts, charges,
-  servicing.day.closed, commit);
+  transaction (one SQL statement building the events and writing events, outbox rows,
+  charges and the loans' versions; then servicing.day.closed, commit);
 - baseline: one bare set-based INSERT … SELECT over the same open installments writing one
   row per penalty and reminder, measured in the same run;
 - for context, the write floor: the very event and outbox rows day-close wrote, inserted
@@ -38,8 +38,10 @@ from shared.eventstore import PostgresEventStore
 from shared.migrate import upgrade
 
 DAY = date(2026, 6, 15)
-# Day-close of the default book (100,000 loans) within 10 s, at most 6x the bare write of its own rows.
-TARGETS = {"figures.seconds": {"max": 10.0}, "dayclose_vs_raw_event_write": {"max": 6.0}}
+# Day-close of the default book (100,000 loans) within 10 s, at most 6x the bare write of its own rows;
+# issue 8's target, at most 5x the bare SQL statement (missed: see services/servicing/README.md).
+TARGETS = {"figures.seconds": {"max": 10.0}, "dayclose_vs_raw_event_write": {"max": 6.0},
+           "dayclose_vs_bare_sql": {"max": 5.0}}
 
 SEED_LOANS = """
 INSERT INTO loans (loan_id, stream_id, version, status, principal, annual_rate, term_months, repayment_method,
