@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.reporting.adapters.writer import (
     READ_MODEL_TABLES,
-    create_secondary_indexes,
+    SECONDARY_INDEXES,
     create_staging,
     drop_secondary_indexes,
     truncate_read_models,
@@ -62,14 +62,29 @@ async def rebuild(platform: PlatformSettings, settings: ReportingSettings, *, so
                 read, applied, write_seconds = await _replay(conn, settings.consumer_name, batches, progress)
         finally:
             replayed = time.perf_counter()
-            await create_secondary_indexes(conn)
-            await conn.execute(f"ANALYZE {', '.join(READ_MODEL_TABLES)}")
+            await _index_and_analyze(conn, dsn)
     finally:
         await conn.close()
     seconds = time.perf_counter() - started
     return {"source": source, "events_read": read, "events_applied": applied, "seconds": round(seconds, 3),
             "events_per_second": round(read / seconds, 1) if seconds > 0 else None,
             "write_seconds": round(write_seconds, 3), "index_seconds": round(time.perf_counter() - replayed, 3)}
+
+
+async def _index_and_analyze(conn: asyncpg.Connection, dsn: str) -> None:
+    """Build the query indexes and ANALYZE, on two connections at once (the server has the cores to itself now)."""
+    other = await asyncpg.connect(dsn)
+    try:
+        statements = [*SECONDARY_INDEXES.values(), *(f"ANALYZE {table}" for table in READ_MODEL_TABLES)]
+        queue = list(reversed(statements))
+
+        async def work(c: asyncpg.Connection) -> None:
+            while queue:
+                await c.execute(queue.pop())
+
+        await asyncio.gather(work(conn), work(other))
+    finally:
+        await other.close()
 
 
 @contextlib.contextmanager
