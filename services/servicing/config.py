@@ -24,7 +24,7 @@ class ServicingSettings(ServiceSettings):
     # charges and repayments
     failed_debit_fee: Decimal = Decimal("50.00")  # 扣款失败费 per broken promise
     waterfall: list[str] = list(WATERFALL_KINDS)  # allocation order over what is owed
-    dayclose_batch: int = 20_000  # rows of events appended per multi-row insert
+    dayclose_batch: int = 20_000  # unused since day-close is one statement; kept so configs still load
 
     @field_validator("waterfall")
     @classmethod
