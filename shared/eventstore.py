@@ -18,6 +18,24 @@ from shared.errors import ConcurrencyConflict
 
 NOTIFY_CHANNEL = "loanflow_outbox"
 
+# One round trip per append: events, their outbox rows and the relay's wake-up (delivered at
+# commit) in one statement. A lost race fails the events INSERT on (stream_id, version).
+APPEND_PUBLISHED = """WITH ev AS (
+    INSERT INTO events (stream_id, version, event_id, type, envelope)
+    SELECT $1, u.v, u.id, u.t, u.env::jsonb
+    FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS u(v, id, t, env)
+    RETURNING position, version
+), ob AS (
+    INSERT INTO outbox (position, topic, key, payload)
+    SELECT ev.position, $6, u.k, u.b FROM ev JOIN unnest($2::int[], $7::text[], $8::bytea[]) AS u(v, k, b)
+        ON u.v = ev.version
+)
+SELECT ev.position, pg_notify($9, '') FROM ev ORDER BY ev.version"""
+
+APPEND_UNPUBLISHED = """INSERT INTO events (stream_id, version, event_id, type, envelope)
+    SELECT $1, u.v, u.id, u.t, u.env::jsonb
+    FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS u(v, id, t, env)"""
+
 
 class EventStore(Protocol):
     async def append(self, conn: Any, stream_id: str, events: Sequence[CloudEvent],
@@ -60,32 +78,21 @@ class PostgresEventStore:
         else:
             current = expected_version
         stamped = [e.model_copy(update={"sequence": current + i + 1}) for i, e in enumerate(events)]
+        stored = [e.to_json_bytes() for e in stamped]  # serialised once: JSONB column and outbox bytes
+        columns = ([e.sequence for e in stamped], [e.id for e in stamped], [e.type for e in stamped],
+                   [b.decode() for b in stored])
         try:
-            positions = await conn.fetch(
-                """INSERT INTO events (stream_id, version, event_id, type, envelope)
-                   SELECT $1, u.v, u.id, u.t, u.env
-                   FROM unnest($2::int[], $3::text[], $4::text[], $5::jsonb[]) AS u(v, id, t, env)
-                   RETURNING position""",
-                stream_id,
-                [e.sequence for e in stamped],
-                [e.id for e in stamped],
-                [e.type for e in stamped],
-                [e.model_dump(mode="json", exclude_none=True) for e in stamped],
-            )
+            if publish:
+                await conn.fetch(APPEND_PUBLISHED, stream_id, *columns, self.topic,
+                                 [key or e.subject for e in stamped],
+                                 [_published_bytes(e, raw) for e, raw in zip(stamped, stored, strict=True)],
+                                 NOTIFY_CHANNEL)
+            else:
+                await conn.execute(APPEND_UNPUBLISHED, stream_id, *columns)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "events_event_id":
                 raise
             raise ConcurrencyConflict(stream_id, expected_version) from exc
-        if publish:
-            await conn.execute(
-                """INSERT INTO outbox (position, topic, key, payload)
-                   SELECT u.p, $1, u.k, u.b FROM unnest($2::bigint[], $3::text[], $4::bytea[]) AS u(p, k, b)""",
-                self.topic,
-                [r["position"] for r in positions],
-                [key or e.subject for e in stamped],
-                [_published_bytes(e) for e in stamped],
-            )
-            await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
         return stamped
 
     async def load(self, conn: asyncpg.Connection, stream_id: str) -> list[CloudEvent]:
@@ -107,8 +114,9 @@ class PostgresEventStore:
         return [StoredEvent(r["position"], CloudEvent.model_validate(r["envelope"])) for r in rows]
 
 
-def _published_bytes(event: CloudEvent) -> bytes:
+def _published_bytes(event: CloudEvent, stored: bytes) -> bytes:
+    """The outbox payload: the stored bytes themselves unless a field is masked on publish."""
     masked = public_data(event.type, event.data)
-    if masked is not event.data:
-        event = event.model_copy(update={"data": masked})
-    return event.to_json_bytes()
+    if masked is event.data:
+        return stored
+    return event.model_copy(update={"data": masked}).to_json_bytes()

@@ -75,8 +75,11 @@ class InboxConsumer:
                 self.ready.set()
                 while not stop.is_set():
                     batches = await consumer.getmany(timeout_ms=300, max_records=500)
-                    for tp, records in batches.items():
-                        await self._handle_partition_batch(consumer, producer, tp, records)
+                    # Partitions are independent (order matters only within one): handle them
+                    # concurrently, each in its own transaction, then commit all their offsets.
+                    await asyncio.gather(*(self._handle_partition_batch(producer, tp, records)
+                                           for tp, records in batches.items()))
+                    await self._commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()})
                     self._update_lag(consumer)
             except asyncio.CancelledError:
                 raise
@@ -91,19 +94,24 @@ class InboxConsumer:
                     except Exception:
                         log.debug("client stop failed", exc_info=True)
 
-    async def _handle_partition_batch(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,
-                                      tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+    async def _handle_partition_batch(self, producer: AIOKafkaProducer, tp: TopicPartition,
+                                      records: list[ConsumerRecord]) -> None:
         try:
             await self._handle_together(tp, records)
         except Exception:
             log.warning("batch of %d on %s failed; handling one by one", len(records), tp, exc_info=True)
             for record in records:
                 await self._handle_alone(producer, tp, record)
+
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        """Commit Kafka offsets after the database commits (a failure only means redelivery)."""
+        if not offsets:
+            return
         try:
-            await consumer.commit({tp: records[-1].offset + 1})
-            self._positions[tp] = records[-1].offset + 1
+            await consumer.commit(offsets)
+            self._positions.update(offsets)
         except (CommitFailedError, KafkaError):
-            log.warning("offset commit failed on %s (rebalance?); records will be redelivered and skipped", tp)
+            log.warning("offset commit failed (rebalance?); records will be redelivered and skipped")
 
     async def _handle_together(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         events = [_parse(r) for r in records]

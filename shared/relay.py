@@ -18,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -28,6 +30,8 @@ from shared.eventstore import NOTIFY_CHANNEL
 log = logging.getLogger(__name__)
 
 RELAY_LOCK_KEY = 0x4C4F414E  # "LOAN"
+SELECT_NEXT = """SELECT position, topic, key, payload FROM outbox WHERE position <> ALL($2::bigint[])
+    ORDER BY position LIMIT $1"""
 
 
 class OutboxRelay:
@@ -48,6 +52,7 @@ class OutboxRelay:
         self.is_leader = False
         self.published = 0
         self._wake = asyncio.Event()
+        self._in_flight: deque[tuple[list[int], asyncio.Future[Any]]] = deque()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set, reconnecting after errors."""
@@ -71,6 +76,7 @@ class OutboxRelay:
             if stop.is_set():
                 return
             self.is_leader = True
+            self._in_flight.clear()  # a new term republishes whatever was not deleted
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
             producer = self.producer_factory()
             await producer.start()
@@ -92,17 +98,26 @@ class OutboxRelay:
             await conn.close()
 
     async def _publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
-        rows = await conn.fetch(
-            "SELECT position, topic, key, payload FROM outbox ORDER BY position LIMIT $1", self.batch_size)
-        if not rows:
-            return 0
-        futures = [await producer.send(r["topic"], value=bytes(r["payload"]), key=r["key"].encode())
-                   for r in rows]
-        await asyncio.gather(*futures)
-        await conn.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", [r["position"] for r in rows])
-        self.published += len(rows)
-        if self.on_published:
-            self.on_published(len(rows))
+        """Send the next batch while the previous one waits for its acks (two in flight).
+
+        Each batch is deleted only after its own acks. The next SELECT skips the positions in
+        flight, never a high-water mark, so a late commit is still picked up. Per-stream order
+        holds: version n+1 commits after n, so n is in the same or an earlier batch, and the
+        producer keeps send order per partition.
+        """
+        sending = [p for positions, _ in self._in_flight for p in positions]
+        rows = await conn.fetch(SELECT_NEXT, self.batch_size, sending)
+        if rows:
+            futures = [await producer.send(r["topic"], value=bytes(r["payload"]), key=r["key"].encode())
+                       for r in rows]
+            self._in_flight.append(([r["position"] for r in rows], asyncio.gather(*futures)))
+        while self._in_flight and (len(self._in_flight) > 1 or len(rows) < self.batch_size):
+            positions, acked = self._in_flight.popleft()
+            await acked
+            await conn.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", positions)
+            self.published += len(positions)
+            if self.on_published:
+                self.on_published(len(positions))
         return len(rows)
 
 
