@@ -39,3 +39,26 @@ async def test_overlapping_batches_write_each_event_once(make_db):
     assert applied == [60, len(events) - 60, 0]
     assert overlapping == at_once
     assert at_once["rpt_events"] == len(events) and at_once["rpt_loans"] == 12
+
+
+async def test_awkward_text_reaches_the_tables_as_it_was_written(make_db):
+    # A collector types a tab, a line break, a backslash and a literal \N into a contact's outcome.
+    events = [e for _, e in scripted_portfolio().events]
+    contact = next(e for e in events if e.type == "collections.contact.logged")
+    outcome = 'said\t"no"\\nothing\nmore \\N'
+    awkward = contact.model_copy(update={"data": {**contact.data, "outcome": outcome}})
+    for item in (awkward, awkward.model_dump(mode="json"), awkward.to_json_bytes()):  # model, dict, record
+        dsn = await make_db("reporting")
+        await upgrade(MIGRATIONS, dsn)
+        conn = await asyncpg.connect(dsn)
+        try:
+            await create_staging(conn)
+            async with conn.transaction():
+                new, _ = await write_prepared(conn, prepare([Positioned(item, "t", 0, 0)]))
+            assert new == 1
+            assert await conn.fetchval("SELECT outcome FROM rpt_contacts WHERE event_id = $1", contact.id) == outcome
+            data = await conn.fetchval("SELECT data::jsonb ->> 'outcome' FROM rpt_events WHERE event_id = $1",
+                                       contact.id)
+            assert data == outcome
+        finally:
+            await conn.close()
