@@ -1,20 +1,33 @@
 """The one-statement SQL day-close tells each loan's day exactly as the domain rules (`plan_day`) say.
 
 Three loans, one per repayment method, due on different days; one pays its first installment
-late. Every day from disbursement to late July (misses, DPD 30 and 60 boundaries, 罚息 every
-day, reminders) the events the SQL wrote are compared with `plan_day` over the same facts,
-and each outbox row with its event.
+late; with the default DPD boundaries and with one on the first day of a miss. Every day from
+disbursement to late July (misses, DPD boundaries, 罚息 every day, reminders) the events the
+SQL wrote are compared with `plan_day` over the same facts, and each outbox row with its event.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
+from loanflow.testing import bearer, running
 from services.servicing.adapters import dayclose_sql
+from services.servicing.bootstrap import create_app
 from services.servicing.domain.dayclose import plan_day
 from shared.contracts import CloudEvent, parse_data
 
-from .conftest import START
+from .conftest import START, ServicingApp, settings
+
+
+@pytest.fixture(params=[[30, 60, 90, 180], [1, 30, 60]], ids=["default-boundaries", "boundary-on-day-one"])
+async def servicing(request, platform, _drop_platform_dbs):
+    """Servicing (API only) with the default DPD boundaries, or with one on the first day of a miss."""
+    local = platform.model_copy(update={"run_background": False, "start_date": START.isoformat()})
+    app = create_app(settings(dpd_boundaries=request.param), local)
+    async with running(app) as client:
+        yield ServicingApp(app, client, bearer(app, "root", "admin"), bearer(app, "dora", "collector"))
 
 
 async def planned_for(servicing, day: date) -> dict:
@@ -63,4 +76,5 @@ async def test_each_day_the_sql_writes_what_the_domain_rules_plan(servicing):
     events = await servicing.events(loans[0])
     assert [e["sequence"] for e in events] == list(range(1, len(events) + 1))
     boundaries = [e["data"].get("dpd_boundary") for e in events if e["type"] == "loan.payment.missed"]
-    assert {30, 60}.issubset(boundaries)
+    configured = servicing.app.state.servicing.settings.dpd_boundaries
+    assert {b for b in boundaries if b} == {b for b in configured if b <= 96}  # DPD 96 on 25 July
