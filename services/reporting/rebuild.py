@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from services.reporting.adapters.writer import (
     READ_MODEL_TABLES,
     SECONDARY_INDEXES,
+    copy_rows,
     create_staging,
     drop_secondary_indexes,
     truncate_read_models,
@@ -29,7 +30,13 @@ from services.reporting.adapters.writer import (
 from services.reporting.bootstrap import MIGRATIONS
 from services.reporting.config import ReportingSettings
 from services.reporting.entrypoints.consumer import SOURCES
-from services.reporting.service_layer.handlers import Positioned, Projected, prepare, save_positions, write_prepared
+from services.reporting.service_layer.handlers import (
+    Positioned,
+    Projected,
+    prepare,
+    save_positions,
+    write_new_events,
+)
 from shared.auth import TokenIssuer
 from shared.config import PlatformSettings
 from shared.db import ensure_database
@@ -48,6 +55,7 @@ async def rebuild(platform: PlatformSettings, settings: ReportingSettings, *, so
     await ensure_database(dsn)
     await upgrade(MIGRATIONS, dsn)
     conn = await asyncpg.connect(dsn)  # plain: the bulk path sends JSON as text
+    other = await asyncpg.connect(dsn)
     started = time.perf_counter()
     try:
         async with conn.transaction():
@@ -56,35 +64,34 @@ async def rebuild(platform: PlatformSettings, settings: ReportingSettings, *, so
             await conn.execute("DELETE FROM inbox WHERE consumer = $1", settings.consumer_name)
             await conn.execute("DELETE FROM consumer_positions WHERE consumer = $1", settings.consumer_name)
         await create_staging(conn)
+        await create_staging(other)
         try:
             batches = _from_topics(platform, settings) if source == "topics" else _from_stores(platform, settings)
             with _few_collections():
-                read, applied, write_seconds = await _replay(conn, settings.consumer_name, batches, progress)
+                read, applied, write_seconds = await _replay((conn, other), settings.consumer_name, batches,
+                                                             progress)
         finally:
             replayed = time.perf_counter()
-            await _index_and_analyze(conn, dsn)
+            await _index_and_analyze(conn, other)
     finally:
         await conn.close()
+        await other.close()
     seconds = time.perf_counter() - started
     return {"source": source, "events_read": read, "events_applied": applied, "seconds": round(seconds, 3),
             "events_per_second": round(read / seconds, 1) if seconds > 0 else None,
             "write_seconds": round(write_seconds, 3), "index_seconds": round(time.perf_counter() - replayed, 3)}
 
 
-async def _index_and_analyze(conn: asyncpg.Connection, dsn: str) -> None:
+async def _index_and_analyze(conn: asyncpg.Connection, other: asyncpg.Connection) -> None:
     """Build the query indexes and ANALYZE, on two connections at once (the server has the cores to itself now)."""
-    other = await asyncpg.connect(dsn)
-    try:
-        statements = [*SECONDARY_INDEXES.values(), *(f"ANALYZE {table}" for table in READ_MODEL_TABLES)]
-        queue = list(reversed(statements))
+    statements = [*SECONDARY_INDEXES.values(), *(f"ANALYZE {table}" for table in READ_MODEL_TABLES)]
+    queue = list(reversed(statements))
 
-        async def work(c: asyncpg.Connection) -> None:
-            while queue:
-                await c.execute(queue.pop())
+    async def work(c: asyncpg.Connection) -> None:
+        while queue:
+            await c.execute(queue.pop())
 
-        await asyncio.gather(work(conn), work(other))
-    finally:
-        await other.close()
+    await asyncio.gather(work(conn), work(other))
 
 
 @contextlib.contextmanager
@@ -100,30 +107,56 @@ def _few_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
-async def _replay(conn: asyncpg.Connection, consumer: str, batches: AsyncIterator[list[Positioned]],
+async def _replay(conns: tuple[asyncpg.Connection, asyncpg.Connection], consumer: str,
+                  batches: AsyncIterator[list[Positioned]],
                   progress: Callable[[int], None] | None) -> tuple[int, int, float]:
-    """Write batch after batch (one transaction each) while the next ones are read and projected."""
+    """Write batch after batch while the next ones are read and projected, on two connections.
+
+    The first writes a batch's event-log rows (the ledger) and commits; the second then writes
+    that batch's other rows and the positions in one transaction, while the first goes on with
+    the next batch's event log. Positions only move once both halves are committed: after a
+    crash in between, the events are read again and the live consumer's `ON CONFLICT DO
+    NOTHING` inserts fill in the rows (a rebuild starts from nothing anyway).
+    """
+    ledger, rows = conns
     read = applied = 0
     write_seconds = 0.0
     queue: asyncio.Queue[list[Projected] | None] = asyncio.Queue(maxsize=2)
     reader = asyncio.create_task(_project_ahead(batches, queue))
+    pending: asyncio.Task[None] | None = None
     try:
         while (prepared := await queue.get()) is not None:
             writing = time.perf_counter()
-            async with conn.transaction():
+            async with ledger.transaction():
                 # a lost tail is replayed by the next rebuild: no need to wait for the WAL flush
-                await conn.execute("SET LOCAL synchronous_commit = off")
-                new, ends = await write_prepared(conn, prepared)
-                await save_positions(conn, consumer, ends)
+                await ledger.execute("SET LOCAL synchronous_commit = off")
+                new, tables, ends = await write_new_events(ledger, prepared)
+            if pending is not None:
+                await pending
+            pending = asyncio.create_task(_write_rows(rows, consumer, tables, ends))
             applied += new
             read += len(prepared)
             write_seconds += time.perf_counter() - writing
             if progress is not None:
                 progress(read)
+        if pending is not None:
+            await pending
         await reader
     finally:
         reader.cancel()
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pending  # its connection is free again before the indexes are built
     return read, applied, write_seconds
+
+
+async def _write_rows(conn: asyncpg.Connection, consumer: str, tables: dict[str, list[str]],
+                      ends: dict[Any, int]) -> None:
+    async with conn.transaction():
+        await conn.execute("SET LOCAL synchronous_commit = off")
+        await copy_rows(conn, tables)
+        await save_positions(conn, consumer, ends)
 
 
 async def _project_ahead(batches: AsyncIterator[list[Positioned]],

@@ -89,6 +89,18 @@ async def write_prepared(conn: asyncpg.Connection, batch: Sequence[Projected]) -
     all its rows, so a replay over rows a live consumer wrote meanwhile changes nothing.
     Returns how many events were new and the next offset per (topic, partition) read.
     """
+    new, tables, ends = await write_new_events(conn, batch)
+    await copy_rows(conn, tables)
+    return new, ends
+
+
+async def write_new_events(conn: asyncpg.Connection, batch: Sequence[Projected]
+                           ) -> tuple[int, dict[str, list[str]], dict[Any, int]]:
+    """The ledger half of `write_prepared`: event-log rows of the new events.
+
+    Returns how many were new, the other tables' rows of those events (for `copy_rows`, in a
+    transaction committed before the positions) and the next offset per (topic, partition).
+    """
     first: dict[str, Projected] = {}
     for projected in batch:
         first.setdefault(projected.event_id, projected)
@@ -102,13 +114,12 @@ async def write_prepared(conn: asyncpg.Connection, batch: Sequence[Projected]) -
                     tables[table] = list(lines)
                 else:
                     found.extend(lines)
-    await copy_rows(conn, tables)
     ends: dict[Any, int] = {}
     for projected in batch:
         item = projected.item
         key = (item.topic, item.partition)
         ends[key] = max(ends.get(key, 0), item.offset + 1)
-    return len(fresh), ends
+    return len(fresh), tables, ends
 
 
 async def save_positions(conn: asyncpg.Connection, consumer: str, ends: dict[Any, int]) -> None:
