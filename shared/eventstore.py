@@ -114,9 +114,9 @@ class PostgresEventStore:
         return [StoredEvent(r["position"], CloudEvent.model_validate(r["envelope"])) for r in rows]
 
 
-def _published_bytes(event: CloudEvent, stored: bytes) -> bytes:
+def _published_bytes(event: CloudEvent, stored: bytes | None = None) -> bytes:
     """The outbox payload: the stored bytes themselves unless a field is masked on publish."""
     masked = public_data(event.type, event.data)
     if masked is event.data:
-        return stored
+        return stored if stored is not None else event.to_json_bytes()
     return event.model_copy(update={"data": masked}).to_json_bytes()

@@ -75,10 +75,11 @@ class InboxConsumer:
                 self.ready.set()
                 while not stop.is_set():
                     batches = await consumer.getmany(timeout_ms=300, max_records=500)
-                    # Partitions are independent (order matters only within one): handle them
-                    # concurrently, each in its own transaction, then commit all their offsets.
-                    await asyncio.gather(*(self._handle_partition_batch(producer, tp, records)
-                                           for tp, records in batches.items()))
+                    # One partition's batch after another, each in its own transaction. (Handling
+                    # partitions concurrently was tried: handlers that share rows, such as
+                    # collections' caseload, then deadlock and fall back to one-by-one retries.)
+                    for tp, records in batches.items():
+                        await self._handle_partition_batch(producer, tp, records)
                     await self._commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()})
                     self._update_lag(consumer)
             except asyncio.CancelledError:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from loanflow.client import LoanflowClient
+from loanflow.client import LoanflowClient, wait_for
 from loanflow.demo import run_demo
 from loanflow.stories import loan_timeline, types_in
 from loanflow.world import OPS
@@ -40,7 +40,13 @@ async def test_the_stories_of_domain_md_end_to_end(demo):
     assert case["broken_promises"] == 1
     assert "collections.contact.logged" in types_in(case)
     assert any(rule.startswith("broken-promise") for rule in case["fired_rules"])
-    timeline = await loan_timeline(world, "cured")
+    async def whole_story_known() -> list | None:
+        """Reporting hears each service's topic on its own partitions: wait for the last steps."""
+        events = await loan_timeline(world, "cured")
+        seen = {e["type"] for e in events}
+        return events if {"collections.promise.kept", "collections.case.resolved"} <= seen else None
+
+    timeline = await wait_for(whole_story_known, "reporting's timeline of the cured loan", 60)
     types = [e["type"] for e in timeline]
     at = index_of(types, "loan.disbursed")
     for step in ["loan.schedule.created", "loan.payment.due", "loan.payment.missed", "collections.case.opened",
