@@ -118,6 +118,10 @@ def test_up_starts_embedded_infrastructure_and_all_four_services_become_ready(up
     assert str(up.home / "pg") in runtime["database_url"]
     for service in SERVICES:
         assert urls[service].endswith(":" + up.env[f"LOANFLOW_{service.upper()}_PORT"])
+    # `up` polls /readyz on its own schedule: its "ready" line may follow ours by a poll or two.
+    deadline = time.monotonic() + 30
+    while "services ready" not in up.output.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
     printed = up.output.read_text()
     assert "services ready" in printed
     for url in urls.values():
