@@ -25,6 +25,9 @@ from shared.logging import correlation_id
 log = logging.getLogger(__name__)
 
 Handler = Callable[[asyncpg.Connection, CloudEvent], Awaitable[None]]
+# Optional: handles a partition batch's fresh events (already de-duplicated, in offset order) in
+# the batch's transaction; a service gives one where set-based work beats one event at a time.
+BatchHandler = Callable[[asyncpg.Connection, list[CloudEvent]], Awaitable[None]]
 
 
 class PoisonMessage(Exception):
@@ -48,6 +51,7 @@ class InboxConsumer:
         consumer_factory: Callable[[], AIOKafkaConsumer],
         producer_factory: Callable[[], AIOKafkaProducer],
         handler: Handler,
+        batch_handler: BatchHandler | None = None,
         max_attempts: int = 4,
         backoff_seconds: Sequence[float] = (0.05, 0.25, 1.0),
     ) -> None:
@@ -56,6 +60,7 @@ class InboxConsumer:
         self.consumer_factory = consumer_factory
         self.producer_factory = producer_factory
         self.handler = handler
+        self.batch_handler = batch_handler
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.stats = ConsumerStats()
@@ -117,9 +122,32 @@ class InboxConsumer:
     async def _handle_together(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         events = [_parse(r) for r in records]
         async with self.pool.acquire() as conn, conn.transaction():
-            for record, event in zip(records, events, strict=True):
-                await self._apply(conn, tp, record, event)
+            if self.batch_handler is None:
+                for record, event in zip(records, events, strict=True):
+                    await self._apply(conn, tp, record, event)
+            else:
+                fresh = await self._claim(conn, tp, records, events)
+                if fresh:
+                    await self.batch_handler(conn, fresh)
+                self.stats.handled += len(fresh)
             await self._save_position(conn, tp, records[-1].offset + 1)
+
+    async def _claim(self, conn: asyncpg.Connection, tp: TopicPartition, records: list[ConsumerRecord],
+                     events: list[CloudEvent]) -> list[CloudEvent]:
+        """Insert the batch's inbox rows in one statement; the events not handled before, in order."""
+        claimed = {r["event_id"] for r in await conn.fetch(
+            """INSERT INTO inbox (consumer, event_id, topic, partition, "offset")
+               SELECT $1, u.id, $2, $3, u.o FROM unnest($4::text[], $5::bigint[]) WITH ORDINALITY AS u(id, o, n)
+               ORDER BY u.n
+               ON CONFLICT DO NOTHING RETURNING event_id""",
+            self.name, tp.topic, tp.partition, [e.id for e in events], [r.offset for r in records])}
+        fresh: list[CloudEvent] = []
+        for event in events:
+            if event.id in claimed:
+                claimed.discard(event.id)  # a copy later in the same batch is a duplicate
+                fresh.append(event)
+        self.stats.duplicates += len(events) - len(fresh)
+        return fresh
 
     async def _handle_alone(self, producer: AIOKafkaProducer, tp: TopicPartition, record: ConsumerRecord) -> None:
         error: BaseException | None = None

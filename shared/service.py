@@ -30,7 +30,7 @@ from shared.config import PlatformSettings
 from shared.contracts.registry import public_data
 from shared.db import create_pool, ensure_database
 from shared.eventstore import PostgresEventStore
-from shared.inbox import Handler, InboxConsumer
+from shared.inbox import BatchHandler, Handler, InboxConsumer
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.logging import correlation_id
 from shared.migrate import upgrade
@@ -47,6 +47,7 @@ class ConsumerSpec:
     sources: Sequence[str]
     handler: Handler
     group_id: str | None = None
+    batch_handler: BatchHandler | None = None
 
 
 @dataclass
@@ -126,7 +127,8 @@ class ServiceKernel:
                 consumer_factory=functools.partial(
                     make_consumer, bootstrap, group, *source_topics,
                     session_timeout_ms=self.platform.consumer_session_timeout_ms),
-                producer_factory=self.producer_factory, handler=spec.handler)
+                producer_factory=self.producer_factory, handler=spec.handler,
+                batch_handler=spec.batch_handler)
             self.consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(self._stop), name=f"{self.name}-{spec.name}"))
 

@@ -12,7 +12,7 @@ from services.collections.config import CollectionsSettings
 from services.collections.domain.policy import AssignQueue
 from services.collections.entrypoints.api.routes import cases, paths
 from services.collections.service_layer.context import Collections
-from services.collections.service_layer.events import make_handler
+from services.collections.service_layer.events import make_batch_handler, make_handler
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
 from shared.service import ConsumerSpec, ServiceKernel, create_service_app
@@ -42,9 +42,9 @@ def create_app(settings: CollectionsSettings | None = None, platform: PlatformSe
     kernel = ServiceKernel("collections", platform, platform.service_dsn("collections", settings.database_url),
                            MIGRATIONS, clock=clock)
     ctx = build_context(settings, clock, kernel)
-    handler = make_handler(ctx)
-    kernel.consumer_specs = [ConsumerSpec("servicing", ["servicing"], handler),
-                             ConsumerSpec("origination", ["origination"], handler)]
+    handler, batch_handler = make_handler(ctx), make_batch_handler(ctx)
+    kernel.consumer_specs = [ConsumerSpec("servicing", ["servicing"], handler, batch_handler=batch_handler),
+                             ConsumerSpec("origination", ["origination"], handler, batch_handler=batch_handler)]
     app = create_service_app(kernel, title="loanflow collections", routers=[cases.router, paths.router])
     app.state.collections = ctx
     return app

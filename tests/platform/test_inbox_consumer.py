@@ -6,6 +6,8 @@ import asyncio
 import uuid
 from datetime import date
 
+import pytest
+
 from loanflow.testing import eventually
 from shared.contracts import CloudEvent
 from shared.inbox import InboxConsumer
@@ -28,13 +30,30 @@ async def record_effect(conn, event: CloudEvent) -> None:
     await conn.execute("INSERT INTO effects (event_id, n) VALUES ($1, $2)", event.id, event.data["n"])
 
 
-def consumer_for(pool, kafka_bootstrap, topic, handler=record_effect) -> InboxConsumer:
+batch_calls: list[int] = []
+
+
+async def record_effects(conn, events: list[CloudEvent]) -> None:
+    """A batch handler: the same effects, in one call per partition batch."""
+    batch_calls.append(len(events))
+    for event in events:
+        await record_effect(conn, event)
+
+
+@pytest.fixture(params=["one_by_one", "batch_handler"])
+def mode(request):
+    batch_calls.clear()
+    return request.param
+
+
+def consumer_for(pool, kafka_bootstrap, topic, mode: str) -> InboxConsumer:
     group = f"g-{uuid.uuid4().hex[:8]}"
     return InboxConsumer(
         name="test", pool=pool,
         consumer_factory=lambda: make_consumer(kafka_bootstrap, group, topic),
         producer_factory=lambda: make_producer(kafka_bootstrap),
-        handler=handler, backoff_seconds=(0.01, 0.02, 0.05))
+        handler=record_effect, batch_handler=record_effects if mode == "batch_handler" else None,
+        backoff_seconds=(0.01, 0.02, 0.05))
 
 
 async def produce(kafka_bootstrap, topic, values: list[tuple[str, bytes]]) -> None:
@@ -52,13 +71,13 @@ async def count_effects(pool) -> int:
         return int(await conn.fetchval("SELECT count(*) FROM effects"))
 
 
-async def test_the_same_event_delivered_twice_is_handled_once(pool, topic, kafka_bootstrap):
+async def test_the_same_event_delivered_twice_is_handled_once(pool, topic, kafka_bootstrap, mode):
     await ensure_topics(kafka_bootstrap, [topic, f"{topic}.dlq"], partitions=1)
     await effects_table(pool)
     once = an_event("loan-1", 1)
     await produce(kafka_bootstrap, topic, [("loan-1", once.to_json_bytes()), ("loan-1", once.to_json_bytes()),
                                            ("loan-1", an_event("loan-1", 2).to_json_bytes())])
-    consumer = consumer_for(pool, kafka_bootstrap, topic)
+    consumer = consumer_for(pool, kafka_bootstrap, topic, mode)
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
@@ -68,18 +87,20 @@ async def test_the_same_event_delivered_twice_is_handled_once(pool, topic, kafka
         await task
     assert await count_effects(pool) == 2
     assert consumer.stats.duplicates == 1
+    if mode == "batch_handler":  # the copy was dropped before the handler saw the batch
+        assert sum(batch_calls) == 2
     async with pool.acquire() as conn:
         position = await conn.fetchval("SELECT next_offset FROM consumer_positions WHERE topic = $1", topic)
     assert position == 3
 
 
-async def test_a_restarted_consumer_redelivered_from_an_old_offset_changes_nothing(pool, topic, kafka_bootstrap):
+async def test_a_restarted_consumer_redelivered_from_an_old_offset_changes_nothing(pool, topic, kafka_bootstrap, mode):
     """Offsets committed late or lost: the inbox row makes the second pass a no-op."""
     await ensure_topics(kafka_bootstrap, [topic, f"{topic}.dlq"], partitions=1)
     await effects_table(pool)
     await produce(kafka_bootstrap, topic, [("k", an_event("k", n).to_json_bytes()) for n in range(10)])
     for _ in range(2):  # two different groups = a full redelivery of the topic
-        consumer = consumer_for(pool, kafka_bootstrap, topic)
+        consumer = consumer_for(pool, kafka_bootstrap, topic, mode)
         stop = asyncio.Event()
         task = asyncio.create_task(consumer.run(stop))
         try:
@@ -88,9 +109,11 @@ async def test_a_restarted_consumer_redelivered_from_an_old_offset_changes_nothi
             stop.set()
             await task
     assert await count_effects(pool) == 10
+    if mode == "batch_handler":
+        assert sum(batch_calls) == 10  # the second pass handed nothing to the handler
 
 
-async def test_poison_messages_go_to_the_dlq_and_the_partition_moves_on(pool, topic, kafka_bootstrap):
+async def test_poison_messages_go_to_the_dlq_and_the_partition_moves_on(pool, topic, kafka_bootstrap, mode):
     await ensure_topics(kafka_bootstrap, [topic, f"{topic}.dlq"], partitions=1)
     await effects_table(pool)
     failing = an_event("loan-9", 2).model_copy(update={"data": {"n": 2, "explode": True}})
@@ -100,7 +123,7 @@ async def test_poison_messages_go_to_the_dlq_and_the_partition_moves_on(pool, to
         ("loan-9", failing.to_json_bytes()),
         ("loan-9", an_event("loan-9", 3).to_json_bytes()),
     ])
-    consumer = consumer_for(pool, kafka_bootstrap, topic)
+    consumer = consumer_for(pool, kafka_bootstrap, topic, mode)
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:

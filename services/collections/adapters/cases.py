@@ -40,6 +40,19 @@ async def episodes(conn: asyncpg.Connection, loan_id: str, episode_key: date) ->
     return row["open_case"], row["seen"], row["next"]
 
 
+async def episodes_many(conn: asyncpg.Connection,
+                        keys: list[tuple[str, date]]) -> dict[str, tuple[str | None, bool, int]]:
+    """`episodes` for several loans (each once) in one query."""
+    rows = await conn.fetch(
+        """SELECT u.loan_id, (array_agg(c.case_id) FILTER (WHERE c.status = 'open'))[1] AS open_case,
+                  coalesce(bool_or(c.episode_key = u.episode_key), false) AS seen,
+                  coalesce(max(c.episode), 0) + 1 AS next
+           FROM unnest($1::text[], $2::date[]) AS u(loan_id, episode_key)
+           LEFT JOIN cases c ON c.loan_id = u.loan_id
+           GROUP BY u.loan_id""", [k[0] for k in keys], [k[1] for k in keys])
+    return {r["loan_id"]: (r["open_case"], r["seen"], r["next"]) for r in rows}
+
+
 async def latest_case_id(conn: asyncpg.Connection, loan_id: str) -> tuple[str, str | None] | None:
     """The loan's latest case and its resolution."""
     row = await conn.fetchrow("SELECT case_id, state->>'resolution' AS resolution FROM cases WHERE loan_id = $1 "
@@ -52,6 +65,16 @@ async def earlier_tags(conn: asyncpg.Connection, loan_id: str) -> list[str]:
     tags = await conn.fetchval("SELECT state->'tags' FROM cases WHERE loan_id = $1 ORDER BY episode DESC LIMIT 1",
                                loan_id)
     return list(tags or [])
+
+
+async def earlier_tags_many(conn: asyncpg.Connection, loan_ids: list[str]) -> dict[str, list[str]]:
+    """`earlier_tags` for several loans."""
+    if not loan_ids:
+        return {}
+    rows = await conn.fetch("SELECT DISTINCT ON (loan_id) loan_id, state->'tags' AS tags FROM cases "
+                            "WHERE loan_id = ANY($1) ORDER BY loan_id, episode DESC", loan_ids)
+    found = {r["loan_id"]: list(r["tags"] or []) for r in rows}
+    return {loan_id: found.get(loan_id, []) for loan_id in loan_ids}
 
 
 async def load_many(conn: asyncpg.Connection, case_ids: list[str], rules: CaseRules) -> list[tuple[Case, int]]:
@@ -97,7 +120,7 @@ async def save_many(conn: asyncpg.Connection, saved: list[tuple[Case, int, date]
         await conn.execute(
             """INSERT INTO caseload (collector, open_cases) SELECT * FROM unnest($1::text[], $2::int[])
                ON CONFLICT (collector) DO UPDATE SET open_cases = caseload.open_cases + EXCLUDED.open_cases""",
-            list(deltas), list(deltas.values()))
+            sorted(deltas), [deltas[c] for c in sorted(deltas)])  # one lock order for every writer
 
 
 async def caseloads(conn: asyncpg.Connection, collectors: list[str]) -> dict[str, int]:

@@ -62,6 +62,27 @@ async def observe_servicing(conn: asyncpg.Connection, loan_id: str, sequence: in
     return (row["servicing_seq"], row["servicing_status"]) if row else (0, None)
 
 
+async def observe_servicing_many(conn: asyncpg.Connection,
+                                 notes: list[tuple[str, int, str]]) -> dict[str, tuple[int, str | None]]:
+    """`observe_servicing` for several loans (each once) in one statement, rows locked in loan id order."""
+    notes = sorted(notes)
+    rows = await conn.fetch(
+        """WITH input AS (SELECT * FROM unnest($1::text[], $2::int[], $3::text[]) AS u(loan_id, seq, status)),
+                before AS (SELECT d.loan_id, d.servicing_seq, d.servicing_status FROM loan_directory d
+                           WHERE d.loan_id IN (SELECT loan_id FROM input) ORDER BY d.loan_id FOR UPDATE),
+                upsert AS (
+                  INSERT INTO loan_directory (loan_id, servicing_seq, servicing_status)
+                  SELECT loan_id, seq, status FROM input ORDER BY loan_id
+                  ON CONFLICT (loan_id) DO UPDATE SET
+                    servicing_status = CASE WHEN EXCLUDED.servicing_seq > loan_directory.servicing_seq
+                                            THEN EXCLUDED.servicing_status ELSE loan_directory.servicing_status END,
+                    servicing_seq = GREATEST(loan_directory.servicing_seq, EXCLUDED.servicing_seq))
+           SELECT loan_id, servicing_seq, servicing_status FROM before""",
+        [n[0] for n in notes], [n[1] for n in notes], [n[2] for n in notes])
+    known = {r["loan_id"]: (r["servicing_seq"], r["servicing_status"]) for r in rows}
+    return {loan_id: known.get(loan_id, (0, None)) for loan_id, _, _ in notes}
+
+
 async def get(conn: asyncpg.Connection, loan_id: str) -> dict[str, Any] | None:
     row = await conn.fetchrow("SELECT borrower, contacts, principal, disbursement_date FROM loan_directory "
                               "WHERE loan_id = $1", loan_id)

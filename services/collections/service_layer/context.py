@@ -53,11 +53,20 @@ class Collections:
 
     async def save_many(self, conn: asyncpg.Connection, cases: list[tuple[Case, int]], business_date: date, *,
                         cause: CloudEvent | None = None, actor: str = "system") -> list[CloudEvent]:
-        """Apply the policy, assign cases whose queue changed (least open cases), append events, save rows."""
-        for case, _ in cases:
+        """Save changed cases of one business date and cause (see `save_each`)."""
+        return await self.save_each(conn, [(case, version, business_date, cause) for case, version in cases],
+                                    actor=actor)
+
+    async def save_each(self, conn: asyncpg.Connection, changes: list[tuple[Case, int, date, CloudEvent | None]], *,
+                        actor: str = "system") -> list[CloudEvent]:
+        """Apply the policy, assign cases whose queue changed (least open cases), append events, save rows.
+
+        Each change is (case, loaded version, business date, causing event); all in this transaction.
+        """
+        for case, _, business_date, _ in changes:
             if case.is_open:
                 case.apply_policy(self.policy, business_date)
-        to_assign = [case for case, _ in cases if case.is_open and case.pending.needs_assignment]
+        to_assign = [case for case, _, _, _ in changes if case.is_open and case.pending.needs_assignment]
         if to_assign:
             load = await case_rows.caseloads(conn, sorted({c for q in self.roster.values() for c in q}))
             excluded = await directory.originators(conn, sorted({c.state.loan_id for c in to_assign}))
@@ -68,7 +77,7 @@ class Collections:
                 if collector is not None:
                     load[collector] = load.get(collector, 0) + 1
         batches = []
-        for case, version in cases:
+        for case, version, business_date, cause in changes:
             events = [make_event(SOURCE, e, subject=case.state.loan_id, businessdate=business_date, causation=cause)
                       for e in case.pending.events]
             case.pending.events = []
@@ -76,5 +85,5 @@ class Collections:
         stamped = await append_streams(conn, self.store.topic, batches)
         await case_rows.save_many(conn, [
             (case, version + len(stamped[stream]), next_attention(case.state, self.rules, self.policy))
-            for (case, version), (stream, _, _) in zip(cases, batches, strict=True)])
+            for (case, version, _, _), (stream, _, _) in zip(changes, batches, strict=True)])
         return [e for events in stamped.values() for e in events]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -24,6 +24,7 @@ from shared.contracts import CloudEvent, UnknownEventType, parse_data
 from shared.contracts import origination as og
 from shared.contracts import servicing as sv
 from shared.db import fetch_business_date, store_business_date
+from shared.logging import correlation_id
 
 log = logging.getLogger(__name__)
 DAY_CLOSE_BATCH = 1000
@@ -47,6 +48,45 @@ def make_handler(ctx: Collections):  # type: ignore[no-untyped-def]
             await handler(ctx, conn, event, data)
 
     return handle
+
+
+def make_batch_handler(ctx: Collections):  # type: ignore[no-untyped-def]
+    """The inbox's batch handler: runs of missed-payment notices set-based, everything else one by one.
+
+    A run holds consecutive notices about distinct loans (a second notice about the same loan
+    starts a new run), so each loan's events are still applied in delivery order.
+    """
+    single = make_handler(ctx)
+
+    async def handle_many(conn: asyncpg.Connection, events: list[CloudEvent]) -> None:
+        run: list[tuple[CloudEvent, sv.PaymentMissed]] = []
+        for event in events:
+            data = _missed_data(event)
+            if data is not None and all(d.loan_id != data.loan_id for _, d in run):
+                run.append((event, data))
+                continue
+            if run:
+                await on_missed_many(ctx, conn, run)
+                run = []
+            if data is not None:
+                run.append((event, data))
+                continue
+            token = correlation_id.set(event.correlationid)
+            try:
+                await single(conn, event)
+            finally:
+                correlation_id.reset(token)
+        if run:
+            await on_missed_many(ctx, conn, run)
+
+    return handle_many
+
+
+def _missed_data(event: CloudEvent) -> sv.PaymentMissed | None:
+    if event.type != "loan.payment.missed":
+        return None
+    data = parse_data(event)
+    return data if isinstance(data, sv.PaymentMissed) else None
 
 
 async def on_disbursed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent,
@@ -86,46 +126,69 @@ async def on_origination_step(ctx: Collections, conn: asyncpg.Connection, event:
 
 async def on_missed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: sv.PaymentMissed) -> None:
     """A missed installment: open a case on the first miss of an episode, else refresh the open one."""
-    seen_seq, seen_status = await directory.observe_servicing(conn, data.loan_id, event.sequence, "overdue")
-    stale = event.sequence < seen_seq
-    data = await _caught_up(conn, event, data)
-    business_date = event.businessdate
-    open_id, seen, episode = await case_rows.episodes(conn, data.loan_id, data.overdue_since)
-    if open_id is not None:
-        if stale:
-            return  # an older notice than one already applied: nothing new in it
-        loaded = await case_rows.load(conn, open_id, ctx.rules)
-        assert loaded is not None
-        case, version = loaded
-        case.observe_missed(days_past_due=data.days_past_due, overdue_since=data.overdue_since,
-                            amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding)
-        await ctx.save(conn, case, version, business_date, cause=event)
-        return
-    if stale and seen_status in directory.FINISHED:
-        log.info("stale missed-payment notice for %s (seq %s < %s, loan %s)", data.loan_id, event.sequence,
-                 seen_seq, seen_status)
-        return
-    if seen:
-        return  # this episode already had its case (resolved since)
-    case = Case.open(case_id=f"{data.loan_id}-E{episode}", loan_id=data.loan_id, episode=episode,
-                     days_past_due=data.days_past_due, overdue_since=data.overdue_since,
-                     amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding,
-                     business_date=business_date, rules=ctx.rules,
-                     tags=await case_rows.earlier_tags(conn, data.loan_id) if episode > 1 else None)
-    await ctx.save(conn, case, 0, business_date, cause=event)
+    await on_missed_many(ctx, conn, [(event, data)])
 
 
-async def _caught_up(conn: asyncpg.Connection, event: CloudEvent, data: sv.PaymentMissed) -> sv.PaymentMissed:
+async def on_missed_many(ctx: Collections, conn: asyncpg.Connection,
+                         notices: list[tuple[CloudEvent, sv.PaymentMissed]]) -> None:
+    """Missed-installment notices about distinct loans, in delivery order, in a few set-based statements.
+
+    Per notice, exactly what handling them one at a time does: note the servicing sequence
+    (an older notice than one already applied is stale), bring its DPD up to the last closed
+    day, then open a case on the first miss of an episode or refresh the open one.
+    """
+    assert len({d.loan_id for _, d in notices}) == len(notices), "one notice per loan per call"
+    known = await fetch_business_date(conn)
+    await store_business_date(conn, max(e.businessdate for e, _ in notices))
+    before = await directory.observe_servicing_many(conn, [(d.loan_id, e.sequence, "overdue") for e, d in notices])
+    prepared = []
+    for event, data in notices:
+        known = event.businessdate if known is None else max(known, event.businessdate)
+        seen_seq, seen_status = before[data.loan_id]
+        prepared.append((event, caught_up(known, event, data), event.sequence < seen_seq, seen_status))
+    found = await case_rows.episodes_many(conn, [(d.loan_id, d.overdue_since) for _, d, _, _ in prepared])
+    open_ids = [found[d.loan_id][0] for _, d, stale, _ in prepared if found[d.loan_id][0] and not stale]
+    loaded = {case.state.case_id: (case, version)
+              for case, version in await case_rows.load_many(conn, open_ids, ctx.rules)} if open_ids else {}
+    tags = await case_rows.earlier_tags_many(conn, [d.loan_id for _, d, _, _ in prepared
+                                                    if found[d.loan_id][0] is None and found[d.loan_id][2] > 1])
+    changes: list[tuple[Case, int, date, CloudEvent | None]] = []
+    for event, data, stale, seen_status in prepared:
+        open_id, seen, episode = found[data.loan_id]
+        if open_id is not None:
+            if stale:
+                continue  # an older notice than one already applied: nothing new in it
+            case, version = loaded[open_id]
+            case.observe_missed(days_past_due=data.days_past_due, overdue_since=data.overdue_since,
+                                amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding)
+            changes.append((case, version, event.businessdate, event))
+            continue
+        if stale and seen_status in directory.FINISHED:
+            log.info("stale missed-payment notice for %s (seq %s, loan %s)", data.loan_id, event.sequence,
+                     seen_status)
+            continue
+        if seen:
+            continue  # this episode already had its case (resolved since)
+        case = Case.open(case_id=f"{data.loan_id}-E{episode}", loan_id=data.loan_id, episode=episode,
+                         days_past_due=data.days_past_due, overdue_since=data.overdue_since,
+                         amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding,
+                         business_date=event.businessdate, rules=ctx.rules, tags=tags.get(data.loan_id))
+        changes.append((case, 0, event.businessdate, event))
+    if changes:
+        await ctx.save_each(conn, changes)
+
+
+def caught_up(known: date, event: CloudEvent, data: sv.PaymentMissed) -> sv.PaymentMissed:
     """A notice that reaches us after later day-closes: its DPD brought up to the last closed day.
 
-    Notices travel on the loan's partition and day-closes on another, so after a consumer
-    restart or rebalance the day-closes of later dates may already have been applied; those
-    did not count this episode's DPD up, so the notice's own figure would be stale for good.
+    `known` is the business date now open (the day after the last day-close). Notices travel
+    on the loan's partition and day-closes on another, so after a consumer restart or
+    rebalance the day-closes of later dates may already have been applied; those did not
+    count this episode's DPD up, so the notice's own figure would be stale for good.
     """
-    known = await fetch_business_date(conn)  # the day now open: the day after the last day-close
-    if known is None or known - timedelta(days=1) <= event.businessdate:
-        return data
     last_closed = known - timedelta(days=1)
+    if last_closed <= event.businessdate:
+        return data
     return data.model_copy(update={"days_past_due": max(data.days_past_due, (last_closed - data.overdue_since).days)})
 
 
