@@ -1,15 +1,23 @@
 """Outbox relay: publishes committed outbox rows to Kafka in position order.
 
 Why it never skips: it keeps no high-water mark. It reads whatever outbox rows are
-committed and still present, oldest position first, and deletes them only after the
-broker acknowledged them. A transaction that commits late simply leaves its rows to the
-next round. Per-stream order holds because version n+1 can only be appended after
-version n committed, so n always has the lower position and is still in the outbox or
-already published.
+committed and still present, oldest position first, skipping only the rows it has sent and
+not yet deleted, and deletes a row only after the broker acknowledged it. A transaction that
+commits late simply leaves its rows to the next round. Per-stream order holds because version
+n+1 can only be appended after version n committed, so n always has the lower position: a
+read that sees n+1 sees n too, in the same or an earlier batch, and the producer keeps send
+order per partition.
+
+Pipeline (one leadership term): the read of the next batch is sent to PostgreSQL before the
+current batch is handed to the producer, so the server reads while Python sends; the DELETEs
+of acknowledged batches run on a second connection in a task of their own, off the sending
+path, several acknowledged batches in one statement. At most `max_in_flight` × `batch_size`
+rows are sent and not yet deleted (counted in rows: at low rates each batch holds one row).
 
 Replicas: every replica runs this loop, but only the holder of a PostgreSQL advisory lock
 publishes; the lock dies with its connection, so a killed leader is replaced within one
-retry interval. A crash between the broker's ack and the DELETE republishes the batch
+retry interval. Reads go through the lock's connection, so a leader that lost it stops at its
+next read. A crash between the broker's ack and the DELETE republishes those rows
 (duplicates, never loss); consumers de-duplicate by event id.
 """
 
@@ -20,6 +28,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -30,8 +39,13 @@ from shared.eventstore import NOTIFY_CHANNEL
 log = logging.getLogger(__name__)
 
 RELAY_LOCK_KEY = 0x4C4F414E  # "LOAN"
-SELECT_NEXT = """SELECT position, topic, key, payload FROM outbox WHERE position <> ALL($2::bigint[])
+# Rows in flight are skipped by an anti-join on the array: `position <> ALL($2)` compared each
+# scanned row with every element (7 ms for 1,000 in flight, 16 ms for 2,000; the join: 1.5-2 ms).
+SELECT_NEXT = """SELECT position, topic, key, payload FROM outbox o
+    WHERE NOT EXISTS (SELECT FROM unnest($2::bigint[]) AS f(position) WHERE f.position = o.position)
     ORDER BY position LIMIT $1"""
+DELETE_SENT = "DELETE FROM outbox WHERE position = ANY($1::bigint[])"
+DRAIN_SECONDS = 10.0  # on a graceful stop, how long to wait for the last acks before leaving them
 
 
 class OutboxRelay:
@@ -41,18 +55,19 @@ class OutboxRelay:
         producer_factory: Callable[[], AIOKafkaProducer],
         *,
         batch_size: int = 1000,
+        max_in_flight: int = 4,
         idle_poll_seconds: float = 1.0,
         on_published: Callable[[int], None] | None = None,
     ) -> None:
-        self.dsn = dsn
+        self.dsn = dsn.replace("postgresql+asyncpg://", "postgresql://")
         self.producer_factory = producer_factory
         self.batch_size = batch_size
+        self.max_in_flight = max_in_flight
         self.idle_poll_seconds = idle_poll_seconds
         self.on_published = on_published
         self.is_leader = False
-        self.published = 0
-        self._wake = asyncio.Event()
-        self._in_flight: deque[tuple[list[int], asyncio.Future[Any]]] = deque()
+        self.published = 0  # rows acknowledged by the broker and deleted from the outbox
+        self.wake = asyncio.Event()  # set by the appends' NOTIFY
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set, reconnecting after errors."""
@@ -67,7 +82,7 @@ class OutboxRelay:
                 await _wait(stop, 1.0)
 
     async def _run_once(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self.dsn.replace("postgresql+asyncpg://", "postgresql://"))
+        conn = await asyncpg.connect(self.dsn)
         try:
             while not stop.is_set():
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
@@ -76,49 +91,149 @@ class OutboxRelay:
             if stop.is_set():
                 return
             self.is_leader = True
-            self._in_flight.clear()  # a new term republishes whatever was not deleted
-            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-            producer = self.producer_factory()
-            await producer.start()
+            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self.wake.set())
+            deleter = await asyncpg.connect(self.dsn)
             try:
-                while not stop.is_set():
-                    self._wake.clear()
-                    sent = await self._publish_batch(conn, producer)
-                    if sent < self.batch_size:
-                        waiter = asyncio.create_task(self._wake.wait())
-                        stopper = asyncio.create_task(stop.wait())
-                        await asyncio.wait({waiter, stopper}, timeout=self.idle_poll_seconds,
-                                           return_when=asyncio.FIRST_COMPLETED)
-                        waiter.cancel()
-                        stopper.cancel()
+                # A DELETE lost with a server crash only republishes rows the broker already has.
+                await deleter.execute("SET synchronous_commit TO off")
+                producer = self.producer_factory()
+                await producer.start()
+                try:
+                    await _Term(self, conn, deleter, producer).run(stop)
+                finally:
+                    await producer.stop()
             finally:
-                await producer.stop()
+                await deleter.close()
         finally:
             self.is_leader = False
             await conn.close()
 
-    async def _publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
-        """Send the next batch while the previous one waits for its acks (two in flight).
+    def note_published(self, published: int) -> None:
+        self.published += published
+        if self.on_published:
+            self.on_published(published)
 
-        Each batch is deleted only after its own acks. The next SELECT skips the positions in
-        flight, never a high-water mark, so a late commit is still picked up. Per-stream order
-        holds: version n+1 commits after n, so n is in the same or an earlier batch, and the
-        producer keeps send order per partition.
-        """
-        sending = [p for positions, _ in self._in_flight for p in positions]
-        rows = await conn.fetch(SELECT_NEXT, self.batch_size, sending)
-        if rows:
-            futures = [await producer.send(r["topic"], value=bytes(r["payload"]), key=r["key"].encode())
-                       for r in rows]
-            self._in_flight.append(([r["position"] for r in rows], asyncio.gather(*futures)))
-        while self._in_flight and (len(self._in_flight) > 1 or len(rows) < self.batch_size):
-            positions, acked = self._in_flight.popleft()
-            await acked
-            await conn.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", positions)
-            self.published += len(positions)
-            if self.on_published:
-                self.on_published(len(positions))
-        return len(rows)
+
+@dataclass
+class _Batch:
+    positions: list[int]
+    acked: asyncio.Future[Any]
+
+
+class _Term:
+    """One leadership term: sends batches, deletes each after its acks; a new term starts afresh."""
+
+    def __init__(self, relay: OutboxRelay, conn: asyncpg.Connection, deleter: asyncpg.Connection,
+                 producer: AIOKafkaProducer) -> None:
+        self.relay, self.conn, self.deleter, self.producer = relay, conn, deleter, producer
+        self.in_flight: deque[_Batch] = deque()  # sent and not yet deleted, in send order
+        self.unsettled = 0  # rows in those batches
+        self.room = relay.max_in_flight * relay.batch_size
+        self.sent = asyncio.Event()  # a batch was added
+        self.freed = asyncio.Event()  # a batch was deleted
+
+    async def run(self, stop: asyncio.Event) -> None:
+        relay = self.relay
+        deleting = asyncio.create_task(self._delete_acked())
+        stopping = asyncio.create_task(stop.wait())
+        prefetch: asyncio.Task[list[Any]] | None = None
+        try:
+            while not stop.is_set() and not deleting.done():
+                if prefetch is None:
+                    relay.wake.clear()
+                    rows = await self._fetch(self._unsettled_positions())
+                else:
+                    rows, prefetch = await prefetch, None
+                if rows:
+                    positions = [r["position"] for r in rows]
+                    if len(rows) == relay.batch_size and self.unsettled + 2 * relay.batch_size <= self.room:
+                        relay.wake.clear()
+                        prefetch = asyncio.create_task(self._fetch(self._unsettled_positions() + positions))
+                    await self._send(rows, positions)
+                if prefetch is None:
+                    await self._pause(len(rows) < relay.batch_size, deleting, stopping)
+            if deleting.done():
+                deleting.result()  # the deleter's error ends the term
+            await self._drain(deleting)
+        finally:
+            for task in (prefetch, deleting, stopping):
+                if task is not None:
+                    task.cancel()
+            await asyncio.gather(*(t for t in (prefetch, deleting, stopping) if t is not None),
+                                 return_exceptions=True)
+            for batch in self.in_flight:  # republished by the next term; their outcome is moot
+                batch.acked.add_done_callback(_ignore_outcome)
+
+    def _unsettled_positions(self) -> list[int]:
+        return [p for batch in self.in_flight for p in batch.positions]
+
+    async def _fetch(self, skip: list[int]) -> list[Any]:
+        return list(await self.conn.fetch(SELECT_NEXT, self.relay.batch_size, skip))
+
+    async def _send(self, rows: list[Any], positions: list[int]) -> None:
+        send = self.producer.send
+        futures = [await send(r["topic"], value=r["payload"], key=r["key"].encode()) for r in rows]
+        self.in_flight.append(_Batch(positions, asyncio.gather(*futures)))
+        self.unsettled += len(positions)
+        self.sent.set()
+
+    async def _pause(self, drained: bool, deleting: asyncio.Task[None], stopping: asyncio.Task[Any]) -> None:
+        """Before the next read: wait while a batch would not fit in flight, then, if the last
+        read drained the outbox, for a NOTIFY (or the idle poll)."""
+        while self.unsettled + self.relay.batch_size > self.room:
+            self.freed.clear()
+            if not await _first(self.freed, deleting, stopping, None):
+                return
+        if drained:
+            await _first(self.relay.wake, deleting, stopping, self.relay.idle_poll_seconds)
+
+    async def _delete_acked(self) -> None:
+        """Delete batches in send order once acknowledged; all already-acked ones in one DELETE."""
+        while True:
+            while not self.in_flight:
+                self.sent.clear()
+                await self.sent.wait()
+            await asyncio.wait((self.in_flight[0].acked,))  # wait without cancelling it
+            done: list[_Batch] = []
+            for batch in self.in_flight:
+                if not batch.acked.done():
+                    break
+                batch.acked.result()  # a failed send ends the term before anything is deleted
+                done.append(batch)
+            positions = [p for batch in done for p in batch.positions]
+            await self.deleter.execute(DELETE_SENT, positions)
+            for _ in done:
+                self.in_flight.popleft()
+            self.unsettled -= len(positions)
+            self.freed.set()
+            self.relay.note_published(len(positions))
+
+    async def _drain(self, deleting: asyncio.Task[None]) -> None:
+        """On a graceful stop, let the deleter finish what was sent (bounded)."""
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while self.in_flight and not deleting.done() and time.monotonic() < deadline:
+            self.freed.clear()
+            await _first(self.freed, deleting, None, deadline - time.monotonic())
+
+
+async def _first(event: asyncio.Event, deleting: asyncio.Task[None], stopping: asyncio.Task[Any] | None,
+                 timeout: float | None) -> bool:
+    """Wait for `event`, the deleter ending (its error is raised), `stopping` or the timeout;
+    True when `event` is set."""
+    waiter = asyncio.create_task(event.wait())
+    tasks = {waiter, deleting} | ({stopping} if stopping else set())
+    try:
+        await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+    if deleting.done():
+        deleting.result()
+    return event.is_set()
+
+
+def _ignore_outcome(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 async def outbox_lag_seconds(conn: asyncpg.Connection) -> float:
