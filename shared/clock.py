@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -29,7 +29,3 @@ class FixedClock:
     def advance(self, delta: timedelta) -> None:
         self._at += delta
 
-
-def business_day_after(day: date) -> date:
-    """Calendar next day (day-close runs every calendar day)."""
-    return day + timedelta(days=1)

@@ -32,6 +32,21 @@ APPEND_PUBLISHED = """WITH ev AS (
 )
 SELECT ev.position, pg_notify($9, '') FROM ev ORDER BY ev.version"""
 
+# Many streams in one statement (a consumer's batch, a day-close): rows in the given order.
+APPEND_MANY = """WITH ev AS (
+    INSERT INTO events (stream_id, version, event_id, type, envelope)
+    SELECT u.s, u.v, u.id, u.t, u.env::jsonb
+    FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(s, v, id, t, env, n)
+    ORDER BY u.n
+    RETURNING position, event_id
+), ob AS (
+    INSERT INTO outbox (position, topic, key, payload)
+    SELECT ev.position, $6, u.k, u.b FROM ev JOIN unnest($3::text[], $7::text[], $8::bytea[]) AS u(id, k, b)
+        ON u.id = ev.event_id
+    ORDER BY ev.position
+)
+SELECT count(*), pg_notify($9, '') FROM ev"""
+
 APPEND_UNPUBLISHED = """INSERT INTO events (stream_id, version, event_id, type, envelope)
     SELECT $1, u.v, u.id, u.t, u.env::jsonb
     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS u(v, id, t, env)"""
@@ -93,6 +108,32 @@ class PostgresEventStore:
             if exc.constraint_name == "events_event_id":
                 raise
             raise ConcurrencyConflict(stream_id, expected_version) from exc
+        return stamped
+
+    async def append_many(self, conn: asyncpg.Connection,
+                          batches: Sequence[tuple[str, int, Sequence[CloudEvent]]]) -> dict[str, list[CloudEvent]]:
+        """Append (stream id, expected version, events) for many streams in one statement, published.
+
+        Returns the stamped events per stream. A lost race on any stream → ConcurrencyConflict
+        naming the streams (the caller's transaction is then unusable, as with `append`).
+        """
+        stamped: dict[str, list[CloudEvent]] = {}
+        rows: list[tuple[str, CloudEvent, bytes]] = []
+        for stream_id, expected, events in batches:
+            out = [e.model_copy(update={"sequence": expected + i + 1}) for i, e in enumerate(events)]
+            stamped[stream_id] = out
+            rows += [(stream_id, e, e.to_json_bytes()) for e in out]
+        if not rows:
+            return stamped
+        try:
+            await conn.fetch(APPEND_MANY, [s for s, _, _ in rows], [e.sequence for _, e, _ in rows],
+                             [e.id for _, e, _ in rows], [e.type for _, e, _ in rows], [b.decode() for _, _, b in rows],
+                             self.topic, [e.subject for _, e, _ in rows],
+                             [_published_bytes(e, raw) for _, e, raw in rows], NOTIFY_CHANNEL)
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == "events_event_id":
+                raise
+            raise ConcurrencyConflict(", ".join(sorted(stamped))[:200], None) from exc
         return stamped
 
     async def load(self, conn: asyncpg.Connection, stream_id: str) -> list[CloudEvent]:

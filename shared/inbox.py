@@ -80,11 +80,16 @@ class InboxConsumer:
                 self.ready.set()
                 while not stop.is_set():
                     batches = await consumer.getmany(timeout_ms=300, max_records=500)
-                    # One partition's batch after another, each in its own transaction. (Handling
+                    # With a batch handler: everything polled in one transaction (each partition's
+                    # records in offset order), falling back to one partition at a time. Without:
+                    # one partition's batch after another, each in its own transaction. (Handling
                     # partitions concurrently was tried: handlers that share rows, such as
                     # collections' caseload, then deadlock and fall back to one-by-one retries.)
-                    for tp, records in batches.items():
-                        await self._handle_partition_batch(producer, tp, records)
+                    if self.batch_handler is not None and len(batches) > 1:
+                        await self._handle_polled(producer, batches)
+                    else:
+                        for tp, records in batches.items():
+                            await self._handle_partition_batch(producer, tp, records)
                     await self._commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()})
                     self._update_lag(consumer)
             except asyncio.CancelledError:
@@ -100,10 +105,20 @@ class InboxConsumer:
                     except Exception:
                         log.debug("client stop failed", exc_info=True)
 
+    async def _handle_polled(self, producer: AIOKafkaProducer,
+                             batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        try:
+            await self._handle_together(batches)
+        except Exception:
+            log.warning("poll of %d partitions failed together; one partition at a time", len(batches),
+                        exc_info=True)
+            for tp, records in batches.items():
+                await self._handle_partition_batch(producer, tp, records)
+
     async def _handle_partition_batch(self, producer: AIOKafkaProducer, tp: TopicPartition,
                                       records: list[ConsumerRecord]) -> None:
         try:
-            await self._handle_together(tp, records)
+            await self._handle_together({tp: records})
         except Exception:
             log.warning("batch of %d on %s failed; handling one by one", len(records), tp, exc_info=True)
             for record in records:
@@ -119,34 +134,37 @@ class InboxConsumer:
         except (CommitFailedError, KafkaError):
             log.warning("offset commit failed (rebalance?); records will be redelivered and skipped")
 
-    async def _handle_together(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
-        events = [_parse(r) for r in records]
+    async def _handle_together(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Records of one or more partitions in one transaction, with the partitions' positions."""
+        polled = [(tp, record, _parse(record)) for tp, records in batches.items() for record in records]
         async with self.pool.acquire() as conn, conn.transaction():
             if self.batch_handler is None:
-                for record, event in zip(records, events, strict=True):
+                for tp, record, event in polled:
                     await self._apply(conn, tp, record, event)
             else:
-                fresh = await self._claim(conn, tp, records, events)
+                fresh = await self._claim(conn, polled)
                 if fresh:
                     await self.batch_handler(conn, fresh)
                 self.stats.handled += len(fresh)
-            await self._save_position(conn, tp, records[-1].offset + 1)
+            await self._save_positions(conn, {tp: records[-1].offset + 1 for tp, records in batches.items()})
 
-    async def _claim(self, conn: asyncpg.Connection, tp: TopicPartition, records: list[ConsumerRecord],
-                     events: list[CloudEvent]) -> list[CloudEvent]:
-        """Insert the batch's inbox rows in one statement; the events not handled before, in order."""
+    async def _claim(self, conn: asyncpg.Connection,
+                     polled: list[tuple[TopicPartition, ConsumerRecord, CloudEvent]]) -> list[CloudEvent]:
+        """Insert the inbox rows in one statement; the events not handled before, in order."""
         claimed = {r["event_id"] for r in await conn.fetch(
             """INSERT INTO inbox (consumer, event_id, topic, partition, "offset")
-               SELECT $1, u.id, $2, $3, u.o FROM unnest($4::text[], $5::bigint[]) WITH ORDINALITY AS u(id, o, n)
+               SELECT $1, u.id, u.t, u.p, u.o
+               FROM unnest($2::text[], $3::text[], $4::int[], $5::bigint[]) WITH ORDINALITY AS u(id, t, p, o, n)
                ORDER BY u.n
                ON CONFLICT DO NOTHING RETURNING event_id""",
-            self.name, tp.topic, tp.partition, [e.id for e in events], [r.offset for r in records])}
+            self.name, [e.id for _, _, e in polled], [tp.topic for tp, _, _ in polled],
+            [tp.partition for tp, _, _ in polled], [r.offset for _, r, _ in polled])}
         fresh: list[CloudEvent] = []
-        for event in events:
+        for _, _, event in polled:
             if event.id in claimed:
                 claimed.discard(event.id)  # a copy later in the same batch is a duplicate
                 fresh.append(event)
-        self.stats.duplicates += len(events) - len(fresh)
+        self.stats.duplicates += len(polled) - len(fresh)
         return fresh
 
     async def _handle_alone(self, producer: AIOKafkaProducer, tp: TopicPartition, record: ConsumerRecord) -> None:
@@ -185,11 +203,16 @@ class InboxConsumer:
         self.stats.handled += 1
 
     async def _save_position(self, conn: asyncpg.Connection, tp: TopicPartition, next_offset: int) -> None:
+        await self._save_positions(conn, {tp: next_offset})
+
+    async def _save_positions(self, conn: asyncpg.Connection, next_offsets: dict[TopicPartition, int]) -> None:
+        tps = sorted(next_offsets)
         await conn.execute(
-            """INSERT INTO consumer_positions (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+            """INSERT INTO consumer_positions (consumer, topic, partition, next_offset)
+               SELECT $1, u.t, u.p, u.o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, o)
                ON CONFLICT (consumer, topic, partition) DO UPDATE
                SET next_offset = GREATEST(consumer_positions.next_offset, EXCLUDED.next_offset)""",
-            self.name, tp.topic, tp.partition, next_offset)
+            self.name, [tp.topic for tp in tps], [tp.partition for tp in tps], [next_offsets[tp] for tp in tps])
 
     async def _dead_letter(self, producer: AIOKafkaProducer, tp: TopicPartition, record: ConsumerRecord,
                            error: BaseException | None, attempts: int) -> None:

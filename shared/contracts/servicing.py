@@ -110,7 +110,11 @@ class LoanWrittenOff(EventData):
 
 @event("servicing.day.closed")
 class DayClosed(EventData):
-    """Day-close finished for a business date (key: "business-date")."""
+    """Day-close finished: servicing's book rolled into `business_date` (key: "business-date").
+
+    Payments due before `business_date` and unpaid are missed as of it; the day before it is
+    closed. Every service takes `business_date` as its business date from then on.
+    """
 
     business_date: date
     loans_processed: int = 0

@@ -80,3 +80,36 @@ async def test_events_table_refuses_a_reused_event_id(pool, topic):
     with pytest.raises(asyncpg.UniqueViolationError):
         async with pool.acquire() as conn, conn.transaction():
             await store.append(conn, "e", [event], expected_version=0)
+
+
+async def test_append_many_writes_every_stream_in_order_with_its_outbox_rows(pool, topic):
+    store = PostgresEventStore(topic)
+    async with pool.acquire() as conn, conn.transaction():
+        await store.append(conn, "case-b", [an_event("loan-b", 0)], expected_version=0)
+    batches = [("case-a", 0, [an_event("loan-a", 1), an_event("loan-a", 2)]),
+               ("case-b", 1, [an_event("loan-b", 3)]),
+               ("case-c", 0, [an_event("loan-c", 4)])]
+    async with pool.acquire() as conn, conn.transaction():
+        stamped = await store.append_many(conn, batches)
+    assert {s: [e.sequence for e in events] for s, events in stamped.items()} == {
+        "case-a": [1, 2], "case-b": [2], "case-c": [1]}
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT e.stream_id, e.version, e.envelope, o.key, o.payload FROM events e "
+                                "JOIN outbox o USING (position) WHERE e.position > 1 ORDER BY e.position")
+    assert [(r["stream_id"], r["version"], r["envelope"]["data"]["n"]) for r in rows] == [
+        ("case-a", 1, 1), ("case-a", 2, 2), ("case-b", 2, 3), ("case-c", 1, 4)]
+    assert [r["key"] for r in rows] == ["loan-a", "loan-a", "loan-b", "loan-c"]
+    assert [CloudEvent.from_json_bytes(r["payload"]).sequence for r in rows] == [1, 2, 2, 1]
+
+
+async def test_append_many_with_one_stale_stream_is_a_conflict_and_writes_nothing(pool, topic):
+    store = PostgresEventStore(topic)
+    async with pool.acquire() as conn, conn.transaction():
+        await store.append(conn, "case-x", [an_event("loan-x", 1)], expected_version=0)
+    with pytest.raises(ConcurrencyConflict):
+        async with pool.acquire() as conn, conn.transaction():
+            await store.append_many(conn, [("case-y", 0, [an_event("loan-y", 2)]),
+                                           ("case-x", 0, [an_event("loan-x", 3)])])
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM events") == 1
+        assert await conn.fetchval("SELECT count(*) FROM outbox") == 1

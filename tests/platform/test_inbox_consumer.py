@@ -158,3 +158,28 @@ async def read_events_raw(bootstrap: str, topic: str, n: int):
         await consumer.stop()
 
 
+
+
+async def test_a_poll_across_partitions_is_handled_once_and_a_failure_falls_back_per_partition(
+        pool, topic, kafka_bootstrap):
+    """With a batch handler, all partitions polled go in one transaction; a failing record sends
+    the poll back to one partition at a time, then one record at a time, and only it is dead-lettered."""
+    await ensure_topics(kafka_bootstrap, [topic, f"{topic}.dlq"], partitions=3)
+    await effects_table(pool)
+    batch_calls.clear()
+    events = [an_event(f"loan-{n % 5}", n) for n in range(30)]
+    events[17] = events[17].model_copy(update={"data": {"n": 17, "explode": True}})
+    await produce(kafka_bootstrap, topic, [(e.subject, e.to_json_bytes()) for e in events])
+    consumer = consumer_for(pool, kafka_bootstrap, topic, "batch_handler")
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        await eventually(lambda: consumer.stats.handled >= 29 and consumer.stats.dead_lettered >= 1, timeout=30)
+    finally:
+        stop.set()
+        await task
+    async with pool.acquire() as conn:
+        effects = sorted(r["n"] for r in await conn.fetch("SELECT n FROM effects"))
+        positions = await conn.fetchval("SELECT sum(next_offset) FROM consumer_positions WHERE topic = $1", topic)
+    assert effects == [n for n in range(30) if n != 17]
+    assert positions == 30 and consumer.stats.dead_lettered == 1

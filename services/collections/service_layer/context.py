@@ -10,7 +10,6 @@ import asyncpg
 
 from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
-from services.collections.adapters.batch_store import append_streams
 from services.collections.domain.assignment import pick_collector
 from services.collections.domain.attention import next_attention
 from services.collections.domain.case import Case
@@ -82,7 +81,7 @@ class Collections:
                       for e in case.pending.events]
             case.pending.events = []
             batches.append((case_rows.stream_id(case.state.case_id), version, events))
-        stamped = await append_streams(conn, self.store.topic, batches)
+        stamped = await self.store.append_many(conn, batches)
         await case_rows.save_many(conn, [
             (case, version + len(stamped[stream]), next_attention(case.state, self.rules, self.policy))
             for (case, version, _, _), (stream, _, _) in zip(changes, batches, strict=True)])

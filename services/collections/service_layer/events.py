@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -19,7 +19,6 @@ from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
 from services.collections.domain.case import Case
 from services.collections.service_layer.context import Collections
-from shared.clock import business_day_after
 from shared.contracts import CloudEvent, UnknownEventType, parse_data
 from shared.contracts import origination as og
 from shared.contracts import servicing as sv
@@ -179,17 +178,17 @@ async def on_missed_many(ctx: Collections, conn: asyncpg.Connection,
 
 
 def caught_up(known: date, event: CloudEvent, data: sv.PaymentMissed) -> sv.PaymentMissed:
-    """A notice that reaches us after later day-closes: its DPD brought up to the last closed day.
+    """A notice that reaches us after later day-closes: its DPD brought up to the business date.
 
-    `known` is the business date now open (the day after the last day-close). Notices travel
-    on the loan's partition and day-closes on another, so after a consumer restart or
-    rebalance the day-closes of later dates may already have been applied; those did not
-    count this episode's DPD up, so the notice's own figure would be stale for good.
+    `known` is the business date collections has seen (the latest day-close's date, or a later
+    servicing event's). Notices travel on the loan's partition and day-closes on another, so
+    after a consumer restart or rebalance the day-closes of later dates may already have been
+    applied; those did not count this episode's DPD up, so the notice's own figure would be
+    stale for good.
     """
-    last_closed = known - timedelta(days=1)
-    if last_closed <= event.businessdate:
+    if known <= event.businessdate:
         return data
-    return data.model_copy(update={"days_past_due": max(data.days_past_due, (last_closed - data.overdue_since).days)})
+    return data.model_copy(update={"days_past_due": max(data.days_past_due, (known - data.overdue_since).days)})
 
 
 async def on_payment(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent,
@@ -250,7 +249,7 @@ async def on_day_closed(ctx: Collections, conn: asyncpg.Connection, event: Cloud
     Cases whose next attention day (see domain/attention.py) is still ahead only have their
     DPD counted up, in one statement; the others are loaded and closed one by one.
     """
-    await store_business_date(conn, business_day_after(data.business_date))  # the day now open
+    await store_business_date(conn, data.business_date)  # servicing's business date from now on
     await case_rows.refresh_idle_dpd(conn, data.business_date)
     due = await case_rows.needing_attention(conn, data.business_date)
     for start in range(0, len(due), DAY_CLOSE_BATCH):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared.clock import business_day_after
 from shared.contracts import CloudEvent, parse_data
 from shared.contracts.servicing import DayClosed
 from shared.db import store_business_date
@@ -12,11 +11,11 @@ from shared.service import ConsumerSpec
 
 
 async def on_servicing_event(conn: asyncpg.Connection, event: CloudEvent) -> None:
-    """`servicing.day.closed` for day D: origination's business date becomes D + 1."""
+    """`servicing.day.closed` for D: servicing's book rolled into D, so origination's business date is D."""
     if event.type != DayClosed.event_type:
         return
     closed = parse_data(event)
-    await store_business_date(conn, business_day_after(closed.business_date))
+    await store_business_date(conn, closed.business_date)
 
 
 def consumers() -> list[ConsumerSpec]:
