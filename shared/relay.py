@@ -149,6 +149,7 @@ class _Term:
                     if len(rows) == relay.batch_size and self.unsettled + 2 * relay.batch_size <= self.room:
                         relay.wake.clear()
                         prefetch = asyncio.create_task(self._fetch(self._unsettled_positions() + positions))
+                        await asyncio.sleep(0)  # let it send the query: the send loop never yields
                     await self._send(rows, positions)
                 if prefetch is None:
                     await self._pause(len(rows) < relay.batch_size, deleting, stopping)
