@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import sys
 import tempfile
 import time
@@ -30,7 +32,7 @@ from services.reporting.adapters.queries import latest_business_date
 from services.reporting.config import ReportingSettings
 from services.reporting.rebuild import EndOffsets, rebuild
 from services.reporting.service_layer import reports
-from shared.config import PlatformSettings
+from shared.config import PlatformSettings, with_database
 from shared.contracts import CloudEvent, UnknownEventType, parse_data
 from shared.db import connect, drop_database
 from shared.kafka import ensure_topics, make_consumer, make_producer
@@ -73,7 +75,7 @@ async def raw_read(platform: PlatformSettings, batch: int, *, parse: bool = Fals
         cluster = await consumer._client.fetch_all_metadata()
         partitions = [TopicPartition(t, p) for t in (platform.topic(s) for s in SOURCES)
                       for p in sorted(cluster.partitions_for_topic(t) or ())]
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = EndOffsets(await consumer.end_offsets(partitions))
@@ -88,10 +90,11 @@ async def raw_read(platform: PlatformSettings, batch: int, *, parse: bool = Fals
                         _parse_event(record.value)
                 if records:
                     ends.consumed(tp, records[-1].offset)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         await consumer.stop()
-    return {"events": count, "seconds": round(seconds, 3), "events_per_s": rate(count, seconds)}
+    return {"events": count, "seconds": round(seconds, 3), "events_per_s": rate(count, seconds),
+            "python_cpu_us_per_event": round(cpu / count * 1e6, 1) if count else None}
 
 
 def _parse_event(raw: bytes) -> None:
@@ -116,7 +119,11 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
     try:
         produced = await produce(platform, events)
         raw_before = await raw_read(platform, settings.rebuild_batch_size)
-        ours = await rebuild(platform, settings, source="topics")
+        cpu = ServerCpu(dsn)
+        python_cpu = time.process_time()
+        async with cpu:
+            ours = await rebuild(platform, settings, source="topics")
+        python_cpu = time.process_time() - python_cpu
         raw_after = await raw_read(platform, settings.rebuild_batch_size)
         parsed = await raw_read(platform, settings.rebuild_batch_size, parse=True)
         conn = await connect(dsn)
@@ -136,12 +143,16 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
         "scenario": "rebuild",
         "figures": {"rebuild": {"events_per_s": ours["events_per_second"], "events": ours["events_read"],
                                 "seconds": ours["seconds"], "loans": loans,
-                                "write_seconds": ours["write_seconds"], "index_seconds": ours["index_seconds"]},
+                                "write_seconds": ours["write_seconds"], "index_seconds": ours["index_seconds"],
+                                "python_cpu_us_per_event": round(python_cpu / ours["events_read"] * 1e6, 1),
+                                "postgres_cpu_us_per_event": (round(cpu.seconds / ours["events_read"] * 1e6, 1)
+                                                              if cpu.seconds is not None else None)},
                     "reports_after_rebuild": report_ms,
                     "produce": {"events_per_s": produced["events_per_s"], "events": produced["events"],
                                 "mb": produced["mb"]}},
         "baseline": {"raw_consumer_read": {"events_per_s": raw["events_per_s"], "events": raw["events"],
-                                           "seconds": raw["seconds"]},
+                                           "seconds": raw["seconds"],
+                                           "python_cpu_us_per_event": raw["python_cpu_us_per_event"]},
                      "raw_consumer_read_and_parse": {"events_per_s": parsed["events_per_s"],
                                                      "events": parsed["events"], "seconds": parsed["seconds"]}},
         "ratios": {"rebuild_vs_raw_consumer": ratio(ours["events_per_second"], raw["events_per_s"]),
@@ -151,6 +162,59 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
                  f"raw read before/after the rebuild: {raw_before['events_per_s']}/{raw_after['events_per_s']} "
                  f"events/s; rebuild batch {settings.rebuild_batch_size} events per transaction",
     }
+
+
+class ServerCpu:
+    """CPU seconds of the PostgreSQL backends serving one database while the block runs.
+
+    Sampled every 50 ms from /proc (so only when the server runs on this machine; `seconds` is
+    None otherwise); a backend's last 50 ms before it exits can be missed.
+    """
+
+    def __init__(self, dsn: str) -> None:
+        self.database = dsn.rsplit("/", 1)[1].split("?")[0]
+        self.admin_dsn = with_database(dsn, "postgres")
+        self.latest: dict[int, float] = {}
+        self.seconds: float | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._local = False
+
+    async def __aenter__(self) -> ServerCpu:
+        self._conn = await connect(self.admin_dsn)
+        self._local = _proc_cpu(await self._conn.fetchval("SELECT pg_backend_pid()")) is not None
+        self._task = asyncio.create_task(self._poll())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        await asyncio.sleep(0)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        await self._conn.close()
+        self.seconds = round(sum(self.latest.values()), 3) if self._local and self.latest else None
+
+    async def _poll(self) -> None:
+        while True:
+            pids = await self._conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", self.database)
+            for row in pids:
+                used = _proc_cpu(row["pid"])
+                if used is not None:
+                    self.latest[row["pid"]] = used
+            await asyncio.sleep(0.05)
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """user + system CPU seconds of a local PostgreSQL process, None when it is not visible here."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            head, _, tail = f.read().rpartition(")")
+    except OSError:
+        return None
+    if "postgres" not in head:
+        return None
+    fields = tail.split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def time_reports(conn: Any, settings: ReportingSettings) -> dict[str, float]:

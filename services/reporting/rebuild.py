@@ -20,7 +20,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.reporting.adapters.writer import (
-    READ_MODEL_TABLES,
+    ANALYZE,
     SECONDARY_INDEXES,
     copy_rows,
     create_staging,
@@ -84,7 +84,7 @@ async def rebuild(platform: PlatformSettings, settings: ReportingSettings, *, so
 
 async def _index_and_analyze(conn: asyncpg.Connection, other: asyncpg.Connection) -> None:
     """Build the query indexes and ANALYZE, on two connections at once (the server has the cores to itself now)."""
-    statements = [*SECONDARY_INDEXES.values(), *(f"ANALYZE {table}" for table in READ_MODEL_TABLES)]
+    statements = [*SECONDARY_INDEXES.values(), *ANALYZE]
     queue = list(reversed(statements))
 
     async def work(c: asyncpg.Connection) -> None:

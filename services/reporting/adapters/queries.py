@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from services.reporting.adapters.writer import COMPLAINT_EVENTS
 from services.reporting.domain.book import LoanAsOf, days_past_due
 from services.reporting.domain.collections import Activity, CaseHistory
 from services.reporting.domain.portfolio import Allocated, Installment
@@ -103,10 +104,9 @@ async def activities(conn: asyncpg.Connection, start: date, end: date) -> list[A
                    WHERE businessdate BETWEEN $1 AND $2""", start, end)]
     out += [Activity(r["loan_id"], r["kind"], None if r["actor"].startswith("system:") else r["actor"])
             for r in await conn.fetch(
-        """SELECT loan_id, actor, CASE WHEN type = 'collections.statute.expired' THEN 'time_barred'
-                                      ELSE 'complaint' END AS kind
-           FROM rpt_events WHERE loan_id IS NOT NULL AND businessdate BETWEEN $1 AND $2
-           AND (type IN ('collections.dispute.opened', 'collections.statute.expired') OR type LIKE '%complaint%')""",
+        f"""SELECT loan_id, actor, CASE WHEN type = 'collections.statute.expired' THEN 'time_barred'
+                                       ELSE 'complaint' END AS kind
+            FROM rpt_events WHERE {COMPLAINT_EVENTS} AND businessdate BETWEEN $1 AND $2""",
         start, end)]
     return out
 

@@ -111,13 +111,31 @@ def opt_int(d: dict[str, Any], key: str) -> str | None:
     return str(v)
 
 
+# Checked values, remembered: a book repeats the same amounts, days and timestamps over and over.
+_SEEN_LIMIT = 100_000
+_MONEYS: dict[str, str] = {}
+_DAYS: dict[str, date] = {}
+_TIMES: set[str] = set()
+
+
+def _remember(cache: Any) -> Any:
+    if len(cache) >= _SEEN_LIMIT:
+        cache.clear()
+    return cache
+
+
 def money(d: dict[str, Any], key: str) -> str:
     """A Money field as `parse_amount` gives it: two decimals ("30000" -> "30000.00")."""
     v = d.get(key)
-    if type(v) is not str or not _MONEY(v):
+    if type(v) is not str:
         raise NeedsModel(key)
-    dot = v.find(".")
-    return v + ".00" if dot < 0 else v + "0" * (dot + 3 - len(v))
+    found = _MONEYS.get(v)
+    if found is None:
+        if not _MONEY(v):
+            raise NeedsModel(key)
+        dot = v.find(".")
+        found = _remember(_MONEYS)[v] = v + ".00" if dot < 0 else v + "0" * (dot + 3 - len(v))
+    return found
 
 
 def rate(d: dict[str, Any], key: str) -> str:
@@ -218,12 +236,17 @@ def _part_required(model: Any) -> frozenset[str]:
 def day(d: dict[str, Any], key: str) -> date:
     """A date field (ISO text) as a date."""
     v = d.get(key)
-    if type(v) is not str or not _DATE(v):
+    if type(v) is not str:
         raise NeedsModel(key)
-    try:
-        return date.fromisoformat(v)
-    except ValueError:
-        raise NeedsModel(key)
+    found = _DAYS.get(v)
+    if found is None:
+        if not _DATE(v):
+            raise NeedsModel(key)
+        try:
+            found = _remember(_DAYS)[v] = date.fromisoformat(v)
+        except ValueError:
+            raise NeedsModel(key)
+    return found
 
 
 def anchor(businessdate: date, days_past_due: int) -> str:
@@ -259,12 +282,16 @@ class Envelope:
         self.day = day(env, "businessdate")
         self.businessdate = env["businessdate"]
         time = env.get("time")
-        if type(time) is not str or not _TIME(time):
+        if type(time) is not str:
             raise NeedsModel("time")
-        try:
-            datetime.fromisoformat(time)
-        except ValueError:
-            raise NeedsModel("time")
+        if time not in _TIMES:
+            if not _TIME(time):
+                raise NeedsModel("time")
+            try:
+                datetime.fromisoformat(time)
+            except ValueError:
+                raise NeedsModel("time")
+            _remember(_TIMES).add(time)
         self.time = time
         data = env.get("data")
         if type(data) is not dict:
@@ -272,17 +299,14 @@ class Envelope:
         self.data = data
 
 
-# What `mask_data` could change: a personal key, an 11-digit run, or an escape hiding either.
-_PERSONAL_MARKS = (b'"name"', b'"phone"', b'"mobile"', b'"id_number', b"\\u")
+# What `mask_data` could change: a personal key, an 11-digit run, or an escape (any backslash) hiding either.
 _DIGITS = bytes(48 if chr(i).isdigit() else 32 for i in range(256))  # digit -> "0", else " "
 
 
 def _maybe_personal(raw: bytes) -> bool:
     """Whether masking could change anything in this record (substring tests, no regex: ~30x faster)."""
-    for mark in _PERSONAL_MARKS:
-        if mark in raw:
-            return True
-    return b"00000000000" in raw.translate(_DIGITS)
+    return (b'"name"' in raw or b'"phone"' in raw or b'"mobile"' in raw or b'"id_number' in raw
+            or b"\\" in raw or b"00000000000" in raw.translate(_DIGITS))
 
 
 def event_line(e: Envelope, loan_id: str | None, application_id: str | None, raw: bytes | None = None) -> str:

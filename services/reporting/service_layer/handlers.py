@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import orjson
@@ -24,8 +23,7 @@ async def handle_event(conn: asyncpg.Connection, event: CloudEvent) -> None:
     await write_rows(conn, project(event))
 
 
-@dataclass(frozen=True)
-class Positioned:
+class Positioned(NamedTuple):
     """An event and where it was read: (topic, partition, offset); partition -1 for an event-store export.
 
     The event is a `CloudEvent`, or (rebuild) the envelope as a JSON dict or the record's raw bytes.
@@ -37,8 +35,7 @@ class Positioned:
     offset: int
 
 
-@dataclass(frozen=True)
-class Projected:
+class Projected(NamedTuple):
     """An event read from somewhere: its id, where it was read, and its rows as COPY text lines per table."""
 
     event_id: str
