@@ -26,3 +26,17 @@ async def test_a_case_opened_late_starts_at_the_dpd_of_the_last_closed_day(desk,
     await desk.handled(servicing.sent)
     case = await desk.case_of("L35")
     assert (case["stage"], case["days_past_due"]) == ("mid", 35)
+
+
+async def test_collections_stamps_the_business_date_servicing_stamps(desk, servicing):
+    """After servicing's day-close into D, what collectors do that day is dated D, as servicing's events are."""
+    await servicing.missed("BD1", dpd=1)
+    case = await desk.case_of("BD1")
+    await servicing.day_closed(date(2026, 4, 25))
+    await desk.handled(servicing.sent)
+    r = await desk.client.post(f"/v1/cases/{case['case_id']}/promises", headers=desk.as_(case["assignee"], "collector"),
+                               json={"amount": "300.00", "promised_date": "2026-04-27"})
+    assert r.status_code == 201, r.text
+    published = await desk.published(lambda es: any(e.type == "collections.promise.made" for e in es))
+    [made] = [e for e in published if e.type == "collections.promise.made" and e.subject == "BD1"]
+    assert made.businessdate == date(2026, 4, 25)
