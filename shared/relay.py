@@ -11,7 +11,8 @@ order per partition.
 Pipeline (one leadership term): the read of the next batch is sent to PostgreSQL before the
 current batch is handed to the producer, so the server reads while Python sends; the DELETEs
 of acknowledged batches run on a second connection in a task of their own, off the sending
-path, several acknowledged batches in one statement. At most `max_in_flight` × `batch_size`
+path, several acknowledged batches in one statement (at low rates it lingers
+`delete_linger_seconds` to gather them rather than delete after every commit). At most `max_in_flight` × `batch_size`
 rows are sent and not yet deleted (counted in rows: at low rates each batch holds one row).
 
 Replicas: every replica runs this loop, but only the holder of a PostgreSQL advisory lock
@@ -56,6 +57,7 @@ class OutboxRelay:
         *,
         batch_size: int = 1000,
         max_in_flight: int = 4,
+        delete_linger_seconds: float = 0.02,
         idle_poll_seconds: float = 1.0,
         on_published: Callable[[int], None] | None = None,
     ) -> None:
@@ -63,6 +65,7 @@ class OutboxRelay:
         self.producer_factory = producer_factory
         self.batch_size = batch_size
         self.max_in_flight = max_in_flight
+        self.delete_linger_seconds = delete_linger_seconds
         self.idle_poll_seconds = idle_poll_seconds
         self.on_published = on_published
         self.is_leader = False
@@ -195,6 +198,8 @@ class _Term:
                 self.sent.clear()
                 await self.sent.wait()
             await asyncio.wait((self.in_flight[0].acked,))  # wait without cancelling it
+            if self.unsettled < self.relay.batch_size:  # a trickle: one DELETE for the next acks too
+                await asyncio.sleep(self.relay.delete_linger_seconds)
             done: list[_Batch] = []
             for batch in self.in_flight:
                 if not batch.acked.done():
