@@ -66,9 +66,10 @@ def cmd_partner_add(name: str) -> int:
     return 0
 
 
-def cmd_partner_rotate(partner_id: str) -> int:
+def cmd_partner_rotate(partner_id: str, grace_hours: int | None = None) -> int:
     """POST /v1/partners/{id}/rotate; prints the new `{"partner_id", "secret"}`."""
-    response = _servicing_call("POST", f"/v1/partners/{partner_id}/rotate")
+    response = _servicing_call("POST", f"/v1/partners/{partner_id}/rotate",
+                               None if grace_hours is None else {"grace_hours": grace_hours})
     if response is None:
         return 1
     if response.status_code not in (200, 201):

@@ -43,8 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     partner_sub = partner.add_subparsers(dest="partner_command", required=True, metavar="ACTION")
     add = partner_sub.add_parser("add", help="register a partner; prints {partner_id, secret} as JSON")
     add.add_argument("name")
-    rotate = partner_sub.add_parser("rotate", help="issue a new secret (the old one stops working at once)")
+    rotate = partner_sub.add_parser(
+        "rotate", help="issue a new secret (the old one keeps working for the grace period, default 24 h)")
     rotate.add_argument("partner_id")
+    rotate.add_argument("--grace-hours", type=int, default=None,
+                        help="hours the old secret still verifies (0: revoke it at once, e.g. when leaked)")
     partner_sub.add_parser("list", help="registered partners (never their secrets)")
 
     business_date = sub.add_parser("business-date", help="servicing's business date")
@@ -103,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.partner_command == "add":
             return admin.cmd_partner_add(args.name)
         if args.partner_command == "rotate":
-            return admin.cmd_partner_rotate(args.partner_id)
+            return admin.cmd_partner_rotate(args.partner_id, args.grace_hours)
         return admin.cmd_partner_list()
     if args.command == "business-date":
         from loanflow.admin import cmd_business_date_advance

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -88,8 +88,12 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def verify_signature(secret: str, header: str, body: bytes, now: float) -> None:
-    """Check an X-Signature header against the raw body; raise Unauthorized on any failure."""
+def verify_signature(secret: str | Sequence[str], header: str, body: bytes, now: float) -> None:
+    """Check an X-Signature header against the raw body; raise Unauthorized on any failure.
+
+    Several secrets (a partner's new one and, during a rotation's grace period, the previous
+    one): a signature made with any of them passes.
+    """
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
     try:
         timestamp = int(parts["t"])
@@ -98,8 +102,10 @@ def verify_signature(secret: str, header: str, body: bytes, now: float) -> None:
         raise Unauthorized("malformed X-Signature header", code="bad_signature")
     if abs(now - timestamp) > MAX_SKEW_SECONDS:
         raise Unauthorized("signature timestamp outside the allowed 300 s window", code="stale_signature")
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, given):
+    signed = f"{timestamp}.".encode() + body
+    matches = [hmac.compare_digest(hmac.new(k.encode(), signed, hashlib.sha256).hexdigest(), given)
+               for k in ([secret] if isinstance(secret, str) else secret)]
+    if not any(matches):
         raise Unauthorized("signature does not match", code="bad_signature")
 
 
@@ -110,7 +116,8 @@ class PartnerRequest:
     idempotency_key: str
 
 
-SecretLookup = Callable[[Request, str], Awaitable[str | None]]
+# A partner's valid secrets (one, or several during a rotation's grace period); None or empty: unknown.
+SecretLookup = Callable[[Request, str], Awaitable[str | Sequence[str] | None]]
 
 
 def partner_auth(lookup_secret: SecretLookup) -> Callable[[Request], Awaitable[PartnerRequest]]:
@@ -122,7 +129,7 @@ def partner_auth(lookup_secret: SecretLookup) -> Callable[[Request], Awaitable[P
         if not partner_id or not signature:
             raise Unauthorized("missing X-Partner-Id or X-Signature", code="bad_signature")
         secret = await lookup_secret(request, partner_id)
-        if secret is None:
+        if not secret:
             raise Unauthorized("unknown partner", code="unknown_partner")
         body = await request.body()
         clock = getattr(request.app.state, "clock", None)

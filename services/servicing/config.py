@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import DEFAULT_PORTS, ServiceSettings
@@ -24,6 +24,7 @@ class ServicingSettings(ServiceSettings):
     # charges and repayments
     failed_debit_fee: Decimal = Decimal("50.00")  # 扣款失败费 per broken promise
     waterfall: list[str] = list(WATERFALL_KINDS)  # allocation order over what is owed
+    partner_secret_grace_hours: int = Field(default=24, ge=0, le=720)  # old secret still verifies after rotation
     dayclose_batch: int = 20_000  # unused since day-close is one statement; kept so configs still load
 
     @field_validator("waterfall")

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+
+from loanflow.testing import bearer, running
+from services.servicing.bootstrap import create_app
+from shared.clock import FixedClock
+from tests.servicing.conftest import START, ServicingApp, settings
 
 
 async def test_partner_registration_lists_partners_without_secrets(servicing):
@@ -48,13 +53,48 @@ async def test_bad_stale_and_unknown_signatures_are_refused_with_401(servicing):
     assert len(await servicing.events(loan_id)) == 1  # only the schedule
 
 
-async def test_rotated_secret_replaces_the_old_one(servicing):
+async def test_a_secret_revoked_at_rotation_stops_working_at_once(servicing):
     loan_id = await servicing.disburse()
     partner = await servicing.partner()
-    r = await servicing.client.post(f"/v1/partners/{partner['partner_id']}/rotate", headers=servicing.admin)
+    r = await servicing.client.post(f"/v1/partners/{partner['partner_id']}/rotate", headers=servicing.admin,
+                                    json={"grace_hours": 0})
+    assert r.status_code == 200 and r.json()["previous_secret_valid_until"] is None
     rotated = {**partner, "secret": r.json()["secret"]}
     assert (await servicing.pay(partner, loan_id, "10.00")).status_code == 401
     assert (await servicing.pay(rotated, loan_id, "10.00")).status_code == 201
+
+
+async def test_a_rotated_secret_keeps_working_through_the_grace_period_then_stops(platform, _drop_platform_dbs):
+    """The partner switches to the new secret within the grace period (default 24 h) without a failed payment."""
+    clock = FixedClock(datetime.now(UTC))
+    local = platform.model_copy(update={"run_background": False, "start_date": START.isoformat()})
+    app = create_app(settings(), local, clock)
+    async with running(app) as client:
+        desk = ServicingApp(app, client, bearer(app, "root", "admin"), bearer(app, "dora", "collector"))
+        loan_id = await desk.disburse()
+        partner = await desk.partner()
+        r = await client.post(f"/v1/partners/{partner['partner_id']}/rotate", headers=desk.admin)
+        assert r.status_code == 200, r.text
+        assert datetime.fromisoformat(r.json()["previous_secret_valid_until"]) == clock.now() + timedelta(hours=24)
+        rotated = {**partner, "secret": r.json()["secret"]}
+        now = int(clock.now().timestamp())
+        assert (await desk.pay(partner, loan_id, "10.00", at=now)).status_code == 201  # old, within grace
+        assert (await desk.pay(rotated, loan_id, "10.00", at=now)).status_code == 201
+        clock.advance(timedelta(hours=24, seconds=1))
+        later = int(clock.now().timestamp())
+        stale = await desk.pay(partner, loan_id, "10.00", at=later)
+        assert stale.status_code == 401 and stale.json()["error"]["code"] == "bad_signature"
+        assert (await desk.pay(rotated, loan_id, "10.00", at=later)).status_code == 201
+        received = [e for e in await desk.events(loan_id) if e["type"] == "loan.payment.received"]
+        assert len(received) == 3
+
+
+async def test_rotation_refuses_a_grace_period_out_of_range(servicing):
+    partner = await servicing.partner()
+    r = await servicing.client.post(f"/v1/partners/{partner['partner_id']}/rotate", headers=servicing.admin,
+                                    json={"grace_hours": 10_000})
+    assert r.status_code == 422
+    assert (await servicing.pay(partner, await servicing.disburse(), "10.00")).status_code == 201  # unchanged
 
 
 async def test_same_key_same_body_replays_and_another_body_conflicts(servicing):

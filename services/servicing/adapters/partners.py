@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -22,16 +23,32 @@ async def add(conn: asyncpg.Connection, name: str) -> dict[str, str]:
     return {"partner_id": partner_id, "name": name, "secret": secret}
 
 
-async def rotate(conn: asyncpg.Connection, partner_id: str) -> str | None:
-    """Replace a partner's secret; None when the partner is unknown."""
+async def rotate(conn: asyncpg.Connection, partner_id: str, *, now: datetime,
+                 grace: timedelta) -> tuple[str, datetime | None] | None:
+    """Replace a partner's secret; the old one still verifies until now + grace (not at all if grace is 0).
+
+    Returns (new secret, when the old one stops working), or None when the partner is unknown.
+    """
     secret = new_secret()
+    until = now + grace if grace > timedelta(0) else None
     done = await conn.fetchval(
-        "UPDATE partners SET secret = $2, rotated_at = now() WHERE partner_id = $1 RETURNING 1", partner_id, secret)
-    return secret if done else None
+        """UPDATE partners SET previous_secret = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE secret END,
+                               previous_valid_until = $3, secret = $2, rotated_at = $4
+           WHERE partner_id = $1 RETURNING 1""", partner_id, secret, until, now)
+    return (secret, until) if done else None
 
 
-async def secret_of(conn: asyncpg.Connection, partner_id: str) -> str | None:
-    return await conn.fetchval("SELECT secret FROM partners WHERE partner_id = $1 AND active", partner_id)
+async def secrets_of(conn: asyncpg.Connection, partner_id: str, now: datetime) -> list[str]:
+    """The secrets a signature may use now: the current one, then the previous one within its grace."""
+    row = await conn.fetchrow(
+        "SELECT secret, previous_secret, previous_valid_until FROM partners WHERE partner_id = $1 AND active",
+        partner_id)
+    if row is None:
+        return []
+    valid = [row["secret"]]
+    if row["previous_secret"] and row["previous_valid_until"] and now < row["previous_valid_until"]:
+        valid.append(row["previous_secret"])
+    return valid
 
 
 async def listing(conn: asyncpg.Connection, limit: int, after: str | None) -> list[dict[str, Any]]:

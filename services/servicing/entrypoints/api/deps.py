@@ -15,12 +15,13 @@ def get_servicing(request: Request) -> Servicing:
     return request.app.state.servicing  # type: ignore[no-any-return]
 
 
-async def lookup_partner_secret(request: Request, partner_id: str) -> str | None:
+async def lookup_partner_secrets(request: Request, partner_id: str) -> list[str]:
+    """The partner's current secret, and the previous one while a rotation's grace period runs."""
     async with request.app.state.kernel.db.acquire() as conn:
-        return await partners.secret_of(conn, partner_id)
+        return await partners.secrets_of(conn, partner_id, get_servicing(request).clock.now())
 
 
 ServicingDep = Annotated[Servicing, Depends(get_servicing)]
 AnyRole = Annotated[Principal, Depends(current_principal)]
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
-PartnerAuth = Depends(partner_auth(lookup_partner_secret))
+PartnerAuth = Depends(partner_auth(lookup_partner_secrets))

@@ -1,14 +1,15 @@
-"""Partner registry (admin): add, list (never the secrets), rotate a secret."""
+"""Partner registry (admin): add, list (never the secrets), rotate a secret (with a grace period)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from services.servicing.adapters import partners
-from services.servicing.entrypoints.api.deps import Admin
+from services.servicing.entrypoints.api.deps import Admin, ServicingDep
 from shared.errors import NotFound
 from shared.service import KernelDep
 
@@ -35,11 +36,22 @@ async def list_partners(kernel: KernelDep, _: Admin, limit: int = Query(50, ge=1
     return {"items": rows, "next_cursor": rows[-1]["partner_id"] if len(rows) == limit else None}
 
 
+class Rotation(BaseModel):
+    grace_hours: int | None = Field(default=None, ge=0, le=720)
+
+
 @router.post("/{partner_id}/rotate")
-async def rotate_secret(partner_id: str, kernel: KernelDep, _: Admin) -> dict[str, str]:
-    """Issue a new secret; the old one stops working at once."""
+async def rotate_secret(partner_id: str, kernel: KernelDep, servicing: ServicingDep, _: Admin,
+                        body: Rotation | None = None) -> dict[str, Any]:
+    """Issue a new secret. The old one keeps working for `grace_hours` (default
+    LOANFLOW_SERVICING_PARTNER_SECRET_GRACE_HOURS) so the partner can switch without failed
+    payments; `grace_hours: 0` revokes it at once (a leaked secret)."""
+    hours = body.grace_hours if body is not None and body.grace_hours is not None \
+        else servicing.settings.partner_secret_grace_hours
     async with kernel.db.acquire() as conn:
-        secret = await partners.rotate(conn, partner_id)
-    if secret is None:
+        rotated = await partners.rotate(conn, partner_id, now=servicing.clock.now(), grace=timedelta(hours=hours))
+    if rotated is None:
         raise NotFound(f"partner {partner_id} not found", code="partner_not_found")
-    return {"partner_id": partner_id, "secret": secret}
+    secret, until = rotated
+    return {"partner_id": partner_id, "secret": secret,
+            "previous_secret_valid_until": until.isoformat() if until else None}
