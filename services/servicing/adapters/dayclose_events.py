@@ -32,7 +32,7 @@ from shared.eventstore import NOTIFY_CHANNEL
 
 # $1 day, $2 penalty daily rate, $3 reminder due date, $4 DPD boundaries, $5 outbox topic,
 # $6 the envelope's head up to "type" (JSON text), $7 its tail after "sequence" (JSON text),
-# $8 the event stream's position sequence.
+# $8 the event stream's position sequence, $9 / $10 / $11 D, D − 1 and D + N as ISO text.
 # - `facts`, one row per loan: its open installments due before D (through the partial
 #   index on open installments) and those due D + N (reminders), aggregated in one pass;
 # - `day`: those of active loans, each loan's row found once by key (nested loop), with its
@@ -78,7 +78,7 @@ WITH facts AS MATERIALIZED (
            '{"loan_id":' || id_json || ',"amount_overdue":"' || round(amount_overdue, 2) || '","days_past_due":'
            || dpd || ',"overdue_since":"' || to_char(since, 'YYYY-MM-DD') || '","principal_outstanding":"'
            || round(principal_outstanding, 2) || '","installment_number":' || missed_number || ',"due_date":"'
-           || to_char($1::date - 1, 'YYYY-MM-DD') || '"'
+           || $10::text || '"'
            || CASE WHEN dpd = ANY($4::int[]) AND since = $1::date - 1 THEN ',"dpd_boundary":' || dpd ELSE '' END
            || '}' AS data, NULL::numeric AS penalty, NULL AS charge_id, NULL AS reason
     FROM day WHERE n_missed = 1
@@ -95,17 +95,17 @@ WITH facts AS MATERIALIZED (
            || penalty || '","reason":' || to_json(reason)::text || '}', penalty, charge_id, reason
     FROM (SELECT d.loan_id, d.stream_id, d.id_json, d.version, d.n_missed, d.n_boundary, d.penalty,
                  {charge_id} AS charge_id,
-                 '罚息 for ' || to_char($1::date, 'YYYY-MM-DD') || ' on overdue principal '
+                 '罚息 for ' || $9::text || ' on overdue principal '
                  || round(d.principal_overdue, 2) AS reason
           FROM day d, LATERAL (SELECT md5('\\x6ba7b8119dad11d180b400c04fd430c8'::bytea || convert_to(
-              'penalty/' || d.loan_id || '/' || to_char($1::date, 'YYYY-MM-DD'), 'UTF8')) AS h OFFSET 0) name_hash
+              'penalty/' || d.loan_id || '/' || $9::text, 'UTF8')) AS h OFFSET 0) name_hash
           WHERE d.n_charge = 1) c
     UNION ALL
     SELECT d.loan_id, d.stream_id, d.id_json, d.version + d.n_missed + d.n_boundary + d.n_charge
            + CASE WHEN d.n_due = 1 THEN 1 ELSE (SELECT count(*) FROM unnest(d.due_numbers) x WHERE x <= r.number) END,
            'loan.payment.due',
            '{"loan_id":' || d.id_json || ',"installment_number":' || r.number || ',"due_date":"'
-           || to_char($3::date, 'YYYY-MM-DD') || '","amount_due":"' || round(r.amount, 2) || '"}', NULL, NULL, NULL
+           || $11::text || '","amount_due":"' || round(r.amount, 2) || '"}', NULL, NULL, NULL
     FROM day d, unnest(d.due_numbers, d.due_amounts) AS r(number, amount)
 ), staged AS MATERIALIZED (
     SELECT nextval($8::regclass) AS position, loan_id, stream_id, seq, event_id, type, penalty, charge_id, reason,
@@ -156,6 +156,7 @@ async def close_day_events(conn: asyncpg.Connection, *, day: date, penalty_rate:
     head = _json({"specversion": "1.0", "source": source, "time": time.isoformat().replace("+00:00", "Z"),
                   "datacontenttype": "application/json"})[:-1] + ","
     tail = "," + _json({"correlationid": correlationid, "businessdate": day.isoformat(), "dataschemaversion": 1})[1:]
+    due = day + timedelta(days=reminder_days)
     # compiling this plan costs seconds and saves nothing; the staged events stay in memory; every
     # lookup is by key or TID (see CLOSE_DAY), which the planner, misled by the estimates, would not choose;
     # the facts are grouped by sorting (a hash table sized for the estimate spills at 1,000,000 loans)
@@ -163,8 +164,8 @@ async def close_day_events(conn: asyncpg.Connection, *, day: date, penalty_rate:
                        "SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashagg = off")
     try:
         row = await conn.fetchrow(
-            CLOSE_DAY_SQL, day, penalty_rate, day + timedelta(days=reminder_days), boundaries, topic, head, tail,
-            "events_position_seq")
+            CLOSE_DAY_SQL, day, penalty_rate, due, boundaries, topic, head, tail, "events_position_seq",
+            day.isoformat(), (day - timedelta(days=1)).isoformat(), due.isoformat())
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "events_event_id":
             raise
