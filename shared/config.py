@@ -30,6 +30,7 @@ class PlatformSettings(BaseSettings):
     topic_prefix: str = "loanflow"
     topic_partitions: int = 6
     jwt_secret: SecretStr | None = None
+    secrets_key: SecretStr | None = None  # encrypts secrets kept at rest (partners' HMAC keys)
     log_level: str = "INFO"
     log_json: bool = True
     host: str = "127.0.0.1"
@@ -42,6 +43,8 @@ class PlatformSettings(BaseSettings):
     def _no_default_secrets_in_production(self) -> PlatformSettings:
         if self.env == "production" and self.jwt_secret is None:
             raise ValueError("LOANFLOW_JWT_SECRET must be set in production")
+        if self.env == "production" and self.secrets_key is None:
+            raise ValueError("LOANFLOW_SECRETS_KEY must be set in production")
         return self
 
     def topic(self, service: str) -> str:
@@ -50,9 +53,16 @@ class PlatformSettings(BaseSettings):
 
     def signing_key(self) -> str:
         """JWT signing key: the env secret, else a dev key generated under LOANFLOW_HOME."""
-        if self.jwt_secret is not None:
-            return self.jwt_secret.get_secret_value()
-        path = self.home / "jwt.key"
+        return self._key(self.jwt_secret, "jwt.key")
+
+    def secrets_key_material(self) -> str:
+        """Key for secrets at rest: LOANFLOW_SECRETS_KEY, else a dev key generated under LOANFLOW_HOME."""
+        return self._key(self.secrets_key, "secrets.key")
+
+    def _key(self, configured: SecretStr | None, filename: str) -> str:
+        if configured is not None:
+            return configured.get_secret_value()
+        path = self.home / filename
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_hex(32))

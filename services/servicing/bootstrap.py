@@ -7,12 +7,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.servicing.adapters import partners as partners_table
 from services.servicing.config import ServicingSettings
 from services.servicing.entrypoints.api.routes import business_date, loans, partners, repayments
 from services.servicing.service_layer.handlers import Servicing, consumer_handler
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
 from shared.db import fetch_business_date, store_business_date
+from shared.secretbox import SecretBox
 from shared.service import ConsumerSpec, ServiceKernel, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -33,13 +35,18 @@ def create_app(settings: ServicingSettings | None = None, platform: PlatformSett
         ConsumerSpec("collections", sources=["collections"], handler=handler),
     ]
 
+    box = SecretBox(platform.secrets_key_material())
+
     async def set_first_business_date(k: ServiceKernel) -> None:
         async with k.db.acquire() as conn:
             if await fetch_business_date(conn) is None:
                 first = date.fromisoformat(platform.start_date) if platform.start_date else clock.now().date()
                 await store_business_date(conn, first)
+            async with conn.transaction():
+                await partners_table.seal_stored(conn, box)  # secrets stored before encryption at rest
 
     app = create_service_app(kernel, title="loanflow servicing", on_startup=set_first_business_date,
                              routers=[loans.router, repayments.router, business_date.router, partners.router])
     app.state.servicing = svc
+    app.state.secret_box = box
     return app

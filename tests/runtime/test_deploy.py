@@ -83,7 +83,7 @@ def test_compose_runs_each_service_from_one_image_with_a_readiness_health_check(
     assert env["LOANFLOW_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert "@postgres:5432/" in env["LOANFLOW_DATABASE_URL"]
     assert env["LOANFLOW_ENV"] == "production" and env["LOANFLOW_MIGRATE_ON_START"] == "true"
-    assert "LOANFLOW_JWT_SECRET" in env
+    assert "LOANFLOW_JWT_SECRET" in env and "LOANFLOW_SECRETS_KEY" in env
     assert str(env[f"LOANFLOW_{service.upper()}_PORT"]) == str(port)
 
 
@@ -150,5 +150,6 @@ def test_docker_compose_config_accepts_the_file():
     if cli is None:
         pytest.skip("no docker compose CLI on this machine (the YAML structure tests above still check the file)")
     done = subprocess.run([*cli, "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"], cwd=ROOT,
-                          capture_output=True, text=True, env={"LOANFLOW_JWT_SECRET": "x", "PATH": "/usr/bin:/bin"})
+                          capture_output=True, text=True, env={"LOANFLOW_JWT_SECRET": "x", "LOANFLOW_SECRETS_KEY": "y",
+                                                             "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr

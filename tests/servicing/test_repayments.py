@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from loanflow.testing import bearer, running
+from services.servicing.adapters import partners
 from services.servicing.bootstrap import create_app
 from shared.clock import FixedClock
 from tests.servicing.conftest import START, ServicingApp, settings
@@ -16,6 +17,9 @@ from tests.servicing.conftest import START, ServicingApp, settings
 async def test_partner_registration_lists_partners_without_secrets(servicing):
     partner = await servicing.partner()
     assert partner["partner_id"] and len(partner["secret"]) >= 32
+    async with servicing.app.state.kernel.db.acquire() as conn:
+        stored = await conn.fetchval("SELECT secret FROM partners WHERE partner_id = $1", partner["partner_id"])
+    assert stored.startswith("enc:v1:") and partner["secret"] not in stored  # sealed at rest
     listing = await servicing.client.get("/v1/partners", headers=servicing.admin)
     assert [p["partner_id"] for p in listing.json()["items"]] == [partner["partner_id"]]
     assert "secret" not in listing.text
@@ -181,3 +185,17 @@ async def test_waterfall_after_a_missed_installment_pays_penalty_before_interest
         {"installment_number": 1, "kind": "principal", "amount": "10.00"},
     ]
     assert body["status"] == "overdue"
+
+
+async def test_secrets_stored_in_plain_text_before_encryption_are_sealed_and_still_verify(servicing):
+    loan_id = await servicing.disburse()
+    async with servicing.app.state.kernel.db.acquire() as conn:
+        await conn.execute("INSERT INTO partners (partner_id, name, secret) VALUES ('ptn_old', 'Old Bank', 'plain-1')")
+    legacy = {"partner_id": "ptn_old", "secret": "plain-1"}
+    assert (await servicing.pay(legacy, loan_id, "10.00")).status_code == 201
+    async with servicing.app.state.kernel.db.acquire() as conn, conn.transaction():
+        assert await partners.seal_stored(conn, servicing.app.state.secret_box) == 1
+        assert await partners.seal_stored(conn, servicing.app.state.secret_box) == 0
+        stored = await conn.fetchval("SELECT secret FROM partners WHERE partner_id = 'ptn_old'")
+    assert stored.startswith("enc:v1:")
+    assert (await servicing.pay(legacy, loan_id, "10.00")).status_code == 201

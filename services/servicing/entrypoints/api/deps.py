@@ -18,7 +18,8 @@ def get_servicing(request: Request) -> Servicing:
 async def lookup_partner_secrets(request: Request, partner_id: str) -> list[str]:
     """The partner's current secret, and the previous one while a rotation's grace period runs."""
     async with request.app.state.kernel.db.acquire() as conn:
-        return await partners.secrets_of(conn, partner_id, get_servicing(request).clock.now())
+        return await partners.secrets_of(conn, partner_id, get_servicing(request).clock.now(),
+                                         request.app.state.secret_box)
 
 
 ServicingDep = Annotated[Servicing, Depends(get_servicing)]

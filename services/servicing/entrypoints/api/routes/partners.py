@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from services.servicing.adapters import partners
@@ -21,10 +21,10 @@ class PartnerCreate(BaseModel):
 
 
 @router.post("", status_code=201)
-async def add_partner(body: PartnerCreate, kernel: KernelDep, _: Admin) -> dict[str, str]:
+async def add_partner(body: PartnerCreate, request: Request, kernel: KernelDep, _: Admin) -> dict[str, str]:
     """Register a partner; the answer holds its secret (shown only here and on rotation)."""
     async with kernel.db.acquire() as conn:
-        return await partners.add(conn, body.name.strip())
+        return await partners.add(conn, body.name.strip(), request.app.state.secret_box)
 
 
 @router.get("")
@@ -41,7 +41,7 @@ class Rotation(BaseModel):
 
 
 @router.post("/{partner_id}/rotate")
-async def rotate_secret(partner_id: str, kernel: KernelDep, servicing: ServicingDep, _: Admin,
+async def rotate_secret(partner_id: str, request: Request, kernel: KernelDep, servicing: ServicingDep, _: Admin,
                         body: Rotation | None = None) -> dict[str, Any]:
     """Issue a new secret. The old one keeps working for `grace_hours` (default
     LOANFLOW_SERVICING_PARTNER_SECRET_GRACE_HOURS) so the partner can switch without failed
@@ -49,7 +49,8 @@ async def rotate_secret(partner_id: str, kernel: KernelDep, servicing: Servicing
     hours = body.grace_hours if body is not None and body.grace_hours is not None \
         else servicing.settings.partner_secret_grace_hours
     async with kernel.db.acquire() as conn:
-        rotated = await partners.rotate(conn, partner_id, now=servicing.clock.now(), grace=timedelta(hours=hours))
+        rotated = await partners.rotate(conn, partner_id, request.app.state.secret_box, now=servicing.clock.now(),
+                                        grace=timedelta(hours=hours))
     if rotated is None:
         raise NotFound(f"partner {partner_id} not found", code="partner_not_found")
     secret, until = rotated
