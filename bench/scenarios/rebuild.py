@@ -122,7 +122,8 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
         cpu = ServerCpu(dsn)
         python_cpu = time.process_time()
         async with cpu:
-            ours = await rebuild(platform, settings, source="topics")
+            ours = await rebuild(platform, settings, source="topics",
+                                 progress=lambda read: cpu.mark() if read >= produced["events"] else None)
         python_cpu = time.process_time() - python_cpu
         raw_after = await raw_read(platform, settings.rebuild_batch_size)
         parsed = await raw_read(platform, settings.rebuild_batch_size, parse=True)
@@ -145,8 +146,9 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
                                 "seconds": ours["seconds"], "loans": loans,
                                 "write_seconds": ours["write_seconds"], "index_seconds": ours["index_seconds"],
                                 "python_cpu_us_per_event": round(python_cpu / ours["events_read"] * 1e6, 1),
-                                "postgres_cpu_us_per_event": (round(cpu.seconds / ours["events_read"] * 1e6, 1)
-                                                              if cpu.seconds is not None else None)},
+                                "postgres_cpu_us_per_event": _per_event(cpu.seconds, ours["events_read"]),
+                                "postgres_cpu_us_per_event_until_last_batch": _per_event(cpu.marked,
+                                                                                         ours["events_read"])},
                     "reports_after_rebuild": report_ms,
                     "produce": {"events_per_s": produced["events_per_s"], "events": produced["events"],
                                 "mb": produced["mb"]}},
@@ -176,6 +178,7 @@ class ServerCpu:
         self.admin_dsn = with_database(dsn, "postgres")
         self.latest: dict[int, float] = {}
         self.seconds: float | None = None
+        self.marked: float | None = None
         self._task: asyncio.Task[None] | None = None
         self._local = False
 
@@ -184,6 +187,14 @@ class ServerCpu:
         self._local = _proc_cpu(await self._conn.fetchval("SELECT pg_backend_pid()")) is not None
         self._task = asyncio.create_task(self._poll())
         return self
+
+    def mark(self) -> None:
+        """Note the backends' CPU so far (e.g. when the last batch is handed to the writers)."""
+        for pid in self.latest:
+            used = _proc_cpu(pid)
+            if used is not None:
+                self.latest[pid] = used
+        self.marked = round(sum(self.latest.values()), 3) if self._local else None
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._task is not None
@@ -202,6 +213,10 @@ class ServerCpu:
                 if used is not None:
                     self.latest[row["pid"]] = used
             await asyncio.sleep(0.05)
+
+
+def _per_event(seconds: float | None, events: int) -> float | None:
+    return round(seconds / events * 1e6, 1) if seconds is not None and events else None
 
 
 def _proc_cpu(pid: int) -> float | None:
