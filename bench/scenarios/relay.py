@@ -4,7 +4,10 @@ Throughput: N events commit in one transaction while a warmed-up relay waits; th
 from sending the COMMIT until the relay has the broker's ack for all of them. Baseline: a warmed-up
 raw producer (acks=all, the same settings) sends the same N payloads with the same keys,
 clock from the first send to the last ack. The machine is shared and its load moves, so this
-runs in rounds alternating which side goes first; each rate is the median of its rounds.
+runs in rounds alternating which side goes first; each rate is the median of its rounds. Each
+side starts its timed part after a full garbage collection: a gen-2 collection of the harness's
+heap (40-250 ms on this machine) used to land inside the 150 ms windows, mostly in whichever side
+came second.
 Latency: single-event commands commit at a fixed rate; each event's latency runs from its
 commit returning to the broker's ack of its record as the relay sent it. Baseline: the raw
 producer sending the same payloads at the same rate, from send to ack.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import statistics
 import sys
@@ -193,9 +197,12 @@ async def measure(dsn: str, bootstrap: str, topics: tuple[str, str], events: int
         for r in range(rounds):
             streams, records = backlog(events)
             for side in ("ours", "raw") if r % 2 == 0 else ("raw", "ours"):
+                gc.collect()  # the other side's garbage is not this side's cost
                 seconds = await (ours.backlog(streams) if side == "ours" else raw.backlog(records))
                 rates[side].append(rate(len(records), seconds))
+        gc.collect()
         ours_latency = await ours.latencies(count, per_second)
+        gc.collect()
         raw_latency = await raw.latencies(records, count, per_second)
     finally:
         left = await ours.close()
