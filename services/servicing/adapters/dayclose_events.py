@@ -2,17 +2,17 @@
 
 The rules are those of `domain/dayclose.plan_day` (its docstring quotes DOMAIN.md §2), here
 as set-based SQL so no event passes through Python:
-- facts: open installments due before D grouped per loan (overdue) and those due D + N
-  (reminders), of active loans only;
-- events: one row per event with its order in the loan's day (missed, boundary miss,
-  penalty charge, reminders by installment), numbered after the loan's current version
-  with `row_number()`; each CloudEvent envelope is built with `jsonb_build_object` exactly
-  as `CloudEvent.model_dump(mode="json", exclude_none=True)` renders it (money as
+- facts: open installments due before D (overdue) and those due D + N (reminders), grouped
+  per loan in one pass, of active loans only (each loan row looked up once);
+- events: one row per event in its order in the loan's day (missed, boundary miss, penalty
+  charge, reminders by installment), numbered after the loan's current version by counting
+  the events before it; each CloudEvent envelope is built as JSON text exactly as
+  `CloudEvent.model_dump(mode="json", exclude_none=True)` renders it (money as
   `round(x, 2)::text`, "1234.50"; dates ISO; ids from `gen_random_uuid()`; the penalty
   charge id name-based, see `domain/dayclose.penalty_charge_id`);
 - writes, as data-modifying CTEs of the same statement: the loans' version / status /
-  overdue_since, the penalty charges, the `events` rows and, from what was inserted,
-  the `outbox` rows (payload = the envelope's JSON text, key = the loan id), as
+  overdue_since, the penalty charges, the `events` rows and the `outbox` rows (payload =
+  the envelope's JSON text, key = the loan id), as
   `shared.eventstore.PostgresEventStore.append` writes them.
 A lost race on a stream raises ConcurrencyConflict (day-close holds the loans table lock,
 so it does not happen in practice).
