@@ -41,10 +41,22 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
 
 READ_MODEL_TABLES = [f"rpt_{table}" for table in COLUMNS]
 
-# What a rebuild ANALYZEs: every column, but of the event log only those the queries filter or join on
-# (its `data` is most of its bytes and no query looks inside it).
-ANALYZE = [f"ANALYZE {table}" for table in READ_MODEL_TABLES if table != "rpt_events"] + [
-    "ANALYZE rpt_events (event_id, loan_id, application_id, type, businessdate)"]
+# The columns the report queries (`adapters.queries`) filter, join, group or sort on: what a rebuild
+# ANALYZEs (0.37 -> 0.24 s of server CPU per 100k events; the plans of every report query are the same).
+# Add a column here when a query starts to filter on it; autovacuum later analyzes every column anyway.
+ANALYZED_COLUMNS = {
+    "events": "event_id, loan_id, application_id, type, businessdate",
+    "loans": "loan_id, application_id, businessdate",
+    "applications": "application_id, sequence, event_id",
+    "loan_states": "loan_id, businessdate, sequence, status, event_id",
+    "schedule": "loan_id, event_id, businessdate, sequence",
+    "allocations": "businessdate, loan_id, installment_number, kind",
+    "case_states": "case_id, businessdate, sequence, event_id",
+    "contacts": "businessdate",
+    "promises": "businessdate, promise_id, kind, event_id",
+    "recoveries": "businessdate",
+}
+ANALYZE = [f"ANALYZE rpt_{table} ({columns})" for table, columns in ANALYZED_COLUMNS.items()]
 
 # The event-log rows `queries.activities` reads (that query repeats this predicate, so the index below serves it).
 COMPLAINT_EVENTS = ("loan_id IS NOT NULL AND (type IN ('collections.dispute.opened', 'collections.statute.expired') "

@@ -103,8 +103,10 @@ async def write_new_events(conn: asyncpg.Connection, batch: Sequence[Projected]
         first.setdefault(projected.event_id, projected)
     fresh = await copy_new_events(conn, {event_id: p.lines["events"][0] for event_id, p in first.items()})
     tables: dict[str, list[str]] = {}
-    for event_id in fresh:
-        for table, lines in first[event_id].lines.items():
+    for event_id, projected in first.items():  # in the order read
+        if event_id not in fresh:
+            continue
+        for table, lines in projected.lines.items():
             if table != "events":
                 found = tables.get(table)
                 if found is None:
@@ -113,9 +115,9 @@ async def write_new_events(conn: asyncpg.Connection, batch: Sequence[Projected]
                     found.extend(lines)
     ends: dict[Any, int] = {}
     for projected in batch:
-        item = projected.item
-        key = (item.topic, item.partition)
-        ends[key] = max(ends.get(key, 0), item.offset + 1)
+        _, topic, partition, offset = projected.item
+        if offset >= ends.get((topic, partition), 0):
+            ends[(topic, partition)] = offset + 1
     return len(fresh), tables, ends
 
 
