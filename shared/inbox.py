@@ -5,6 +5,11 @@ For each record: in ONE database transaction, insert (consumer, event id) into `
 partition's next offset in `consumer_positions`. Only after the commit is the Kafka
 offset committed. A record that keeps failing is retried with backoff, then written to
 `dead_letters` and produced to `<topic>.dlq` with the error, and the partition moves on.
+
+What one poll returns is handled in one transaction: one INSERT claims every record's inbox
+row, the handler runs for the records not seen before (or the service's batch handler gets
+them all at once), one statement saves the partitions' positions. If that fails, each
+partition is tried alone, then each record alone with the retries above.
 """
 
 from __future__ import annotations
@@ -80,16 +85,12 @@ class InboxConsumer:
                 self.ready.set()
                 while not stop.is_set():
                     batches = await consumer.getmany(timeout_ms=300, max_records=500)
-                    # With a batch handler: everything polled in one transaction (each partition's
-                    # records in offset order), falling back to one partition at a time. Without:
-                    # one partition's batch after another, each in its own transaction. (Handling
-                    # partitions concurrently was tried: handlers that share rows, such as
-                    # collections' caseload, then deadlock and fall back to one-by-one retries.)
-                    if self.batch_handler is not None and len(batches) > 1:
+                    # Everything polled in one transaction (each partition's records in offset
+                    # order), falling back to one partition at a time, then one record at a time.
+                    # (Handling partitions concurrently was tried: handlers that share rows, such
+                    # as collections' caseload, then deadlock and fall back to one-by-one retries.)
+                    if batches:
                         await self._handle_polled(producer, batches)
-                    else:
-                        for tp, records in batches.items():
-                            await self._handle_partition_batch(producer, tp, records)
                     await self._commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()})
                     self._update_lag(consumer)
             except asyncio.CancelledError:
@@ -107,6 +108,10 @@ class InboxConsumer:
 
     async def _handle_polled(self, producer: AIOKafkaProducer,
                              batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        if len(batches) == 1:
+            [(tp, records)] = batches.items()
+            await self._handle_partition_batch(producer, tp, records)
+            return
         try:
             await self._handle_together(batches)
         except Exception:
@@ -138,14 +143,14 @@ class InboxConsumer:
         """Records of one or more partitions in one transaction, with the partitions' positions."""
         polled = [(tp, record, _parse(record)) for tp, records in batches.items() for record in records]
         async with self.pool.acquire() as conn, conn.transaction():
-            if self.batch_handler is None:
-                for tp, record, event in polled:
-                    await self._apply(conn, tp, record, event)
-            else:
-                fresh = await self._claim(conn, polled)
+            fresh = await self._claim(conn, polled)
+            if self.batch_handler is not None:
                 if fresh:
                     await self.batch_handler(conn, fresh)
-                self.stats.handled += len(fresh)
+            else:
+                for event in fresh:
+                    await self._run_handler(conn, event)
+            self.stats.handled += len(fresh)
             await self._save_positions(conn, {tp: records[-1].offset + 1 for tp, records in batches.items()})
 
     async def _claim(self, conn: asyncpg.Connection,
@@ -195,12 +200,15 @@ class InboxConsumer:
         if not fresh:
             self.stats.duplicates += 1
             return
+        await self._run_handler(conn, event)
+        self.stats.handled += 1
+
+    async def _run_handler(self, conn: asyncpg.Connection, event: CloudEvent) -> None:
         token = correlation_id.set(event.correlationid)
         try:
             await self.handler(conn, event)
         finally:
             correlation_id.reset(token)
-        self.stats.handled += 1
 
     async def _save_position(self, conn: asyncpg.Connection, tp: TopicPartition, next_offset: int) -> None:
         await self._save_positions(conn, {tp: next_offset})
