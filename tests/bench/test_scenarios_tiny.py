@@ -18,6 +18,8 @@ def numbers(tree: Any) -> list[tuple[str, float]]:
     """Every numeric leaf of a nested dict, with its dotted path."""
     if isinstance(tree, dict):
         return [(f"{k}.{p}" if p else k, v) for k, sub in tree.items() for p, v in numbers(sub)]
+    if isinstance(tree, list):  # repeated runs of one figure
+        return [(f"{i}.{p}" if p else str(i), v) for i, sub in enumerate(tree) for p, v in numbers(sub)]
     if isinstance(tree, int | float) and not isinstance(tree, bool):
         return [("", tree)]
     return []
