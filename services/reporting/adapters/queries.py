@@ -124,7 +124,8 @@ async def loan_places(conn: asyncpg.Connection) -> tuple[dict[str, str | None], 
 async def loan_events(conn: asyncpg.Connection, loan_id: str) -> list[LoggedEvent]:
     """Every logged event about a loan, including its application's events before disbursement."""
     rows = await conn.fetch(
-        """SELECT * FROM rpt_events WHERE loan_id = $1 OR (application_id IS NOT NULL AND application_id IN (
+        # The application ids are computed first (an InitPlan), so both arms are index lookups.
+        """SELECT * FROM rpt_events WHERE loan_id = $1 OR application_id = ANY(ARRAY(
                SELECT application_id FROM rpt_events WHERE loan_id = $1 AND application_id IS NOT NULL))""",
         loan_id)
     return [_logged(r) for r in rows]
