@@ -187,3 +187,26 @@ async def paced(count: int, per_second: float, command: Callable[[int], Awaitabl
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(command(i)))
     await asyncio.gather(*tasks)
+
+
+def run_alone(run: Callable[[str, str, str], Awaitable[dict[str, Any]]], description: str,
+              argv: Sequence[str] | None = None) -> int:
+    """`python -m bench.scenarios.<name> [--size …] [--home …]`: run one scenario and print its JSON.
+
+    The same infrastructure as the harness (LOANFLOW_DATABASE_URL or an embedded PostgreSQL, a
+    broker of its own), without writing a results file.
+    """
+    import argparse
+    import json
+    from pathlib import Path
+
+    from bench.harness import infrastructure
+
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("--size", choices=("tiny", "default", "large"), default="tiny")
+    parser.add_argument("--home", type=Path, default=Path(".loanflow"))
+    args = parser.parse_args(argv)
+    with infrastructure(args.home) as (pg_url, bootstrap, _):
+        result = asyncio.run(run(pg_url, bootstrap, args.size))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0

@@ -17,12 +17,13 @@ order of the writers; a figure's rate is the median of its rounds, its latencies
 from __future__ import annotations
 
 import statistics
+import sys
 from contextlib import AsyncExitStack
 from typing import Any
 
 from bench.scenarios import _peer_eventsourcing as peer
 from bench.scenarios._append_impls import EventsourcingPeer, OurStore, RawInsert, Workload
-from bench.support import fresh_database, latency_ms, pick, rate, ratio
+from bench.support import fresh_database, latency_ms, pick, rate, ratio, run_alone
 
 SINGLE_LEVELS = (1, 8, 64)
 BATCH_LEVELS = (1, 8)
@@ -96,3 +97,7 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
         "notes": f"pool of min(streams, {MAX_CONNECTIONS}) connections for every writer; single = one event "
                  f"per transaction; rate = median of {rounds} alternating rounds; the peer writes no outbox rows",
     }
+
+
+if __name__ == "__main__":
+    sys.exit(run_alone(run, __doc__ or "append"))

@@ -25,16 +25,13 @@ LOANFLOW_TEST_DATABASE_URL or LOANFLOW_DATABASE_URL); sizes: tiny 300 loans, def
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
-import os
 import statistics
+import sys
 import time
 from datetime import date, timedelta
 from typing import Any
 
-from bench.support import fresh_database, pick, rate, ratio, unique
+from bench.support import fresh_database, pick, rate, ratio, run_alone, unique
 from services.servicing.bootstrap import MIGRATIONS
 from services.servicing.config import ServicingSettings
 from services.servicing.service_layer.dayclose import advance
@@ -204,15 +201,5 @@ async def run(pg_url: str, kafka_bootstrap: str | None, size: str) -> dict[str, 
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="tiny", choices=["tiny", "default", "large"])
-    args = parser.parse_args()
-    pg_url = os.environ.get("LOANFLOW_TEST_DATABASE_URL") or os.environ.get("LOANFLOW_DATABASE_URL")
-    if not pg_url:
-        raise SystemExit("set LOANFLOW_DATABASE_URL (or LOANFLOW_TEST_DATABASE_URL) to a PostgreSQL server URL")
-    print(json.dumps(asyncio.run(run(pg_url, os.environ.get("LOANFLOW_KAFKA_BOOTSTRAP"), args.size)), indent=2))
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(run_alone(run, __doc__ or "dayclose"))

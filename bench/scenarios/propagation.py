@@ -12,6 +12,7 @@ broker (aiokafka producer -> consumer, acks=all) at the same rate, send to recei
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import time
 import uuid
@@ -23,7 +24,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from bench.scenarios._processes import Server, service_env
-from bench.support import RssSampler, latency_ms, paced, pick, ratio, unique
+from bench.support import RssSampler, latency_ms, paced, pick, ratio, run_alone, unique
 from shared.config import with_database
 from shared.contracts.registry import make_event
 from shared.contracts.servicing import PaymentMissed
@@ -168,3 +169,7 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
                  f"collections (polled every {POLL_SECONDS * 1000:g} ms); the ratios are multiples of the raw "
                  "broker hop (lower is better)",
     }
+
+
+if __name__ == "__main__":
+    sys.exit(run_alone(run, __doc__ or "propagation"))

@@ -12,10 +12,8 @@ A second baseline reads and parses (CloudEvent + contract model) without writing
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -27,7 +25,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bench.scenarios._loanbook import loan_book
-from bench.support import pick, rate, ratio, unique
+from bench.support import pick, rate, ratio, run_alone, unique
 from services.reporting.adapters.queries import latest_business_date
 from services.reporting.config import ReportingSettings
 from services.reporting.rebuild import EndOffsets, rebuild
@@ -258,19 +256,5 @@ async def _delete_topics(bootstrap: str, topics: list[str]) -> None:
         await admin.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m bench.scenarios.rebuild --size tiny`: run once and print the JSON result."""
-    from bench.harness import infrastructure
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=("tiny", "default", "large"), default="tiny")
-    parser.add_argument("--home", type=Path, default=Path(".loanflow"))
-    args = parser.parse_args(argv)
-    with infrastructure(args.home) as (pg_url, bootstrap, _):
-        result = asyncio.run(run(pg_url, bootstrap, args.size))
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_alone(run, __doc__ or "rebuild"))

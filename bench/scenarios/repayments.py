@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -25,7 +26,7 @@ from typing import Any
 import httpx
 
 from bench.scenarios._processes import Server, service_env
-from bench.support import RssSampler, Stopwatch, fresh_database, latency_ms, pick, rate, ratio, unique
+from bench.support import RssSampler, Stopwatch, fresh_database, latency_ms, pick, rate, ratio, run_alone, unique
 from shared.auth import TokenIssuer, sign
 from shared.config import with_database
 from shared.contracts.origination import Borrower, ContactPerson, LoanDisbursed
@@ -146,3 +147,7 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
                  f"{requests} requests per round, median of {rounds} alternating rounds; both apps under "
                  "uvicorn with loanflow serve's settings, servicing with its relay and consumers running",
     }
+
+
+if __name__ == "__main__":
+    sys.exit(run_alone(run, __doc__ or "repayments"))
