@@ -15,17 +15,25 @@ producer sending the same payloads at the same rate, from send to ack.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
-import json
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from bench.support import Stopwatch, fresh_database, latency_ms, paced, payment_event, pick, rate, ratio, unique
+from bench.support import (
+    Stopwatch,
+    fresh_database,
+    latency_ms,
+    paced,
+    payment_event,
+    pick,
+    rate,
+    ratio,
+    run_alone,
+    unique,
+)
 from shared.contracts import CloudEvent
 from shared.db import create_pool
 from shared.eventstore import PostgresEventStore, _published_bytes
@@ -238,19 +246,5 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m bench.scenarios.relay --size tiny`: run once and print the JSON result."""
-    from bench.harness import infrastructure
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=("tiny", "default", "large"), default="tiny")
-    parser.add_argument("--home", type=Path, default=Path(".loanflow"))
-    args = parser.parse_args(argv)
-    with infrastructure(args.home) as (pg_url, bootstrap, _):
-        result = asyncio.run(run(pg_url, bootstrap, args.size))
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_alone(run, __doc__ or "relay"))
