@@ -128,3 +128,34 @@ async def test_relay_killed_mid_batch_loses_nothing_after_restart(pool, platform
         second.terminate()
         second.wait(10)
     assert_complete_and_ordered(events, 4, 1000)
+
+
+async def test_backlog_of_many_batches_with_late_commits_arrives_whole_and_in_stream_order(
+        pool, platform_db, topic, kafka_bootstrap):
+    """A month-end backlog (300 loans × 10 events in one transaction) lands while 4 writers commit
+    out of order; with 50-row batches the relay keeps several batches in flight, reads the next
+    while sending, and deletes behind the acks. Every event arrives, each loan's in order, and the
+    outbox is empty once the relay stopped."""
+    await ensure_topics(kafka_bootstrap, [topic], partitions=3)
+    store = PostgresEventStore(topic)
+    relay = OutboxRelay(platform_db, lambda: make_producer(kafka_bootstrap), batch_size=50, max_in_flight=4)
+    stop = asyncio.Event()
+    relay_task = asyncio.create_task(relay.run(stop))
+
+    async def month_end() -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            for loan in range(300):
+                stream = f"loan-{loan}"
+                await store.append(conn, stream, [an_event(stream, n) for n in range(1, 11)], expected_version=0)
+
+    try:
+        await asyncio.gather(month_end(), write_streams(pool, store, writers=4, per_writer=250))
+        events = await read_events(kafka_bootstrap, topic,
+                                   until=lambda ev: len({e.id for e in ev}) >= 4000, timeout=60)
+    finally:
+        stop.set()
+        await relay_task
+    assert_complete_and_ordered(events, 1, 4000)
+    assert relay.published == 4000
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM outbox") == 0
