@@ -11,9 +11,10 @@ order per partition.
 Pipeline (one leadership term): the read of the next batch is sent to PostgreSQL before the
 current batch is handed to the producer, so the server reads while Python sends; the DELETEs
 of acknowledged batches run on a second connection in a task of their own, off the sending
-path, several acknowledged batches in one statement (at low rates it lingers
-`delete_linger_seconds` to gather them rather than delete after every commit). At most `max_in_flight` × `batch_size`
-rows are sent and not yet deleted (counted in rows: at low rates each batch holds one row).
+path, several acknowledged batches in one statement (while fewer than a tenth of a batch is
+unsettled, i.e. a trickle of single commits, it lingers `delete_linger_seconds` to gather them
+rather than delete after every commit). At most `max_in_flight` × `batch_size` rows are sent
+and not yet deleted (counted in rows: at low rates each batch holds one row).
 
 Replicas: every replica runs this loop, but only the holder of a PostgreSQL advisory lock
 publishes; the lock dies with its connection, so a killed leader is replaced within one
@@ -198,7 +199,7 @@ class _Term:
                 self.sent.clear()
                 await self.sent.wait()
             await asyncio.wait((self.in_flight[0].acked,))  # wait without cancelling it
-            if self.unsettled < self.relay.batch_size:  # a trickle: one DELETE for the next acks too
+            if self.unsettled * 10 < self.relay.batch_size:  # a trickle of commits: one DELETE for several
                 await asyncio.sleep(self.relay.delete_linger_seconds)
             done: list[_Batch] = []
             for batch in self.in_flight:
