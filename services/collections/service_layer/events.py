@@ -59,16 +59,19 @@ def make_batch_handler(ctx: Collections):  # type: ignore[no-untyped-def]
 
     async def handle_many(conn: asyncpg.Connection, events: list[CloudEvent]) -> None:
         run: list[tuple[CloudEvent, sv.PaymentMissed]] = []
+        loans: set[str] = set()
         for event in events:
             data = _missed_data(event)
-            if data is not None and all(d.loan_id != data.loan_id for _, d in run):
+            if data is not None and data.loan_id not in loans:
                 run.append((event, data))
+                loans.add(data.loan_id)
                 continue
             if run:
                 await on_missed_many(ctx, conn, run)
-                run = []
+                run, loans = [], set()
             if data is not None:
                 run.append((event, data))
+                loans.add(data.loan_id)
                 continue
             token = correlation_id.set(event.correlationid)
             try:
