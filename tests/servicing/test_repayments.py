@@ -171,6 +171,16 @@ async def test_unknown_loan_is_404_and_bad_bodies_are_422(servicing):
     assert (await servicing.pay(partner, "loan-nope", "1.001")).status_code == 422
 
 
+async def test_an_amount_too_large_to_hold_to_the_fen_is_422_and_changes_nothing(servicing):
+    loan_id = await servicing.disburse()
+    partner = await servicing.partner()
+    for amount in ("1e30", "9" * 29):
+        r = await servicing.pay(partner, loan_id, amount)
+        assert r.status_code == 422, r.text
+        assert [d["field"] for d in r.json()["error"]["details"]] == ["amount"]
+    assert len(await servicing.events(loan_id)) == 1  # only the schedule
+
+
 async def test_waterfall_after_a_missed_installment_pays_penalty_before_interest(servicing):
     loan_id = await servicing.disburse()
     partner = await servicing.partner()
