@@ -146,6 +146,27 @@ async def test_amendments_are_validated_and_closed_once_rejected(desk):
     assert closed.status_code == 409 and closed.json()["error"]["code"] == "rejected"
 
 
+async def test_an_amendment_is_held_to_the_intake_rules_and_a_refused_one_changes_nothing(desk):
+    body = application("guaranteed")
+    app_id = await desk.filed(body)
+    before = await desk.get(app_id)
+    path, headers = f"/v1/applications/{app_id}/amendments", desk.as_("alice", "client_manager")
+    negative_income = {**body["applicant"], "monthly_income": "-5.00"}
+    a_contacts_phone = {**body["applicant"], "phone": body["contacts"][1]["phone"]}
+    the_guarantor = {**body["applicant"], "id_number": body["guarantor"]["id_number"]}
+    for applicant, field in ((negative_income, "applicant.monthly_income"), (a_contacts_phone, "applicant.phone"),
+                             (the_guarantor, "applicant.id_number")):
+        r = await desk.client.post(path, json={"applicant": applicant, "reason": "new payslip"}, headers=headers)
+        assert r.status_code == 422, r.text
+        assert [d["field"] for d in r.json()["error"]["details"]] == [field]
+    after = await desk.get(app_id)
+    assert (after["version"], after["amendments"], after["applicant"]) == (
+        before["version"], 0, before["applicant"])
+    raised = {**body["applicant"], "monthly_income": "15000.00"}
+    r = await desk.client.post(path, json={"applicant": raised, "reason": "new payslip"}, headers=headers)
+    assert r.status_code == 201 and r.json()["applicant"]["monthly_income"] == "15000.00"
+
+
 async def test_reviews_after_an_amendment_still_leave_the_earlier_one_stale(desk):
     app_id = await desk.filed(application())
     assert (await desk.review(app_id, "client_manager", "alice")).status_code == 201

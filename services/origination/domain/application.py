@@ -14,7 +14,7 @@ from datetime import date
 from services.origination.domain.credit import intake_rejection_reasons, overdue_reason, report_change
 from services.origination.domain.errors import DisbursementRefused, InvalidApplication, NotPermitted, WrongState
 from services.origination.domain.products import ProductRules
-from services.origination.domain.validation import RELATIONS, Draft
+from services.origination.domain.validation import RELATIONS, Draft, amended_applicant_problems
 from shared.contracts.origination import (
     Applicant,
     ApplicationAmended,
@@ -178,6 +178,10 @@ class Application:
         if applicant is None and report is None:
             raise InvalidApplication("nothing to amend", details=[
                 {"field": "applicant", "message": "give applicant and/or credit_report", "type": "missing"}])
+        if applicant is not None:
+            assert self.submitted is not None
+            if problems := amended_applicant_problems(applicant, self.submitted.contacts, self.submitted.guarantor):
+                raise InvalidApplication("the amended applicant data is invalid", details=problems)
         return [ApplicationAmended(application_id=self.id, amended_by=by, applicant=applicant,
                                    credit_report=report, credit_report_source=source, reason=reason)]  # type: ignore[arg-type]
 

@@ -52,11 +52,7 @@ def validate_draft(draft: Draft, rules: ProductRules) -> list[dict[str, Any]]:
     guaranteed loans have a guarantor; credit loans have neither.
     """
     p = Problems()
-    check_person(p, "applicant", draft.applicant.id_number, draft.applicant.phone)
-    if not draft.applicant.name.strip():
-        p.add("applicant.name", "must not be empty")
-    if draft.applicant.monthly_income < 0:
-        p.add("applicant.monthly_income", "must not be negative")
+    _check_applicant(p, draft.applicant)
     _check_terms(p, draft, rules)
     _check_contacts(p, draft)
     _check_security(p, draft)
@@ -65,6 +61,28 @@ def validate_draft(draft: Draft, rules: ProductRules) -> list[dict[str, Any]]:
     if draft.credit_report is not None and draft.credit_report.max_overdue_months < 0:
         p.add("credit_report.max_overdue_months", "must not be negative")
     return p.items
+
+
+def amended_applicant_problems(applicant: Applicant, contacts: list[ContactPerson],
+                               guarantor: Guarantor | None) -> list[dict[str, Any]]:
+    """Every problem with changed applicant data: the intake rules on the applicant, its contacts
+    and its guarantor, so an amendment cannot file what intake would have refused."""
+    p = Problems()
+    _check_applicant(p, applicant)
+    for c in contacts:
+        if c.phone == applicant.phone:
+            p.add("applicant.phone", f"the {c.relation} contact has this phone: a contact must not be the applicant")
+    if guarantor is not None and guarantor.id_number == applicant.id_number:
+        p.add("applicant.id_number", "the guarantor must not be the applicant")
+    return p.items
+
+
+def _check_applicant(p: Problems, a: Applicant) -> None:
+    check_person(p, "applicant", a.id_number, a.phone)
+    if not a.name.strip():
+        p.add("applicant.name", "must not be empty")
+    if a.monthly_income < 0:
+        p.add("applicant.monthly_income", "must not be negative")
 
 
 def check_person(p: Problems, prefix: str, id_number: str | None, phone: str) -> None:

@@ -13,7 +13,7 @@ from services.origination.adapters.business_date import current_business_date
 from services.origination.domain.application import Application
 from services.origination.domain.errors import InvalidApplication
 from services.origination.domain.products import ProductRules
-from services.origination.domain.validation import Draft, Problems, check_person, validate_draft
+from services.origination.domain.validation import Draft, validate_draft
 from services.origination.service_layer.ports import CreditBureau
 from services.origination.service_layer.views import application_view
 from shared import idempotency as idempotency_keys
@@ -88,12 +88,7 @@ class Origination:
 
     async def amend(self, application_id: str, by: Principal, applicant: Applicant | None,
                     report: CreditReport | None, reason: str | None) -> Application:
-        """Record changed applicant data or a newer credit report."""
-        if applicant is not None:
-            problems = Problems()
-            check_person(problems, "applicant", applicant.id_number, applicant.phone)
-            if problems.items:
-                raise InvalidApplication("the amended applicant data is invalid", details=problems.items)
+        """Record changed applicant data or a newer credit report (validated by the aggregate, as at intake)."""
         async with self.kernel.db.acquire() as conn, conn.transaction():
             app, version = await self._load(conn, application_id)
             events = app.amend(by.sub, applicant, report, "applicant" if report else None, reason)
