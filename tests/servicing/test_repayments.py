@@ -27,6 +27,16 @@ async def test_partner_registration_lists_partners_without_secrets(servicing):
     assert forbidden.status_code == 403
 
 
+async def test_a_partner_needs_a_name_and_a_blank_one_registers_nothing(servicing):
+    for name in ("", "   "):
+        r = await servicing.client.post("/v1/partners", json={"name": name}, headers=servicing.admin)
+        assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "name", r.text
+    listing = await servicing.client.get("/v1/partners", headers=servicing.admin)
+    assert listing.json()["items"] == []
+    named = await servicing.client.post("/v1/partners", json={"name": "  Alipay "}, headers=servicing.admin)
+    assert named.status_code == 201 and named.json()["name"] == "Alipay"
+
+
 async def test_signed_payment_on_the_first_installment_is_allocated_interest_then_principal(servicing):
     loan_id = await servicing.disburse()  # 3,000.00 at 24% over 6 months: 535.58 a month
     partner = await servicing.partner()

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.servicing.adapters import partners
 from services.servicing.entrypoints.api.deps import Admin, ServicingDep
@@ -17,6 +17,8 @@ router = APIRouter(prefix="/partners", tags=["partners"])
 
 
 class PartnerCreate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)  # a blank name is refused, not registered as ""
+
     name: str = Field(min_length=1, max_length=200)
 
 
