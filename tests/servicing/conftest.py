@@ -62,6 +62,11 @@ class ServicingApp:
                   at: int | None = None, secret: str | None = None, ref: str | None = None) -> httpx.Response:
         body = json.dumps({"loan_id": loan_id, "amount": amount, "paid_at": "2026-04-20T10:00:00+08:00",
                            "external_ref": ref or f"ext-{uuid.uuid4().hex[:8]}"}).encode()
+        return await self.post_signed(partner, body, key=key, at=at, secret=secret)
+
+    async def post_signed(self, partner: dict[str, str], body: bytes, *, key: str | None = None,
+                          at: int | None = None, secret: str | None = None) -> httpx.Response:
+        """POST /v1/repayments with raw `body`, signed as the partner."""
         headers = {"X-Partner-Id": partner["partner_id"], "Content-Type": "application/json",
                    "X-Signature": sign(secret or partner["secret"], body, at or int(time.time())),
                    "Idempotency-Key": key or uuid.uuid4().hex}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -189,6 +190,21 @@ async def test_an_amount_too_large_to_hold_to_the_fen_is_422_and_changes_nothing
         assert r.status_code == 422, r.text
         assert [d["field"] for d in r.json()["error"]["details"]] == ["amount"]
     assert len(await servicing.events(loan_id)) == 1  # only the schedule
+
+
+async def test_paid_at_without_a_utc_offset_is_422_and_changes_nothing(servicing):
+    loan_id = await servicing.disburse()
+    partner = await servicing.partner()
+    for paid_at in ("2026-04-20T10:00:00", "2026-04-20", "yesterday"):
+        body = json.dumps({"loan_id": loan_id, "amount": "10.00", "paid_at": paid_at, "external_ref": "ext-1"})
+        r = await servicing.post_signed(partner, body.encode())
+        assert r.status_code == 422, (paid_at, r.text)
+        assert [d["field"] for d in r.json()["error"]["details"]] == ["paid_at"]
+    assert len(await servicing.events(loan_id)) == 1  # only the schedule
+    body = json.dumps({"loan_id": loan_id, "amount": "10.00", "paid_at": "2026-04-20T02:00:00Z", "external_ref": "e"})
+    r = await servicing.post_signed(partner, body.encode())
+    assert r.status_code == 201, r.text
+    assert (await servicing.events(loan_id))[-1]["data"]["paid_at"].startswith("2026-04-20T02:00:00")
 
 
 async def test_waterfall_after_a_missed_installment_pays_penalty_before_interest(servicing):

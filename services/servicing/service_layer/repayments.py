@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
 import asyncpg
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from services.servicing.domain.errors import LoanClosed, LoanRefused
 from services.servicing.domain.loan import Loan
@@ -42,7 +42,7 @@ class RepaymentCreate(BaseModel):
 
     loan_id: str = Field(min_length=1, max_length=100)
     amount: Amount
-    paid_at: datetime
+    paid_at: AwareDatetime  # with its UTC offset: a bare local time names no instant
     external_ref: str = Field(min_length=1, max_length=200)
 
     @field_validator("amount")
