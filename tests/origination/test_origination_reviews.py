@@ -66,6 +66,30 @@ async def test_a_large_loan_needs_the_team_managers_field_investigation(desk):
     assert (await desk.disburse(app_id)).status_code == 201
 
 
+async def test_false_information_found_on_site_rejects_and_blacklists_for_good(desk):
+    body = application(amount="150000.00")
+    app_id = await desk.filed(body)
+    await desk.approve(app_id)
+    path, dave = f"/v1/applications/{app_id}/investigation", desk.as_("dave", "team_manager")
+    approve_anyway = {"findings": "the employer has never heard of him", "decision": "approve",
+                      "false_information": True}
+    r = await desk.client.post(path, json=approve_anyway, headers=dave)
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "false_information"
+    assert (await desk.get(app_id))["investigation"] is None
+
+    r = await desk.client.post(path, json={**approve_anyway, "decision": "reject"}, headers=dave)
+    assert r.status_code == 201, r.text
+    state = r.json()
+    assert (state["status"], state["rejected_at_stage"], state["blacklisted"]) == ("rejected", "investigation", True)
+    assert (await desk.disburse(app_id)).status_code == 409
+
+    again = application(amount="20000.00")
+    again["applicant"]["id_number"] = body["applicant"]["id_number"]
+    r = await desk.file(again, who="frank")
+    assert r.status_code == 201 and r.json()["status"] == "rejected"
+    assert "blacklist" in r.json()["reasons"][0]
+
+
 async def test_a_small_loan_needs_no_investigation(desk):
     app_id = await desk.filed(application(amount="100000.00"))
     assert (await desk.get(app_id))["investigation_required"] is False

@@ -156,19 +156,29 @@ class Application:
             return [reviewed, ApplicationApproved(application_id=self.id, approved_by=reviewer)]
         return [reviewed]
 
-    def investigate(self, investigator: str, findings: str, decision: str) -> list[EventData]:
-        """The on-site credit investigation (实地征信) by a team manager; a reject is final."""
+    def investigate(self, investigator: str, findings: str, decision: str,
+                    false_information: bool = False) -> list[EventData]:
+        """The on-site credit investigation (实地征信) by a team manager; a reject is final.
+
+        DOMAIN.md §1: "An applicant once rejected for false information is blacklisted for good":
+        a reject for false information found on site blacklists, as a review's does.
+        """
         self._require_open("investigated")
         if self.investigation is not None:
             raise WrongState("the field investigation is already recorded", code="already_investigated")
         if self.reviewer_of("credit_manager") == investigator:
             raise NotPermitted(f"{investigator} approved this application as credit manager and may not also "
                                "investigate it (segregation of duties)", code="segregation_of_duties")
+        if false_information and decision != "reject":
+            raise InvalidApplication("false information is a reason to reject", details=[
+                {"field": "false_information", "message": "only with decision reject", "type": "value_error"}])
         done: list[EventData] = [ApplicationInvestigated(
             application_id=self.id, investigator=investigator, findings=findings, decision=decision)]  # type: ignore[arg-type]
         if decision == "reject":
-            done.append(ApplicationRejected(application_id=self.id, reasons=[f"field investigation: {findings}"],
-                                            stage="investigation", rejected_by=investigator))
+            why = "false information found by the field investigation" if false_information else "field investigation"
+            done.append(ApplicationRejected(application_id=self.id, reasons=[f"{why}: {findings}"],
+                                            stage="investigation", rejected_by=investigator,
+                                            blacklisted=false_information))
         return done
 
     def amend(self, by: str, applicant: Applicant | None, report: CreditReport | None, source: str | None,

@@ -80,10 +80,16 @@ class Origination:
         log.info("application %s: %s review by %s: %s", app.id, stage, by.sub, decision)
         return app
 
-    async def investigate(self, application_id: str, by: Principal, findings: str, decision: str) -> Application:
+    async def investigate(self, application_id: str, by: Principal, findings: str, decision: str,
+                          false_information: bool = False) -> Application:
+        """Record the field investigation; a rejection for false information blacklists in the same transaction."""
         async with self.kernel.db.acquire() as conn, conn.transaction():
             app, version = await self._load(conn, application_id)
-            await self._save(conn, app, version, app.investigate(by.sub, findings, decision))
+            await self._save(conn, app, version, app.investigate(by.sub, findings, decision, false_information))
+            if false_information:
+                assert app.applicant is not None
+                await blacklist(conn, app.applicant.id_number, app.id, "false information (field investigation)",
+                                by.sub)
         return app
 
     async def amend(self, application_id: str, by: Principal, applicant: Applicant | None,

@@ -128,6 +128,7 @@ class ReviewCreate(In):
 class InvestigationCreate(In):
     findings: str = Field(min_length=1, max_length=4000)
     decision: Literal["approve", "reject"]
+    false_information: bool = False  # with reject: the applicant is blacklisted for good
 
 
 class AmendmentCreate(In):

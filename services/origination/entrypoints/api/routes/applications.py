@@ -70,7 +70,7 @@ async def review_application(application_id: str, body: ReviewCreate, by: Review
 async def investigate_application(application_id: str, body: InvestigationCreate, by: TeamManager,
                                   svc: Service) -> dict[str, Any]:
     """The team manager's on-site credit investigation (required above the large-amount threshold)."""
-    await svc.investigate(application_id, by, body.findings, body.decision)
+    await svc.investigate(application_id, by, body.findings, body.decision, body.false_information)
     return await svc.view(application_id)
 
 
