@@ -156,3 +156,32 @@ def test_a_cure_keeps_an_open_promise_and_a_write_off_cancels_it():
                          business_date=date(2026, 4, 22))
     written.resolve("written_off", date(2026, 4, 25))
     assert written.state.promises[0].status == "cancelled"
+
+
+def test_a_special_path_is_not_left_or_entered_twice_by_a_second_report():
+    """Fraud reported on a case; a skip trace or a death report on it is refused and records nothing."""
+    case = opened()
+    case.report_fraud(by="li", note="ID card reported stolen")
+    assert (case.state.special_status, case.state.queue) == ("fraud", "fraud")
+    types(case)
+    for attempt in (lambda: case.start_skip_trace(by="li", note="number dead"),
+                    lambda: case.report_deceased(by="li", note="neighbour says he died"),
+                    lambda: case.report_fraud(by="li", note="again")):
+        with pytest.raises(CaseRuleViolation) as err:
+            attempt()
+        assert err.value.rule == "special_status_conflict"
+    assert (case.state.special_status, case.state.queue, case.pending.events) == ("fraud", "fraud", [])
+
+
+def test_a_verified_death_is_not_reset_by_a_new_report_and_a_trace_needs_the_ordinary_path():
+    case = opened()
+    case.start_skip_trace(by="li", note="moved, number dead")
+    with pytest.raises(CaseRuleViolation):
+        case.start_skip_trace(by="li", note="still gone")
+    case.report_deceased(by="li", note="his brother says he died")
+    case.verify_deceased(confirmed=True, by="wu", evidence="death certificate")
+    types(case)
+    with pytest.raises(CaseRuleViolation) as err:
+        case.report_deceased(by="li", note="reported again")
+    assert err.value.rule == "special_status_conflict"
+    assert (case.state.special_status, case.pending.events) == ("deceased_verified", [])

@@ -78,6 +78,13 @@ async def test_fraud_moves_the_case_off_the_ordinary_path(desk, servicing):
     await servicing.missed("F1", dpd=31)
     escalated = await desk.until(cid, lambda v: v["stage"] == "mid")
     assert escalated["queue"] == "fraud"
+    # a skip trace would take the case back to the ordinary path: refused, nothing changed
+    trace = await desk.client.post(f"/v1/cases/{cid}/skip-trace", headers=desk.supervisor,
+                                   json={"reason": "number dead"})
+    assert trace.status_code == 409 and trace.json()["error"]["code"] == "special_status_conflict"
+    after = await desk.case(cid)
+    assert (after["special_status"], after["queue"], len(after["timeline"])) == (
+        "fraud", "fraud", len(escalated["timeline"]))
     published = await desk.published(lambda es: of_type(es, "collections.case.escalated", "F1"))
     decided = {e.data["rule_id"] for e in of_type(published, "collections.policy.decided", "F1")}
     assert "fraud-off-ordinary-path" in decided and "mid-registered-letter" not in decided

@@ -96,6 +96,32 @@ class SpecialPaths:
         self.route(queue or s.stage)
         self.pending.triggers.append("special_status_changed")
 
+    def report_fraud(self, *, by: str, note: str | None) -> None:
+        """Fraud suspected: the case leaves the ordinary path for the fraud desk (once)."""
+        self._enter_special("fraud", allowed_from=("none", "unreachable", "deceased_reported", "deceased_verified"),
+                            by=by, note=note)
+
+    def report_deceased(self, *, by: str, note: str | None) -> None:
+        """Deceased path, step 0: a reported death (not on a fraud case, nor one already reported)."""
+        self._enter_special("deceased_reported", allowed_from=("none", "unreachable"), by=by, note=note)
+
+    def start_skip_trace(self, *, by: str, note: str | None) -> None:
+        """The borrower is unreachable: trace through the contacts (only from the ordinary path)."""
+        self._enter_special("unreachable", allowed_from=("none",), by=by, note=note)
+
+    def _enter_special(self, status: str, *, allowed_from: tuple[str, ...], by: str, note: str | None) -> None:
+        """Refuse (409 `special_status_conflict`, nothing recorded) a path the case cannot take from where it is.
+
+        DOMAIN.md §3: special cases each have "its own path"; a second report, or a skip trace on
+        a fraud or deceased case, would take it off that path (and out of its queue).
+        """
+        self.require_open()
+        current = self.state.special_status
+        if current not in allowed_from:
+            raise CaseRuleViolation("special_status_conflict",
+                                    f"the case is {current}; it cannot be moved to {status} from there")
+        self.set_special_status(status, by=by, note=note)
+
     def verify_deceased(self, *, confirmed: bool, by: str, evidence: str) -> None:
         """Deceased path, step 1: verify through contacts, employer, records (or reject the report)."""
         self.require_open()

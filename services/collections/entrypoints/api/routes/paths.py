@@ -50,15 +50,15 @@ async def report_fraud(request: Request, ctx: CtxDep, who: Worker, case_id: str,
     """Fraud suspected: the case moves to the fraud queue, off the ordinary policy."""
     async with transaction(request) as conn:
         return await commands.run(ctx, conn, case_id, who,
-                                  lambda case, _: case.set_special_status("fraud", by=who.sub, note=body.reason))
+                                  lambda case, _: case.report_fraud(by=who.sub, note=body.reason))
 
 
 @router.post("/cases/{case_id}/deceased")
 async def report_deceased(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: NoteBody) -> dict[str, Any]:
     """A death reported (also by a contact outcome): verification comes next."""
     async with transaction(request) as conn:
-        return await commands.run(ctx, conn, case_id, who, lambda case, _: case.set_special_status(
-            "deceased_reported", by=who.sub, note=body.reason))
+        return await commands.run(ctx, conn, case_id, who, lambda case, _: case.report_deceased(
+            by=who.sub, note=body.reason))
 
 
 @router.post("/cases/{case_id}/deceased/verification")
@@ -84,7 +84,7 @@ async def skip_trace(request: Request, ctx: CtxDep, who: Worker, case_id: str, b
     """The borrower is unreachable: trace through the loan's three contacts (listed in the view)."""
     async with transaction(request) as conn:
         return await commands.run(ctx, conn, case_id, who,
-                                  lambda case, _: case.set_special_status("unreachable", by=who.sub, note=body.reason))
+                                  lambda case, _: case.start_skip_trace(by=who.sub, note=body.reason))
 
 
 @router.post("/cases/{case_id}/statute/restart")
