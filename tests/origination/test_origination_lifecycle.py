@@ -108,6 +108,16 @@ async def test_applications_are_listed_in_pages(desk):
     assert bad_cursor.status_code == 400
 
 
+async def test_applications_are_listed_by_status_and_an_unknown_status_is_422(desk):
+    headers = desk.as_("erin", "team_manager")
+    rejected = (await desk.file(application(credit_report={"max_overdue_months": 3}))).json()["id"]
+    listed = (await desk.client.get("/v1/applications?status=rejected&limit=500", headers=headers)).json()
+    assert rejected in [i["id"] for i in listed["items"]]
+    assert {i["status"] for i in listed["items"]} == {"rejected"}
+    bad = await desk.client.get("/v1/applications?status=rejectd", headers=headers)
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "query.status"
+
+
 async def test_an_unknown_application_is_404(desk):
     r = await desk.client.get("/v1/applications/nope", headers=desk.as_("erin", "credit_manager"))
     assert r.status_code == 404 and r.json()["error"]["code"] == "application_not_found"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 
@@ -45,9 +45,12 @@ async def submit_application(body: ApplicationCreate, by: ClientManager, svc: Se
     return await svc.submit(body.draft(), by, idem)
 
 
+Status = Literal["submitted", "under_review", "approved", "rejected", "disbursed"]
+
+
 @router.get("")
 async def list_applications(_: Reader, svc: Service, limit: int = Query(50, ge=1, le=500),
-                            cursor: str | None = None, status: str | None = None) -> dict[str, Any]:
+                            cursor: str | None = None, status: Status | None = None) -> dict[str, Any]:
     """Applications oldest first, paged by `limit` and `cursor`."""
     return await svc.page(limit=limit, cursor=cursor, status=status)
 
