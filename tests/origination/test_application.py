@@ -116,6 +116,32 @@ def test_a_large_amount_needs_a_field_investigation_before_disbursement():
     assert isinstance(app.disburse("loan-1", "carol", date(2026, 3, 1), CREDIT, None, False)[0], LoanDisbursed)
 
 
+def test_data_amended_after_the_field_investigation_refuses_disbursement():
+    app, _ = filed("150000.00")
+    for e in app.investigate("dave", "visited home and workplace", "approve"):
+        app.apply(e)
+    assert app.applicant is not None
+    moved = app.applicant.model_copy(update={"region": "上海市浦东新区"})
+    for e in app.amend("alice", moved, None, None, "moved house after the visit"):
+        app.apply(e)
+    reviewed(app, ("client_manager", "alice", CM), ("team_manager", "bob", TM), ("credit_manager", "carol", CR))
+    with pytest.raises(DisbursementRefused) as refused:
+        app.disburse("loan-1", "carol", date(2026, 3, 1), CREDIT, None, False)
+    reason = "applicant data or credit report changed since the field investigation"
+    assert refused.value.details == [{"reason": reason}]
+
+
+def test_an_investigation_the_amount_does_not_need_does_not_hold_up_disbursement():
+    app, _ = filed("50000.00")
+    for e in app.investigate("dave", "visited anyway", "approve"):
+        app.apply(e)
+    assert app.applicant is not None
+    for e in app.amend("alice", app.applicant.model_copy(update={"region": "上海市浦东新区"}), None, None, "moved"):
+        app.apply(e)
+    reviewed(app, ("client_manager", "alice", CM), ("team_manager", "bob", TM), ("credit_manager", "carol", CR))
+    assert isinstance(app.disburse("loan-1", "carol", date(2026, 3, 1), CREDIT, None, False)[0], LoanDisbursed)
+
+
 def test_the_approver_may_not_be_the_investigator():
     app = approved("150000.00")
     with pytest.raises(NotPermitted):

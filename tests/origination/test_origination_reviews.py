@@ -63,6 +63,7 @@ async def test_a_large_loan_needs_the_team_managers_field_investigation(desk):
     assert approver.status_code == 403 and approver.json()["error"]["code"] == "segregation_of_duties"
     done = await desk.client.post(path, json=findings, headers=desk.as_("dave", "team_manager"))
     assert done.status_code == 201 and done.json()["investigation"]["investigator"] == "dave"
+    assert done.json()["investigation"]["stale"] is False
     assert (await desk.disburse(app_id)).status_code == 201
 
 

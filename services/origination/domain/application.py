@@ -50,6 +50,7 @@ class Investigation:
     investigator: str
     findings: str
     decision: str
+    data_version: int = 0  # which amendment of the data the investigator saw
 
 
 class Application:
@@ -88,7 +89,7 @@ class Application:
             self.credit_report = e.credit_report or self.credit_report
             self.data_version += 1
         elif isinstance(e, ApplicationInvestigated):
-            self.investigation = Investigation(e.investigator, e.findings, e.decision)
+            self.investigation = Investigation(e.investigator, e.findings, e.decision, self.data_version)
         elif isinstance(e, ApplicationApproved):
             self.status = "approved"
         elif isinstance(e, ApplicationRejected):
@@ -205,12 +206,12 @@ class Application:
         if self.investigation_missing(rules):
             raise WrongState(f"amounts above {rules.large_amount_threshold} need a field investigation by a "
                              "team manager before disbursement", code="investigation_required")
-        reasons = self.recheck(bureau_report, blacklisted)
+        s, a = self.submitted, self.applicant
+        assert s is not None and a is not None
+        reasons = self.recheck(bureau_report, blacklisted, investigation_required=rules.needs_investigation(s.amount))
         if reasons:
             raise DisbursementRefused("disbursement refused by the pre-disbursement re-check: " + "; ".join(reasons),
                                       details=[{"reason": r} for r in reasons])
-        s, a = self.submitted, self.applicant
-        assert s is not None and a is not None
         borrower = Borrower(name=a.name, id_number_masked=mask_id_number(a.id_number), phone=a.phone,
                             region=a.region or a.id_number[:6])
         return [LoanDisbursed(
@@ -219,10 +220,16 @@ class Application:
             disbursement_date=business_date, due_day=s.due_day or rules.due_day, product=s.product,
             contacts=s.contacts, disbursed_by=by)]
 
-    def recheck(self, bureau_report: CreditReport | None, blacklisted: bool) -> list[str]:
-        """DOMAIN.md §1: "if anything differs from what was reviewed, disbursement is refused"."""
+    def recheck(self, bureau_report: CreditReport | None, blacklisted: bool, *,
+                investigation_required: bool = False) -> list[str]:
+        """DOMAIN.md §1: "if anything differs from what was reviewed, disbursement is refused".
+
+        What was reviewed includes what the required field investigation verified on site.
+        """
         reasons = [f"applicant data or credit report changed since the {r.stage} review"
                    for r in self.reviews if r.data_version != self.data_version]
+        if investigation_required and self.investigation and self.investigation.data_version != self.data_version:
+            reasons.append("applicant data or credit report changed since the field investigation")
         assert self.credit_report is not None
         if why := overdue_reason(self.credit_report):
             reasons.append(why)

@@ -52,7 +52,9 @@ def application_view(app: Application, version: int, rules: ProductRules) -> dic
             for r in app.reviews
         ],
         "investigation_required": rules.needs_investigation(s.amount),
-        "investigation": vars(app.investigation) if app.investigation else None,
+        "investigation": {"investigator": app.investigation.investigator, "findings": app.investigation.findings,
+                          "decision": app.investigation.decision,
+                          "stale": app.investigation.data_version != app.data_version} if app.investigation else None,
         "next_step": next_step(app, rules),
     }
     if app.rejection is not None:
