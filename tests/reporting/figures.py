@@ -119,6 +119,9 @@ def _collections(r: dict[str, Any]) -> None:
     assert c["cure_rate"] == {"front": {"worked": 3, "cured": 1, "rate": "0.3333"},
                               "mid": {"worked": 2, "cured": 0, "rate": "0.0000"},
                               "back": {"worked": 1, "cured": 0, "rate": "0.0000"}}
+    # roll between stages: C09 and C10 front -> mid on 23 March, C09 mid -> back on 22 May
+    assert c["stage_roll"] == {"front": {"worked": 3, "rolled": 2, "to": "mid", "rate": "0.6667"},
+                               "mid": {"worked": 2, "rolled": 1, "to": "back", "rate": "0.5000"}}
     assert c["collectors"]["zhao"] == {"recovered": "100.00", "commission": "10.00", "calls": 1, "letters": 0,
                                        "visits": 0, "sms": 0, "promises": {"made": 1, "kept": 1, "broken": 0},
                                        "complaints": 0}
@@ -132,6 +135,7 @@ def _collections(r: dict[str, Any]) -> None:
     assert may["recovered"] == "0.00" and may["promise_kept_rate"] is None
     assert may["cure_rate"]["front"] == {"worked": 0, "cured": 0, "rate": None}
     assert may["cure_rate"]["mid"]["worked"] == 2 and may["cure_rate"]["back"]["worked"] == 1
+    assert may["stage_roll"]["front"]["worked"] == 0 and may["stage_roll"]["mid"]["rolled"] == 1
 
     regions = r["collections_regions"]["regions"]
     assert set(regions) == {"Xiaohe village", "Dongshan town"}

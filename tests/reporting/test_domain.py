@@ -142,6 +142,27 @@ def test_cure_rate_counts_a_case_in_every_stage_it_was_worked_in_during_the_peri
     assert february["front"]["worked"] == 2 and february["mid"]["worked"] == 0
 
 
+def test_stage_roll_counts_the_cases_that_moved_to_a_later_stage_within_the_period():
+    """Two cases escalate front -> mid on 23 March, one mid -> back on 22 May; one is cured in front."""
+    from services.reporting.domain.collections import CaseHistory, collections_report, stage_rolls
+
+    d = date
+    c1 = CaseHistory("C1", "L1", [(d(2026, 2, 21), "front"), (d(2026, 3, 23), "mid"), (d(2026, 5, 22), "back")])
+    c2 = CaseHistory("C2", "L2", [(d(2026, 2, 21), "front"), (d(2026, 3, 23), "mid")])
+    c3 = CaseHistory("C3", "L3", [(d(2026, 3, 1), "front")], resolved_on=d(2026, 4, 5), resolution="cured")
+    cases = [c1, c2, c3]
+    assert stage_rolls(cases, d(2026, 2, 1), d(2026, 5, 31)) == {
+        "front": {"worked": 3, "rolled": 2, "to": "mid", "rate": Decimal("0.6667")},
+        "mid": {"worked": 2, "rolled": 1, "to": "back", "rate": Decimal("0.5000")}}
+    # in April nobody rolled: the March roll is before the period, the May one after it
+    april = stage_rolls(cases, d(2026, 4, 1), d(2026, 4, 30))
+    assert (april["front"]["worked"], april["front"]["rolled"]) == (1, 0)
+    assert (april["mid"]["worked"], april["mid"]["rolled"], april["mid"]["rate"]) == (2, 0, Decimal("0.0000"))
+    report = collections_report(d(2026, 5, 1), d(2026, 5, 31), [], cases, {}, {})
+    assert report["stage_roll"]["mid"] == {"worked": 2, "rolled": 1, "to": "back", "rate": Decimal("0.5000")}
+    assert report["stage_roll"]["front"]["rate"] is None
+
+
 def test_village_round_ups_count_households_notices_promises_and_time_barred_cases():
     from services.reporting.domain.collections import Activity, collections_report
 

@@ -93,6 +93,39 @@ def cure_rates(cases: list[CaseHistory], start: date, end: date) -> dict[str, di
             for stage in sorted(set(worked) | set(cured), key=_stage_order)}
 
 
+def _spans(case: CaseHistory) -> list[tuple[date, date | None, str]]:
+    """(since, until, stage) for each stage the case was in; `until` None while it still is."""
+    spans = []
+    for i, (since, stage) in enumerate(case.stages):
+        until = case.stages[i + 1][0] if i + 1 < len(case.stages) else case.resolved_on
+        spans.append((since, until, stage))
+    return spans
+
+
+def stage_rolls(cases: list[CaseHistory], start: date, end: date) -> dict[str, dict[str, Any]]:
+    """Per stage with a later one: cases worked in it during [start, end], how many rolled on then.
+
+    DOMAIN.md §4: "cure and roll between stages". Worked as in `cure_rates`; a case rolled
+    from a stage when it entered a later stage (front -> mid, mid -> back, or further) within
+    the period. Back is the last stage, so it has no roll.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for stage, later in (("front", "mid"), ("mid", "back")):
+        worked = rolled = 0
+        for case in cases:
+            spans = _spans(case)
+            for i, (since, until, name) in enumerate(spans):
+                if name != stage or not (since <= end and (until is None or until >= start)):
+                    continue
+                worked += 1
+                moved_on = i + 1 < len(spans) and _stage_order(spans[i + 1][2]) > _stage_order(stage)
+                if moved_on and until is not None and start <= until <= end:
+                    rolled += 1
+                break
+        out[stage] = {"worked": worked, "rolled": rolled, "to": later, "rate": ratio(rolled, worked)}
+    return out
+
+
 def _stage_order(stage: str) -> tuple[int, str]:
     order = {"front": 0, "mid": 1, "back": 2}
     return (order.get(stage, 3), stage)
@@ -107,6 +140,7 @@ def collections_report(start: date, end: date, activities: list[Activity], cases
         per_collector[a.collector or "unassigned"].append(a)
     report: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat(), **_figures(activities),
                               "cure_rate": cure_rates(cases, start, end),
+                              "stage_roll": stage_rolls(cases, start, end),
                               "collectors": {name: _collector(items) for name, items in sorted(per_collector.items())}}
     if group_by == "region":
         per_region: dict[str, list[Activity]] = defaultdict(list)
