@@ -165,3 +165,20 @@ async def test_a_retried_filing_with_the_same_idempotency_key_files_once(desk):
     assert replay.status_code == 201 and replay.json() == first.json()
     other = await desk.client.post("/v1/applications", json=application(), headers=headers)
     assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"
+
+
+async def test_a_nul_character_in_any_text_is_422_and_files_nothing(desk):
+    body = application()
+    body["applicant"]["name"] = "张\u0000伟"
+    before = await _count(desk)
+    r = await desk.file(body)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_text", r.text
+    assert await _count(desk) == before
+
+    app_id = await desk.filed(application())
+    version = (await desk.get(app_id))["version"]
+    r = await desk.review(app_id, "client_manager", "alice", note="called the family contact\u0000")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_text", r.text
+    assert (await desk.get(app_id))["version"] == version
+    r = await desk.client.get("/v1/applications/abc%00def", headers=desk.as_("erin", "credit_manager"))
+    assert r.status_code == 422, r.text

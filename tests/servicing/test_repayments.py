@@ -207,6 +207,21 @@ async def test_paid_at_without_a_utc_offset_is_422_and_changes_nothing(servicing
     assert (await servicing.events(loan_id))[-1]["data"]["paid_at"].startswith("2026-04-20T02:00:00")
 
 
+async def test_a_nul_character_in_any_text_is_422_and_records_nothing(servicing):
+    loan_id = await servicing.disburse()
+    partner = await servicing.partner()
+    r = await servicing.pay(partner, loan_id, "10.00", ref="bank-ref\u0000")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_text", r.text
+    assert (await servicing.pay(partner, "loan\u0000", "10.00")).status_code == 422
+    assert len(await servicing.events(loan_id)) == 1  # only the schedule
+    r = await servicing.client.get("/v1/loans/loan%00x", headers=servicing.reader)
+    assert r.status_code == 422, r.text
+    r = await servicing.client.post("/v1/partners", json={"name": "Ali\u0000pay"}, headers=servicing.admin)
+    assert r.status_code == 422
+    listing = await servicing.client.get("/v1/partners", headers=servicing.admin)
+    assert [p["partner_id"] for p in listing.json()["items"]] == [partner["partner_id"]]
+
+
 async def test_waterfall_after_a_missed_installment_pays_penalty_before_interest(servicing):
     loan_id = await servicing.disburse()
     partner = await servicing.partner()
