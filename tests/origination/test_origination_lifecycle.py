@@ -104,8 +104,9 @@ async def test_applications_are_listed_in_pages(desk):
     assert len(seen) == len(set(seen)) >= 3
     bad = await desk.client.get("/v1/applications?limit=501", headers=headers)
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"
-    bad_cursor = await desk.client.get("/v1/applications?cursor=zzz", headers=headers)
-    assert bad_cursor.status_code == 400
+    for cursor in ("zzz", "9" * 23, "9223372036854775808", "٣"):
+        bad_cursor = await desk.client.get(f"/v1/applications?cursor={cursor}", headers=headers)
+        assert bad_cursor.status_code == 400 and bad_cursor.json()["error"]["code"] == "bad_cursor", cursor
 
 
 async def test_applications_are_listed_by_status_and_an_unknown_status_is_422(desk):

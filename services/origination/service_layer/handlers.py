@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from services.origination.service_layer.views import application_view
 from shared import idempotency as idempotency_keys
 from shared.auth import Principal
 from shared.contracts.origination import Applicant, ContactVerification, CreditReport
-from shared.errors import NotFound
+from shared.errors import BadRequest, NotFound
 from shared.service import ServiceKernel
 
 log = logging.getLogger(__name__)
@@ -146,10 +147,12 @@ class Origination:
 
 
 def _parse_cursor(cursor: str | None) -> int:
+    """The list position a cursor names: ASCII digits that fit the bigint sequence, else 400."""
     if not cursor:
         return 0
-    if not cursor.isdigit():
-        from shared.errors import BadRequest
-
+    if not _CURSOR.fullmatch(cursor):
         raise BadRequest("cursor is not one this endpoint gave out", code="bad_cursor")
     return int(cursor)
+
+
+_CURSOR = re.compile(r"[0-9]{1,18}")  # below 2**63: the applications.seq bigint
