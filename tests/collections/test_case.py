@@ -185,3 +185,21 @@ def test_a_verified_death_is_not_reset_by_a_new_report_and_a_trace_needs_the_ord
         case.report_deceased(by="li", note="reported again")
     assert err.value.rule == "special_status_conflict"
     assert (case.state.special_status, case.pending.events) == ("deceased_verified", [])
+
+
+def test_a_signed_notice_comes_back_by_letter_or_visit_never_by_phone():
+    """The village round-up counts households that signed a collection notice (签回催收通知书)."""
+    from services.collections.domain.errors import InvalidCommand
+
+    case = opened()
+    types(case)
+    at = datetime(2026, 4, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    contact = dict(contact_id="c1", collector="li", at=at, local_now=at, note=None, target="borrower",
+                   policy=ContactPolicy(), recent_calls=[], visits_this_month=0)
+    with pytest.raises(InvalidCommand) as err:
+        case.log_contact(channel="phone", outcome="notice_signed", **contact)
+    assert err.value.code == "outcome_not_for_channel"
+    assert (case.pending.events, case.state.last_contact_at) == ([], None)
+    case.log_contact(channel="letter", outcome="notice_signed", **contact)
+    [logged] = case.pending.events
+    assert (logged.channel, logged.outcome) == ("letter", "notice_signed")

@@ -98,6 +98,8 @@ async def test_contact_policy_refuses_the_eighth_call_night_calls_and_a_second_v
     assert night.status_code == 409 and night.json()["error"]["code"] == "contact_hours"
     sms = await desk.client.post(url, headers=li, json={"channel": "sms", "outcome": "no_answer"})
     assert sms.status_code == 201
+    signed_by_sms = await desk.client.post(url, headers=li, json={"channel": "sms", "outcome": "notice_signed"})
+    assert signed_by_sms.status_code == 422 and signed_by_sms.json()["error"]["code"] == "outcome_not_for_channel"
 
     desk.clock.advance(timedelta(hours=12))  # 10:00 next morning
     visit = await desk.client.post(url, headers=li, json={"channel": "visit", "outcome": "right_party_contact"})

@@ -163,22 +163,31 @@ def test_stage_roll_counts_the_cases_that_moved_to_a_later_stage_within_the_peri
     assert report["stage_roll"]["front"]["rate"] is None
 
 
+def unknown_signed(report):
+    return report["regions"]["unknown"]["notices_signed"]
+
+
 def test_village_round_ups_count_households_notices_promises_and_time_barred_cases():
     from services.reporting.domain.collections import Activity, collections_report
 
-    acts = [Activity("L1", "contact", "wang", "letter", "signed"), Activity("L2", "contact", "wang", "letter", "sent"),
+    acts = [Activity("L1", "contact", "wang", "letter", "notice_signed"),
+            Activity("L2", "contact", "wang", "visit", "notice_signed"),
+            Activity("L4", "contact", "wang", "letter", "sent"), Activity("L2", "contact", "wang", "letter", "sent"),
             Activity("L2", "promise", "wang", outcome="made"), Activity("L2", "promise", "wang", outcome="kept"),
             Activity("L3", "recovery", "li", amount=Decimal("120.50"), commission=Decimal("12.05")),
             Activity("L3", "complaint", None), Activity("L3", "time_barred", None),
             Activity("L3", "contact", "li", "visit", "dispute over fees")]
     report = collections_report(date(2026, 5, 1), date(2026, 5, 31), acts, [],
-                                regions={"L1": "Xiaohe village", "L2": "Xiaohe village", "L3": None},
-                                households={"L1": "B1", "L2": "B1", "L3": "B3"}, group_by="region")
+                                regions={"L1": "Xiaohe village", "L2": "Xiaohe village", "L3": None,
+                                         "L4": "Xiaohe village"},
+                                households={"L1": "B1", "L2": "B1", "L3": "B3", "L4": "B4"}, group_by="region")
     assert report["complaints"] == 2 and report["time_barred_cases"] == 1
     assert report["collectors"]["unassigned"]["complaints"] == 1
     assert report["collectors"]["li"]["recovered"] == Decimal("120.50")
     village, unknown = report["regions"]["Xiaohe village"], report["regions"]["unknown"]
-    assert village["households"] == 1 and village["activity"]["letters"] == 2
+    # households B1 (two loans, signed twice) and B4 (letter sent, not signed back)
+    assert village["households"] == 2 and village["activity"]["letters"] == 3 and village["activity"]["visits"] == 1
+    assert village["notices_signed"] == 1 and report["notices_signed"] == 1 and unknown_signed(report) == 0
     assert village["promises"] == {"made": 1, "kept": 1, "broken": 0}
     assert village["promise_kept_rate"] == Decimal("1.0000")
     assert unknown["recovered"] == Decimal("120.50") and unknown["time_barred_cases"] == 1

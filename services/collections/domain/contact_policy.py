@@ -9,8 +9,9 @@ from datetime import datetime, time, timedelta
 from services.collections.domain.errors import CaseRuleViolation
 
 OUTCOMES = ("right_party_contact", "no_answer", "third_party", "refused", "promise", "dispute",
-            "deceased_reported", "wrong_number")
+            "deceased_reported", "wrong_number", "notice_signed")
 CHANNELS = ("phone", "sms", "letter", "visit")
+NOTICE_CHANNELS = ("letter", "visit")  # a collection notice is signed for on delivery or on a visit
 
 
 @dataclass(frozen=True)

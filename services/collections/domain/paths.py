@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from services.collections.domain.contact_policy import ContactPolicy, check_contact
+from services.collections.domain.contact_policy import NOTICE_CHANNELS, ContactPolicy, check_contact
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from services.collections.domain.promises import Promise
 from services.collections.domain.tactics import TACTICS
@@ -51,8 +51,15 @@ class SpecialPaths:
     def log_contact(self, *, contact_id: str, channel: str, outcome: str, collector: str, at: datetime,
                     local_now: datetime, note: str | None, target: str, policy: ContactPolicy,
                     recent_calls: Sequence[datetime], visits_this_month: int) -> None:
-        """Log a contact attempt if the contact policy allows it; outcomes may start a special path."""
+        """Log a contact attempt if the contact policy allows it; outcomes may start a special path.
+
+        `notice_signed`: the household signed a collection notice (签回催收通知书), which only a
+        letter or a visit can bring back.
+        """
         self.require_open()
+        if outcome == "notice_signed" and channel not in NOTICE_CHANNELS:
+            raise InvalidCommand("outcome_not_for_channel",
+                                 f"a notice is signed for on a letter or a visit, not by {channel}")
         check_contact(policy, channel=channel, local_now=local_now, disputed=self.state.dispute is not None,
                       recent_calls=recent_calls, visits_this_month=visits_this_month)
         self.state.last_contact_at = at

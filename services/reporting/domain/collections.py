@@ -45,6 +45,11 @@ def is_complaint(outcome: str | None) -> bool:
     return any(word in outcome.lower() for word in ("complaint", "dispute"))
 
 
+def signed_notice(activity: Activity) -> bool:
+    """A collection notice signed back (签回催收通知书): collections' `notice_signed` contact outcome."""
+    return activity.kind == "contact" and activity.outcome == "notice_signed"
+
+
 def _figures(items: list[Activity]) -> dict[str, Any]:
     counts = {name: 0 for name in CHANNELS.values()}
     promises = {"made": 0, "kept": 0, "broken": 0}
@@ -139,6 +144,8 @@ def collections_report(start: date, end: date, activities: list[Activity], cases
     for a in activities:
         per_collector[a.collector or "unassigned"].append(a)
     report: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat(), **_figures(activities),
+                              "notices_signed": len({households.get(a.loan_id, a.loan_id)
+                                                     for a in activities if signed_notice(a)}),
                               "cure_rate": cure_rates(cases, start, end),
                               "stage_roll": stage_rolls(cases, start, end),
                               "collectors": {name: _collector(items) for name, items in sorted(per_collector.items())}}
@@ -147,7 +154,9 @@ def collections_report(start: date, end: date, activities: list[Activity], cases
         for a in activities:
             per_region[regions.get(a.loan_id) or "unknown"].append(a)
         report["regions"] = {region: {**_figures(items),
-                                      "households": len({households.get(a.loan_id, a.loan_id) for a in items})}
+                                      "households": len({households.get(a.loan_id, a.loan_id) for a in items}),
+                                      "notices_signed": len({households.get(a.loan_id, a.loan_id)
+                                                             for a in items if signed_notice(a)})}
                              for region, items in sorted(per_region.items())}
     return report
 

@@ -11,7 +11,7 @@ from services.collections.domain.tactics import Behaviour
 from shared.money import Money
 
 Outcome = Literal["right_party_contact", "no_answer", "third_party", "refused", "promise", "dispute",
-                  "deceased_reported", "wrong_number"]
+                  "deceased_reported", "wrong_number", "notice_signed"]
 
 
 class Body(BaseModel):
