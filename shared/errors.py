@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -93,6 +94,16 @@ def install_error_handlers(app: FastAPI) -> None:
                        [{"stream_id": exc.stream_id}]),
             status_code=409,
         )
+
+    async def _unstorable_text(_: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL refuses some text (a NUL character, \u0000, in a request's strings): bad input,
+        # and the transaction it failed in rolled back, so nothing changed.
+        return JSONResponse(error_body("invalid_text", "text must not contain NUL characters (\\u0000)"),
+                            status_code=422)
+
+    for unstorable in (asyncpg.exceptions.UntranslatableCharacterError,
+                       asyncpg.exceptions.CharacterNotInRepertoireError):
+        app.add_exception_handler(unstorable, _unstorable_text)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

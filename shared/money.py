@@ -26,10 +26,14 @@ def parse_amount(value: Any) -> Decimal:
         raise ValueError(f"not a decimal amount: {value!r}")
     if not amount.is_finite():
         raise ValueError("amount must be finite")
+    try:
+        in_fen = amount.quantize(FEN)
+    except InvalidOperation:  # more digits than the decimal context holds
+        raise ValueError("amount is too large") from None
     exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(FEN):
+    if isinstance(exponent, int) and exponent < -2 and amount != in_fen:
         raise ValueError("amount has more than two decimals (fen)")
-    return amount.quantize(FEN)
+    return in_fen
 
 
 def money_str(value: Decimal) -> str:

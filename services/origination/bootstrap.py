@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.origination.adapters.credit_bureau import make_credit_bureau
 from services.origination.config import OriginationSettings
-from services.origination.entrypoints.api.errors import install_domain_error_handler, install_unstorable_text_handler
+from services.origination.entrypoints.api.errors import install_domain_error_handler
 from services.origination.entrypoints.api.routes.applications import router as applications
 from services.origination.entrypoints.consumer import consumers
 from services.origination.service_layer.handlers import Origination
@@ -31,5 +31,4 @@ def create_app(settings: OriginationSettings | None = None, platform: PlatformSe
         kernel=kernel, rules=settings.product_rules(),
         bureau=make_credit_bureau(settings.credit_bureau, settings.credit_bureau_file))
     install_domain_error_handler(app)
-    install_unstorable_text_handler(app)
     return app

@@ -9,7 +9,6 @@ from fastapi import FastAPI
 
 from services.servicing.adapters import partners as partners_table
 from services.servicing.config import ServicingSettings
-from services.servicing.entrypoints.api.errors import install_unstorable_text_handler
 from services.servicing.entrypoints.api.routes import business_date, loans, partners, repayments
 from services.servicing.service_layer.handlers import Servicing, consumer_handler
 from shared.clock import Clock, SystemClock
@@ -50,5 +49,4 @@ def create_app(settings: ServicingSettings | None = None, platform: PlatformSett
                              routers=[loans.router, repayments.router, business_date.router, partners.router])
     app.state.servicing = svc
     app.state.secret_box = box
-    install_unstorable_text_handler(app)
     return app

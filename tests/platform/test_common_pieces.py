@@ -36,6 +36,8 @@ def test_amounts_refuse_floats_and_sub_fen_digits():
         parse_amount("1.005")
     with pytest.raises(ValueError):
         parse_amount("abc")
+    with pytest.raises(ValueError, match="too large"):  # more digits than the decimal context holds
+        parse_amount("1e30")
 
 
 class Priced(BaseModel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 import asyncpg
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from services.servicing.domain.errors import LoanClosed, LoanRefused
 from services.servicing.domain.loan import Loan
@@ -16,23 +16,7 @@ from services.servicing.service_layer.handlers import Servicing, change_loan
 from shared.contracts.registry import EventData
 from shared.contracts.servicing import PaymentReceived
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.money import Money, money_str, parse_amount
-
-
-def _representable(value: Any) -> Any:
-    """Refuse an amount too large to hold to the fen as a field error (422), not a 500.
-
-    (`shared.money.parse_amount` lets decimal.InvalidOperation escape for such amounts.)
-    """
-    try:
-        parse_amount(value)
-    except ArithmeticError:
-        raise ValueError("amount is too large") from None
-    return value
-
-
-# Money whose every input error is a 422: checked for size before Money's own parsing runs.
-Amount = Annotated[Money, BeforeValidator(_representable)]
+from shared.money import Money, money_str
 
 
 class RepaymentCreate(BaseModel):
@@ -41,7 +25,7 @@ class RepaymentCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")  # partners may send more than we need
 
     loan_id: str = Field(min_length=1, max_length=100)
-    amount: Amount
+    amount: Money
     paid_at: AwareDatetime  # with its UTC offset: a bare local time names no instant
     external_ref: str = Field(min_length=1, max_length=200)
 

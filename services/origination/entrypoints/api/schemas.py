@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.origination.domain.identity import normalise_id_number
 from services.origination.domain.validation import Draft
@@ -20,23 +20,7 @@ from shared.contracts.origination import (
     Relation,
     RepaymentMethod,
 )
-from shared.money import Money, Rate, parse_amount
-
-
-def _representable(value: Any) -> Any:
-    """Refuse an amount too large to hold to the fen as a field error, not a 500.
-
-    (`shared.money.parse_amount` lets decimal.InvalidOperation escape for such amounts.)
-    """
-    try:
-        parse_amount(value)
-    except ArithmeticError:
-        raise ValueError("amount is too large") from None
-    return value
-
-
-# Money whose every input error is a 422: checked for size before Money's own parsing runs.
-Amount = Annotated[Money, BeforeValidator(_representable)]
+from shared.money import Money, Rate
 
 
 class In(BaseModel):
@@ -47,7 +31,7 @@ class ApplicantIn(In):
     name: str = Field(min_length=1, max_length=100)
     id_number: str
     phone: str
-    monthly_income: Amount
+    monthly_income: Money
     region: str | None = None
 
     _norm = field_validator("id_number")(normalise_id_number)
@@ -72,7 +56,7 @@ class CollateralIn(BaseModel):
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
     description: str = Field(min_length=1)
     lien_registration_number: str = ""
-    value: Amount | None = None
+    value: Money | None = None
 
 
 class GuarantorIn(BaseModel):
@@ -87,7 +71,7 @@ class GuarantorIn(BaseModel):
 class ApplicationCreate(In):
     applicant: ApplicantIn
     product: Product
-    amount: Amount
+    amount: Money
     term_months: int
     annual_rate: Rate
     repayment_method: RepaymentMethod
