@@ -27,6 +27,10 @@ async def test_disbursement_is_dated_by_servicings_day_close(platform, _drop_pla
         first = await desk.disburse(before)
         assert first.json()["disbursement_date"] == "2026-04-02", "no day closed yet: the clock's date"
 
+        async with app.state.kernel.db.acquire() as conn:
+            await conn.execute("INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES "
+                               "('applications', 'old', 'h', now() - interval '4 days'), "
+                               "('applications', 'recent', 'h', now() - interval '1 day')")
         closed = make_event("servicing", DayClosed(business_date=date(2026, 4, 20), loans_processed=0),
                             subject="business-date", businessdate=date(2026, 4, 20))
         producer = make_producer(platform.kafka_bootstrap)
@@ -42,6 +46,10 @@ async def test_disbursement_is_dated_by_servicings_day_close(platform, _drop_pla
                 return await fetch_business_date(conn)
 
         assert await eventually(business_date) == date(2026, 4, 20)  # servicing's book rolled into the 20th
+        async with app.state.kernel.db.acquire() as conn:
+            rows = await conn.fetch("SELECT key FROM idempotency_keys WHERE key IN ('old', 'recent')")
+        kept = [r["key"] for r in rows]
+        assert kept == ["recent"], "keys older than three days are forgotten at day-close"
         after = await desk.filed(application())
         await desk.approve(after)
         second = await desk.disburse(after)

@@ -1,9 +1,11 @@
-"""Origination's consumer: follows servicing's day-close to know the business date."""
+"""Origination's consumer: follows servicing's day-close to know the business date (and to forget
+idempotency keys older than three days, as servicing does at its day-close)."""
 
 from __future__ import annotations
 
 import asyncpg
 
+from shared import idempotency
 from shared.contracts import CloudEvent, parse_data
 from shared.contracts.servicing import DayClosed
 from shared.db import store_business_date
@@ -16,6 +18,7 @@ async def on_servicing_event(conn: asyncpg.Connection, event: CloudEvent) -> Non
         return
     closed = parse_data(event)
     await store_business_date(conn, closed.business_date)
+    await idempotency.purge_older_than(conn, hours=72)  # clients' Idempotency-Keys are kept three days
 
 
 def consumers() -> list[ConsumerSpec]:
