@@ -60,6 +60,9 @@ async def test_write_off_moves_the_balance_off_book_and_recoveries_still_count(s
     partner = await servicing.partner()
     r = await servicing.pay(partner, loan_id, "100.00")
     assert r.status_code == 201 and r.json()["status"] == "written_off"
+    before = await servicing.events(loan_id)
+    await deliver(servicing, broken_promise(loan_id, date(2026, 4, 25)))  # a late notice: no fee off book
+    assert await servicing.events(loan_id) == before
 
 
 async def test_an_unknown_loan_or_paid_off_loan_gets_no_fee(servicing):

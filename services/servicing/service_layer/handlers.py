@@ -92,7 +92,7 @@ async def on_promise_broken(conn: asyncpg.Connection, svc: Servicing, event: Clo
     fee = to_fen(svc.settings.failed_debit_fee)
 
     def decide(loan: Loan, on: date) -> list[EventData]:
-        if not loan.exists or loan.closed == "paid_off" or fee <= 0:
+        if not loan.exists or loan.closed in ("paid_off", "written_off") or fee <= 0:  # off book: no new charges
             return []
         return [ChargeApplied(
             loan_id=loan.loan_id, charge_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"failed-debit/{event.id}")),
