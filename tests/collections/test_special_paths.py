@@ -190,3 +190,23 @@ async def test_a_retried_contact_with_the_same_idempotency_key_is_logged_once(de
     assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"
     timeline = (await desk.case(case["case_id"]))["timeline"]
     assert [t["type"] for t in timeline].count("collections.contact.logged") == 1
+
+
+async def test_a_nul_character_in_request_text_is_422_and_records_nothing(desk, servicing):
+    """PostgreSQL cannot store U+0000: a note, a case id or a filter holding one is bad input, not a 500."""
+    await servicing.missed("N1", dpd=2)
+    case = await desk.case_of("N1")
+    cid = case["case_id"]
+    li = desk.as_(case["assignee"], "collector")
+    before = (await desk.case(cid))["timeline"]
+    note = await desk.client.post(f"/v1/cases/{cid}/contacts", headers=li,
+                                  json={"channel": "sms", "outcome": "no_answer", "note": "left\u0000a note"})
+    assert note.status_code == 422 and note.json()["error"]["code"] == "invalid_text"
+    tag = await desk.client.post(f"/v1/cases/{cid}/disputes", headers=li, json={"reason": "fees\u0000"})
+    assert tag.status_code == 422 and tag.json()["error"]["code"] == "invalid_text"
+    path = await desk.client.get(f"/v1/cases/{cid}%00", headers=desk.supervisor)
+    assert path.status_code == 422 and path.json()["error"]["code"] == "invalid_text"
+    listed = await desk.client.get("/v1/cases", params={"loan_id": "N1\u0000"}, headers=desk.supervisor)
+    assert listed.status_code == 422
+    after = await desk.case(cid)
+    assert (after["timeline"], after["last_contact_at"], after["disputed"]) == (before, None, False)

@@ -97,6 +97,8 @@ async def test_reports_export_as_csv_and_need_the_reporting_role(platform, _drop
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_period"
         assert (await client.get("/v1/reports/portfolio?as_of=yesterday", headers=headers)).status_code == 422
         assert (await client.get("/v1/loans/NOPE/timeline", headers=headers)).status_code == 404
+        nul = await client.get("/v1/loans/L01%00/timeline", headers=headers)  # PostgreSQL cannot hold U+0000
+        assert nul.status_code == 422 and nul.json()["error"]["code"] == "invalid_text"
         assert "/v1/reports/delinquency" in (await client.get("/openapi.json")).json()["paths"]
         first = (await client.get("/v1/reports/loan-book?as_of=2026-05-25&limit=5", headers=headers)).json()
         second = (await client.get(f"/v1/reports/loan-book?as_of=2026-05-25&limit=5&cursor={first['next_cursor']}",
