@@ -210,3 +210,14 @@ async def test_a_nul_character_in_request_text_is_422_and_records_nothing(desk, 
     assert listed.status_code == 422
     after = await desk.case(cid)
     assert (after["timeline"], after["last_contact_at"], after["disputed"]) == (before, None, False)
+
+
+async def test_a_cursor_this_api_never_issued_is_400_bad_cursor(desk, servicing):
+    await servicing.missed("K1", dpd=2)
+    await desk.case_of("K1")
+    for cursor in ("\u00b2", "\u0663", "9" * 20, "-1", "abc"):  # superscript two, Arabic-Indic three, past bigint
+        for url in ("/v1/cases", "/v1/queue"):
+            r = await desk.client.get(url, params={"cursor": cursor}, headers=desk.supervisor)
+            assert r.status_code == 400 and r.json()["error"]["code"] == "bad_cursor", (url, cursor, r.text)
+    fine = await desk.client.get("/v1/cases", params={"cursor": "0", "limit": 1}, headers=desk.supervisor)
+    assert fine.status_code == 200 and [c["loan_id"] for c in fine.json()["items"]] == ["K1"]

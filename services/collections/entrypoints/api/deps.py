@@ -48,10 +48,14 @@ async def transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
                            code="concurrent_modification")
 
 
+MAX_OFFSET = 2**63 - 1  # PostgreSQL's OFFSET is a bigint
+
+
 def page_offset(cursor: str | None) -> int:
+    """The offset a `next_cursor` stands for; anything else (non-ASCII digits, beyond bigint) is 400 bad_cursor."""
     if cursor is None:
         return 0
-    if not cursor.isdigit():
+    if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > MAX_OFFSET:
         raise BadRequest("cursor is not one this API issued", code="bad_cursor")
     return int(cursor)
 
