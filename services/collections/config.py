@@ -38,6 +38,7 @@ class CollectionsSettings(ServiceSettings):
     front_max_dpd: int = 30
     mid_max_dpd: int = 90
     promise_grace_days: int = Field(default=0, ge=0)
+    promise_max_days: int = Field(default=365, ge=1, le=3650)
     serial_promiser_after: int = Field(default=2, ge=1)
     max_calls_per_week: int = Field(default=7, ge=1)
     call_window_start: time = time(8, 0)
@@ -51,7 +52,8 @@ class CollectionsSettings(ServiceSettings):
 
     def case_rules(self) -> CaseRules:
         return CaseRules(bounds=StageBounds(self.front_max_dpd, self.mid_max_dpd),
-                         promise_grace_days=self.promise_grace_days, serial_promiser_after=self.serial_promiser_after,
+                         promise_grace_days=self.promise_grace_days,
+                         promise_max_days=self.promise_max_days, serial_promiser_after=self.serial_promiser_after,
                          statute_years=self.statute_years, statute_warn_days=self.statute_warn_days,
                          commission_rate=self.commission_rate)
 

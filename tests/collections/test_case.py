@@ -203,3 +203,20 @@ def test_a_signed_notice_comes_back_by_letter_or_visit_never_by_phone():
     case.log_contact(channel="letter", outcome="notice_signed", **contact)
     [logged] = case.pending.events
     assert (logged.channel, logged.outcome) == ("letter", "notice_signed")
+
+
+def test_a_promise_dated_beyond_the_horizon_is_refused_and_records_nothing():
+    """A promise for 31 December 9999 was a 500 (no day after it); it is bad input."""
+    from services.collections.domain.errors import InvalidCommand
+
+    case = opened()
+    types(case)
+    for far in (date(9999, 12, 31), APRIL_20 + timedelta(days=1 + 366)):
+        with pytest.raises(InvalidCommand) as err:
+            case.make_promise(promise_id="p1", amount=Decimal("100.00"), promised_date=far, collector="li",
+                              business_date=APRIL_20 + timedelta(days=1))
+        assert err.value.code == "promised_date_too_far"
+    assert (case.state.promises, case.pending.events) == ([], [])
+    case.make_promise(promise_id="p1", amount=Decimal("100.00"), promised_date=APRIL_20 + timedelta(days=1 + 365),
+                      collector="li", business_date=APRIL_20 + timedelta(days=1))
+    assert [p.promise_id for p in case.state.promises] == ["p1"]

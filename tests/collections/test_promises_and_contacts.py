@@ -71,6 +71,9 @@ async def test_promise_input_is_checked(desk, servicing):
     floaty = await desk.client.post(f"/v1/cases/{case['case_id']}/promises", headers=li,
                                     json={"amount": 100.5, "promised_date": "2026-05-01"})
     assert floaty.status_code == 422
+    far = await desk.client.post(f"/v1/cases/{case['case_id']}/promises", headers=li,
+                                 json={"amount": "100.00", "promised_date": "9999-12-31"})
+    assert far.status_code == 422 and far.json()["error"]["code"] == "promised_date_too_far"
     other = await desk.client.post(f"/v1/cases/{case['case_id']}/promises", headers=desk.as_("zhou", "collector"),
                                    json={"amount": "100.00", "promised_date": "2026-05-01"})
     assert other.status_code == 403 and other.json()["error"]["code"] == "not_assignee"

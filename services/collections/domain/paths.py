@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,7 @@ from services.collections.domain.tactics import TACTICS
 from shared.contracts import collections as ev
 
 if TYPE_CHECKING:
-    from services.collections.domain.state import CaseState, Pending
+    from services.collections.domain.state import CaseRules, CaseState, Pending
 
 
 class SpecialPaths:
@@ -22,6 +22,7 @@ class SpecialPaths:
 
     state: CaseState
     pending: Pending
+    rules: CaseRules
 
     if TYPE_CHECKING:  # provided by Case
         def _record(self, event: ev.EventData) -> None: ...
@@ -39,6 +40,10 @@ class SpecialPaths:
             raise InvalidCommand("invalid_amount", "a promised amount must be positive")
         if promised_date < business_date:
             raise InvalidCommand("promised_date_in_past", f"promised_date is before the business date {business_date}")
+        if promised_date > business_date + timedelta(days=self.rules.promise_max_days):
+            raise InvalidCommand("promised_date_too_far",
+                                 f"promised_date is more than {self.rules.promise_max_days} days after the business "
+                                 f"date {business_date}")
         if any(p.status == "open" for p in self.state.promises):
             raise CaseRuleViolation("one_open_promise", "the case already has an open promise to pay")
         promise = Promise(promise_id=promise_id, amount=amount, promised_date=promised_date, made_on=business_date,

@@ -23,6 +23,7 @@ class CaseRules:
 
     bounds: StageBounds = field(default_factory=StageBounds)
     promise_grace_days: int = 0
+    promise_max_days: int = 365  # a promised date at most this many days after the business date
     serial_promiser_after: int = 2
     statute_years: int = 3
     statute_warn_days: int = 90
