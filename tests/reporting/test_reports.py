@@ -96,6 +96,8 @@ async def test_reports_export_as_csv_and_need_the_reporting_role(platform, _drop
         bad = await client.get("/v1/reports/collections?from=2026-05-31&to=2026-05-01", headers=headers)
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_period"
         assert (await client.get("/v1/reports/portfolio?as_of=yesterday", headers=headers)).status_code == 422
+        first_month = await client.get("/v1/reports/delinquency?as_of=0001-01-15", headers=headers)  # no month before
+        assert first_month.status_code == 422 and first_month.json()["error"]["code"] == "as_of_out_of_range"
         assert (await client.get("/v1/loans/NOPE/timeline", headers=headers)).status_code == 404
         nul = await client.get("/v1/loans/L01%00/timeline", headers=headers)  # PostgreSQL cannot hold U+0000
         assert nul.status_code == 422 and nul.json()["error"]["code"] == "invalid_text"

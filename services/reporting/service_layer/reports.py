@@ -13,7 +13,7 @@ from services.reporting.domain.collections import collections_report
 from services.reporting.domain.delinquency import delinquency
 from services.reporting.domain.portfolio import portfolio
 from services.reporting.domain.timeline import causal_order, timeline_item
-from shared.errors import NotFound
+from shared.errors import NotFound, Unprocessable
 
 
 async def portfolio_report(conn: asyncpg.Connection, as_of: date) -> dict[str, Any]:
@@ -33,7 +33,9 @@ async def loan_book(conn: asyncpg.Connection, as_of: date) -> list[dict[str, Any
 
 
 async def delinquency_report(conn: asyncpg.Connection, as_of: date, threshold: int) -> dict[str, Any]:
-    """Delinquency at the end of `as_of` against the previous month end."""
+    """Delinquency at the end of `as_of` against the previous month end (January of year 1 has none: 422)."""
+    if as_of < date(1, 2, 1):
+        raise Unprocessable("as_of has no previous month end to compare with", code="as_of_out_of_range")
     month_end = previous_month_end(as_of)
     return delinquency(as_of, await queries.loans_as_of(conn, as_of), month_end,
                        await queries.loans_as_of(conn, month_end), threshold)
