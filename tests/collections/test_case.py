@@ -220,3 +220,15 @@ def test_a_promise_dated_beyond_the_horizon_is_refused_and_records_nothing():
     case.make_promise(promise_id="p1", amount=Decimal("100.00"), promised_date=APRIL_20 + timedelta(days=1 + 365),
                       collector="li", business_date=APRIL_20 + timedelta(days=1))
     assert [p.promise_id for p in case.state.promises] == ["p1"]
+
+
+def test_the_view_gives_the_aging_odds_and_asks_for_the_full_amount_first():
+    """DOMAIN.md §3: under two years about 80% recovered, over two years about 20%; ask for the full amount."""
+    from services.collections.service_layer.views import guidance
+
+    case = opened(dpd=100, amount="9000.00")
+    assert guidance(case.state) == {"recovery_odds": "about 80%", "ask_first": "9000.00"}
+    case.close_day(APRIL_20 + timedelta(days=729))
+    assert guidance(case.state)["recovery_odds"] == "about 80%"
+    case.close_day(APRIL_20 + timedelta(days=730))
+    assert guidance(case.state) == {"recovery_odds": "about 20%", "ask_first": "9000.00"}
