@@ -6,7 +6,7 @@ NOTIFYs the relay (delivered at commit). `events.position` is the global order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,22 +18,10 @@ from shared.errors import ConcurrencyConflict
 
 NOTIFY_CHANNEL = "loanflow_outbox"
 
-# One round trip per append: events, their outbox rows and the relay's wake-up (delivered at
-# commit) in one statement. A lost race fails the events INSERT on (stream_id, version).
+# One round trip per append, one stream or many (a consumer's batch): the events, their outbox
+# rows and the relay's wake-up (delivered at commit) in one statement, rows in the given order.
+# A lost race fails the events INSERT on (stream_id, version).
 APPEND_PUBLISHED = """WITH ev AS (
-    INSERT INTO events (stream_id, version, event_id, type, envelope)
-    SELECT $1, u.v, u.id, u.t, u.env::jsonb
-    FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS u(v, id, t, env)
-    RETURNING position, version
-), ob AS (
-    INSERT INTO outbox (position, topic, key, payload)
-    SELECT ev.position, $6, u.k, u.b FROM ev JOIN unnest($2::int[], $7::text[], $8::bytea[]) AS u(v, k, b)
-        ON u.v = ev.version
-)
-SELECT ev.position, pg_notify($9, '') FROM ev ORDER BY ev.version"""
-
-# Many streams in one statement (a consumer's batch, a day-close): rows in the given order.
-APPEND_MANY = """WITH ev AS (
     INSERT INTO events (stream_id, version, event_id, type, envelope)
     SELECT u.s, u.v, u.id, u.t, u.env::jsonb
     FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(s, v, id, t, env, n)
@@ -48,8 +36,9 @@ APPEND_MANY = """WITH ev AS (
 SELECT count(*), pg_notify($9, '') FROM ev"""
 
 APPEND_UNPUBLISHED = """INSERT INTO events (stream_id, version, event_id, type, envelope)
-    SELECT $1, u.v, u.id, u.t, u.env::jsonb
-    FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS u(v, id, t, env)"""
+    SELECT u.s, u.v, u.id, u.t, u.env::jsonb
+    FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(s, v, id, t, env, n)
+    ORDER BY u.n"""
 
 
 class EventStore(Protocol):
@@ -92,22 +81,9 @@ class PostgresEventStore:
                 "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id)
         else:
             current = expected_version
-        stamped = [e.model_copy(update={"sequence": current + i + 1}) for i, e in enumerate(events)]
-        stored = [e.to_json_bytes() for e in stamped]  # serialised once: JSONB column and outbox bytes
-        columns = ([e.sequence for e in stamped], [e.id for e in stamped], [e.type for e in stamped],
-                   [b.decode() for b in stored])
-        try:
-            if publish:
-                await conn.fetch(APPEND_PUBLISHED, stream_id, *columns, self.topic,
-                                 [key or e.subject for e in stamped],
-                                 [_published_bytes(e, raw) for e, raw in zip(stamped, stored, strict=True)],
-                                 NOTIFY_CHANNEL)
-            else:
-                await conn.execute(APPEND_UNPUBLISHED, stream_id, *columns)
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name == "events_event_id":
-                raise
-            raise ConcurrencyConflict(stream_id, expected_version) from exc
+        stamped = _stamped(events, current)
+        await self._write(conn, [(stream_id, e) for e in stamped], publish=publish, key=key,
+                          conflict=lambda: ConcurrencyConflict(stream_id, expected_version))
         return stamped
 
     async def append_many(self, conn: asyncpg.Connection,
@@ -117,24 +93,30 @@ class PostgresEventStore:
         Returns the stamped events per stream. A lost race on any stream → ConcurrencyConflict
         naming the streams (the caller's transaction is then unusable, as with `append`).
         """
-        stamped: dict[str, list[CloudEvent]] = {}
-        rows: list[tuple[str, CloudEvent, bytes]] = []
-        for stream_id, expected, events in batches:
-            out = [e.model_copy(update={"sequence": expected + i + 1}) for i, e in enumerate(events)]
-            stamped[stream_id] = out
-            rows += [(stream_id, e, e.to_json_bytes()) for e in out]
-        if not rows:
-            return stamped
+        stamped = {stream_id: _stamped(events, expected) for stream_id, expected, events in batches}
+        rows = [(stream_id, e) for stream_id, events in stamped.items() for e in events]
+        if rows:
+            await self._write(conn, rows, publish=True, key=None,
+                              conflict=lambda: ConcurrencyConflict(", ".join(sorted(stamped))[:200], None))
+        return stamped
+
+    async def _write(self, conn: asyncpg.Connection, rows: list[tuple[str, CloudEvent]], *, publish: bool,
+                     key: str | None, conflict: Callable[[], ConcurrencyConflict]) -> None:
+        """One statement: the events rows (and, published, the outbox rows and the relay's NOTIFY)."""
+        stored = [e.to_json_bytes() for _, e in rows]  # serialised once: JSONB column and outbox bytes
+        columns = ([s for s, _ in rows], [e.sequence for _, e in rows], [e.id for _, e in rows],
+                   [e.type for _, e in rows], [b.decode() for b in stored])
         try:
-            await conn.fetch(APPEND_MANY, [s for s, _, _ in rows], [e.sequence for _, e, _ in rows],
-                             [e.id for _, e, _ in rows], [e.type for _, e, _ in rows], [b.decode() for _, _, b in rows],
-                             self.topic, [e.subject for _, e, _ in rows],
-                             [_published_bytes(e, raw) for _, e, raw in rows], NOTIFY_CHANNEL)
+            if publish:
+                await conn.fetch(APPEND_PUBLISHED, *columns, self.topic, [key or e.subject for _, e in rows],
+                                 [_published_bytes(e, raw) for (_, e), raw in zip(rows, stored, strict=True)],
+                                 NOTIFY_CHANNEL)
+            else:
+                await conn.execute(APPEND_UNPUBLISHED, *columns)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "events_event_id":
                 raise
-            raise ConcurrencyConflict(", ".join(sorted(stamped))[:200], None) from exc
-        return stamped
+            raise conflict() from exc
 
     async def load(self, conn: asyncpg.Connection, stream_id: str) -> list[CloudEvent]:
         """Every event of a stream, in version order."""
@@ -153,6 +135,11 @@ class PostgresEventStore:
             "SELECT position, envelope FROM events WHERE position > $1 ORDER BY position LIMIT $2",
             after_position, limit)
         return [StoredEvent(r["position"], CloudEvent.model_validate(r["envelope"])) for r in rows]
+
+
+def _stamped(events: Sequence[CloudEvent], current: int) -> list[CloudEvent]:
+    """The events numbered from `current` + 1 (their `sequence` is the stream version)."""
+    return [e.model_copy(update={"sequence": current + i + 1}) for i, e in enumerate(events)]
 
 
 def _published_bytes(event: CloudEvent, stored: bytes | None = None) -> bytes:
