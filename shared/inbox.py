@@ -30,8 +30,8 @@ from shared.logging import correlation_id
 log = logging.getLogger(__name__)
 
 Handler = Callable[[asyncpg.Connection, CloudEvent], Awaitable[None]]
-# Optional: handles a partition batch's fresh events (already de-duplicated, in offset order) in
-# the batch's transaction; a service gives one where set-based work beats one event at a time.
+# Optional: handles a poll's fresh events (already de-duplicated, each partition's in offset
+# order) in the poll's transaction; a service gives one where set-based work beats one at a time.
 BatchHandler = Callable[[asyncpg.Connection, list[CloudEvent]], Awaitable[None]]
 
 

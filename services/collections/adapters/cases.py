@@ -31,18 +31,10 @@ async def open_case_id(conn: asyncpg.Connection, loan_id: str) -> str | None:
     return await conn.fetchval("SELECT case_id FROM cases WHERE loan_id = $1 AND status = 'open'", loan_id)
 
 
-async def episodes(conn: asyncpg.Connection, loan_id: str, episode_key: date) -> tuple[str | None, bool, int]:
-    """For a loan: its open case (if any), whether `episode_key` already had a case, the next episode number."""
-    row = await conn.fetchrow(
-        """SELECT (array_agg(case_id) FILTER (WHERE status = 'open'))[1] AS open_case,
-                  coalesce(bool_or(episode_key = $2), false) AS seen, coalesce(max(episode), 0) + 1 AS next
-           FROM cases WHERE loan_id = $1""", loan_id, episode_key)
-    return row["open_case"], row["seen"], row["next"]
-
-
 async def episodes_many(conn: asyncpg.Connection,
                         keys: list[tuple[str, date]]) -> dict[str, tuple[str | None, bool, int]]:
-    """`episodes` for several loans (each once) in one query."""
+    """For each loan (each once): its open case (if any), whether its `episode_key` already had a
+    case, the next episode number."""
     rows = await conn.fetch(
         """SELECT u.loan_id, (array_agg(c.case_id) FILTER (WHERE c.status = 'open'))[1] AS open_case,
                   coalesce(bool_or(c.episode_key = u.episode_key), false) AS seen,
@@ -60,15 +52,8 @@ async def latest_case_id(conn: asyncpg.Connection, loan_id: str) -> tuple[str, s
     return (row["case_id"], row["resolution"]) if row else None
 
 
-async def earlier_tags(conn: asyncpg.Connection, loan_id: str) -> list[str]:
-    """The behaviour tags of the loan's latest earlier case."""
-    tags = await conn.fetchval("SELECT state->'tags' FROM cases WHERE loan_id = $1 ORDER BY episode DESC LIMIT 1",
-                               loan_id)
-    return list(tags or [])
-
-
 async def earlier_tags_many(conn: asyncpg.Connection, loan_ids: list[str]) -> dict[str, list[str]]:
-    """`earlier_tags` for several loans."""
+    """Per loan, the behaviour tags of its latest earlier case (none: empty)."""
     if not loan_ids:
         return {}
     rows = await conn.fetch("SELECT DISTINCT ON (loan_id) loan_id, state->'tags' AS tags FROM cases "

@@ -49,17 +49,7 @@ async def observe_servicing(conn: asyncpg.Connection, loan_id: str, sequence: in
 
     Row-locks the loan so events about one loan are handled one at a time.
     """
-    row = await conn.fetchrow(
-        """WITH before AS (SELECT servicing_seq, servicing_status FROM loan_directory WHERE loan_id = $1 FOR UPDATE),
-                upsert AS (
-                  INSERT INTO loan_directory (loan_id, servicing_seq, servicing_status) VALUES ($1, $2, $3)
-                  ON CONFLICT (loan_id) DO UPDATE SET
-                    servicing_status = CASE WHEN EXCLUDED.servicing_seq > loan_directory.servicing_seq
-                                            THEN EXCLUDED.servicing_status ELSE loan_directory.servicing_status END,
-                    servicing_seq = GREATEST(loan_directory.servicing_seq, EXCLUDED.servicing_seq))
-           SELECT servicing_seq, servicing_status FROM before""",
-        loan_id, sequence, status)
-    return (row["servicing_seq"], row["servicing_status"]) if row else (0, None)
+    return (await observe_servicing_many(conn, [(loan_id, sequence, status)]))[loan_id]
 
 
 async def observe_servicing_many(conn: asyncpg.Connection,

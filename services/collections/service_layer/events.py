@@ -136,8 +136,8 @@ async def on_missed_many(ctx: Collections, conn: asyncpg.Connection,
     """Missed-installment notices about distinct loans, in delivery order, in a few set-based statements.
 
     Per notice, exactly what handling them one at a time does: note the servicing sequence
-    (an older notice than one already applied is stale), bring its DPD up to the last closed
-    day, then open a case on the first miss of an episode or refresh the open one.
+    (an older notice than one already applied is stale), bring its DPD up to the business date
+    collections knows, then open a case on the first miss of an episode or refresh the open one.
     """
     assert len({d.loan_id for _, d in notices}) == len(notices), "one notice per loan per call"
     known = await fetch_business_date(conn)
