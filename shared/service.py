@@ -34,6 +34,7 @@ from shared.inbox import BatchHandler, Handler, InboxConsumer
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.logging import correlation_id
 from shared.migrate import upgrade
+from shared.paging import parse_cursor
 from shared.relay import OutboxRelay, outbox_lag_seconds
 
 log = logging.getLogger(__name__)
@@ -235,12 +236,14 @@ def create_service_app(
 
     @app.get("/v1/events", tags=["ops"], dependencies=[Depends(require_roles("admin", "reporting"))])
     async def export_events(
-        after: int = 0,
+        after: Annotated[str | None, Query(description="a position: `next_cursor` of the "
+                                           "previous page (ASCII digits)")] = None,
         limit: int = Query(500, ge=1, le=5000),
     ) -> dict[str, Any]:
         """Export published events in global order (replay source when topic retention is short)."""
+        position = parse_cursor(after)
         async with kernel.db.acquire() as conn:
-            stored = await kernel.store.read_all(conn, after, limit)
+            stored = await kernel.store.read_all(conn, position, limit)
         items = [
             {"position": s.position, "topic": kernel.topic,
              "event": s.event.model_copy(update={"data": public_data(s.event.type, s.event.data)})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,8 @@ from services.origination.service_layer.views import application_view
 from shared import idempotency as idempotency_keys
 from shared.auth import Principal
 from shared.contracts.origination import Applicant, ContactVerification, CreditReport
-from shared.errors import BadRequest, NotFound
+from shared.errors import NotFound
+from shared.paging import parse_cursor
 from shared.service import ServiceKernel
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class Origination:
         return application_view(app, version, self.rules[app.submitted.product])
 
     async def page(self, *, limit: int, cursor: str | None, status: str | None) -> dict[str, Any]:
-        after = _parse_cursor(cursor)
+        after = parse_cursor(cursor)
         async with self.kernel.db.acquire() as conn:
             rows = await applications_table.page(conn, limit=limit, after=after, status=status)
         items = [{"id": r["application_id"], "status": r["status"], "product": r["product"],
@@ -145,14 +145,3 @@ class Origination:
         new_version = await repository.save(conn, self.kernel.store, app, version, events, today)
         await applications_table.upsert(conn, app, new_version)
 
-
-def _parse_cursor(cursor: str | None) -> int:
-    """The list position a cursor names: ASCII digits that fit the bigint sequence, else 400."""
-    if not cursor:
-        return 0
-    if not _CURSOR.fullmatch(cursor):
-        raise BadRequest("cursor is not one this endpoint gave out", code="bad_cursor")
-    return int(cursor)
-
-
-_CURSOR = re.compile(r"[0-9]{1,18}")  # below 2**63: the applications.seq bigint
