@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from loanflow.runtime import platform_settings, service_url
+from loanflow.runtime import home_dir, no_running_system, platform_settings, runtime_path, service_url
 from shared.auth import TokenIssuer
 from shared.config import SERVICES
 
@@ -166,7 +166,9 @@ def cmd_migrate(services: list[str]) -> int:
     from shared.db import ensure_database
     from shared.migrate import upgrade
 
-    platform = platform_settings()
+    platform = platform_settings(signing=False)
+    if not platform.database_url and not any(_service_database_override(s) for s in services or SERVICES):
+        raise no_running_system(platform.home, " and LOANFLOW_DATABASE_URL is not set")
     console = Console()
 
     async def run() -> None:
@@ -213,4 +215,6 @@ def cmd_status() -> int:
     console.print(table)
     if runtime:
         console.print(f"broker {runtime.get('kafka_bootstrap')}   PostgreSQL {runtime.get('database_url')}")
+    else:
+        err.print(f"no running `loanflow up` recorded in {runtime_path(home_dir())}")
     return 0 if all_ready else 1

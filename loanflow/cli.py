@@ -1,7 +1,9 @@
 """The `loanflow` command line: up, serve, token, partner, business-date, reporting, migrate, bench, demo.
 
 Every subcommand reads the same configuration: the LOANFLOW_* environment, then the
-`runtime.json` a running `loanflow up` wrote under LOANFLOW_HOME (default `.loanflow`).
+`runtime.json` a running `loanflow up` wrote under LOANFLOW_HOME (default: the user's data
+directory, e.g. `~/.local/share/loanflow`). A command that needs the running system and finds
+none says so on stderr and exits 1.
 """
 
 from __future__ import annotations
@@ -77,7 +79,18 @@ DELEGATED = {"bench": ("bench.harness", "benchmarks (bench/harness.py)"), "demo"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    from loanflow.runtime import NoRunningSystem
+
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except NoRunningSystem as exc:
+        from rich.console import Console
+
+        Console(stderr=True, soft_wrap=True).print(f"[red]{exc}[/red]", highlight=False)
+        return 1
+
+
+def _run(argv: list[str]) -> int:
     if argv and argv[0] in DELEGATED:  # their own parsers take every option that follows
         from loanflow import ops
 

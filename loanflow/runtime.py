@@ -2,8 +2,11 @@
 
 Every `loanflow` command reads the same configuration: the environment (PlatformSettings,
 prefix LOANFLOW_) first, then what a running `loanflow up` recorded, then the defaults of
-CONTRACT.md. So `loanflow token` or `loanflow partner add` in another terminal reach the
-system `loanflow up` started, with the signing key it generated under `.loanflow/`.
+CONTRACT.md. The state directory is LOANFLOW_HOME, else the user's data directory (the same
+from any working directory), so `loanflow token` or `loanflow partner add` in another terminal
+reach the system `loanflow up` started, with the signing key it generated there. Only
+`loanflow up` creates keys: without a running system (or LOANFLOW_JWT_SECRET) the other
+commands stop with NoRunningSystem, which says where they looked.
 """
 
 from __future__ import annotations
@@ -13,14 +16,21 @@ import os
 from pathlib import Path
 from typing import Any
 
-from shared.config import DEFAULT_PORTS, SERVICES, PlatformSettings
+from pydantic import SecretStr
+
+from shared.config import DEFAULT_PORTS, SERVICES, MissingKey, PlatformSettings, default_home
 
 RUNTIME_FILE = "runtime.json"
 
 
+class NoRunningSystem(RuntimeError):
+    """A command needs the system `loanflow up` runs, and none was found."""
+
+
 def home_dir() -> Path:
-    """LOANFLOW_HOME as an absolute path (default `.loanflow` in the current directory)."""
-    return Path(os.environ.get("LOANFLOW_HOME", ".loanflow")).expanduser().resolve()
+    """LOANFLOW_HOME as an absolute path, else the user's data directory (see `default_home`)."""
+    configured = os.environ.get("LOANFLOW_HOME")
+    return (Path(configured) if configured else default_home()).expanduser().resolve()
 
 
 def runtime_path(home: Path | None = None) -> Path:
@@ -88,11 +98,32 @@ def apply_runtime_defaults(environ: dict[str, str] | None = None) -> dict[str, A
     return runtime
 
 
-def platform_settings() -> PlatformSettings:
-    """PlatformSettings from the environment, completed by a running `loanflow up`."""
-    apply_runtime_defaults()
-    settings = PlatformSettings()
-    return settings.model_copy(update={"home": home_dir()})
+def no_running_system(home: Path, detail: str = "") -> NoRunningSystem:
+    return NoRunningSystem(
+        f"no running loanflow system found: no live `loanflow up` recorded in {runtime_path(home)}"
+        f"{detail}. Start one with `loanflow up`, or point LOANFLOW_HOME at the state directory of the "
+        "one that runs (or set LOANFLOW_JWT_SECRET and the URLs of a deployed system).")
+
+
+def platform_settings(*, signing: bool = True) -> PlatformSettings:
+    """PlatformSettings from the environment, completed by a running `loanflow up`.
+
+    With `signing`, the signing key is resolved here and never created: LOANFLOW_JWT_SECRET,
+    else the key the running `loanflow up` generated; neither → NoRunningSystem.
+    """
+    runtime = apply_runtime_defaults()
+    home = home_dir()
+    settings = PlatformSettings().model_copy(update={"home": home})
+    if not signing or settings.jwt_secret is not None:
+        return settings
+    if runtime is None:
+        raise no_running_system(home)
+    try:
+        key = settings.signing_key(create=False)
+    except MissingKey:
+        raise NoRunningSystem(f"the loanflow up running from {home} (pid {runtime.get('pid')}) has no "
+                              f"{home / 'jwt.key'}: it signs with its LOANFLOW_JWT_SECRET; set the same here")
+    return settings.model_copy(update={"jwt_secret": SecretStr(key)})
 
 
 def service_port(service: str, environ: dict[str, str] | None = None) -> int:

@@ -166,7 +166,8 @@ def up() -> int:
         if not platform.kafka_bootstrap:
             updates["kafka_bootstrap"] = embedded.kafka(home / "logs" / "broker.log")
         platform = platform.model_copy(update=updates)
-        platform.signing_key()  # generate the dev key once, before four processes race for it
+        platform.signing_key()  # the dev keys, generated here once (the only command that creates them)
+        platform.secrets_key_material()
         asyncio.run(_prepare(platform))
         children = []
         for service in SERVICES:

@@ -11,11 +11,22 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import SecretStr, model_validator
+import platformdirs
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("origination", "servicing", "collections", "reporting")
 DEFAULT_PORTS = {"origination": 8001, "servicing": 8002, "collections": 8003, "reporting": 8004}
+
+
+def default_home() -> Path:
+    """The state directory when LOANFLOW_HOME is unset: the user's data directory
+    (`~/.local/share/loanflow` on Linux, `~/Library/Application Support/loanflow` on macOS)."""
+    return platformdirs.user_data_path("loanflow")
+
+
+class MissingKey(FileNotFoundError):
+    """A development key that only `loanflow up` creates is not there."""
 
 
 class PlatformSettings(BaseSettings):
@@ -24,7 +35,7 @@ class PlatformSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LOANFLOW_", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
-    home: Path = Path(".loanflow")
+    home: Path = Field(default_factory=default_home)
     database_url: str | None = None  # server URL; each service uses its own database on it
     kafka_bootstrap: str | None = None
     topic_prefix: str = "loanflow"
@@ -51,19 +62,22 @@ class PlatformSettings(BaseSettings):
         """Kafka topic a service publishes to, e.g. loanflow.servicing."""
         return f"{self.topic_prefix}.{service}"
 
-    def signing_key(self) -> str:
-        """JWT signing key: the env secret, else a dev key generated under LOANFLOW_HOME."""
-        return self._key(self.jwt_secret, "jwt.key")
+    def signing_key(self, *, create: bool = True) -> str:
+        """JWT signing key: the env secret, else a dev key under LOANFLOW_HOME (generated when
+        `create`; the command-line tools pass False and get MissingKey instead)."""
+        return self._key(self.jwt_secret, "jwt.key", create)
 
-    def secrets_key_material(self) -> str:
-        """Key for secrets at rest: LOANFLOW_SECRETS_KEY, else a dev key generated under LOANFLOW_HOME."""
-        return self._key(self.secrets_key, "secrets.key")
+    def secrets_key_material(self, *, create: bool = True) -> str:
+        """Key for secrets at rest: LOANFLOW_SECRETS_KEY, else a dev key under LOANFLOW_HOME."""
+        return self._key(self.secrets_key, "secrets.key", create)
 
-    def _key(self, configured: SecretStr | None, filename: str) -> str:
+    def _key(self, configured: SecretStr | None, filename: str, create: bool) -> str:
         if configured is not None:
             return configured.get_secret_value()
         path = self.home / filename
         if not path.exists():
+            if not create:
+                raise MissingKey(f"no key at {path}")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)

@@ -30,15 +30,67 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def test_token_is_signed_with_the_dev_key_the_services_use(home: Path, capsys: pytest.CaptureFixture[str]):
+def _running_up(home: Path) -> str:
+    """What a live `loanflow up` leaves in its home: runtime.json (this process's pid) and its key."""
+    runtime.write_runtime({"pid": os.getpid(), "services": {}}, home)
+    return PlatformSettings(home=home).signing_key()  # created, as `loanflow up` does
+
+
+def test_token_is_signed_with_the_key_of_the_running_up(home: Path, capsys: pytest.CaptureFixture[str]):
+    key = _running_up(home)
     assert main(["token", "--role", "team_manager", "--role", "credit_manager", "--sub", "li.na"]) == 0
     token = capsys.readouterr().out.strip()
     assert "\n" not in token
-    key = PlatformSettings(home=home).signing_key()
-    assert (home / "jwt.key").read_text().strip() == key
     principal = TokenIssuer(key).verify(token)
     assert principal.sub == "li.na"
     assert principal.roles == {"team_manager", "credit_manager"}
+
+
+@pytest.mark.parametrize("argv", [["token", "--role", "admin"], ["partner", "add", "acme"], ["partner", "list"],
+                                  ["migrate"]])
+def test_without_a_running_system_a_command_says_so_and_creates_no_key(
+        home: Path, argv: list[str], capsys: pytest.CaptureFixture[str]):
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "no running loanflow system found" in captured.err
+    assert str(home / "runtime.json") in captured.err.replace("\n", "")
+    assert not (home / "jwt.key").exists()
+    assert not (home / "secrets.key").exists()
+
+
+def test_a_dead_up_leaves_no_usable_system_even_with_its_key(home: Path, capsys: pytest.CaptureFixture[str]):
+    _running_up(home)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    runtime.write_runtime({"pid": dead.pid, "services": {}}, home)
+    assert main(["token", "--role", "admin"]) == 1
+    assert "no running loanflow system found" in capsys.readouterr().err
+
+
+def test_an_up_signing_with_an_env_secret_is_named_when_this_terminal_lacks_it(
+        home: Path, capsys: pytest.CaptureFixture[str]):
+    runtime.write_runtime({"pid": os.getpid(), "services": {}}, home)  # and no jwt.key
+    assert main(["token", "--role", "admin"]) == 1
+    assert "LOANFLOW_JWT_SECRET" in capsys.readouterr().err
+    assert not (home / "jwt.key").exists()
+
+
+def test_the_state_directory_is_the_users_data_directory_whatever_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("LOANFLOW_HOME", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    homes = set()
+    for cwd in (tmp_path, tmp_path / "elsewhere"):
+        cwd.mkdir(exist_ok=True)
+        monkeypatch.chdir(cwd)
+        homes |= {runtime.home_dir(), PlatformSettings().home.resolve()}
+    if sys.platform.startswith("linux"):
+        assert homes == {tmp_path / "data" / "loanflow"}
+    else:
+        assert len(homes) == 1
+    monkeypatch.setenv("LOANFLOW_HOME", str(tmp_path / "mine"))
+    assert runtime.home_dir() == PlatformSettings().home == tmp_path / "mine"
 
 
 def test_token_uses_the_configured_secret_when_set(home: Path, monkeypatch: pytest.MonkeyPatch,
@@ -51,10 +103,11 @@ def test_token_uses_the_configured_secret_when_set(home: Path, monkeypatch: pyte
 
 
 def test_token_as_a_console_command_prints_only_the_token(home: Path):
+    key = _running_up(home)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-m", "loanflow.cli", "token", "--role", "collector", "--sub", "zhang"],
                           env=env, capture_output=True, text=True, timeout=60, check=True)
-    principal = TokenIssuer(PlatformSettings(home=home).signing_key()).verify(done.stdout.strip())
+    principal = TokenIssuer(key).verify(done.stdout.strip())
     assert principal.sub == "zhang"
 
 
@@ -65,6 +118,7 @@ def test_an_unknown_role_is_refused_by_the_command_line(home: Path):
 
 
 def test_commands_find_a_running_system_through_runtime_json(home: Path):
+    key = _running_up(home)
     runtime.write_runtime({"pid": os.getpid(), "database_url": "postgresql://u@db:5432/postgres",
                            "kafka_bootstrap": "127.0.0.1:39092",
                            "services": {"servicing": {"url": "http://127.0.0.1:18502/"}}})
@@ -74,6 +128,7 @@ def test_commands_find_a_running_system_through_runtime_json(home: Path):
     assert settings.database_url == "postgresql://u@db:5432/postgres"
     assert settings.kafka_bootstrap == "127.0.0.1:39092"
     assert settings.home == home
+    assert settings.signing_key(create=False) == key
 
 
 def test_the_environment_wins_over_runtime_json(home: Path, monkeypatch: pytest.MonkeyPatch):
@@ -81,7 +136,7 @@ def test_the_environment_wins_over_runtime_json(home: Path, monkeypatch: pytest.
                            "services": {"servicing": {"url": "http://127.0.0.1:18502"}}})
     monkeypatch.setenv("LOANFLOW_KAFKA_BOOTSTRAP", "kafka:9092")
     monkeypatch.setenv("LOANFLOW_SERVICING_URL", "http://servicing.internal:8002")
-    assert runtime.platform_settings().kafka_bootstrap == "kafka:9092"
+    assert runtime.platform_settings(signing=False).kafka_bootstrap == "kafka:9092"
     assert runtime.service_url("servicing") == "http://servicing.internal:8002"
 
 
@@ -116,6 +171,7 @@ def test_partner_add_reports_an_unreachable_servicing_on_stderr(home: Path, monk
                                                                 capsys: pytest.CaptureFixture[str]):
     from loanflow.embedded import free_port
 
+    _running_up(home)
     monkeypatch.setenv("LOANFLOW_SERVICING_URL", f"http://127.0.0.1:{free_port()}")
     assert main(["partner", "add", "acme"]) == 1
     captured = capsys.readouterr()

@@ -42,9 +42,9 @@ class Up:
     def runtime(self) -> dict[str, Any]:
         return json.loads((self.home / "runtime.json").read_text())
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Another `loanflow` command, as typed in a second terminal (same LOANFLOW_HOME, nothing else)."""
-        return subprocess.run([sys.executable, "-m", "loanflow.cli", *args], env=self.env, cwd=ROOT,
+    def cli(self, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+        """Another `loanflow` command, as typed in a second terminal (same environment, nothing else)."""
+        return subprocess.run([sys.executable, "-m", "loanflow.cli", *args], env=self.env, cwd=cwd,
                               capture_output=True, text=True, timeout=60)
 
     def log(self) -> str:
@@ -84,15 +84,16 @@ def _gone(pid: int) -> bool:
 
 @pytest.fixture(scope="module")
 def up() -> Iterator[Up]:
-    """`loanflow up` with a clean environment: no LOANFLOW_DATABASE_URL, no LOANFLOW_KAFKA_BOOTSTRAP."""
+    """`loanflow up` with a clean environment: no LOANFLOW_HOME, LOANFLOW_DATABASE_URL or
+    LOANFLOW_KAFKA_BOOTSTRAP; its state goes to the user's data directory ($XDG_DATA_HOME/loanflow)."""
     # Under /tmp, not pytest's 0700 tmp dir: as root the embedded PostgreSQL runs as another user.
-    home = Path(tempfile.mkdtemp(prefix="loanflow-up-")) / ".loanflow"
+    data = Path(tempfile.mkdtemp(prefix="loanflow-up-"))
+    home = data / "loanflow"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
-    env.update({"LOANFLOW_HOME": str(home), "LOANFLOW_BROKER_PORT": str(free_port()), "PYTHONPATH": str(ROOT)})
+    env.update({"XDG_DATA_HOME": str(data), "LOANFLOW_BROKER_PORT": str(free_port()), "PYTHONPATH": str(ROOT)})
     for service in SERVICES:
         env[f"LOANFLOW_{service.upper()}_PORT"] = str(free_port())
-    home.mkdir(parents=True)
-    output = home.parent / "up.out"
+    output = data / "up.out"
     with open(output, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "loanflow.cli", "up"], env=env, cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -107,7 +108,7 @@ def up() -> Iterator[Up]:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(5)
-        shutil.rmtree(home.parent, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def test_up_starts_embedded_infrastructure_and_all_four_services_become_ready(up: Up):
@@ -128,10 +129,13 @@ def test_up_starts_embedded_infrastructure_and_all_four_services_become_ready(up
         assert url in printed
 
 
-def test_a_token_from_another_terminal_is_accepted_by_the_running_services(up: Up):
+def test_a_token_from_another_terminal_and_directory_is_accepted_by_the_running_services(up: Up, tmp_path: Path):
     urls = _wait_all_ready(up, SETTLE_SECONDS)
-    admin = up.cli("token", "--role", "admin", "--sub", "ops")
+    keys = sorted(p.name for p in up.home.glob("*.key"))
+    admin = up.cli("token", "--role", "admin", "--sub", "ops", cwd=tmp_path)
     assert admin.returncode == 0, admin.stderr
+    assert not (tmp_path / ".loanflow").exists()
+    assert sorted(p.name for p in up.home.glob("*.key")) == keys == ["jwt.key", "secrets.key"]
     token = admin.stdout.strip()
     exported = httpx.get(urls["servicing"] + "/v1/events", headers={"Authorization": f"Bearer {token}"})
     assert exported.status_code == 200
@@ -140,16 +144,25 @@ def test_a_token_from_another_terminal_is_accepted_by_the_running_services(up: U
     assert refused.status_code == 403
 
 
-def test_partner_add_prints_the_new_partner_as_json(up: Up):
-    urls = _wait_all_ready(up, SETTLE_SECONDS)
-    paths = httpx.get(urls["servicing"] + "/openapi.json").json()["paths"]
-    if "/v1/partners" not in paths:
-        pytest.skip("servicing does not serve POST /v1/partners yet")
-    added = up.cli("partner", "add", "acme-pay")
+def test_partner_add_from_another_directory_prints_the_new_partner_as_json(up: Up, tmp_path: Path):
+    _wait_all_ready(up, SETTLE_SECONDS)
+    added = up.cli("partner", "add", "acme-pay", cwd=tmp_path)
     assert added.returncode == 0, added.stderr
     partner = json.loads(added.stdout)
     assert set(partner) == {"partner_id", "secret"}
     assert partner["partner_id"] and partner["secret"]
+    assert not (tmp_path / ".loanflow").exists()
+
+
+def test_a_command_pointed_at_another_state_directory_says_no_system_runs_there(up: Up, tmp_path: Path):
+    _wait_all_ready(up, SETTLE_SECONDS)
+    elsewhere = subprocess.run([sys.executable, "-m", "loanflow.cli", "token", "--role", "admin"],
+                               env={**up.env, "LOANFLOW_HOME": str(tmp_path / "other")}, cwd=tmp_path,
+                               capture_output=True, text=True, timeout=60)
+    assert elsewhere.returncode == 1
+    assert elsewhere.stdout == ""
+    assert "no running loanflow system found" in elsewhere.stderr
+    assert not (tmp_path / "other" / "jwt.key").exists()
 
 
 def test_a_service_that_dies_is_restarted_and_becomes_ready_again(up: Up):
