@@ -1,18 +1,21 @@
-"""The error format of CONTRACT.md: {"error": {"code", "message", "details"}}."""
+"""The error format of CONTRACT.md, {"error": {"code", "message", "details"}}, and the one mapping onto it.
+
+`DomainError` is the base of every refusal a service answers: its `status` and `code` say how.
+Each service's domain refusals subclass one of the kinds below (`NotFound`, `Conflict`,
+`Forbidden`, `Unprocessable`, ...) and `install_error_handlers` maps them all, once, for every
+app. Importing this module loads no web framework (domain code may subclass these).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 class ConcurrencyConflict(Exception):
-    """An append lost the race: the stream is no longer at the expected version."""
+    """An append lost the race: the stream is no longer at the expected version (409)."""
 
     def __init__(self, stream_id: str, expected_version: int | None) -> None:
         super().__init__(f"stream {stream_id} is not at version {expected_version}")
@@ -20,9 +23,11 @@ class ConcurrencyConflict(Exception):
         self.expected_version = expected_version
 
 
-class ApiError(Exception):
+class DomainError(Exception):
+    """A request refused: `status` (HTTP), `code` (the contract's error code), message, details."""
+
     status = 400
-    code = "bad_request"
+    code = "refused"
 
     def __init__(self, message: str, *, code: str | None = None, details: list[Any] | None = None):
         super().__init__(message)
@@ -32,28 +37,43 @@ class ApiError(Exception):
         self.details = details or []
 
 
-class BadRequest(ApiError):
+class BadRequest(DomainError):
     status, code = 400, "bad_request"
 
 
-class Unauthorized(ApiError):
+class Unauthorized(DomainError):
     status, code = 401, "unauthorized"
 
 
-class Forbidden(ApiError):
+class Forbidden(DomainError):
+    """The caller may not do this (wrong role, segregation of duties)."""
+
     status, code = 403, "forbidden"
 
 
-class NotFound(ApiError):
+class NotFound(DomainError):
     status, code = 404, "not_found"
 
 
-class Conflict(ApiError):
+class Conflict(DomainError):
+    """The record is not in a state that allows the command (or another change won the race)."""
+
     status, code = 409, "conflict"
 
 
-class Unprocessable(ApiError):
+class Unprocessable(DomainError):
+    """The input is well-formed but breaks a rule."""
+
     status, code = 422, "validation_error"
+
+
+class Replay(Exception):  # not an error: raised to answer with the stored response
+    """A retried request with the same Idempotency-Key: answer what was answered the first time."""
+
+    def __init__(self, status_code: int, body: Any) -> None:
+        super().__init__(f"replay of a {status_code} answer")
+        self.status_code = status_code
+        self.body = body
 
 
 def error_body(code: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:
@@ -71,11 +91,20 @@ def _json_safe(details: list[Any]) -> list[Any]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map our errors, validation failures and lost races onto the contract's JSON."""
+    """Map refusals, replays, validation failures and lost races onto the contract's JSON."""
+    import asyncpg
+    from fastapi import Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(DomainError)
+    async def _refused(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+
+    @app.exception_handler(Replay)
+    async def _replay(_: Request, exc: Replay) -> JSONResponse:
+        return JSONResponse(exc.body, status_code=exc.status_code, headers={"Idempotent-Replayed": "true"})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -87,13 +116,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("validation_error", "invalid request", _json_safe(details)),
                             status_code=422)
 
-    @app.exception_handler(ConcurrencyConflict)
-    async def _conflict(_: Request, exc: ConcurrencyConflict) -> JSONResponse:
+    def lost_race(stream_id: str | None) -> JSONResponse:
         return JSONResponse(
             error_body("concurrent_modification", "another change to this record won the race; reload and retry",
-                       [{"stream_id": exc.stream_id}]),
+                       [{"stream_id": stream_id}] if stream_id else []),
             status_code=409,
         )
+
+    @app.exception_handler(ConcurrencyConflict)
+    async def _conflict(_: Request, exc: ConcurrencyConflict) -> JSONResponse:
+        return lost_race(exc.stream_id)
+
+    async def _deadlock(_: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL chose this transaction to roll back (deadlock, serialization failure): same answer.
+        return lost_race(None)
+
+    for race in (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError):
+        app.add_exception_handler(race, _deadlock)
 
     async def _unstorable_text(_: Request, exc: Exception) -> JSONResponse:
         # PostgreSQL refuses some text (a NUL character, \u0000, in a request's strings): bad input,

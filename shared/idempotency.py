@@ -4,23 +4,40 @@
 request with the same key blocks on the primary key until the first commits, then sees
 the stored response (replay) or a different hash (409). A failed request rolls back and
 stores nothing, so validation failures are not remembered.
+
+The one replay rule for every service: a retry with the same key and body gets the stored
+status code and body with the header `Idempotent-Replayed: true` (`once` raises `Replay`,
+which `shared.errors.install_error_handlers` answers).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel
 
-from shared.errors import Conflict
+from shared.errors import Conflict, Replay
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class StoredResponse:
     status_code: int
     body: Any
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """The `Idempotency-Key` of a request and the hash of its raw body."""
+
+    key: str
+    body_hash: str
 
 
 def request_hash(body: bytes) -> str:
@@ -52,6 +69,39 @@ async def finish(conn: asyncpg.Connection, scope: str, key: str, status_code: in
     await conn.execute(
         "UPDATE idempotency_keys SET status_code = $3, response = $4 WHERE scope = $1 AND key = $2",
         scope, key, status_code, body)
+
+
+async def once(conn: asyncpg.Connection, scope: str, key: IdempotencyKey | None,
+               action: Callable[[], Awaitable[T]], status_code: int = 201) -> T:
+    """Run `action` once per key in `scope` (inside the caller's transaction) and store its answer.
+
+    No key: just run it. A retry with the same key and body raises `Replay` (the stored status,
+    body and `Idempotent-Replayed: true`); the same key with another body is 409.
+    """
+    if key is None:
+        return await action()
+    stored = await begin(conn, scope, key.key, key.body_hash)
+    if stored is not None:
+        raise Replay(stored.status_code, stored.body)
+    answer = await action()
+    body = answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
+    await finish(conn, scope, key.key, status_code, body)
+    return answer
+
+
+async def idempotency_key(
+    request: Request,
+    idempotency_key: Annotated[str | None, Header(max_length=200, description=(
+        "makes a retry safe: the same key and body replay the first answer (`Idempotent-Replayed: true`); "
+        "the same key with another body is 409"))] = None,
+) -> IdempotencyKey | None:
+    """FastAPI dependency: the request's optional Idempotency-Key with its body hash."""
+    if not idempotency_key:
+        return None
+    return IdempotencyKey(idempotency_key, request_hash(await request.body()))
+
+
+IdempotencyDep = Annotated[IdempotencyKey | None, Depends(idempotency_key)]
 
 
 async def purge_older_than(conn: asyncpg.Connection, hours: int = 72) -> int:

@@ -36,6 +36,7 @@ from shared.logging import correlation_id
 from shared.migrate import upgrade
 from shared.paging import parse_cursor
 from shared.relay import OutboxRelay, outbox_lag_seconds
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,10 @@ class ServiceKernel:
     def db(self) -> asyncpg.Pool:
         assert self.pool is not None, "kernel not started"
         return self.pool
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work (transaction + event store + outbox) on this service's database."""
+        return UnitOfWork(self.db, self.store)
 
     def producer_factory(self) -> Any:
         assert self.platform.kafka_bootstrap, "LOANFLOW_KAFKA_BOOTSTRAP is not set"
