@@ -7,7 +7,8 @@ stores nothing, so validation failures are not remembered.
 
 The one replay rule for every service: a retry with the same key and body gets the stored
 status code and body with the header `Idempotent-Replayed: true` (`once` raises `Replay`,
-which `shared.errors.install_error_handlers` answers).
+which `shared.errors.install_error_handlers` answers). Routes take the key with
+`shared.service.IdempotencyDep`; this module loads no web framework (commands may carry a key).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import asyncpg
-from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 
 from shared.errors import Conflict, Replay
+
+if TYPE_CHECKING:
+    import asyncpg
 
 T = TypeVar("T")
 
@@ -87,21 +89,6 @@ async def once(conn: asyncpg.Connection, scope: str, key: IdempotencyKey | None,
     body = answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
     await finish(conn, scope, key.key, status_code, body)
     return answer
-
-
-async def idempotency_key(
-    request: Request,
-    idempotency_key: Annotated[str | None, Header(max_length=200, description=(
-        "makes a retry safe: the same key and body replay the first answer (`Idempotent-Replayed: true`); "
-        "the same key with another body is 409"))] = None,
-) -> IdempotencyKey | None:
-    """FastAPI dependency: the request's optional Idempotency-Key with its body hash."""
-    if not idempotency_key:
-        return None
-    return IdempotencyKey(idempotency_key, request_hash(await request.body()))
-
-
-IdempotencyDep = Annotated[IdempotencyKey | None, Depends(idempotency_key)]
 
 
 async def purge_older_than(conn: asyncpg.Connection, hours: int = 72) -> int:

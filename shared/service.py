@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -30,6 +30,7 @@ from shared.config import PlatformSettings
 from shared.contracts.registry import public_data
 from shared.db import create_pool, ensure_database
 from shared.eventstore import PostgresEventStore
+from shared.idempotency import IdempotencyKey, request_hash
 from shared.inbox import BatchHandler, Handler, InboxConsumer
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.logging import correlation_id
@@ -182,6 +183,21 @@ def get_kernel(request: Request) -> ServiceKernel:
 
 
 KernelDep = Annotated[ServiceKernel, Depends(get_kernel)]
+
+
+async def idempotency_key(
+    request: Request,
+    idempotency_key: Annotated[str | None, Header(max_length=200, description=(
+        "makes a retry safe: the same key and body replay the first answer (`Idempotent-Replayed: true`); "
+        "the same key with another body is 409"))] = None,
+) -> IdempotencyKey | None:
+    """FastAPI dependency: the request's optional Idempotency-Key with its body hash."""
+    if not idempotency_key:
+        return None
+    return IdempotencyKey(idempotency_key, request_hash(await request.body()))
+
+
+IdempotencyDep = Annotated[IdempotencyKey | None, Depends(idempotency_key)]
 
 
 def create_service_app(

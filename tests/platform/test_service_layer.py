@@ -15,9 +15,8 @@ from fastapi import APIRouter
 from loanflow.testing import running
 from shared.contracts import CloudEvent
 from shared.errors import ConcurrencyConflict, Conflict, DomainError, Forbidden, NotFound, Unprocessable
-from shared.idempotency import IdempotencyDep
 from shared.messagebus import Command, CommandBus
-from shared.service import KernelDep, ServiceKernel, create_service_app
+from shared.service import IdempotencyDep, KernelDep, ServiceKernel, create_service_app
 
 
 def noted(stream: str, n: int) -> CloudEvent:
@@ -136,9 +135,9 @@ def test_the_error_kinds_share_one_base_with_status_and_code():
     assert (e.status, e.code, e.message, e.details) == (422, "invalid_amount", "bad", [{"field": "amount"}])
 
 
-def test_domain_code_can_import_the_errors_without_a_web_framework():
-    probe = "import sys, shared.errors, shared.messagebus; print(sorted({'fastapi', 'starlette', 'asyncpg'} " \
-            "& set(sys.modules)))"
+def test_domain_code_can_import_errors_commands_and_keys_without_a_web_framework():
+    probe = ("import sys, shared.errors, shared.messagebus, shared.idempotency; "
+             "print(sorted({'fastapi', 'starlette', 'asyncpg'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
