@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from datetime import date, timedelta
+import time
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -104,13 +105,10 @@ def cmd_partner_list() -> int:
     return 0
 
 
-def _days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=i) for i in range(1, (end - start).days + 1)]
-
-
 def _summary_row(response: dict[str, Any]) -> dict[str, str]:
     """Scalar fields of a day-close answer (whatever servicing reports), as strings."""
-    return {k: str(v) for k, v in response.items() if isinstance(v, str | int | float | bool) and k != "business_date"}
+    return {k: str(v) for k, v in response.items()
+            if isinstance(v, str | int | float | bool) and k != "business_date"}
 
 
 def _total(values: list[str]) -> str:
@@ -121,41 +119,92 @@ def _total(values: list[str]) -> str:
         return ""
 
 
+POLL_SECONDS = 0.5
+MONTHLY_AFTER_DAYS = 92  # a longer advance is summed per month in the table
+
+
+def _follow_job(client: httpx.Client, job: dict[str, Any]) -> dict[str, Any] | httpx.Response:
+    """Poll `GET /v1/business-date/jobs/{job_id}` with a progress bar until the job ends."""
+    with Progress(TextColumn("day-close to {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err) as progress:
+        task = progress.add_task(str(job["to"]), total=job["days_total"], completed=job["days_done"])
+        while job["status"] == "running":
+            time.sleep(POLL_SECONDS)
+            response = client.get(f"/v1/business-date/jobs/{job['job_id']}")
+            if response.status_code != 200:
+                return response
+            job = response.json()
+            progress.update(task, completed=job["days_done"])
+    return job
+
+
+def _closed_days(client: httpx.Client, first: str, to: str) -> list[dict[str, Any]] | httpx.Response:
+    """Every day closed in first .. to (`GET /v1/business-date/closes`, all pages)."""
+    days: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params = {"from": first, "to": to, "limit": 500} | ({"cursor": cursor} if cursor else {})
+        response = client.get("/v1/business-date/closes", params=params)
+        if response.status_code != 200:
+            return response
+        days += response.json()["items"]
+        cursor = response.json()["next_cursor"]
+        if not cursor:
+            return days
+
+
+def _by_month(days: list[dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+    months: dict[str, list[dict[str, str]]] = {}
+    for day in days:
+        months.setdefault(day["business_date"][:7], []).append(_summary_row(day))
+    return [(month, {c: _total([r.get(c, "") for r in rows]) for c in rows[0]} | {"days": str(len(rows))})
+            for month, rows in months.items()]
+
+
 def cmd_business_date_advance(to: date) -> int:
-    """Advance servicing's business date one day at a time up to `to`, running day-close for each."""
+    """Advance servicing's business date up to `to`: one request; a long advance is a job, followed
+    with a progress bar until it ends; then a table of the days closed (per month when long)."""
     try:
-        with admin_client("servicing", timeout=600) as client:
+        with admin_client("servicing", timeout=60) as client:
             current = client.get("/v1/business-date")
             if current.status_code != 200:
                 return fail_response(current)
-            today = date.fromisoformat(current.json()["business_date"])
-            days = _days(today, to)
-            if not days:
-                err.print(f"business date is already {today}; nothing to do")
-                return 0
-            rows: list[tuple[date, dict[str, str]]] = []
-            with Progress(TextColumn("day-close {task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=err) as progress:
-                task = progress.add_task(str(days[0]), total=len(days))
-                for day in days:
-                    progress.update(task, description=str(day))
-                    response = client.post("/v1/business-date/advance", json={"to": day.isoformat()})
-                    if response.status_code not in (200, 201):
-                        return fail_response(response)
-                    rows.append((day, _summary_row(response.json())))
-                    progress.advance(task)
+            today = current.json()["business_date"]
+            response = client.post("/v1/business-date/advance", json={"to": to.isoformat()})
+            if response.status_code == 200:
+                days = response.json()["closed"]
+            elif response.status_code == 202:
+                job = _follow_job(client, response.json())
+                if isinstance(job, httpx.Response):
+                    return fail_response(job)
+                if job["status"] != "done":
+                    err.print(f"[red]advance job {job['job_id']} {job['status']} after {job['days_done']} of "
+                              f"{job['days_total']} days (business date {job['business_date']}): "
+                              f"{job.get('error')}[/red]", markup=True)
+                    return 1
+                found = _closed_days(client, job["first_day"], job["to"])
+                if isinstance(found, httpx.Response):
+                    return fail_response(found)
+                days = found
+            else:
+                return fail_response(response)
     except httpx.HTTPError as exc:
         err.print(f"[red]servicing is not reachable at {service_url('servicing')}: {exc}[/red]")
         return 1
+    if not days:
+        err.print(f"business date is already {today}; nothing to do")
+        return 0
+    rows = _by_month(days) if len(days) > MONTHLY_AFTER_DAYS else \
+        [(d["business_date"], _summary_row(d)) for d in days]
     columns = sorted({k for _, row in rows for k in row})
     table = Table(title=f"business date {today} → {to}")
-    table.add_column("day")
+    table.add_column("month" if len(days) > MONTHLY_AFTER_DAYS else "day")
     for column in columns:
         table.add_column(column, justify="right")
-    for day, row in rows:
-        table.add_row(str(day), *(row.get(c, "") for c in columns))
+    for label, row in rows:
+        table.add_row(label, *(row.get(c, "") for c in columns))
     table.add_section()
-    table.add_row(f"{len(rows)} days", *(_total([row.get(c, "") for _, row in rows]) for c in columns))
+    table.add_row(f"{len(days)} days", *(_total([row.get(c, "") for _, row in rows]) for c in columns))
     Console(soft_wrap=True).print(table)
     return 0
 

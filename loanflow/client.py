@@ -79,8 +79,20 @@ class LoanflowClient:
                    "Idempotency-Key": key or uuid.uuid4().hex}
         return await self.http.post(self.urls["servicing"] + "/v1/repayments", content=body, headers=headers)
 
-    async def advance(self, to: str) -> dict[str, Any]:
-        return await self.post("servicing", "/v1/business-date/advance", ("ops", "admin"), {"to": to})  # type: ignore[no-any-return]
+    async def advance(self, to: str, timeout: float = 600.0) -> dict[str, Any]:
+        """Advance servicing's business date to `to`; a long advance answers 202 and is followed until done."""
+        answer = await self.post("servicing", "/v1/business-date/advance", ("ops", "admin"), {"to": to},
+                                 expect=(200, 202))
+        if "job_id" not in answer or "status" not in answer:
+            return answer  # type: ignore[no-any-return]
+        job_path = f"/v1/business-date/jobs/{answer['job_id']}"
+        return await wait_for(lambda: self._ended(job_path), f"advance job {answer['job_id']}", timeout, 0.2)
+
+    async def _ended(self, job_path: str) -> dict[str, Any] | None:
+        job = await self.get("servicing", job_path, ("ops", "admin"))
+        if job["status"] == "failed":
+            raise AssertionError(f"advance job failed: {job}")  # not StepFailed: wait_for would retry it
+        return job if job["status"] == "done" else None
 
 
 async def wait_for(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 30.0,

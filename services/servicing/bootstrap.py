@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from fastapi import FastAPI
 from services.servicing.adapters import partners as partners_table
 from services.servicing.config import ServicingSettings
 from services.servicing.entrypoints.api.routes import business_date, loans, partners, repayments
+from services.servicing.service_layer.advance_jobs import AdvanceJobs
 from services.servicing.service_layer.handlers import Servicing, consumer_handler
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
@@ -49,4 +52,17 @@ def create_app(settings: ServicingSettings | None = None, platform: PlatformSett
                              routers=[loans.router, repayments.router, business_date.router, partners.router])
     app.state.servicing = svc
     app.state.secret_box = box
+    app.state.advance_jobs = jobs = AdvanceJobs(kernel, svc)
+    kernel_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with kernel_lifespan(app):  # the pool lives longer than the advance jobs
+            await jobs.open()
+            try:
+                yield
+            finally:
+                await jobs.close()
+
+    app.router.lifespan_context = lifespan
     return app

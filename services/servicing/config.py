@@ -25,6 +25,8 @@ class ServicingSettings(ServiceSettings):
     failed_debit_fee: Decimal = Decimal("50.00")  # 扣款失败费 per broken promise
     waterfall: list[str] = list(WATERFALL_KINDS)  # allocation order over what is owed
     partner_secret_grace_hours: int = Field(default=24, ge=0, le=720)  # old secret still verifies after rotation
+    # an advance answers 200 when its job ends within this many seconds, else 202 {job_id}
+    advance_wait_seconds: float = Field(default=2.0, ge=0, le=10)
     dayclose_batch: int = 20_000  # unused since day-close is one statement; kept so configs still load
 
     @field_validator("waterfall")

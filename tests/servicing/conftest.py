@@ -3,9 +3,12 @@ a way to disburse loans through the same handler the consumer runs, and a signed
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,6 +22,7 @@ from services.servicing.bootstrap import create_app
 from services.servicing.config import ServicingSettings
 from services.servicing.service_layer.handlers import on_loan_disbursed
 from shared.auth import sign
+from shared.config import PlatformSettings
 from shared.contracts.origination import Borrower, ContactPerson, LoanDisbursed
 from shared.contracts.registry import make_event
 
@@ -73,9 +77,31 @@ class ServicingApp:
         return await self.client.post("/v1/repayments", content=body, headers=headers)
 
     async def advance(self, to: date) -> dict[str, Any]:
+        """POST the advance; when it answers 202, follow its job to the end. The 200 answer's shape."""
         r = await self.client.post("/v1/business-date/advance", json={"to": to.isoformat()}, headers=self.admin)
-        assert r.status_code == 200, r.text
-        return r.json()
+        return await self.advanced(r)
+
+    async def advanced(self, r: httpx.Response) -> dict[str, Any]:
+        """An advance's answer once its job has ended (200 as is; 202 followed, then its closed days)."""
+        assert r.status_code in (200, 202), r.text
+        if r.status_code == 200:
+            return r.json()
+        job = await self.job_done(r.json()["job_id"])
+        days = await self.client.get("/v1/business-date/closes", headers=self.reader, params={
+            "from": job["first_day"], "to": job["to"], "limit": 500})
+        return {**job, "closed": days.json()["items"], "days_closed": job["days_done"]}
+
+    async def job_done(self, job_id: str, timeout: float = 120.0) -> dict[str, Any]:
+        """Poll the advance job until it is no longer running; it must have ended `done`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = await self.client.get(f"/v1/business-date/jobs/{job_id}", headers=self.reader)
+            assert r.status_code == 200, r.text
+            if r.json()["status"] != "running":
+                assert r.json()["status"] == "done", r.text
+                return r.json()
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"advance job {job_id} still running after {timeout} s")
 
     async def loan(self, loan_id: str) -> dict[str, Any]:
         r = await self.client.get(f"/v1/loans/{loan_id}", headers=self.reader)
@@ -89,10 +115,17 @@ class ServicingApp:
         return [r["envelope"] for r in rows]
 
 
+@asynccontextmanager
+async def servicing_app(platform: PlatformSettings, **overrides: Any) -> AsyncIterator[ServicingApp]:
+    """Servicing with its API only (no relay or consumers), its business date starting on START."""
+    local = platform.model_copy(update={"run_background": False, "start_date": START.isoformat()})
+    app = create_app(settings(**overrides), local)
+    async with running(app) as client:
+        yield ServicingApp(app, client, bearer(app, "root", "admin"), bearer(app, "dora", "collector"))
+
+
 @pytest.fixture
 async def servicing(platform, _drop_platform_dbs):
     """Servicing with its API only (no relay or consumers): handlers are called directly."""
-    local = platform.model_copy(update={"run_background": False, "start_date": START.isoformat()})
-    app = create_app(settings(), local)
-    async with running(app) as client:
-        yield ServicingApp(app, client, bearer(app, "root", "admin"), bearer(app, "dora", "collector"))
+    async with servicing_app(platform) as app:
+        yield app

@@ -22,7 +22,7 @@ async def test_payments_during_day_close_all_land_and_the_read_model_matches_the
     advanced, *paid = await asyncio.gather(
         servicing.client.post("/v1/business-date/advance", json={"to": "2026-05-10"}, headers=servicing.admin),
         payments(), payments())
-    assert advanced.status_code == 200, advanced.text
+    await servicing.advanced(advanced)  # 200, or 202 followed until its job is done
     statuses = [a.status_code for batch in paid for a in batch]
     assert statuses == [201] * 40  # the loan row lock orders them around each day-close
     store = servicing.app.state.servicing.store

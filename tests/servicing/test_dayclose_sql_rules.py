@@ -12,22 +12,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from loanflow.testing import bearer, running
 from services.servicing.adapters import dayclose_sql
-from services.servicing.bootstrap import create_app
 from services.servicing.domain.dayclose import plan_day
 from shared.contracts import CloudEvent, parse_data
 
-from .conftest import START, ServicingApp, settings
+from .conftest import START, servicing_app
 
 
 @pytest.fixture(params=[[30, 60, 90, 180], [1, 30, 60]], ids=["default-boundaries", "boundary-on-day-one"])
 async def servicing(request, platform, _drop_platform_dbs):
     """Servicing (API only) with the default DPD boundaries, or with one on the first day of a miss."""
-    local = platform.model_copy(update={"run_background": False, "start_date": START.isoformat()})
-    app = create_app(settings(dpd_boundaries=request.param), local)
-    async with running(app) as client:
-        yield ServicingApp(app, client, bearer(app, "root", "admin"), bearer(app, "dora", "collector"))
+    async with servicing_app(platform, dpd_boundaries=request.param) as app:
+        yield app
 
 
 async def planned_for(servicing, day: date) -> dict:

@@ -38,6 +38,20 @@ class DayPlan:
         return sum(len(e) for e in self.events.values())
 
 
+ADVANCE_YEARS = 10
+
+
+def advance_limit(current: date) -> date:
+    """The latest date one advance may reach: ten years after the business date (CONTRACT.md,
+    second round: "answers within seconds for any `to` up to ten years ahead"); 29 February
+    goes to 28 February."""
+    year = min(current.year + ADVANCE_YEARS, date.max.year)
+    try:
+        return current.replace(year=year)
+    except ValueError:  # 29 February in a year that has none
+        return current.replace(year=year, day=28)
+
+
 def penalty_charge_id(loan_id: str, day: date) -> str:
     """The same loan and day always name the same charge (a name-based UUID, version 3, that the
     day-close SQL computes too: `adapters/dayclose_events.CHARGE_ID`)."""

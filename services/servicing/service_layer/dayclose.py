@@ -20,8 +20,10 @@ the `day_closes` row that makes a re-run a no-op. The rules per loan are those o
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -39,16 +41,23 @@ DAYCLOSE_LOCK = 0x44415943  # "DAYC"
 BUSINESS_DATE_STREAM = "business-date"
 
 
-async def advance(pool: asyncpg.Pool, svc: Servicing, to: date) -> list[dict[str, Any]]:
-    """Run day-close for each day after the business date up to `to`, in order; closed days are skipped."""
+async def advance(pool: asyncpg.Pool, svc: Servicing, to: date, *,
+                  on_day: Callable[[asyncpg.Connection, date], Awaitable[None]] | None = None,
+                  stop: asyncio.Event | None = None) -> list[dict[str, Any]]:
+    """Run day-close for each day after the business date up to `to`, in order; closed days are skipped.
+
+    `on_day` runs in each day's transaction (an advance job counts its days there); `stop`, once
+    set, ends the run between two days."""
     async with pool.acquire() as conn:
         day = await business_date(conn) + timedelta(days=1)
     closed = []
-    while day <= to:
+    while day <= to and not (stop is not None and stop.is_set()):
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", DAYCLOSE_LOCK)
             if not await sql.already_closed(conn, day):
                 closed.append(await close_day(conn, svc, day))
+            if on_day is not None:
+                await on_day(conn, day)
         day += timedelta(days=1)
     return closed
 

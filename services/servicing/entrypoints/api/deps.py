@@ -7,12 +7,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.servicing.adapters import partners
+from services.servicing.service_layer.advance_jobs import AdvanceJobs
 from services.servicing.service_layer.handlers import Servicing
 from shared.auth import Principal, current_principal, partner_auth, require_roles
 
 
 def get_servicing(request: Request) -> Servicing:
     return request.app.state.servicing  # type: ignore[no-any-return]
+
+
+def get_advance_jobs(request: Request) -> AdvanceJobs:
+    return request.app.state.advance_jobs  # type: ignore[no-any-return]
 
 
 async def lookup_partner_secrets(request: Request, partner_id: str) -> list[str]:
@@ -23,6 +28,7 @@ async def lookup_partner_secrets(request: Request, partner_id: str) -> list[str]
 
 
 ServicingDep = Annotated[Servicing, Depends(get_servicing)]
+AdvanceJobsDep = Annotated[AdvanceJobs, Depends(get_advance_jobs)]
 AnyRole = Annotated[Principal, Depends(current_principal)]
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 PartnerAuth = Depends(partner_auth(lookup_partner_secrets))
