@@ -23,11 +23,11 @@ from services.servicing.entrypoints.api.schemas.business_date import (
 )
 from services.servicing.service_layer.advance_jobs import AdvanceInProgress
 from services.servicing.service_layer.handlers import business_date
-from shared.errors import ApiError, ConcurrencyConflict, Conflict, NotFound, Unprocessable
+from shared.errors import ConcurrencyConflict, Conflict, DomainError, NotFound, Unprocessable
 from shared.service import KernelDep
 
 
-class AdvanceFailed(ApiError):
+class AdvanceFailed(DomainError):
     """A day-close of the job raised (a server fault, not bad input): the job is `failed`."""
 
     status, code = 500, "advance_failed"
