@@ -1,4 +1,4 @@
-"""Wires the origination service: kernel, consumers and routes. One place for app, consumer and tests."""
+"""Wires the origination service: kernel, consumers, the command bus and routes. One place for app and tests."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from fastapi import FastAPI
 
 from services.origination.adapters.credit_bureau import make_credit_bureau
 from services.origination.config import OriginationSettings
-from services.origination.entrypoints.api.errors import install_domain_error_handler
 from services.origination.entrypoints.api.routes.applications import router as applications
 from services.origination.entrypoints.consumer import consumers
-from services.origination.service_layer.handlers import Origination
+from services.origination.service_layer.deps import Deps
+from services.origination.service_layer.handlers import COMMAND_HANDLERS
 from shared.clock import Clock
 from shared.config import PlatformSettings
+from shared.messagebus import CommandBus
 from shared.service import ServiceKernel, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -27,8 +28,7 @@ def create_app(settings: OriginationSettings | None = None, platform: PlatformSe
     kernel = ServiceKernel("origination", platform, platform.service_dsn("origination", settings.database_url),
                            MIGRATIONS, clock=clock, consumers=consumers())
     app = create_service_app(kernel, title="loanflow origination", routers=[applications])
-    app.state.origination = Origination(
+    app.state.bus = CommandBus(COMMAND_HANDLERS, Deps(
         kernel=kernel, rules=settings.product_rules(),
-        bureau=make_credit_bureau(settings.credit_bureau, settings.credit_bureau_file))
-    install_domain_error_handler(app)
+        bureau=make_credit_bureau(settings.credit_bureau, settings.credit_bureau_file)))
     return app

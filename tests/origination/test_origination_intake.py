@@ -160,9 +160,11 @@ async def test_a_retried_filing_with_the_same_idempotency_key_files_once(desk):
                                          desk.client.post("/v1/applications", json=body, headers=headers))
     assert (first.status_code, second.status_code) == (201, 201)
     assert first.json() == second.json()
+    assert sorted(r.headers.get("idempotent-replayed", "no") for r in (first, second)) == ["no", "true"]
     assert await _count(desk) == before + 1
     replay = await desk.client.post("/v1/applications", json=body, headers=headers)
     assert replay.status_code == 201 and replay.json() == first.json()
+    assert replay.headers["idempotent-replayed"] == "true"  # the one replay rule: status, body and this header
     other = await desk.client.post("/v1/applications", json=application(), headers=headers)
     assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"
 

@@ -1,15 +1,13 @@
-"""Loads and saves application aggregates on the event store (one stream per application)."""
+"""Loads and saves application aggregates through the unit of work (one stream per application)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-import asyncpg
-
 from services.origination.domain.application import Application
 from shared.contracts.registry import EventData, make_event, parse_data
-from shared.eventstore import PostgresEventStore
 from shared.logging import correlation_id
+from shared.unit_of_work import UnitOfWork
 
 SOURCE = "origination"
 
@@ -18,15 +16,15 @@ def stream_id(application_id: str) -> str:
     return f"application-{application_id}"
 
 
-async def load(conn: asyncpg.Connection, store: PostgresEventStore, application_id: str) -> tuple[Application, int]:
+async def load(uow: UnitOfWork, application_id: str) -> tuple[Application, int]:
     """The aggregate and its stream version (0: no such application)."""
-    envelopes = await store.load(conn, stream_id(application_id))
+    envelopes = await uow.load(stream_id(application_id))
     app = Application.rebuild(application_id, (parse_data(e) for e in envelopes))
     return app, len(envelopes)
 
 
-async def save(conn: asyncpg.Connection, store: PostgresEventStore, app: Application, expected_version: int,
-               events: list[EventData], business_date: date) -> int:
+async def save(uow: UnitOfWork, app: Application, expected_version: int, events: list[EventData],
+               business_date: date) -> int:
     """Append new events at `expected_version` and apply them; returns the new version.
 
     Application events are keyed by application id; `loan.disbursed` is subject and key = loan id.
@@ -39,7 +37,7 @@ async def save(conn: asyncpg.Connection, store: PostgresEventStore, app: Applica
             envelope = make_event(SOURCE, d, subject=key, businessdate=business_date, correlationid=cid)
             cid = envelope.correlationid  # one command's events share a correlation id
             envelopes.append(envelope)
-        await store.append(conn, stream_id(app.id), envelopes, version, key=key)
+        await uow.append(stream_id(app.id), envelopes, version, key=key)
         version += len(envelopes)
     for e in events:
         app.apply(e)

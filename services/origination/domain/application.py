@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.origination.domain.credit import intake_rejection_reasons, overdue_reason, report_change
-from services.origination.domain.errors import DisbursementRefused, InvalidApplication, NotPermitted, WrongState
+from services.origination.domain.errors import (
+    DisbursementRefused,
+    InvalidApplication,
+    NotPermitted,
+    UnknownApplication,
+    WrongState,
+)
 from services.origination.domain.products import ProductRules
 from services.origination.domain.validation import RELATIONS, Draft, amended_applicant_problems
 from shared.contracts.origination import (
@@ -246,7 +252,7 @@ class Application:
 
     def _require_open(self, verb: str) -> None:
         if self.status == "new":
-            raise WrongState("no such application", code="not_found")
+            raise UnknownApplication("no such application")
         if self.status == "rejected":
             raise WrongState(f"the application was rejected and cannot be {verb}: a rejection is final",
                              code="rejected")

@@ -1,42 +1,35 @@
-"""Domain refusals; the entrypoints map them onto the contract's status codes."""
+"""Origination's refusals: each a kind of `shared.errors.DomainError`, which says the status and code."""
 
 from __future__ import annotations
 
-from typing import Any
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 
-class DomainError(Exception):
-    """A command the domain refuses."""
-
-    code = "refused"
-
-    def __init__(self, message: str, *, code: str | None = None, details: list[Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-        self.details = details or []
-
-
-class InvalidApplication(DomainError):
+class InvalidApplication(Unprocessable):
     """Field-level validation failures (422)."""
 
     code = "validation_error"
 
 
-class NotPermitted(DomainError):
+class NotPermitted(Forbidden):
     """The caller may not do this (segregation of duties, wrong role for the stage) (403)."""
 
     code = "not_permitted"
 
 
-class WrongState(DomainError):
+class WrongState(Conflict):
     """The application is not in a state that allows the command (409)."""
 
     code = "wrong_state"
 
 
-class DisbursementRefused(DomainError):
+class DisbursementRefused(Conflict):
     """The pre-disbursement re-check found a difference from what was reviewed (409)."""
 
     code = "recheck_failed"
+
+
+class UnknownApplication(NotFound):
+    """No application has this id (404)."""
+
+    code = "application_not_found"

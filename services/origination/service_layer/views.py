@@ -1,12 +1,40 @@
-"""What GET /v1/applications/{id} answers, built from the aggregate rebuilt from its stream."""
+"""The read side: an application rebuilt from its stream, and the applications list."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from services.origination.adapters import applications_table, repository
 from services.origination.domain.application import Application
+from services.origination.domain.errors import UnknownApplication
 from services.origination.domain.products import ProductRules
+from shared.paging import parse_cursor
 from shared.pii import mask_id_number
+
+if TYPE_CHECKING:
+    from services.origination.service_layer.deps import Deps
+
+
+async def application(deps: Deps, application_id: str) -> dict[str, Any]:
+    """GET /applications/{id}: the state, reviews so far and next step; 404 for an unknown id."""
+    async with deps.kernel.unit_of_work() as uow:
+        app, version = await repository.load(uow, application_id)
+    if version == 0 or app.submitted is None:
+        raise UnknownApplication(f"no application {application_id}")
+    return application_view(app, version, deps.rules[app.submitted.product])
+
+
+async def applications_page(deps: Deps, *, limit: int, cursor: str | None, status: str | None) -> dict[str, Any]:
+    """GET /applications: oldest first, `limit` after the cursor's sequence, optionally of one status."""
+    after = parse_cursor(cursor)
+    async with deps.kernel.db.acquire() as conn:
+        rows = await applications_table.page(conn, limit=limit, after=after, status=status)
+    items = [{"id": r["application_id"], "status": r["status"], "product": r["product"],
+              "amount": f"{r['amount']:.2f}", "submitted_by": r["submitted_by"],
+              "next_stage": r["next_stage"], "loan_id": r["loan_id"], "version": r["version"],
+              "submitted_at": r["submitted_at"].isoformat(), "updated_at": r["updated_at"].isoformat()}
+             for r in rows]
+    return {"items": items, "next_cursor": str(rows[-1]["seq"]) if len(rows) == limit else None}
 
 
 def next_step(app: Application, rules: ProductRules) -> dict[str, Any] | None:

@@ -1,0 +1,123 @@
+"""Response bodies of the origination API (`XPublic`): what `/openapi.json` promises each 2xx answers.
+
+Applicant, contacts, credit report, collateral and guarantor are the event contracts' own parts
+(ID numbers masked); routes answer with `response_model_exclude_unset`, so a field the state does
+not have yet (`loan_id` before disbursement, `reasons` unless rejected) is left out, not null.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.contracts.origination import (
+    Applicant,
+    Collateral,
+    ContactPerson,
+    ContactVerification,
+    CreditReport,
+    Guarantor,
+    Product,
+    RepaymentMethod,
+    Stage,
+)
+from shared.money import Money, Rate
+
+ApplicationStatus = Literal["submitted", "under_review", "approved", "rejected", "disbursed"]
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApplicationFiled(Public):
+    """201 to POST /applications."""
+
+    id: str
+    status: Literal["submitted", "rejected"]
+    reasons: list[str] | None = None
+
+
+class ReviewPublic(Public):
+    stage: Stage
+    decision: Literal["approve", "reject"]
+    reviewer: str
+    note: str | None
+    contact_verifications: list[ContactVerification]
+    stale: bool  # the data was amended after this review
+
+
+class InvestigationPublic(Public):
+    investigator: str
+    findings: str
+    decision: Literal["approve", "reject"]
+    stale: bool
+
+
+class NextStep(Public):
+    action: Literal["review", "investigation", "disbursement"]
+    role: str
+    stage: Stage | None = None
+
+
+class ApplicationPublic(Public):
+    """An application's state rebuilt from its stream: reviews so far and the next required step."""
+
+    id: str
+    status: ApplicationStatus
+    version: int
+    applicant: Applicant
+    product: Product
+    amount: Money
+    term_months: int
+    annual_rate: Rate
+    repayment_method: RepaymentMethod
+    due_day: int
+    contacts: list[ContactPerson]
+    credit_report: CreditReport | None
+    credit_report_source: Literal["applicant", "bureau"] | None
+    collateral: Collateral | None
+    guarantor: Guarantor | None
+    submitted_by: str
+    amendments: int
+    reviews: list[ReviewPublic]
+    investigation_required: bool
+    investigation: InvestigationPublic | None
+    next_step: NextStep | None
+    reasons: list[str] | None = None
+    rejected_at_stage: str | None = None
+    blacklisted: bool | None = None
+    loan_id: str | None = None
+    disbursement_date: date | None = None
+
+
+class ApplicationSummary(Public):
+    """One row of the applications list."""
+
+    id: str
+    status: ApplicationStatus
+    product: Product
+    amount: Money
+    submitted_by: str
+    next_stage: Stage | None
+    loan_id: str | None
+    version: int
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class ApplicationsPage(Public):
+    items: list[ApplicationSummary]
+    next_cursor: str | None
+
+
+class DisbursementPublic(Public):
+    """201 to POST /applications/{id}/disbursement: the loan servicing will open."""
+
+    loan_id: str
+    application_id: str
+    disbursement_date: date
+    due_day: int
+    principal: Money

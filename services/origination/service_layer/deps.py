@@ -1,0 +1,16 @@
+"""What origination's handlers and views run on: the kernel, the product rules, the credit bureau."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.origination.domain.products import ProductRules
+from services.origination.service_layer.ports import CreditBureau
+from shared.service import ServiceKernel
+
+
+@dataclass(frozen=True)
+class Deps:
+    kernel: ServiceKernel
+    rules: dict[str, ProductRules]
+    bureau: CreditBureau
