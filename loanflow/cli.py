@@ -32,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("status", help="each service's URL and readiness (exit 0 when all are ready)")
 
-    serve = sub.add_parser("serve", help="run one service: API, outbox relay and consumers")
-    serve.add_argument("service", choices=SERVICES)
+    serve = sub.add_parser("serve", help="run one service: API, outbox relay and consumers (or the workbench)")
+    serve.add_argument("service", choices=(*SERVICES, "workbench"))
 
     token = sub.add_parser("token", help="print a signed bearer token (the token alone on stdout)")
     token.add_argument("--role", dest="roles", action="append", choices=ROLES, required=True,

@@ -18,9 +18,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from shared.config import DEFAULT_PORTS, SERVICES, MissingKey, PlatformSettings, default_home
+from services.workbench.config import WORKBENCH_PORT
+from shared.config import DEFAULT_PORTS, MissingKey, PlatformSettings, default_home
 
 RUNTIME_FILE = "runtime.json"
+WORKBENCH = "workbench"  # the web app for people: a fifth process, no database, no topics
+PORTS = {**DEFAULT_PORTS, WORKBENCH: WORKBENCH_PORT}
 
 
 class NoRunningSystem(RuntimeError):
@@ -127,16 +130,16 @@ def platform_settings(*, signing: bool = True) -> PlatformSettings:
 
 
 def service_port(service: str, environ: dict[str, str] | None = None) -> int:
-    """LOANFLOW_<SERVICE>_PORT, else the CONTRACT.md default (8001–8004)."""
+    """LOANFLOW_<SERVICE>_PORT, else the CONTRACT.md default (8001–8004, workbench 8000)."""
     env = os.environ if environ is None else environ
     value = env.get(f"LOANFLOW_{service.upper()}_PORT")
-    return int(value) if value else DEFAULT_PORTS[service]
+    return int(value) if value else PORTS[service]
 
 
 def service_url(service: str) -> str:
     """Base URL of a service: LOANFLOW_<SERVICE>_URL, else runtime.json, else host:port from settings."""
-    if service not in SERVICES:
-        raise ValueError(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+    if service not in PORTS:
+        raise ValueError(f"unknown service {service!r}; one of {', '.join(PORTS)}")
     explicit = os.environ.get(f"LOANFLOW_{service.upper()}_URL")
     if explicit:
         return explicit.rstrip("/")

@@ -7,15 +7,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from loanflow.runtime import apply_runtime_defaults, home_dir, service_port
+from loanflow.runtime import WORKBENCH, apply_runtime_defaults, home_dir, service_port, service_url
 from shared.config import SERVICES, PlatformSettings
 from shared.logging import configure_logging
 
 
 def load_app(service: str) -> Any:
     """The service's FastAPI app from `services.<service>.bootstrap.create_app()` (configured by env)."""
-    if service not in SERVICES:
-        raise SystemExit(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+    if service not in (*SERVICES, WORKBENCH):
+        raise SystemExit(f"unknown service {service!r}; one of {', '.join((*SERVICES, WORKBENCH))}")
     module = importlib.import_module(f"services.{service}.bootstrap")
     return module.create_app()
 
@@ -33,6 +33,9 @@ def serve(service: str) -> int:
 
     apply_runtime_defaults()
     os.environ.setdefault("LOANFLOW_HOME", str(home_dir()))
+    if service == WORKBENCH:  # the four APIs it calls: the environment, else what `loanflow up` recorded
+        for api in SERVICES:
+            os.environ.setdefault(f"LOANFLOW_{api.upper()}_URL", service_url(api))
     platform = PlatformSettings()
     configure_logging(service, platform.log_level, platform.log_json)
     app = load_app(service)

@@ -23,12 +23,13 @@ import httpx
 from rich.console import Console
 
 from loanflow.embedded import free_port, port_open, start_broker, start_postgres, stop_process
-from loanflow.runtime import home_dir, read_runtime, remove_runtime, service_port, write_runtime
+from loanflow.runtime import WORKBENCH, home_dir, read_runtime, remove_runtime, service_port, write_runtime
 from loanflow.supervisor import Child, Supervisor, die_with_parent
 from shared.config import SERVICES, PlatformSettings
 
 console = Console(highlight=False, soft_wrap=True)
 READY_TIMEOUT_SECONDS = 120.0
+PROCESSES = (*SERVICES, WORKBENCH)  # what `loanflow up` starts and supervises
 
 
 class Embedded:
@@ -116,6 +117,8 @@ def _child_env(platform: PlatformSettings, home: Path, service: str, port: int) 
         f"LOANFLOW_{service.upper()}_PORT": str(port),
         "PYTHONUNBUFFERED": "1",
     })
+    if service == WORKBENCH:  # the four APIs it calls with the signed-in person's token
+        env.update({f"LOANFLOW_{api.upper()}_URL": _url(platform.host, service_port(api)) for api in SERVICES})
     return env
 
 
@@ -155,7 +158,7 @@ def up() -> int:
     failed = False
     try:
         platform = PlatformSettings(home=home)
-        busy = [f"{s} ({service_port(s)})" for s in SERVICES if port_open(_probe_host(platform.host), service_port(s))]
+        busy = [f"{s} ({service_port(s)})" for s in PROCESSES if port_open(_probe_host(platform.host), service_port(s))]
         if busy:
             console.print(f"[red]ports already in use: {', '.join(busy)}; stop what uses them or set "
                           "LOANFLOW_<SERVICE>_PORT[/red]")
@@ -170,7 +173,7 @@ def up() -> int:
         platform.secrets_key_material()
         asyncio.run(_prepare(platform))
         children = []
-        for service in SERVICES:
+        for service in PROCESSES:
             port = service_port(service)
             children.append(Child(service, [sys.executable, "-m", "loanflow.cli", "serve", service],
                                   _child_env(platform, home, service, port), home / "logs" / f"{service}.log"))
@@ -228,9 +231,12 @@ def _report(what: str, child: Child, home: Path, platform: PlatformSettings, sup
 
 
 def _print_banner(home: Path, platform: PlatformSettings, ports: dict[str, int]) -> None:
-    for service in SERVICES:
+    for service in PROCESSES:
         console.print(f"[bold]{service:<12}[/bold] {_url(platform.host, ports[service])}   "
                       f"log {home / 'logs' / (service + '.log')}")
+    if platform.env != "production":
+        console.print(f"[bold]{'sign in':<12}[/bold] {_url(platform.host, ports[WORKBENCH])}/dev-login"
+                      "?user=wang&role=collector   (or role=collections_supervisor, client_manager, reporting, ...)")
     console.print(f"[bold]{'broker':<12}[/bold] {platform.kafka_bootstrap}")
     console.print(f"[bold]{'PostgreSQL':<12}[/bold] {platform.database_url}")
     console.print(f"[bold]{'runtime':<12}[/bold] {home / 'runtime.json'}   (Ctrl-C stops everything)")

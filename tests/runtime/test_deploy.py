@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from loanflow.runtime import PORTS, WORKBENCH
 from shared.config import DEFAULT_PORTS, SERVICES, PlatformSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,7 +104,7 @@ def test_kubernetes_runs_two_replicas_of_each_service_with_probes():
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
     services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
     configs = {(d["kind"], d["metadata"]["name"]) for d in docs if d["kind"] in ("ConfigMap", "Secret")}
-    assert sorted(deployments) == sorted(SERVICES)
+    assert sorted(deployments) == sorted((*SERVICES, WORKBENCH))
     for name, deployment in deployments.items():
         assert deployment["spec"]["replicas"] >= 2
         pod = deployment["spec"]["template"]
@@ -112,12 +113,12 @@ def test_kubernetes_runs_two_replicas_of_each_service_with_probes():
         assert container["args"] == ["serve", name]
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-        assert container["ports"][0]["containerPort"] == DEFAULT_PORTS[name]
+        assert container["ports"][0]["containerPort"] == PORTS[name]
         refs = {("ConfigMap", r["configMapRef"]["name"]) if "configMapRef" in r else ("Secret", r["secretRef"]["name"])
                 for r in container["envFrom"]}
         assert refs <= configs
         assert services[name]["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
-        assert services[name]["spec"]["ports"][0]["port"] == DEFAULT_PORTS[name]
+        assert services[name]["spec"]["ports"][0]["port"] == PORTS[name]
     budgets = {d["metadata"]["name"]: d for d in docs if d["kind"] == "PodDisruptionBudget"}
     for name, deployment in deployments.items():
         assert budgets[name]["spec"]["selector"] == deployment["spec"]["selector"]

@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from loanflow.embedded import free_port
+from loanflow.runtime import WORKBENCH
 from shared.config import SERVICES
 
 pytestmark = pytest.mark.e2e
@@ -91,7 +92,7 @@ def up() -> Iterator[Up]:
     home = data / "loanflow"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
     env.update({"XDG_DATA_HOME": str(data), "LOANFLOW_BROKER_PORT": str(free_port()), "PYTHONPATH": str(ROOT)})
-    for service in SERVICES:
+    for service in (*SERVICES, WORKBENCH):
         env[f"LOANFLOW_{service.upper()}_PORT"] = str(free_port())
     output = data / "up.out"
     with open(output, "wb") as out:
@@ -113,12 +114,15 @@ def up() -> Iterator[Up]:
 
 def test_up_starts_embedded_infrastructure_and_all_four_services_become_ready(up: Up):
     urls = _wait_all_ready(up, READY_WITHIN_SECONDS)
-    assert sorted(urls) == sorted(SERVICES)
+    assert sorted(urls) == sorted((*SERVICES, WORKBENCH))
     runtime = up.runtime()
     assert runtime["kafka_bootstrap"] == f"127.0.0.1:{up.env['LOANFLOW_BROKER_PORT']}"
     assert str(up.home / "pg") in runtime["database_url"]
-    for service in SERVICES:
+    for service in (*SERVICES, WORKBENCH):
         assert urls[service].endswith(":" + up.env[f"LOANFLOW_{service.upper()}_PORT"])
+    queue = httpx.get(urls[WORKBENCH] + "/dev-login", params={"user": "wang", "role": "collector"},
+                      follow_redirects=True)
+    assert queue.status_code == 200 and queue.url.path == "/queue", "the workbench signs in and reaches collections"
     # `up` polls /readyz on its own schedule: its "ready" line may follow ours by a poll or two.
     deadline = time.monotonic() + 30
     while "services ready" not in up.output.read_text() and time.monotonic() < deadline:
@@ -277,7 +281,7 @@ def _up_on(pg_url: str, kafka_bootstrap: str, created: list[str]) -> Up:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
     env.update({"LOANFLOW_HOME": str(home), "LOANFLOW_DATABASE_URL": pg_url,
                 "LOANFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap, "LOANFLOW_TOPIC_PREFIX": prefix, "PYTHONPATH": str(ROOT)})
-    for service in SERVICES:
+    for service in (*SERVICES, WORKBENCH):
         env[f"LOANFLOW_{service.upper()}_PORT"] = str(free_port())
     home.mkdir(parents=True)
     output = home.parent / "up.out"

@@ -1,0 +1,134 @@
+"""A collector's queue as the page shows it: filters, paging and today's figures (pure, no I/O).
+
+The collections API orders the queue most urgent first (promise due, stage, amount, oldest
+contact); the page keeps that order and narrows it by what collectors filter on (WORKBENCH.md:
+DPD range, days since last contact, has a promise) plus stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+STAGES = ("front", "mid", "back")
+PER_PAGE = (25, 50, 100, 200)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the filter form asked for; bad values are dropped (the form shows them as unset)."""
+
+    stage: str | None = None
+    dpd_min: int | None = None
+    dpd_max: int | None = None
+    has_promise: bool | None = None
+    contact_days_min: int | None = None  # no contact for at least this many days (never contacted counts)
+    page: int = 1
+    per_page: int = 50
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> QueueFilter:
+        promise = query.get("has_promise")
+        per_page = _int(query.get("per_page"))
+        return cls(stage=query.get("stage") if query.get("stage") in STAGES else None,
+                   dpd_min=_int(query.get("dpd_min")), dpd_max=_int(query.get("dpd_max")),
+                   has_promise={"yes": True, "no": False}.get(promise or ""),
+                   contact_days_min=_int(query.get("contact_days_min")),
+                   page=max(1, _int(query.get("page")) or 1),
+                   per_page=per_page if per_page in PER_PAGE else 50)
+
+    def query(self, **changes: Any) -> dict[str, str]:
+        """The filter as query parameters (for the paging links), with `changes` applied."""
+        values = {"stage": self.stage, "dpd_min": self.dpd_min, "dpd_max": self.dpd_max,
+                  "has_promise": None if self.has_promise is None else ("yes" if self.has_promise else "no"),
+                  "contact_days_min": self.contact_days_min, "page": self.page, "per_page": self.per_page}
+        values.update(changes)
+        return {k: str(v) for k, v in values.items() if v is not None}
+
+
+def _int(text: str | None) -> int | None:
+    if text is None or not text.strip().isdigit():
+        return None
+    value = int(text.strip())
+    return value if value <= 100_000 else None
+
+
+def days_since_contact(case: Mapping[str, Any], today: date) -> int | None:
+    """Whole days since the last contact attempt; None when never contacted."""
+    last = case.get("last_contact_at")
+    if not last:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(last))
+    except ValueError:
+        return None
+    return max(0, (today - moment.date()).days)
+
+
+def matches(case: Mapping[str, Any], wanted: QueueFilter, today: date) -> bool:
+    dpd = int(case.get("days_past_due") or 0)
+    if wanted.stage and case.get("stage") != wanted.stage:
+        return False
+    if wanted.dpd_min is not None and dpd < wanted.dpd_min:
+        return False
+    if wanted.dpd_max is not None and dpd > wanted.dpd_max:
+        return False
+    if wanted.has_promise is not None and (case.get("open_promise") is not None) != wanted.has_promise:
+        return False
+    if wanted.contact_days_min is not None:
+        since = days_since_contact(case, today)
+        if since is not None and since < wanted.contact_days_min:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[Mapping[str, Any]]
+    total: int  # after filtering
+    page: int
+    pages: int
+
+
+def page_of(cases: Sequence[Mapping[str, Any]], wanted: QueueFilter, today: date) -> QueuePage:
+    """The filtered queue, in the API's order, cut to the asked page (the last page when beyond it)."""
+    kept = [c for c in cases if matches(c, wanted, today)]
+    pages = max(1, -(-len(kept) // wanted.per_page))
+    page = min(wanted.page, pages)
+    start = (page - 1) * wanted.per_page
+    return QueuePage(kept[start:start + wanted.per_page], len(kept), page, pages)
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value)) if value is not None else Decimal(0)
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def promise_due(case: Mapping[str, Any], business_date: date | None) -> bool:
+    """The open promise's date has come (the API's own flag when it gives one)."""
+    if "promise_due" in case:
+        return bool(case["promise_due"])
+    promise = case.get("open_promise")
+    if not promise or business_date is None:
+        return False
+    return str(promise.get("promised_date", "9999")) <= business_date.isoformat()
+
+
+def todays_figures(cases: Sequence[Mapping[str, Any]], today: date,
+                   business_date: date | None) -> dict[str, Any]:
+    """WORKBENCH.md's "today's figures" that the queue itself holds: cases, overdue, promises due,
+    never contacted, contacted today, open promises."""
+    contacted_today = sum(1 for c in cases if days_since_contact(c, today) == 0)
+    return {
+        "open_cases": len(cases),
+        "amount_overdue": sum((_amount(c.get("amount_overdue")) for c in cases), Decimal(0)),
+        "promises_due": sum(1 for c in cases if promise_due(c, business_date)),
+        "open_promises": sum(1 for c in cases if c.get("open_promise")),
+        "never_contacted": sum(1 for c in cases if not c.get("last_contact_at")),
+        "contacted_today": contacted_today,
+    }

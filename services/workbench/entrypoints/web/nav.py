@@ -1,0 +1,34 @@
+"""The navigation bar: which pages each role sees. Add a page here to put it in the bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.workbench.entrypoints.web.session import User
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalogs; translated when the page renders."""
+    return message
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str  # a catalog msgid
+    roles: tuple[str, ...]
+    accesskey: str = ""
+
+
+NAV = (
+    NavItem("/queue", N_("My queue"), ("collector", "collections_supervisor", "legal", "admin"), "q"),
+    NavItem("/board", N_("Board"), ("collections_supervisor", "legal", "admin"), "b"),
+    NavItem("/applications", N_("Applications"), ("client_manager", "team_manager", "credit_manager", "admin"), "a"),
+    NavItem("/reports", N_("Reports"), ("reporting", "admin", "collections_supervisor"), "r"),
+)
+
+
+def nav_for(user: User | None) -> list[NavItem]:
+    if user is None:
+        return []
+    return [item for item in NAV if user.has(*item.roles)]

@@ -1,0 +1,79 @@
+"""Pages: one Jinja2 environment, the context every page gets (language, person, nav, CSRF, formatters)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from services.workbench import i18n
+from services.workbench.adapters.api import ApiRefusal
+from services.workbench.entrypoints.web.labels import label
+from services.workbench.entrypoints.web.nav import nav_for
+from services.workbench.entrypoints.web.rules import rule_title
+from services.workbench.entrypoints.web.session import CSRF_FIELD, User, optional_user
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def short_id(value: Any) -> str:
+    """A long id cut for a table cell (`b81f5d34…-E4`); the full id stays in the link and its title."""
+    text = str(value or "")
+    head, sep, episode = text.rpartition("-E")
+    if sep and episode.isdigit() and len(head) > 12:
+        return f"{head[:8]}…-E{episode}"
+    return text if len(text) <= 14 else text[:12] + "…"
+
+
+def _lang(context: Any) -> str:
+    return str(context.get("lang", i18n.DEFAULT_LANG))
+
+
+def build_environment() -> Environment:
+    """Autoescaped templates; filters format per the page's language."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["money"] = pass_context(lambda ctx, v: i18n.money(v, _lang(ctx)))
+    env.filters["date"] = pass_context(lambda ctx, v, form="medium": i18n.fmt_date(v, _lang(ctx), form))
+    env.filters["datetime"] = pass_context(lambda ctx, v: i18n.fmt_datetime(v, _lang(ctx)))
+    env.filters["rate"] = pass_context(lambda ctx, v: i18n.fmt_rate(v, _lang(ctx)))
+    env.filters["short_id"] = short_id
+    env.filters["number"] = pass_context(lambda ctx, v: i18n.fmt_number(v, _lang(ctx)))
+    return env
+
+
+def _translated(translations: Any, msgid: str) -> str:
+    return translations.gettext(msgid) if msgid else ""  # gettext("") is the catalog header
+
+
+def page_context(request: Request, user: User | None) -> dict[str, Any]:
+    """What every template can use: `_`, `lang`, `user`, `nav`, `csrf_field`, the current path."""
+    lang: str = request.state.lang
+    translations = request.app.state.catalogs[lang]
+    return {
+        "request": request, "lang": lang, "other_lang": "en" if lang == "zh" else "zh",
+        "_": translations.gettext, "ngettext": translations.ngettext,
+        "user": user, "nav": nav_for(user), "path": request.url.path,
+        "lang_href": "?" + str(request.url.include_query_params(lang="en" if lang == "zh" else "zh").query),
+        "csrf_field": CSRF_FIELD, "csrf_token": user.csrf if user else "",
+        "dev_login": request.app.state.dev_login_enabled,
+        "rule_title": rule_title, "label": lambda kind, value: _translated(translations, label(kind, value)),
+    }
+
+
+def render(request: Request, template: str, status: int = 200, user: User | None = None,
+           **context: Any) -> HTMLResponse:
+    """Render a page; `refusal=` (an ApiRefusal) shows the API's rule in the page's alert box."""
+    if user is None:
+        user = optional_user(request)
+    env: Environment = request.app.state.templates
+    html = env.get_template(template).render({**page_context(request, user), **context})
+    return HTMLResponse(html, status_code=status)
+
+
+def refusal_status(refusal: ApiRefusal) -> int:
+    """The page's status for an API refusal: the API's own 4xx, 502 for a service that is down."""
+    return refusal.status if 400 <= refusal.status < 500 else 502

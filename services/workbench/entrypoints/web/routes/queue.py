@@ -1,0 +1,48 @@
+"""/queue: the collector's open cases, most urgent first, with filters, paging and today's figures."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.workbench.domain.queue import (
+    PER_PAGE,
+    STAGES,
+    QueueFilter,
+    days_since_contact,
+    page_of,
+    promise_due,
+    todays_figures,
+)
+from services.workbench.entrypoints.web.deps import api_for, business_date_of, local_today
+from services.workbench.entrypoints.web.render import render
+from services.workbench.entrypoints.web.session import CurrentUser
+
+router = APIRouter(tags=["queue"])
+
+
+@router.get("/queue")
+async def queue_page(request: Request, user: CurrentUser) -> Response:
+    """Loads the whole queue once (one to four API pages), then filters and pages it here."""
+    api = api_for(request, user)
+    wanted = QueueFilter.from_query(request.query_params)
+    collector = request.query_params.get("collector") if user.has("collections_supervisor", "legal", "admin") else None
+    cap = request.app.state.settings.queue_fetch_limit
+    (cases, cut), day = await asyncio.gather(
+        api.all_pages("collections", "/queue", cap, collector=collector or None),
+        api.get_or_refusal("servicing", "/business-date"))
+    business_date = business_date_of(day)
+    today = local_today(request)
+    shown = page_of(cases, wanted, today)
+    base = {"collector": collector} if collector else {}
+
+    def link(**changes: object) -> str:
+        return "/queue?" + urlencode({**base, **wanted.query(**changes)})
+
+    return render(request, "queue.html", user=user, page=shown, wanted=wanted, figures=todays_figures(
+        cases, today, business_date), business_date=business_date, cut=cut, cap=cap, stages=STAGES,
+        per_page_options=PER_PAGE, link=link, collector=collector, today=today,
+        since=lambda c: days_since_contact(c, today), due=lambda c: promise_due(c, business_date))

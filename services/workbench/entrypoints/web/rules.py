@@ -1,0 +1,37 @@
+"""What each API refusal code means, in words a collector reads (catalog msgids; the API's message follows)."""
+
+from __future__ import annotations
+
+from services.workbench.entrypoints.web.nav import N_
+
+RULES = {
+    "call_frequency": N_("Contact policy: too many calls on this case in the last 7 days"),
+    "contact_hours": N_("Contact policy: outside the borrower's contact hours"),
+    "dispute_pause": N_("Contact policy: the debt is disputed; collection pauses until it is resolved"),
+    "field_visit_quota": N_("Contact policy: the monthly field-visit quota is used up"),
+    "not_assignee": N_("Only the assigned collector may act on this case"),
+    "one_open_promise": N_("This case already has an open promise"),
+    "promised_date_in_past": N_("The promised date is in the past"),
+    "promised_date_too_far": N_("The promised date is too far ahead"),
+    "invalid_amount": N_("The amount is not valid"),
+    "case_closed": N_("The case is closed"),
+    "special_status_conflict": N_("The case is already on a special path"),
+    "segregation_of_duties": N_("Segregation of duties: this person took part in granting the loan"),
+    "no_later_stage": N_("There is no later stage to escalate to"),
+    "missing_role": N_("Your role does not allow this"),
+    "forbidden": N_("Your role does not allow this"),
+    "validation_error": N_("Some fields are not valid"),
+    "csrf": N_("The form expired or came from another page; reload the page and try again"),
+    "service_unavailable": N_("A service is not reachable right now"),
+    "not_found": N_("Not found"),
+    "invalid_token": N_("The sign-in token is not valid"),
+    "unknown_role": N_("Unknown role"),
+    "unknown_queue": N_("Unknown queue"),
+    "concurrent_modification": N_("Someone changed this case at the same moment; reload and try again"),
+    "outcome_not_for_channel": N_("This outcome does not fit the channel"),
+}
+
+
+def rule_title(code: str) -> str:
+    """The msgid for a refusal code (the code itself when unknown: the page then shows the API's message)."""
+    return RULES.get(code, N_("The request was refused"))

@@ -1,0 +1,122 @@
+"""Languages (gettext catalogs read with Babel at start) and locale formatting of money, dates, rates.
+
+Chinese is the default; `?lang=en` switches and a cookie remembers it. The `.po` files under
+`locale/` are compiled in memory when the app starts, so a clean checkout works with no build step.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+BABEL_LOCALES = {"zh": "zh_CN", "en": "en_US"}
+LOCALE_DIR = Path(__file__).parent / "locale"
+CENT = Decimal("0.01")
+
+
+def load_catalogs(directory: Path = LOCALE_DIR) -> dict[str, Translations]:
+    """Each language's `messages.po`, compiled in memory (no .mo files needed)."""
+    catalogs: dict[str, Translations] = {}
+    for lang in LANGS:
+        with open(directory / lang / "LC_MESSAGES" / "messages.po", "rb") as po:
+            catalog = read_po(po, locale=BABEL_LOCALES[lang])
+        buffer = BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        catalogs[lang] = Translations(fp=buffer)
+    return catalogs
+
+
+def pick_lang(query: str | None, cookie: str | None) -> str:
+    """`?lang=` first, then the remembered cookie, then Chinese."""
+    for candidate in (query, cookie):
+        if candidate in LANGS:
+            return candidate
+    return DEFAULT_LANG
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A money value from the APIs (decimal string) as Decimal; None when absent or not a number."""
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def money(value: Any, lang: str) -> str:
+    """`¥1,234.56` in both languages (CNY, half-up to the fen); an em dash when there is no amount."""
+    amount = to_decimal(value)
+    if amount is None:
+        return "—"
+    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{format_decimal(abs(amount), format='#,##0.00', locale=BABEL_LOCALES[lang])}"
+
+
+def as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value).date() if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and "T" in value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def fmt_date(value: Any, lang: str, form: str = "medium") -> str:
+    """A business date per locale (zh 2026年4月20日, en Apr 20, 2026); '—' when absent."""
+    day = as_date(value)
+    return format_date(day, form, locale=BABEL_LOCALES[lang]) if day else "—"
+
+
+def fmt_datetime(value: Any, lang: str) -> str:
+    """A moment per locale, short form (zh 2026/4/20 13:05, en 4/20/26, 1:05 PM)."""
+    moment = as_datetime(value)
+    if moment is None:
+        return fmt_date(value, lang, "short")
+    return format_datetime(moment, "short", locale=BABEL_LOCALES[lang])
+
+
+def fmt_rate(value: Any, lang: str) -> str:
+    """A rate 0..1 as a percentage with one decimal; '—' when absent."""
+    number = to_decimal(value)
+    if number is None:
+        return "—"
+    return format_decimal(number * 100, format="#,##0.0", locale=BABEL_LOCALES[lang]) + "%"
+
+
+def fmt_number(value: Any, lang: str) -> str:
+    number = to_decimal(value)
+    return "—" if number is None else format_decimal(number, locale=BABEL_LOCALES[lang])
+
+
+def language_name(lang: str) -> str:
+    return Locale.parse(BABEL_LOCALES[lang]).get_language_name(BABEL_LOCALES[lang]) or lang

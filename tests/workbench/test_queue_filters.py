@@ -1,0 +1,63 @@
+"""The queue page's filters, paging and today's figures (pure: no services, no I/O)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from services.workbench.domain.queue import QueueFilter, days_since_contact, page_of, todays_figures
+
+TODAY = date(2026, 12, 7)
+BUSINESS_DATE = date(2026, 5, 10)
+
+
+def case(n: int, *, stage: str = "front", dpd: int = 5, amount: str = "100.00", last: str | None = None,
+         promise: str | None = None) -> dict:
+    return {"case_id": f"loan{n}-E1", "stage": stage, "days_past_due": dpd, "amount_overdue": amount,
+            "last_contact_at": last,
+            "open_promise": {"amount": "50.00", "promised_date": promise} if promise else None}
+
+
+QUEUE = [
+    case(1, stage="back", dpd=120, amount="9000.00", promise="2026-05-09"),  # promise due
+    case(2, stage="mid", dpd=45, amount="3000.00", last="2026-12-07T09:15:00+08:00"),  # contacted today
+    case(3, stage="front", dpd=12, amount="800.50", last="2026-11-20T10:00:00+08:00"),
+    case(4, stage="front", dpd=3, amount="120.25"),  # never contacted
+]
+
+
+def test_a_filter_form_with_nonsense_values_drops_them_rather_than_failing():
+    wanted = QueueFilter.from_query({"stage": "sideways", "dpd_min": "-3", "dpd_max": "abc", "has_promise": "maybe",
+                                     "page": "0", "per_page": "7"})
+    assert wanted == QueueFilter()
+
+
+def test_stage_and_dpd_range_keep_the_api_order():
+    shown = page_of(QUEUE, QueueFilter.from_query({"dpd_min": "10", "dpd_max": "100"}), TODAY)
+    assert [c["case_id"] for c in shown.rows] == ["loan2-E1", "loan3-E1"]
+    assert page_of(QUEUE, QueueFilter(stage="front"), TODAY).total == 2
+
+
+def test_has_promise_and_days_without_contact():
+    assert [c["case_id"] for c in page_of(QUEUE, QueueFilter(has_promise=True), TODAY).rows] == ["loan1-E1"]
+    assert page_of(QUEUE, QueueFilter(has_promise=False), TODAY).total == 3
+    # 7+ days without contact: never contacted counts, the case called today does not
+    stale = page_of(QUEUE, QueueFilter(contact_days_min=7), TODAY)
+    assert [c["case_id"] for c in stale.rows] == ["loan1-E1", "loan3-E1", "loan4-E1"]
+    assert days_since_contact(QUEUE[2], TODAY) == 17
+
+
+def test_paging_cuts_and_a_page_beyond_the_end_shows_the_last():
+    many = [case(n) for n in range(120)]
+    second = page_of(many, QueueFilter(per_page=50, page=2), TODAY)
+    assert (second.page, second.pages, second.total, len(second.rows)) == (2, 3, 120, 50)
+    assert second.rows[0]["case_id"] == "loan50-E1"
+    beyond = page_of(many, QueueFilter(per_page=50, page=99), TODAY)
+    assert (beyond.page, len(beyond.rows)) == (3, 20)
+    assert QueueFilter(stage="mid", page=2).query(page=3) == {"stage": "mid", "page": "3", "per_page": "50"}
+
+
+def test_todays_figures_from_the_queue():
+    figures = todays_figures(QUEUE, TODAY, BUSINESS_DATE)
+    assert figures == {"open_cases": 4, "amount_overdue": Decimal("12920.75"), "promises_due": 1,
+                       "open_promises": 1, "never_contacted": 2, "contacted_today": 1}
