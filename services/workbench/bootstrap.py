@@ -18,6 +18,7 @@ from services.workbench.config import WorkbenchSettings
 from services.workbench.entrypoints.web.render import build_environment, refusal_status, render
 from services.workbench.entrypoints.web.routes import ROUTERS
 from services.workbench.entrypoints.web.session import LANG_COOKIE, CsrfRefused, SignInRequired
+from services.workbench.metrics import Metrics, add_metrics
 from shared.auth import TokenIssuer
 from shared.config import PlatformSettings
 
@@ -29,7 +30,9 @@ def create_app(settings: WorkbenchSettings | None = None, platform: PlatformSett
     """The workbench app. It keeps no business data: every page is built from the four APIs."""
     settings = settings or WorkbenchSettings()
     platform = platform or PlatformSettings()
-    api = api or Api(settings.api_urls(), settings.api_timeout_seconds)
+    metrics = Metrics()
+    api = api or Api(settings.api_urls(), settings.api_timeout_seconds,
+                     observe=lambda s, m, code, secs: metrics.api.labels(s, m, str(code)).observe(secs))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,6 +54,7 @@ def create_app(settings: WorkbenchSettings | None = None, platform: PlatformSett
     for router in ROUTERS:
         app.include_router(router)
     _add_language(app)
+    add_metrics(app, metrics)
     _add_handlers(app)
     _add_health(app, api)
     return app

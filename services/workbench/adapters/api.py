@@ -9,6 +9,8 @@ pages show with its rule; an unreachable service becomes `ApiRefusal` with code
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,8 +53,10 @@ class Api:
     """One pooled httpx client for the process; `for_token` gives a caller bound to one person."""
 
     def __init__(self, urls: dict[str, str], timeout: float = 10.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 observe: Callable[[str, str, int, float], None] | None = None) -> None:
         self.urls = urls
+        self._observe = observe
         self._client = httpx.AsyncClient(timeout=timeout, transport=transport,
                                          limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
 
@@ -70,12 +74,15 @@ class Api:
         """Call `/v1<path>` on a service; 2xx → the JSON body, else ApiRefusal."""
         url = f"{self.urls[service]}/v1{path}"
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
+        started = time.perf_counter()
         try:
             response = await self._client.request(method, url, params=clean, json=json,
                                                   headers={"Authorization": f"Bearer {token}"})
         except httpx.HTTPError as exc:
             raise ApiRefusal(503, "service_unavailable", f"{service} is not reachable ({type(exc).__name__})",
                              [], service)
+        if self._observe is not None:
+            self._observe(service, method, response.status_code, time.perf_counter() - started)
         if response.status_code >= 400:
             raise refusal_from(service, response)
         if response.status_code == 204 or not response.content:
