@@ -24,6 +24,7 @@ from shared.contracts import CloudEvent, make_event
 from shared.contracts import origination as og
 from shared.contracts import servicing as sv
 from shared.kafka import make_producer
+from tests.collections.replay import unequal_folds
 
 # 10:00 in Shanghai on 22 April 2026
 MORNING = datetime(2026, 4, 22, 2, 0, tzinfo=UTC)
@@ -167,6 +168,16 @@ async def desk(platform, _drop_platform_dbs):
     app = create_app(settings, platform, clock)
     async with running(app) as client:
         yield Desk(app, client, clock, platform)
+        await desk_streams_fold_to_rows(app)
+
+
+async def desk_streams_fold_to_rows(app: FastAPI) -> int:
+    """After every story: each case's stream, folded, gives the state its row holds. Returns the cases seen."""
+    ctx = app.state.collections
+    async with app.state.kernel.db.acquire() as conn:
+        replayed = await unequal_folds(conn, ctx.store, ctx.rules)
+    assert replayed["unequal"] == {}
+    return int(replayed["cases"])
 
 
 @pytest.fixture

@@ -29,8 +29,8 @@ def test_a_front_case_needs_attention_the_day_it_turns_31_days_past_due():
 
 def test_an_open_promise_brings_the_day_after_its_deadline_forward():
     case = front_case()
-    case.make_promise(promise_id="p1", amount=Decimal("100.00"), promised_date=date(2026, 4, 25), collector="li",
-                      business_date=date(2026, 4, 22))
+    case.actions.make_promise(promise_id="p1", amount=Decimal("100.00"), promised_date=date(2026, 4, 25),
+                              collector="li", business_date=date(2026, 4, 22))
     assert next_attention(case.state, RULES, POLICY) == date(2026, 4, 26)
 
 

@@ -65,8 +65,8 @@ def test_an_older_missed_notice_never_lowers_the_stage():
 def test_two_broken_promises_tag_a_serial_promiser_and_the_policy_escalates():
     case = opened()
     for n, promised in enumerate((date(2026, 4, 25), date(2026, 5, 2)), start=1):
-        case.make_promise(promise_id=f"p{n}", amount=Decimal("500.00"), promised_date=promised, collector="li",
-                          business_date=promised - timedelta(days=2))
+        case.actions.make_promise(promise_id=f"p{n}", amount=Decimal("500.00"), promised_date=promised,
+                                  collector="li", business_date=promised - timedelta(days=2))
         case.close_day(promised + timedelta(days=1))
         decisions = case.apply_policy(POLICY, promised + timedelta(days=1))
     broken = [e for e in case.pending.events if e.event_type == "collections.promise.broken"]
@@ -78,8 +78,8 @@ def test_two_broken_promises_tag_a_serial_promiser_and_the_policy_escalates():
 
 def test_partial_payment_against_a_promise_is_partial_not_kept():
     case = opened()
-    case.make_promise(promise_id="p1", amount=Decimal("500.00"), promised_date=date(2026, 4, 25), collector="li",
-                      business_date=date(2026, 4, 22))
+    case.actions.make_promise(promise_id="p1", amount=Decimal("500.00"), promised_date=date(2026, 4, 25),
+                              collector="li", business_date=date(2026, 4, 22))
     case.observe_payment(payment_id="pay1", amount=Decimal("200.00"), paid_on=date(2026, 4, 24),
                          loan_status="overdue", days_past_due=4, overdue_since=APRIL_20, amount_overdue=None)
     case.close_day(date(2026, 4, 26))
@@ -99,15 +99,15 @@ def test_payment_is_attributed_to_the_collector_with_commission_and_cures_the_ca
 
 def test_a_dispute_refuses_contact_until_resolved():
     case = opened()
-    case.open_dispute(dispute_id="d1", reason="says the loan was repaid in cash", by="li")
+    case.actions.open_dispute(dispute_id="d1", reason="says the loan was repaid in cash", by="li")
     at = datetime(2026, 4, 22, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
     contact = dict(contact_id="c1", channel="phone", outcome="no_answer", collector="li", at=at, local_now=at,
                    note=None, target="borrower", policy=ContactPolicy(), recent_calls=[], visits_this_month=0)
     with pytest.raises(CaseRuleViolation) as err:
-        case.log_contact(**contact)
+        case.actions.log_contact(**contact)
     assert err.value.rule == "dispute_pause"
-    case.resolve_dispute(resolution="cash receipt was forged; debt stands", by="supervisor")
-    case.log_contact(**contact)
+    case.actions.resolve_dispute(resolution="cash receipt was forged; debt stands", by="supervisor")
+    case.actions.log_contact(**contact)
     assert case.state.last_contact_at == at
 
 
@@ -145,15 +145,15 @@ def test_charges_during_the_episode_are_totalled_and_payments_reduce_the_overdue
 
 def test_a_cure_keeps_an_open_promise_and_a_write_off_cancels_it():
     cured = opened()
-    cured.make_promise(promise_id="p1", amount=Decimal("2000.00"), promised_date=date(2026, 4, 30), collector="li",
-                       business_date=date(2026, 4, 22))
+    cured.actions.make_promise(promise_id="p1", amount=Decimal("2000.00"), promised_date=date(2026, 4, 30),
+                               collector="li", business_date=date(2026, 4, 22))
     types(cured)
     cured.observe_payment(payment_id="pay1", amount=Decimal("1200.00"), paid_on=date(2026, 4, 24),
                           loan_status="current", days_past_due=0, overdue_since=None, amount_overdue=None)
     assert types(cured) == ["collections.recovery.attributed", "collections.promise.kept", "collections.case.resolved"]
     written = opened()
-    written.make_promise(promise_id="p1", amount=Decimal("500.00"), promised_date=date(2026, 4, 30), collector="li",
-                         business_date=date(2026, 4, 22))
+    written.actions.make_promise(promise_id="p1", amount=Decimal("500.00"), promised_date=date(2026, 4, 30),
+                                 collector="li", business_date=date(2026, 4, 22))
     written.resolve("written_off", date(2026, 4, 25))
     assert written.state.promises[0].status == "cancelled"
 
@@ -161,12 +161,12 @@ def test_a_cure_keeps_an_open_promise_and_a_write_off_cancels_it():
 def test_a_special_path_is_not_left_or_entered_twice_by_a_second_report():
     """Fraud reported on a case; a skip trace or a death report on it is refused and records nothing."""
     case = opened()
-    case.report_fraud(by="li", note="ID card reported stolen")
+    case.actions.report_fraud(by="li", note="ID card reported stolen")
     assert (case.state.special_status, case.state.queue) == ("fraud", "fraud")
     types(case)
-    for attempt in (lambda: case.start_skip_trace(by="li", note="number dead"),
-                    lambda: case.report_deceased(by="li", note="neighbour says he died"),
-                    lambda: case.report_fraud(by="li", note="again")):
+    for attempt in (lambda: case.actions.start_skip_trace(by="li", note="number dead"),
+                    lambda: case.actions.report_deceased(by="li", note="neighbour says he died"),
+                    lambda: case.actions.report_fraud(by="li", note="again")):
         with pytest.raises(CaseRuleViolation) as err:
             attempt()
         assert err.value.rule == "special_status_conflict"
@@ -175,14 +175,14 @@ def test_a_special_path_is_not_left_or_entered_twice_by_a_second_report():
 
 def test_a_verified_death_is_not_reset_by_a_new_report_and_a_trace_needs_the_ordinary_path():
     case = opened()
-    case.start_skip_trace(by="li", note="moved, number dead")
+    case.actions.start_skip_trace(by="li", note="moved, number dead")
     with pytest.raises(CaseRuleViolation):
-        case.start_skip_trace(by="li", note="still gone")
-    case.report_deceased(by="li", note="his brother says he died")
-    case.verify_deceased(confirmed=True, by="wu", evidence="death certificate")
+        case.actions.start_skip_trace(by="li", note="still gone")
+    case.actions.report_deceased(by="li", note="his brother says he died")
+    case.actions.verify_deceased(confirmed=True, by="wu", evidence="death certificate")
     types(case)
     with pytest.raises(CaseRuleViolation) as err:
-        case.report_deceased(by="li", note="reported again")
+        case.actions.report_deceased(by="li", note="reported again")
     assert err.value.rule == "special_status_conflict"
     assert (case.state.special_status, case.pending.events) == ("deceased_verified", [])
 
@@ -197,10 +197,10 @@ def test_a_signed_notice_comes_back_by_letter_or_visit_never_by_phone():
     contact = dict(contact_id="c1", collector="li", at=at, local_now=at, note=None, target="borrower",
                    policy=ContactPolicy(), recent_calls=[], visits_this_month=0)
     with pytest.raises(InvalidCommand) as err:
-        case.log_contact(channel="phone", outcome="notice_signed", **contact)
+        case.actions.log_contact(channel="phone", outcome="notice_signed", **contact)
     assert err.value.code == "outcome_not_for_channel"
     assert (case.pending.events, case.state.last_contact_at) == ([], None)
-    case.log_contact(channel="letter", outcome="notice_signed", **contact)
+    case.actions.log_contact(channel="letter", outcome="notice_signed", **contact)
     [logged] = case.pending.events
     assert (logged.channel, logged.outcome) == ("letter", "notice_signed")
 
@@ -213,12 +213,13 @@ def test_a_promise_dated_beyond_the_horizon_is_refused_and_records_nothing():
     types(case)
     for far in (date(9999, 12, 31), APRIL_20 + timedelta(days=1 + 366)):
         with pytest.raises(InvalidCommand) as err:
-            case.make_promise(promise_id="p1", amount=Decimal("100.00"), promised_date=far, collector="li",
-                              business_date=APRIL_20 + timedelta(days=1))
+            case.actions.make_promise(promise_id="p1", amount=Decimal("100.00"), promised_date=far, collector="li",
+                                      business_date=APRIL_20 + timedelta(days=1))
         assert err.value.code == "promised_date_too_far"
     assert (case.state.promises, case.pending.events) == ([], [])
-    case.make_promise(promise_id="p1", amount=Decimal("100.00"), promised_date=APRIL_20 + timedelta(days=1 + 365),
-                      collector="li", business_date=APRIL_20 + timedelta(days=1))
+    case.actions.make_promise(promise_id="p1", amount=Decimal("100.00"),
+                              promised_date=APRIL_20 + timedelta(days=1 + 365), collector="li",
+                              business_date=APRIL_20 + timedelta(days=1))
     assert [p.promise_id for p in case.state.promises] == ["p1"]
 
 

@@ -14,44 +14,38 @@ from services.collections.domain.tactics import TACTICS
 from shared.contracts import collections as ev
 
 if TYPE_CHECKING:
-    from services.collections.domain.state import CaseRules, CaseState, Pending
+    from services.collections.domain.case import Case
+    from services.collections.domain.state import CaseState
 
 
-class SpecialPaths:
-    """Mixed into Case."""
+class CollectorActions:
+    """What collectors, supervisors and legal do on a case (`case.actions`); events go through the case."""
 
-    state: CaseState
-    pending: Pending
-    rules: CaseRules
+    def __init__(self, case: Case) -> None:
+        self.case = case
 
-    if TYPE_CHECKING:  # provided by Case
-        def _record(self, event: ev.EventData) -> None: ...
-        def _ids(self) -> dict[str, str]: ...
-        def require_open(self) -> None: ...
-        def route(self, queue: str) -> None: ...
-
+    @property
+    def state(self) -> CaseState:
+        return self.case.state
 
     def make_promise(self, *, promise_id: str, amount: Decimal, promised_date: date, collector: str,
                      business_date: date) -> Promise:
         """Record a promise to pay (承诺还款); one open promise at a time."""
-        self.require_open()
+        self.case.require_open()
         self._require_no_dispute()
         if amount <= 0:
             raise InvalidCommand("invalid_amount", "a promised amount must be positive")
         if promised_date < business_date:
             raise InvalidCommand("promised_date_in_past", f"promised_date is before the business date {business_date}")
-        if promised_date > business_date + timedelta(days=self.rules.promise_max_days):
+        horizon = self.case.rules.promise_max_days
+        if promised_date > business_date + timedelta(days=horizon):
             raise InvalidCommand("promised_date_too_far",
-                                 f"promised_date is more than {self.rules.promise_max_days} days after the business "
-                                 f"date {business_date}")
+                                 f"promised_date is more than {horizon} days after the business date {business_date}")
         if any(p.status == "open" for p in self.state.promises):
             raise CaseRuleViolation("one_open_promise", "the case already has an open promise to pay")
-        promise = Promise(promise_id=promise_id, amount=amount, promised_date=promised_date, made_on=business_date,
-                          collector=collector)
-        self.state.promises.append(promise)
-        self._record(ev.PromiseMade(**self._ids(), promise_id=promise_id, amount=amount, promised_date=promised_date,
-                                    collector=collector))
-        return promise
+        self.case.record(ev.PromiseMade(**self.case.ids(), promise_id=promise_id, amount=amount,
+                                        promised_date=promised_date, collector=collector), business_date)
+        return self.state.promises[-1]
 
     def log_contact(self, *, contact_id: str, channel: str, outcome: str, collector: str, at: datetime,
                     local_now: datetime, note: str | None, target: str, policy: ContactPolicy,
@@ -61,15 +55,13 @@ class SpecialPaths:
         `notice_signed`: the household signed a collection notice (签回催收通知书), which only a
         letter or a visit can bring back.
         """
-        self.require_open()
+        self.case.require_open()
         if outcome == "notice_signed" and channel not in NOTICE_CHANNELS:
             raise InvalidCommand("outcome_not_for_channel",
                                  f"a notice is signed for on a letter or a visit, not by {channel}")
         check_contact(policy, channel=channel, local_now=local_now, disputed=self.state.dispute is not None,
                       recent_calls=recent_calls, visits_this_month=visits_this_month)
-        self.state.last_contact_at = at
-        self.state.scheduled = [s for s in self.state.scheduled if s.get("channel") != channel]
-        self._record(ev.ContactLogged(**self._ids(), contact_id=contact_id, channel=channel,  # type: ignore[arg-type]
+        self.case.record(ev.ContactLogged(**self.case.ids(), contact_id=contact_id, channel=channel,  # type: ignore[arg-type]
                                       outcome=outcome, collector=collector, contacted_at=at, note=note,
                                       target=target))
         if outcome == "dispute":
@@ -88,25 +80,17 @@ class SpecialPaths:
             raise InvalidCommand("unknown_behaviour", f"behaviour must be one of {sorted(TACTICS)}")
         if behaviour in self.state.tags:
             return False
-        self.state.tags.append(behaviour)
-        self._record(ev.CaseTagged(**self._ids(), behaviour=behaviour, tagged_by=by,  # type: ignore[arg-type]
+        self.case.record(ev.CaseTagged(**self.case.ids(), behaviour=behaviour, tagged_by=by,  # type: ignore[arg-type]
                                    reason=reason))
-        self.pending.triggers.append("tagged")
+        self.case.pending.triggers.append("tagged")
         return True
 
     def set_special_status(self, status: str, *, by: str, note: str | None = None, path: str | None = None) -> None:
         """Enter (or leave, with "none") a special path; routes fraud and estate cases to their queues."""
-        s = self.state
-        previous = s.special_status
-        s.special_status = status  # type: ignore[assignment]
-        s.special_path = path
-        self._record(ev.SpecialStatusChanged(**self._ids(), status=status, previous=previous,  # type: ignore[arg-type]
-                                             changed_by=by, note=note, path=path))
-        queue = {"fraud": "fraud", "deceased_reported": "deceased", "deceased_verified": "deceased"}.get(status)
-        if path == "estate_repayment":
-            queue = "estate"
-        self.route(queue or s.stage)
-        self.pending.triggers.append("special_status_changed")
+        self.case.record(ev.SpecialStatusChanged(**self.case.ids(), status=status,  # type: ignore[arg-type]
+                                                 previous=self.state.special_status, changed_by=by, note=note,
+                                                 path=path))
+        self.case.pending.triggers.append("special_status_changed")
 
     def report_fraud(self, *, by: str, note: str | None) -> None:
         """Fraud suspected: the case leaves the ordinary path for the fraud desk (once)."""
@@ -127,7 +111,7 @@ class SpecialPaths:
         DOMAIN.md §3: special cases each have "its own path"; a second report, or a skip trace on
         a fraud or deceased case, would take it off that path (and out of its queue).
         """
-        self.require_open()
+        self.case.require_open()
         current = self.state.special_status
         if current not in allowed_from:
             raise CaseRuleViolation("special_status_conflict",
@@ -136,14 +120,14 @@ class SpecialPaths:
 
     def verify_deceased(self, *, confirmed: bool, by: str, evidence: str) -> None:
         """Deceased path, step 1: verify through contacts, employer, records (or reject the report)."""
-        self.require_open()
+        self.case.require_open()
         if self.state.special_status != "deceased_reported":
             raise CaseRuleViolation("deceased_not_reported", "verification needs a reported death first")
         self.set_special_status("deceased_verified" if confirmed else "none", by=by, note=evidence)
 
     def choose_deceased_path(self, *, path: str, by: str, note: str | None) -> None:
         """Deceased path, step 2: relatives/estate repay on the borrower's behalf, or propose a write-off."""
-        self.require_open()
+        self.case.require_open()
         if self.state.special_status != "deceased_verified":
             raise CaseRuleViolation("deceased_not_verified", "the death must be verified before choosing a path")
         self.set_special_status("deceased_verified", by=by, note=note, path=path)
@@ -152,35 +136,32 @@ class SpecialPaths:
 
     def open_dispute(self, *, dispute_id: str, reason: str, by: str) -> None:
         """A complaint or dispute pauses ordinary treatment until resolved."""
-        self.require_open()
+        self.case.require_open()
         if self.state.dispute is not None:
             raise CaseRuleViolation("dispute_already_open", "the case already has an open dispute")
-        self.state.dispute = {"dispute_id": dispute_id, "reason": reason, "opened_by": by}
-        self._record(ev.DisputeOpened(**self._ids(), dispute_id=dispute_id, reason=reason, opened_by=by))
+        self.case.record(ev.DisputeOpened(**self.case.ids(), dispute_id=dispute_id, reason=reason, opened_by=by))
 
     def resolve_dispute(self, *, resolution: str, by: str) -> None:
         """Close the open dispute; ordinary treatment resumes."""
-        self.require_open()
+        self.case.require_open()
         if self.state.dispute is None:
             raise CaseRuleViolation("no_open_dispute", "the case has no open dispute")
         dispute_id = self.state.dispute["dispute_id"]
-        self.state.dispute = None
-        self._record(ev.DisputeResolved(**self._ids(), dispute_id=dispute_id, resolution=resolution, resolved_by=by))
-        self.pending.triggers.append("dispute_resolved")
+        self.case.record(ev.DisputeResolved(**self.case.ids(), dispute_id=dispute_id, resolution=resolution,
+                                            resolved_by=by))
+        self.case.pending.triggers.append("dispute_resolved")
 
     def propose_write_off(self, *, by: str, reason: str, rule_id: str | None = None) -> None:
         if self.state.write_off_proposed:
             return
-        self.state.write_off_proposed = True
-        self._record(ev.WriteOffProposed(**self._ids(), proposed_by=by, reason=reason, rule_id=rule_id))
+        self.case.record(ev.WriteOffProposed(**self.case.ids(), proposed_by=by, reason=reason, rule_id=rule_id))
 
     def decide_write_off(self, *, by: str, reason: str) -> None:
         """Legal or a supervisor decides the write-off; servicing answers with loan.written_off."""
-        self.require_open()
+        self.case.require_open()
         if self.state.write_off_decided:
             raise CaseRuleViolation("write_off_already_decided", "a write-off was already decided on this case")
-        self.state.write_off_decided = True
-        self._record(ev.WriteOffDecided(**self._ids(), decided_by=by, reason=reason))
+        self.case.record(ev.WriteOffDecided(**self.case.ids(), decided_by=by, reason=reason))
 
     def _require_no_dispute(self) -> None:
         if self.state.dispute is not None:

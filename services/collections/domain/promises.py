@@ -48,6 +48,11 @@ def count_payment(promise: Promise, amount: Decimal, paid_on: date, grace_days: 
     return False
 
 
+def due_for_verdict(promise: Promise, closed_day: date, grace_days: int) -> bool:
+    """Whether the promise is still open once a business day after its deadline has closed."""
+    return promise.status == "open" and closed_day > promise.deadline(grace_days)
+
+
 def judge_at_day_close(promise: Promise, closed_day: date, grace_days: int) -> PromiseStatus:
     """Verdict on an open promise once the day after its deadline has closed.
 
@@ -55,7 +60,7 @@ def judge_at_day_close(promise: Promise, closed_day: date, grace_days: int) -> P
     partial payment makes it `partial`, which is not kept. Judged only when a closed
     business day lies after the deadline, so late-arriving same-day payments still count.
     """
-    if promise.status != "open" or closed_day <= promise.deadline(grace_days):
+    if not due_for_verdict(promise, closed_day, grace_days):
         return promise.status
     promise.status = "partial" if promise.paid > ZERO else "broken"
     promise.settled_on = closed_day

@@ -30,15 +30,25 @@ class CaseRules:
     commission_rate: Decimal = Decimal("0.10")
 
 
+# Servicing's figures on the loan, observed by the case rather than decided by it: refreshed from
+# servicing's notices and counted up at day-close in bulk (adapters/cases.refresh_idle_dpd).
+# Every other field is a fold of the case's own events (domain/history.py).
+POSITION_FIELDS = frozenset({"days_past_due", "overdue_since", "amount_overdue", "principal_outstanding",
+                             "charges"})
+
+
 class CaseState(BaseModel):
-    """Everything known about a case; persisted as JSON beside its event stream."""
+    """Everything known about a case: the fold of its events plus servicing's figures (POSITION_FIELDS).
+
+    The `cases` row keeps it as a snapshot, written in the transaction that appends the events.
+    """
 
     model_config = ConfigDict(extra="ignore", validate_assignment=False)
 
     case_id: str
     loan_id: str
     episode: int
-    episode_key: date  # the overdue_since that opened the episode
+    episode_key: date  # the overdue_since that opened the episode: with loan_id, the case's identity
     status: Literal["open", "closed"] = "open"
     stage: Stage = "front"
     days_past_due: int = 0
@@ -77,3 +87,8 @@ class Pending:
     events: list[EventData] = field(default_factory=list)
     triggers: list[str] = field(default_factory=list)
     needs_assignment: bool = False
+
+
+def decided(state: CaseState) -> dict[str, Any]:
+    """The part of the state that is the fold of the case's events (all but servicing's figures)."""
+    return state.model_dump(exclude=set(POSITION_FIELDS))

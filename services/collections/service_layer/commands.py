@@ -59,7 +59,7 @@ async def log_contact(ctx: Collections, conn: asyncpg.Connection, case_id: str, 
     async def act(case: Case, _: date) -> None:
         calls = await contact_rows.recent_calls(conn, case_id, now - timedelta(days=7))
         visits = await contact_rows.visits_in_month(conn, who.sub, month)
-        case.log_contact(contact_id=contact_id, channel=channel, outcome=outcome, collector=who.sub, at=now,
+        case.actions.log_contact(contact_id=contact_id, channel=channel, outcome=outcome, collector=who.sub, at=now,
                          local_now=local_now, note=note, target=target, policy=ctx.contact_policy,
                          recent_calls=[c.astimezone(ctx.timezone) for c in calls], visits_this_month=visits)
         await contact_rows.record(conn, contact_id=contact_id, case_id=case_id, channel=channel, outcome=outcome,

@@ -218,7 +218,7 @@ async def _recovery_after_write_off(ctx: Collections, conn: asyncpg.Connection, 
     loaded = await case_rows.load(conn, latest[0], ctx.rules)
     assert loaded is not None
     case, version = loaded
-    case.attribute_recovery(data.payment_id, data.amount)
+    case.attribute_recovery(data.payment_id, data.amount, on=event.businessdate)
     await ctx.save(conn, case, version, event.businessdate, cause=event)
 
 

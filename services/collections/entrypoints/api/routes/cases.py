@@ -75,7 +75,7 @@ async def make_promise(request: Request, ctx: CtxDep, who: Worker, case_id: str,
     async with transaction(request) as conn:
         return await idempotent(request, conn, who, lambda: commands.run(
             ctx, conn, case_id, who,
-            lambda case, bd: case.make_promise(promise_id=commands.new_id("pr"), amount=body.amount,
+            lambda case, bd: case.actions.make_promise(promise_id=commands.new_id("pr"), amount=body.amount,
                                                promised_date=body.promised_date, collector=who.sub,
                                                business_date=bd)))
 

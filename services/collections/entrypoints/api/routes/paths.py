@@ -25,14 +25,14 @@ async def tag(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: Ta
     """Tag the borrower with one of the seven behaviour types; the view shows its tactic (zh, en)."""
     async with transaction(request) as conn:
         return await commands.run(ctx, conn, case_id, who,
-                                  lambda case, _: case.tag(body.behaviour, by=who.sub, reason=body.reason))
+                                  lambda case, _: case.actions.tag(body.behaviour, by=who.sub, reason=body.reason))
 
 
 @router.post("/cases/{case_id}/disputes", status_code=201)
 async def open_dispute(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: NoteBody) -> dict[str, Any]:
     """A complaint or dispute: contacts and ordinary policy pause until it is resolved."""
     async with transaction(request) as conn:
-        return await commands.run(ctx, conn, case_id, who, lambda case, _: case.open_dispute(
+        return await commands.run(ctx, conn, case_id, who, lambda case, _: case.actions.open_dispute(
             dispute_id=commands.new_id("dsp"), reason=body.reason, by=who.sub))
 
 
@@ -42,7 +42,7 @@ async def resolve_dispute(request: Request, ctx: CtxDep, who: Decider, case_id: 
     """A supervisor or legal resolves the dispute; ordinary treatment resumes."""
     async with transaction(request) as conn:
         return await commands.run(ctx, conn, case_id, who,
-                                  lambda case, _: case.resolve_dispute(resolution=body.resolution, by=who.sub))
+                                  lambda case, _: case.actions.resolve_dispute(resolution=body.resolution, by=who.sub))
 
 
 @router.post("/cases/{case_id}/fraud")
@@ -50,14 +50,14 @@ async def report_fraud(request: Request, ctx: CtxDep, who: Worker, case_id: str,
     """Fraud suspected: the case moves to the fraud queue, off the ordinary policy."""
     async with transaction(request) as conn:
         return await commands.run(ctx, conn, case_id, who,
-                                  lambda case, _: case.report_fraud(by=who.sub, note=body.reason))
+                                  lambda case, _: case.actions.report_fraud(by=who.sub, note=body.reason))
 
 
 @router.post("/cases/{case_id}/deceased")
 async def report_deceased(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: NoteBody) -> dict[str, Any]:
     """A death reported (also by a contact outcome): verification comes next."""
     async with transaction(request) as conn:
-        return await commands.run(ctx, conn, case_id, who, lambda case, _: case.report_deceased(
+        return await commands.run(ctx, conn, case_id, who, lambda case, _: case.actions.report_deceased(
             by=who.sub, note=body.reason))
 
 
@@ -66,7 +66,7 @@ async def verify_deceased(request: Request, ctx: CtxDep, who: Decider, case_id: 
                           body: DeceasedVerification) -> dict[str, Any]:
     """Verified through contacts, employer, records (or the report was wrong)."""
     async with transaction(request) as conn:
-        return await commands.run(ctx, conn, case_id, who, lambda case, _: case.verify_deceased(
+        return await commands.run(ctx, conn, case_id, who, lambda case, _: case.actions.verify_deceased(
             confirmed=body.confirmed, by=who.sub, evidence=body.evidence))
 
 
@@ -75,7 +75,7 @@ async def deceased_path(request: Request, ctx: CtxDep, who: Decider, case_id: st
                         body: DeceasedPath) -> dict[str, Any]:
     """After verification: relatives/estate repay (estate queue), or a write-off proposal."""
     async with transaction(request) as conn:
-        return await commands.run(ctx, conn, case_id, who, lambda case, _: case.choose_deceased_path(
+        return await commands.run(ctx, conn, case_id, who, lambda case, _: case.actions.choose_deceased_path(
             path=body.path, by=who.sub, note=body.note))
 
 
@@ -84,7 +84,7 @@ async def skip_trace(request: Request, ctx: CtxDep, who: Worker, case_id: str, b
     """The borrower is unreachable: trace through the loan's three contacts (listed in the view)."""
     async with transaction(request) as conn:
         return await commands.run(ctx, conn, case_id, who,
-                                  lambda case, _: case.start_skip_trace(by=who.sub, note=body.reason))
+                                  lambda case, _: case.actions.start_skip_trace(by=who.sub, note=body.reason))
 
 
 @router.post("/cases/{case_id}/statute/restart")
@@ -102,4 +102,4 @@ async def decide_write_off(request: Request, ctx: CtxDep, who: Decider, case_id:
     """Legal or a supervisor decides the write-off (collections.write_off.decided -> servicing)."""
     async with transaction(request) as conn:
         return await commands.run(ctx, conn, case_id, who,
-                                  lambda case, _: case.decide_write_off(by=who.sub, reason=body.reason))
+                                  lambda case, _: case.actions.decide_write_off(by=who.sub, reason=body.reason))

@@ -1,0 +1,202 @@
+"""The case's state as a fold of its events: `state = fold(events)`, one apply step per event type.
+
+The aggregate (domain/case.py) decides and records past-tense events; its state changes only by
+applying them here, so replaying a case's stream gives back the state its commands left. Each
+step reads the event, the business date it was recorded on (the envelope's `businessdate`) and
+the case rules; servicing's figures (state.POSITION_FIELDS) are observations, not folded.
+
+Routing lives in the steps too: a stage queue follows the stage, a special status its desk, a
+policy decision the queues its actions name. An escalation a policy rule made (`rule_id` set)
+is routed by that rule's decision, which comes after it in the stream and replays its actions
+in order, as the policy carried them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from services.collections.domain.promises import Promise, count_payment, judge_at_day_close
+from services.collections.domain.state import CaseRules, CaseState
+from shared.contracts import collections as ev
+from shared.contracts.registry import EventData
+
+STAGE_QUEUES = ("front", "mid", "back")
+SPECIAL_QUEUES = {"fraud": "fraud", "deceased_reported": "deceased", "deceased_verified": "deceased"}
+SCHEDULING = {"schedule_contact": None, "field_visit": "visit", "send_letter": "letter"}  # action -> channel
+
+Step = Callable[[CaseState, Any, date, CaseRules], None]
+
+
+def opened(event: ev.CaseOpened, episode_key: date) -> CaseState:
+    """The state a case starts from; `episode_key` (the loan's first unpaid due date) is its identity."""
+    return CaseState(case_id=event.case_id, loan_id=event.loan_id, episode=event.episode, episode_key=episode_key,
+                     stage=event.stage, queue=event.stage, days_past_due=event.days_past_due,
+                     overdue_since=episode_key, amount_overdue=event.amount_overdue, opened_on=event.opened_on,
+                     statute_runs_from=episode_key, tags=list(event.tags))
+
+
+def fold(history: Iterable[tuple[EventData, date]], *, episode_key: date, rules: CaseRules) -> CaseState:
+    """A case's state from its stream: (event data, business date) in version order, opened first."""
+    events = iter(history)
+    first, _ = next(events)
+    if not isinstance(first, ev.CaseOpened):
+        raise ValueError(f"a case stream starts with collections.case.opened, not {first.event_type}")
+    state = opened(first, episode_key)
+    for data, on in events:
+        evolve(state, data, on, rules)
+    return state
+
+
+def evolve(state: CaseState, event: EventData, on: date | None, rules: CaseRules) -> CaseState:
+    """Apply one event (recorded on business date `on`) to the state, in place; returns it.
+
+    `on` may be None only for events whose step does not read it (those not in DATED).
+    """
+    if type(event) in DATED:
+        if on is None:
+            raise ValueError(f"{event.event_type} is applied with the business date it was recorded on")
+        DATED[type(event)](state, event, on, rules)
+        return state
+    step = UNDATED.get(type(event))
+    if step is None:
+        raise ValueError(f"{event.event_type} is not an event of an open case stream")
+    step(state, event)
+    return state
+
+
+def _assigned(s: CaseState, e: ev.CaseAssigned) -> None:
+    s.assignee, s.queue = e.collector, e.queue
+
+
+def _escalated(s: CaseState, e: ev.CaseEscalated) -> None:
+    s.stage = e.to_stage
+    if e.rule_id is None and s.queue in STAGE_QUEUES:
+        s.queue = e.to_stage
+
+
+def _policy_decided(s: CaseState, e: ev.PolicyDecided, on: date, rules: CaseRules) -> None:
+    s.fired_rules.append(e.rule_id)
+    for action in e.actions:
+        kind = action["type"]
+        if action.get("skipped"):
+            continue
+        if kind == "assign_queue":
+            s.queue = action["queue"]
+        elif kind in SCHEDULING:
+            due = on + timedelta(days=action.get("in_days", 0))
+            s.scheduled.append({"channel": SCHEDULING[kind] or action.get("channel"), "due": due.isoformat(),
+                                "rule_id": e.rule_id,
+                                **({"template": action["template"]} if kind == "send_letter" else {})})
+        elif kind == "refer_legal":
+            s.legal_referred = True
+            if action.get("route") != "police":  # the fraud desk keeps police referrals
+                s.queue = "legal"
+        elif kind == "place_with_agency":
+            s.agency, s.queue = action["agency"], "agency"
+        elif kind == "escalate_stage" and s.queue in STAGE_QUEUES:
+            s.queue = s.stage
+
+
+def _contact_logged(s: CaseState, e: ev.ContactLogged) -> None:
+    s.last_contact_at = e.contacted_at
+    s.scheduled = [a for a in s.scheduled if a.get("channel") != e.channel]
+
+
+def _promise_made(s: CaseState, e: ev.PromiseMade, on: date, rules: CaseRules) -> None:
+    s.promises.append(Promise(promise_id=e.promise_id, amount=e.amount, promised_date=e.promised_date, made_on=on,
+                              collector=e.collector))
+
+
+def _promise(s: CaseState, promise_id: str) -> Promise:
+    return next(p for p in s.promises if p.promise_id == promise_id)
+
+
+def _promise_kept(s: CaseState, e: ev.PromiseKept, on: date, rules: CaseRules) -> None:
+    p = _promise(s, e.promise_id)
+    p.status, p.settled_on = "kept", on
+
+
+def _promise_broken(s: CaseState, e: ev.PromiseBroken, on: date, rules: CaseRules) -> None:
+    judge_at_day_close(_promise(s, e.promise_id), on, rules.promise_grace_days)
+    s.broken_promises = e.broken_count
+
+
+def _recovery_attributed(s: CaseState, e: ev.RecoveryAttributed, on: date, rules: CaseRules) -> None:
+    """A payment credited on the case also counts toward an open promise when made in time."""
+    s.recovered += e.amount
+    for p in s.promises:
+        count_payment(p, e.amount, on, rules.promise_grace_days)
+
+
+def _resolved(s: CaseState, e: ev.CaseResolved) -> None:
+    """Closed; a write-off cancels the open promise (a cure or pay-off kept it, recorded just before)."""
+    s.status, s.resolution, s.resolved_on = "closed", e.resolution, e.resolved_on
+    for p in s.promises:
+        if p.status == "open":
+            p.status, p.settled_on = "cancelled", e.resolved_on
+
+
+def _tagged(s: CaseState, e: ev.CaseTagged) -> None:
+    s.tags.append(e.behaviour)
+
+
+def _special_status(s: CaseState, e: ev.SpecialStatusChanged) -> None:
+    s.special_status, s.special_path = e.status, e.path
+    s.queue = "estate" if e.path == "estate_repayment" else SPECIAL_QUEUES.get(e.status, s.stage)
+
+
+def _dispute_opened(s: CaseState, e: ev.DisputeOpened) -> None:
+    s.dispute = {"dispute_id": e.dispute_id, "reason": e.reason, "opened_by": e.opened_by}
+
+
+def _dispute_resolved(s: CaseState, e: ev.DisputeResolved) -> None:
+    s.dispute = None
+
+
+def _statute_warned(s: CaseState, e: ev.StatuteWarned) -> None:
+    s.statute_warned = True
+
+
+def _statute_expired(s: CaseState, e: ev.StatuteExpired) -> None:
+    """Time-barred: flagged; a case in the legal queue is no longer pressed there (back to its stage)."""
+    s.statute_expired = True
+    if s.queue == "legal":
+        s.legal_referred, s.queue = False, s.stage
+
+
+def _statute_restarted(s: CaseState, e: ev.StatuteRestarted) -> None:
+    s.statute_runs_from, s.statute_warned = e.on, False
+
+
+def _write_off_proposed(s: CaseState, e: ev.WriteOffProposed) -> None:
+    s.write_off_proposed = True
+
+
+def _write_off_decided(s: CaseState, e: ev.WriteOffDecided) -> None:
+    s.write_off_decided = True
+
+
+DATED: dict[type[EventData], Step] = {
+    ev.PolicyDecided: _policy_decided,
+    ev.PromiseMade: _promise_made,
+    ev.PromiseKept: _promise_kept,
+    ev.PromiseBroken: _promise_broken,
+    ev.RecoveryAttributed: _recovery_attributed,
+}
+UNDATED: dict[type[EventData], Callable[[CaseState, Any], None]] = {
+    ev.CaseAssigned: _assigned,
+    ev.CaseEscalated: _escalated,
+    ev.ContactLogged: _contact_logged,
+    ev.CaseResolved: _resolved,
+    ev.CaseTagged: _tagged,
+    ev.SpecialStatusChanged: _special_status,
+    ev.DisputeOpened: _dispute_opened,
+    ev.DisputeResolved: _dispute_resolved,
+    ev.StatuteWarned: _statute_warned,
+    ev.StatuteExpired: _statute_expired,
+    ev.StatuteRestarted: _statute_restarted,
+    ev.WriteOffProposed: _write_off_proposed,
+    ev.WriteOffDecided: _write_off_decided,
+}
