@@ -44,13 +44,15 @@ class Servicing:
         self.seq[loan_id] = max(self.seq.get(loan_id, 0), sequence)
         return event.model_copy(update={"sequence": sequence})
 
-    async def send(self, source: str, key: str, *events: CloudEvent) -> None:
+    async def send(self, source: str, key: str | None, *events: CloudEvent) -> None:
+        """Publish in order, keyed by `key` (None: each event by its subject, as servicing keys by loan)."""
         producer = make_producer(self.platform.kafka_bootstrap)
         await producer.start()
         try:
             for e in events:
                 self.sent.add(e.id)
-                await producer.send_and_wait(self.platform.topic(source), value=e.to_json_bytes(), key=key.encode())
+                await producer.send_and_wait(self.platform.topic(source), value=e.to_json_bytes(),
+                                             key=(key or e.subject).encode())
         finally:
             await producer.stop()
 
@@ -97,20 +99,26 @@ class Servicing:
     async def paid(self, loan_id: str, amount: str, on: date, status: str = "overdue") -> None:
         await self.send("servicing", loan_id, self.paid_event(loan_id, amount, on, status))
 
-    async def paid_off(self, loan_id: str, on: date) -> None:
+    def paid_off_event(self, loan_id: str, on: date) -> CloudEvent:
         data = sv.LoanPaidOff(loan_id=loan_id, paid_off_on=on, total_paid=Decimal("13000.00"))
-        await self.send("servicing", loan_id, self.stamp(loan_id, make_event("servicing", data, subject=loan_id,
-                                                                             businessdate=on)))
+        return self.stamp(loan_id, make_event("servicing", data, subject=loan_id, businessdate=on))
 
-    async def written_off(self, loan_id: str, on: date, case_id: str) -> None:
+    async def paid_off(self, loan_id: str, on: date) -> None:
+        await self.send("servicing", loan_id, self.paid_off_event(loan_id, on))
+
+    def written_off_event(self, loan_id: str, on: date, case_id: str) -> CloudEvent:
         data = sv.LoanWrittenOff(loan_id=loan_id, written_off_on=on, principal=Decimal("11000.00"),
                                  interest=Decimal("0.00"), charges=Decimal("0.00"), case_id=case_id)
-        await self.send("servicing", loan_id, self.stamp(loan_id, make_event("servicing", data, subject=loan_id,
-                                                                             businessdate=on)))
+        return self.stamp(loan_id, make_event("servicing", data, subject=loan_id, businessdate=on))
+
+    async def written_off(self, loan_id: str, on: date, case_id: str) -> None:
+        await self.send("servicing", loan_id, self.written_off_event(loan_id, on, case_id))
+
+    def day_closed_event(self, day: date) -> CloudEvent:
+        return make_event("servicing", sv.DayClosed(business_date=day), subject="business-date", businessdate=day)
 
     async def day_closed(self, day: date) -> None:
-        event = make_event("servicing", sv.DayClosed(business_date=day), subject="business-date", businessdate=day)
-        await self.send("servicing", "business-date", event)
+        await self.send("servicing", "business-date", self.day_closed_event(day))
 
 
 @dataclass

@@ -134,7 +134,7 @@ def _resolved(s: CaseState, e: ev.CaseResolved) -> None:
     """Closed; a write-off cancels the open promise (a cure or pay-off kept it, recorded just before)."""
     s.status, s.resolution, s.resolved_on = "closed", e.resolution, e.resolved_on
     for p in s.promises:
-        if p.status == "open":
+        if p.status == "open" and e.resolution == "written_off":
             p.status, p.settled_on = "cancelled", e.resolved_on
 
 
