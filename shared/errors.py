@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -74,6 +76,27 @@ class Replay(Exception):  # not an error: raised to answer with the stored respo
         super().__init__(f"replay of a {status_code} answer")
         self.status_code = status_code
         self.body = body
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: list[Any]
+
+
+class ErrorPublic(BaseModel):
+    """Every 4xx answer: `{"error": {"code", "message", "details"}}`."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorPublic, "description": description} for status, description in (
+        (400, "bad request (e.g. `bad_cursor`)"), (401, "missing or invalid credentials"),
+        (403, "the caller's role may not do this"), (404, "no such record"),
+        (409, "the record's state refuses the command, or another change won the race"),
+        (422, "invalid input: `details` names the fields"))
+}  # documented on every /v1 route (422 replaces FastAPI's own validation schema, which we do not answer)
 
 
 def error_body(code: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:

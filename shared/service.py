@@ -19,15 +19,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from shared.auth import TokenIssuer, require_roles
+from shared.auth import TokenIssuer
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
-from shared.contracts.registry import public_data
 from shared.db import create_pool, ensure_database
 from shared.eventstore import PostgresEventStore
 from shared.idempotency import IdempotencyKey, request_hash
@@ -35,7 +32,6 @@ from shared.inbox import BatchHandler, Handler, InboxConsumer
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.logging import correlation_id
 from shared.migrate import upgrade
-from shared.paging import parse_cursor
 from shared.relay import OutboxRelay, outbox_lag_seconds
 from shared.unit_of_work import UnitOfWork
 
@@ -208,8 +204,9 @@ def create_service_app(
     on_startup: Callable[[ServiceKernel], Awaitable[None]] | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
-    """A FastAPI app for one service: routes under /v1, health, readiness, metrics, errors."""
-    from shared.errors import install_error_handlers
+    """A FastAPI app for one service: routes under /v1 (error answers documented), ops routes, errors."""
+    from shared.errors import ERROR_RESPONSES, install_error_handlers
+    from shared.ops import ops_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -227,7 +224,7 @@ def create_service_app(
     app.state.clock = kernel.clock
     install_error_handlers(app)
     for router in routers:
-        app.include_router(router, prefix="/v1")
+        app.include_router(router, prefix="/v1", responses=ERROR_RESPONSES)
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -245,37 +242,5 @@ def create_service_app(
             time.perf_counter() - started)
         return response
 
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": kernel.name}
-
-    @app.get("/readyz", tags=["ops"])
-    async def readyz() -> JSONResponse:
-        checks = await kernel.ready()
-        ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
-
-    @app.get("/v1/events", tags=["ops"], dependencies=[Depends(require_roles("admin", "reporting"))])
-    async def export_events(
-        after: Annotated[str | None, Query(description="a position: `next_cursor` of the "
-                                           "previous page (ASCII digits)")] = None,
-        limit: int = Query(500, ge=1, le=5000),
-    ) -> dict[str, Any]:
-        """Export published events in global order (replay source when topic retention is short)."""
-        position = parse_cursor(after)
-        async with kernel.db.acquire() as conn:
-            stored = await kernel.store.read_all(conn, position, limit)
-        items = [
-            {"position": s.position, "topic": kernel.topic,
-             "event": s.event.model_copy(update={"data": public_data(s.event.type, s.event.data)})
-             .model_dump(mode="json", exclude_none=True)}
-            for s in stored
-        ]
-        return {"items": items, "next_cursor": str(stored[-1].position) if len(stored) == limit else None}
-
-    @app.get("/metrics", tags=["ops"])
-    async def metrics() -> Response:
-        await kernel.refresh_metrics()
-        return Response(generate_latest(kernel.metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
+    app.include_router(ops_router(kernel))
     return app
