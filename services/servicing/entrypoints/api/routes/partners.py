@@ -6,30 +6,30 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
 
 from services.servicing.adapters import partners
 from services.servicing.entrypoints.api.deps import Admin, ServicingDep
+from services.servicing.entrypoints.api.schemas.partners import (
+    PartnerCreate,
+    PartnerCreated,
+    PartnerPage,
+    PartnerRotate,
+    PartnerRotated,
+)
 from shared.errors import NotFound
 from shared.service import KernelDep
 
 router = APIRouter(prefix="/partners", tags=["partners"])
 
 
-class PartnerCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)  # a blank name is refused, not registered as ""
-
-    name: str = Field(min_length=1, max_length=200)
-
-
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=PartnerCreated)
 async def add_partner(body: PartnerCreate, request: Request, kernel: KernelDep, _: Admin) -> dict[str, str]:
     """Register a partner; the answer holds its secret (shown only here and on rotation)."""
     async with kernel.db.acquire() as conn:
         return await partners.add(conn, body.name.strip(), request.app.state.secret_box)
 
 
-@router.get("")
+@router.get("", response_model=PartnerPage)
 async def list_partners(kernel: KernelDep, _: Admin, limit: int = Query(50, ge=1, le=500),
                         cursor: str | None = None) -> dict[str, Any]:
     """Registered partners, by id; secrets are never listed."""
@@ -38,13 +38,9 @@ async def list_partners(kernel: KernelDep, _: Admin, limit: int = Query(50, ge=1
     return {"items": rows, "next_cursor": rows[-1]["partner_id"] if len(rows) == limit else None}
 
 
-class Rotation(BaseModel):
-    grace_hours: int | None = Field(default=None, ge=0, le=720)
-
-
-@router.post("/{partner_id}/rotate")
+@router.post("/{partner_id}/rotate", response_model=PartnerRotated)
 async def rotate_secret(partner_id: str, request: Request, kernel: KernelDep, servicing: ServicingDep, _: Admin,
-                        body: Rotation | None = None) -> dict[str, Any]:
+                        body: PartnerRotate | None = None) -> dict[str, Any]:
     """Issue a new secret. The old one keeps working for `grace_hours` (default
     LOANFLOW_SERVICING_PARTNER_SECRET_GRACE_HOURS) so the partner can switch without failed
     payments; `grace_hours: 0` revokes it at once (a leaked secret)."""

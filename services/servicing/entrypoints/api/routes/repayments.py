@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from services.servicing.entrypoints.api.deps import PartnerAuth, ServicingDep
+from services.servicing.entrypoints.api.schemas.repayments import RepaymentPublic
 from services.servicing.service_layer.repayments import RepaymentCreate, record_repayment
 from shared import idempotency
 from shared.auth import PartnerRequest
@@ -22,8 +23,9 @@ SIGNED_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": RepaymentCreate.model_json_schema()}}}}
 
 
-@router.post("/repayments", status_code=201, openapi_extra=SIGNED_BODY,
-             responses={201: {"description": "payment recorded: {payment_id, allocation, ...}"}})
+@router.post("/repayments", status_code=201, openapi_extra=SIGNED_BODY, response_model=RepaymentPublic,
+             responses={201: {"description": "payment recorded (a retry with the same Idempotency-Key and body "
+                                             "replays it with `Idempotent-Replayed: true`)"}})
 async def post_repayment(kernel: KernelDep, svc: ServicingDep,
                          partner: Annotated[PartnerRequest, PartnerAuth]) -> JSONResponse:
     """Record a partner's repayment; the same Idempotency-Key and body replays the first answer."""
@@ -39,6 +41,6 @@ async def post_repayment(kernel: KernelDep, svc: ServicingDep,
         replay = await idempotency.begin(conn, scope, partner.idempotency_key, body_hash)
         if replay is not None:
             return JSONResponse(replay.body, status_code=replay.status_code, headers={"Idempotent-Replayed": "true"})
-        body = await record_repayment(conn, svc, partner.partner_id, req)
+        body = RepaymentPublic(**await record_repayment(conn, svc, partner.partner_id, req)).model_dump(mode="json")
         await idempotency.finish(conn, scope, partner.idempotency_key, 201, body)
     return JSONResponse(body, status_code=201)
