@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -97,11 +98,13 @@ def fmt_date(value: Any, lang: str, form: str = "medium") -> str:
     return format_date(day, form, locale=BABEL_LOCALES[lang]) if day else "—"
 
 
-def fmt_datetime(value: Any, lang: str) -> str:
-    """A moment per locale, short form (zh 2026/4/20 13:05, en 4/20/26, 1:05 PM)."""
+def fmt_datetime(value: Any, lang: str, tz: str | None = None) -> str:
+    """A moment per locale in the collectors' time zone, short form (zh 2026/4/20 13:05, en 4/20/26, 1:05 PM)."""
     moment = as_datetime(value)
     if moment is None:
         return fmt_date(value, lang, "short")
+    if tz and moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo(tz))
     return format_datetime(moment, "short", locale=BABEL_LOCALES[lang])
 
 

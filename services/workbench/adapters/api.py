@@ -70,14 +70,15 @@ class Api:
             return False
 
     async def request(self, token: str, method: str, service: str, path: str, *,
-                      params: dict[str, Any] | None = None, json: Any = None) -> Any:
+                      params: dict[str, Any] | None = None, json: Any = None,
+                      headers: dict[str, str] | None = None) -> Any:
         """Call `/v1<path>` on a service; 2xx → the JSON body, else ApiRefusal."""
         url = f"{self.urls[service]}/v1{path}"
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         started = time.perf_counter()
         try:
             response = await self._client.request(method, url, params=clean, json=json,
-                                                  headers={"Authorization": f"Bearer {token}"})
+                                                  headers={**(headers or {}), "Authorization": f"Bearer {token}"})
         except httpx.HTTPError as exc:
             raise ApiRefusal(503, "service_unavailable", f"{service} is not reachable ({type(exc).__name__})",
                              [], service)
@@ -103,8 +104,11 @@ class ApiCaller:
     async def get(self, service: str, path: str, **params: Any) -> Any:
         return await self._api.request(self._token, "GET", service, path, params=params)
 
-    async def post(self, service: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        return await self._api.request(self._token, "POST", service, path, json=body or {})
+    async def post(self, service: str, path: str, body: dict[str, Any] | None = None,
+                   idempotency_key: str | None = None) -> Any:
+        """POST a JSON body; with `idempotency_key` a resubmitted form replays the first answer."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return await self._api.request(self._token, "POST", service, path, json=body or {}, headers=headers)
 
     async def put(self, service: str, path: str, body: dict[str, Any] | None = None) -> Any:
         return await self._api.request(self._token, "PUT", service, path, json=body or {})

@@ -25,15 +25,63 @@ LABELS: dict[str, dict[str, str]] = {
                "other": N_("Other contact"), "employer": N_("Employer")},
     "promise_status": {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken"), "partial": N_("Partly paid"),
                        "cancelled": N_("Cancelled")},
+    "queue": {"front": N_("Front-end"), "mid": N_("Mid-end"), "back": N_("Back-end"), "fraud": N_("Fraud"),
+              "deceased": N_("Deceased"), "estate": N_("Estate"), "legal": N_("Legal"), "agency": N_("Agency")},
     "case_status": {"open": N_("Open"), "closed": N_("Closed")},
     "loan_status": {"current": N_("Current"), "overdue": N_("Overdue"), "paid_off": N_("Paid off"),
                     "written_off": N_("Written off")},
     "installment_status": {"paid": N_("Paid"), "due": N_("Due"), "overdue": N_("Overdue"),
                            "partially_paid": N_("Partly paid"), "pending": N_("Not yet due"),
-                           "scheduled": N_("Not yet due"), "unpaid": N_("Unpaid")},
+                           "scheduled": N_("Not yet due"), "upcoming": N_("Not yet due"), "unpaid": N_("Unpaid")},
 }
 
 
 def label(kind: str, value: object) -> str:
     """The msgid for a code of a kind; the code itself when it is not known (shown as is)."""
     return LABELS.get(kind, {}).get(str(value), str(value) if value is not None else "")
+
+
+DONE = {
+    "contacts": N_("The contact is logged."), "promises": N_("The promise is recorded."),
+    "tags": N_("The behaviour tag is added."), "disputes": N_("The dispute is open: collection pauses."),
+    "fraud": N_("The case moved to the fraud queue."), "deceased": N_("The death report waits for verification."),
+    "skip-trace": N_("The skip trace is asked for."), "escalate": N_("The case is escalated."),
+    "assign": N_("The case is reassigned."), "disputes/resolve": N_("The dispute is resolved."),
+    "deceased/verification": N_("The verification is recorded."), "deceased/path": N_("The path is chosen."),
+    "statute/restart": N_("The statute clock restarts."), "write-off": N_("The write-off is decided."),
+}
+
+EVENTS = {
+    "loan.application.submitted": N_("Application submitted"), "loan.application.reviewed": N_("Application reviewed"),
+    "loan.application.approved": N_("Application approved"), "loan.application.rejected": N_("Application rejected"),
+    "loan.application.investigated": N_("Field investigation"), "loan.application.amended": N_("Application amended"),
+    "loan.disbursed": N_("Disbursed"), "loan.schedule.created": N_("Schedule created"),
+    "loan.payment.due": N_("Installment due"), "loan.payment.received": N_("Payment received"),
+    "loan.payment.missed": N_("Payment missed"), "loan.charge.applied": N_("Charge applied"),
+    "loan.paid_off": N_("Paid off"), "loan.written_off": N_("Written off"),
+    "collections.case.opened": N_("Case opened"), "collections.case.assigned": N_("Case assigned"),
+    "collections.case.escalated": N_("Case escalated"), "collections.case.resolved": N_("Case resolved"),
+    "collections.case.tagged": N_("Behaviour tagged"),
+    "collections.case.special_status_changed": N_("Special path changed"),
+    "collections.contact.logged": N_("Contact logged"), "collections.promise.made": N_("Promise made"),
+    "collections.promise.kept": N_("Promise kept"), "collections.promise.broken": N_("Promise broken"),
+    "collections.policy.decided": N_("Policy decided"), "collections.dispute.opened": N_("Dispute opened"),
+    "collections.dispute.resolved": N_("Dispute resolved"), "collections.statute.warned": N_("Statute warning"),
+    "collections.statute.restarted": N_("Statute restarted"), "collections.statute.expired": N_("Statute expired"),
+    "collections.write_off.proposed": N_("Write-off proposed"),
+    "collections.write_off.decided": N_("Write-off decided"),
+    "collections.recovery.attributed": N_("Recovery credited"),
+}
+
+
+def queue_label(queue: str) -> str:
+    return label("queue", queue)
+
+
+def done_message(action: str) -> str:
+    return DONE.get(action, "")
+
+
+def event_label(event_type: str) -> str:
+    """The msgid for an event type; the type itself when new (shown as is)."""
+    return EVENTS.get(event_type, event_type)

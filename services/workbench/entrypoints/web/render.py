@@ -11,7 +11,7 @@ from starlette.responses import HTMLResponse
 
 from services.workbench import i18n
 from services.workbench.adapters.api import ApiRefusal
-from services.workbench.entrypoints.web.labels import label
+from services.workbench.entrypoints.web.labels import done_message, event_label, label, queue_label
 from services.workbench.entrypoints.web.nav import nav_for
 from services.workbench.entrypoints.web.rules import rule_title
 from services.workbench.entrypoints.web.session import CSRF_FIELD, User, optional_user
@@ -38,7 +38,7 @@ def build_environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["money"] = pass_context(lambda ctx, v: i18n.money(v, _lang(ctx)))
     env.filters["date"] = pass_context(lambda ctx, v, form="medium": i18n.fmt_date(v, _lang(ctx), form))
-    env.filters["datetime"] = pass_context(lambda ctx, v: i18n.fmt_datetime(v, _lang(ctx)))
+    env.filters["datetime"] = pass_context(lambda ctx, v: i18n.fmt_datetime(v, _lang(ctx), ctx.get("tz")))
     env.filters["rate"] = pass_context(lambda ctx, v: i18n.fmt_rate(v, _lang(ctx)))
     env.filters["short_id"] = short_id
     env.filters["number"] = pass_context(lambda ctx, v: i18n.fmt_number(v, _lang(ctx)))
@@ -59,8 +59,9 @@ def page_context(request: Request, user: User | None) -> dict[str, Any]:
         "user": user, "nav": nav_for(user), "path": request.url.path,
         "lang_href": "?" + str(request.url.include_query_params(lang="en" if lang == "zh" else "zh").query),
         "csrf_field": CSRF_FIELD, "csrf_token": user.csrf if user else "",
-        "dev_login": request.app.state.dev_login_enabled,
-        "rule_title": rule_title, "label": lambda kind, value: _translated(translations, label(kind, value)),
+        "dev_login": request.app.state.dev_login_enabled, "tz": request.app.state.settings.timezone,
+        "rule_title": rule_title, "event_label": event_label, "queue_label": queue_label, "done_message": done_message,
+        "label": lambda kind, value: _translated(translations, label(kind, value)),
     }
 
 

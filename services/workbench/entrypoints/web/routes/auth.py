@@ -31,7 +31,7 @@ DEV_PEOPLE = (  # the links the sign-in page offers outside production (collecto
     ("collector-f1", ("collector",)),
     ("collector-m1", ("collector",)),
     ("collector-b1", ("collector",)),
-    ("supervisor-1", ("collections_supervisor",)),
+    ("supervisor-1", ("collections_supervisor", "reporting")),
     ("legal-1", ("legal",)),
     ("cm-1", ("client_manager",)),
     ("tm-1", ("team_manager",)),

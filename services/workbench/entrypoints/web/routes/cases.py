@@ -1,0 +1,104 @@
+"""/cases/{case_id}: everything a collector needs on one page, and the forms that act on the case.
+
+Each form posts to the page's own path plus the REST action (`/cases/{id}/contacts` →
+collections `POST /v1/cases/{id}/contacts`) with the REST body's field names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.workbench.adapters.api import ApiCaller, ApiRefusal
+from services.workbench.domain import case as view
+from services.workbench.entrypoints.web.deps import api_for, business_date_of, checked_form
+from services.workbench.entrypoints.web.render import refusal_status, render
+from services.workbench.entrypoints.web.session import CurrentUser, User
+
+router = APIRouter(tags=["cases"])
+TIMELINE_CAP = 1000
+
+# action (the REST path under /cases/{id}) -> the body fields the API takes
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "contacts": ("channel", "outcome", "target", "note", "reason"),
+    "promises": ("amount", "promised_date"),
+    "tags": ("behaviour", "reason"),
+    "disputes": ("reason",),
+    "fraud": ("reason",),
+    "deceased": ("reason",),
+    "skip-trace": ("reason",),
+    "escalate": ("reason", "to_stage"),
+    "assign": ("collector", "queue", "reason"),
+    "disputes/resolve": ("resolution",),
+    "deceased/verification": ("confirmed", "evidence"),
+    "deceased/path": ("path", "note"),
+    "statute/restart": ("kind", "on", "evidence"),
+    "write-off": ("reason",),
+}
+REPLAYABLE = ("contacts", "promises")  # sent with the form's Idempotency-Key: a double submit records once
+
+
+async def _timeline(api: ApiCaller, loan_id: str) -> Any:
+    """Reporting's cross-service timeline (every page of it), or the refusal (e.g. the role may not read it)."""
+    try:
+        items, _ = await api.all_pages("reporting", f"/loans/{loan_id}/timeline", TIMELINE_CAP)
+        return items
+    except ApiRefusal as refusal:
+        return refusal
+
+
+async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiRefusal | None = None,
+                    failed: str | None = None, form: dict[str, str] | None = None) -> Response:
+    api = api_for(request, user)
+    case, day = await asyncio.gather(api.get("collections", f"/cases/{case_id}"),
+                                     api.get_or_refusal("servicing", "/business-date"))
+    loan_id = case["loan_id"]
+    loan, schedule, timeline = await asyncio.gather(
+        api.get_or_refusal("servicing", f"/loans/{loan_id}"),
+        api.get_or_refusal("servicing", f"/loans/{loan_id}/schedule"),
+        _timeline(api, loan_id))
+    business_date = business_date_of(day)
+    own_events = case.get("timeline") or []
+    cross_service = not isinstance(timeline, ApiRefusal)
+    status = refusal_status(refusal) if refusal else 200
+    return render(
+        request, "case.html", status=status, user=user, case=case, loan=loan, schedule=schedule,
+        business_date=business_date, borrower=view.masked_borrower(case.get("borrower")),
+        trace_contacts=view.masked_contacts(case.get("trace_contacts") or []),
+        contacts=view.contact_log(own_events),
+        timeline=view.timeline_rows(timeline if cross_service else own_events), cross_service=cross_service,
+        timeline_refusal=None if cross_service else timeline,
+        statute=view.statute_clock(case.get("statute"), business_date),
+        odds=view.recovery_odds(int(case.get("days_past_due") or 0)),
+        open_promise=next((p for p in case.get("promises", []) if p.get("status") == "open"), None),
+        can_decide=user.has("legal", "collections_supervisor", "admin"),
+        can_assign=user.has("collections_supervisor", "admin"),
+        refusal=refusal, failed=failed, form=form or {}, done=request.query_params.get("done"),
+        idempotency_key=str(uuid.uuid4()))
+
+
+@router.get("/cases/{case_id}")
+async def show_case(request: Request, user: CurrentUser, case_id: str) -> Response:
+    return await case_page(request, user, case_id)
+
+
+@router.post("/cases/{case_id}/{action:path}")
+async def act_on_case(request: Request, user: CurrentUser, case_id: str, action: str) -> Response:
+    """A form on the case page: the body goes to collections as is; a refusal re-renders the page with its rule."""
+    fields = ACTIONS.get(action)
+    if fields is None:
+        raise HTTPException(404)
+    form = await checked_form(request, user)
+    body = {k: v for k, v in form.items() if k in fields}
+    key = form.get("idempotency_key") if action in REPLAYABLE else None
+    try:
+        await api_for(request, user).post("collections", f"/cases/{case_id}/{action}", body, idempotency_key=key)
+    except ApiRefusal as refusal:
+        if refusal.status == 401:
+            raise
+        return await case_page(request, user, case_id, refusal=refusal, failed=action, form=form)
+    return RedirectResponse(f"/cases/{case_id}?done={action}#{action.replace('/', '-')}", status_code=303)
