@@ -57,8 +57,10 @@ class Api:
                  observe: Callable[[str, str, int, float], None] | None = None) -> None:
         self.urls = urls
         self._observe = observe
+        # Idle connections are dropped before uvicorn's 5 s keep-alive closes them from its side.
         self._client = httpx.AsyncClient(timeout=timeout, transport=transport,
-                                         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+                                         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50,
+                                                             keepalive_expiry=2.0))
 
     def for_token(self, token: str) -> ApiCaller:
         return ApiCaller(self, token)
@@ -76,12 +78,19 @@ class Api:
         url = f"{self.urls[service]}/v1{path}"
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         started = time.perf_counter()
-        try:
-            response = await self._client.request(method, url, params=clean, json=json,
-                                                  headers={**(headers or {}), "Authorization": f"Bearer {token}"})
-        except httpx.HTTPError as exc:
-            raise ApiRefusal(503, "service_unavailable", f"{service} is not reachable ({type(exc).__name__})",
-                             [], service)
+        send = {**(headers or {}), "Authorization": f"Bearer {token}"}
+        # A read, or a write carrying an Idempotency-Key, is safe to send again once when a pooled
+        # connection turns out closed by the server.
+        attempts = 2 if method == "GET" or "Idempotency-Key" in send else 1
+        for attempt in range(attempts):
+            try:
+                response = await self._client.request(method, url, params=clean, json=json, headers=send)
+                break
+            except httpx.HTTPError as exc:
+                if attempt + 1 < attempts and isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+                    continue
+                raise ApiRefusal(503, "service_unavailable", f"{service} is not reachable ({type(exc).__name__})",
+                                 [], service)
         if self._observe is not None:
             self._observe(service, method, response.status_code, time.perf_counter() - started)
         if response.status_code >= 400:

@@ -1,0 +1,128 @@
+"""A collector's day in a real browser: sign in, find the case in the queue, log a call and a promise,
+meet the contact policy; a supervisor reassigns; the same pages in Chinese and English."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(page, user: str, *roles: str, lang: str = "zh") -> None:
+    query = "&".join(f"role={r}" for r in roles)
+    page.goto(f"/dev-login?user={user}&{query}&lang={lang}")
+
+
+def test_a_collector_finds_the_case_in_the_queue_and_logs_a_call_and_a_promise_without_javascript(book, open_page):
+    case = book.cases["wb-a"]
+    page = open_page("zh", javascript=False)  # plain forms: the whole flow works with JavaScript off
+    sign_in(page, case["assignee"], "collector")
+    assert page.url.endswith("/queue")
+    assert page.locator("h1").inner_text() == "我的案件"
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    row = page.locator(f'a[title="{case["case_id"]}"]')
+    assert row.count() == 1, "the case is in its collector's queue"
+    row.click()
+    assert page.url.endswith(f"/cases/{case['case_id']}")
+    assert "要求全额还款" in page.locator("#h-guidance + .guidance").inner_text()
+
+    page.select_option("#contacts select[name=channel]", "phone")
+    page.select_option("#contacts select[name=outcome]", "right_party_contact")
+    page.fill("#contacts textarea[name=note]", "借款人承认欠款，承诺三天内全额还款")
+    page.click("#contacts button[type=submit]")
+    assert "联系记录已保存" in page.locator(".notice").inner_text()
+    log = page.locator("#h-contacts + table tbody tr").first.inner_text()
+    assert "电话" in log and "联系到本人" in log and "承诺三天内全额还款" in log
+
+    owed = page.input_value("#promises input[name=amount]")
+    assert owed == case["amount_overdue"], "the promise form asks for the full amount"
+    page.fill("#promises input[name=promised_date]", (book.business_date + timedelta(days=3)).isoformat())
+    page.click("#promises button[type=submit]")
+    assert "还款承诺已记录" in page.locator(".notice").inner_text()
+    promise = page.locator("#h-promises + table tbody tr").first.inner_text()
+    assert "进行中" in promise and re.search(r"¥[\d,]+\.\d\d", promise)
+
+    recorded = book.api_case(case["case_id"])
+    assert [p["status"] for p in recorded["promises"]] == ["open"]
+    assert recorded["promises"][0]["amount"] == owed
+
+
+def test_the_contact_policy_refusal_is_shown_with_its_rule_and_the_form_keeps_what_was_typed(book, open_page):
+    case = book.cases["wb-b"]
+    page = open_page("en")
+    sign_in(page, case["assignee"], "collector", lang="en")
+    page.goto(f"/cases/{case['case_id']}")
+    for attempt in range(1, 12):
+        page.select_option("#contacts select[name=channel]", "phone")
+        page.select_option("#contacts select[name=outcome]", "no_answer")
+        page.fill("#contacts textarea[name=note]", f"call {attempt}")
+        with page.expect_navigation() as answer:
+            page.click("#contacts button[type=submit]")
+        if page.locator("#refusal").count():
+            break
+    refusal = page.locator("#refusal").inner_text()
+    assert answer.value.status == 409
+    assert "Contact policy: too many calls on this case in the last 7 days" in refusal
+    assert "call_frequency" in refusal and "collections 409" in refusal
+    assert page.input_value("#contacts textarea[name=note]") == f"call {attempt}"
+    assert "failed" in (page.get_attribute("#contacts", "class") or "")
+    calls = [c for c in book.api_case(case["case_id"])["timeline"] if c["type"] == "collections.contact.logged"]
+    assert len(calls) == attempt - 1, "the refused call was not recorded"
+
+
+def test_someone_elses_case_is_refused_with_the_rule(book, open_page):
+    case = book.cases["wb-c"]
+    page = open_page("en")
+    sign_in(page, "collector-x9", "collector", lang="en")
+    page.goto(f"/cases/{case['case_id']}")
+    page.click("details:has(#escalate) > summary")
+    page.fill("#escalate input[name=reason]", "not mine")
+    page.click("#escalate button[type=submit]")
+    refusal = page.locator("#refusal").inner_text()
+    assert "Only the assigned collector may act on this case" in refusal and "not_assignee" in refusal
+
+
+def test_a_supervisor_reassigns_a_case_from_the_board(book, open_page):
+    case = book.cases["wb-d"]
+    before = case["assignee"]
+    after = "collector-f2" if before != "collector-f2" else "collector-f1"
+    page = open_page("zh")
+    sign_in(page, "supervisor-1", "collections_supervisor", "reporting")
+    assert page.url.endswith("/board")
+    assert page.locator(f'a[href="/queue?collector={before}"]').count() == 1, "the caseload lists the collector"
+    page.select_option("#reassign select[name=collector]", before)
+    page.click("#reassign form[method=get] button")
+    page.check(f'input[name=case_ids][value="{case["case_id"]}"]')
+    page.fill("#reassign input[name=collector]", after)
+    page.fill("#reassign input[name=reason]", "均衡工作量")
+    page.click("#reassign form[method=post] button[type=submit]")
+    assert "已重新分配 1 个案件" in page.locator(".notice").inner_text()
+    assert book.api_case(case["case_id"])["assignee"] == after
+    assert page.locator(f'input[name=case_ids][value="{case["case_id"]}"]').count() == 0, "gone from the list"
+
+    theirs = open_page("zh")
+    sign_in(theirs, after, "collector")
+    assert theirs.locator(f'a[title="{case["case_id"]}"]').count() == 1, "now in the new collector's queue"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_same_pages_in_both_languages_every_input_labelled(book, open_page, lang):
+    case = book.cases["wb-c"]
+    page = open_page(lang)
+    sign_in(page, case["assignee"], "collector", lang=lang)
+    words = {"zh": ("我的案件", "在催案件", "逾期天数"), "en": ("My queue", "Open cases", "DPD")}[lang]
+    text = page.locator("main").inner_text()
+    assert all(w in text for w in words)
+    page.goto(f"/cases/{case['case_id']}")
+    assert page.locator("html").get_attribute("lang") == ("zh-CN" if lang == "zh" else "en")
+    money = page.locator(".page-head strong").nth(1).inner_text()
+    assert re.fullmatch(r"¥\d{1,3}(,\d{3})*\.\d\d", money)
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+        .filter(el => !el.closest('label') && !(el.id && document.querySelector(`label[for="${el.id}"]`))
+                      && !el.getAttribute('aria-label')).map(el => el.name)""")
+    assert unlabelled == []
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip", "the first Tab offers to skip to content"
