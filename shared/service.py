@@ -1,8 +1,9 @@
 """The service kernel and app factory every service uses.
 
 `ServiceKernel` owns the pool, event store, token issuer, relay and consumers of one
-service process; `create_service_app` wraps it in a FastAPI app with the contract's
-error format, /healthz, /readyz and /metrics. Nothing is built at import time.
+service process, and gives out its units of work; `create_service_app` wraps it in a FastAPI
+app with the contract's error format and the ops routes of `shared/ops.py` (/healthz, /readyz,
+/v1/events, /metrics). Nothing is built at import time.
 """
 
 from __future__ import annotations
