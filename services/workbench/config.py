@@ -20,12 +20,14 @@ class WorkbenchSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LOANFLOW_WORKBENCH_", extra="ignore", populate_by_name=True)
 
     port: int = WORKBENCH_PORT
-    origination_url: str = Field(_default_url("origination"),
+    origination_url: str = Field(default=_default_url("origination"),
                                  validation_alias=AliasChoices("LOANFLOW_ORIGINATION_URL"))
-    servicing_url: str = Field(_default_url("servicing"), validation_alias=AliasChoices("LOANFLOW_SERVICING_URL"))
-    collections_url: str = Field(_default_url("collections"),
+    servicing_url: str = Field(default=_default_url("servicing"),
+                               validation_alias=AliasChoices("LOANFLOW_SERVICING_URL"))
+    collections_url: str = Field(default=_default_url("collections"),
                                  validation_alias=AliasChoices("LOANFLOW_COLLECTIONS_URL"))
-    reporting_url: str = Field(_default_url("reporting"), validation_alias=AliasChoices("LOANFLOW_REPORTING_URL"))
+    reporting_url: str = Field(default=_default_url("reporting"),
+                               validation_alias=AliasChoices("LOANFLOW_REPORTING_URL"))
     api_timeout_seconds: float = 10.0
     session_hours: int = 10  # a working day; a dev-login token lives as long
     # Production: the OIDC proxy in front passes the company JWT in this header (oauth2-proxy: --pass-access-token).
