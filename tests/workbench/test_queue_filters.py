@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from services.workbench.domain.queue import QueueFilter, days_since_contact, page_of, todays_figures
+from services.workbench.domain.queue import QueueFilter, days_since_contact, neighbours, page_of, todays_figures
 
 TODAY = date(2026, 12, 7)
 BUSINESS_DATE = date(2026, 5, 10)
@@ -61,3 +61,12 @@ def test_todays_figures_from_the_queue():
     figures = todays_figures(QUEUE, TODAY, BUSINESS_DATE)
     assert figures == {"open_cases": 4, "amount_overdue": Decimal("12920.75"), "promises_due": 1,
                        "open_promises": 1, "never_contacted": 2, "contacted_today": 1}
+
+
+def test_a_case_knows_its_neighbours_in_the_queue():
+    around = neighbours(QUEUE, "loan2-E1")
+    assert around is not None and (around.position, around.total, around.previous, around.next) == (
+        2, 4, "loan1-E1", "loan3-E1")
+    first = neighbours(QUEUE, "loan1-E1")
+    assert first is not None and first.previous is None
+    assert neighbours(QUEUE, "someone-elses-E1") is None

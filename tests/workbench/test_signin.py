@@ -76,7 +76,7 @@ def test_a_pasted_token_signs_in_with_the_login_forms_csrf_nonce(dev: TestClient
     dev.cookies.set("lf_login_csrf", nonce, path="/login")
     signed = dev.post("/login", data={"token": token, "csrf_token": nonce, "next": "/applications/new"})
     assert signed.status_code == 303 and signed.headers["location"] == "/applications/new"
-    bad = TokenIssuer("another key").issue("cm-1", ["client_manager"])
+    bad = TokenIssuer("another-key-that-is-32-bytes-long!").issue("cm-1", ["client_manager"])
     dev.cookies.set("lf_login_csrf", nonce, path="/login")
     refused = dev.post("/login", data={"token": bad, "csrf_token": nonce})
     assert refused.status_code == 401 and "登录令牌无效" in refused.text
@@ -100,14 +100,15 @@ def test_a_service_that_is_down_is_a_page_saying_so_not_a_500(dev: TestClient):
 
 
 def test_production_has_no_dev_login_and_takes_the_proxys_jwt(tmp_path: Path):
-    prod = client(tmp_path, env="production", jwt_secret="company-key", secrets_key="k")
+    prod = client(tmp_path, env="production", jwt_secret="company-key-of-at-least-32-bytes-long", secrets_key="k" * 32)
     assert prod.get("/dev-login", params={"user": "x", "role": "admin"}).status_code == 404
     assert "开发环境登录" not in prod.get("/login").text
-    token = TokenIssuer("company-key").issue("collector-f1", ["collector"])
+    token = TokenIssuer("company-key-of-at-least-32-bytes-long").issue("collector-f1", ["collector"])
     answer = prod.get("/login", headers={"X-Forwarded-Access-Token": token})
     assert answer.status_code == 303 and answer.headers["location"] == "/queue"
     assert "Secure" in answer.headers["set-cookie"]
-    forged = prod.get("/login", headers={"X-Forwarded-Access-Token": TokenIssuer("dev").issue("x", ["admin"])})
+    other = TokenIssuer("a-development-key-32-bytes-or-more").issue("x", ["admin"])
+    forged = prod.get("/login", headers={"X-Forwarded-Access-Token": other})
     assert forged.status_code == 401 and "lf_session" not in forged.cookies
 
 

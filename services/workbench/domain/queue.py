@@ -132,3 +132,22 @@ def todays_figures(cases: Sequence[Mapping[str, Any]], today: date,
         "never_contacted": sum(1 for c in cases if not c.get("last_contact_at")),
         "contacted_today": contacted_today,
     }
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Where a case stands in its collector's queue, for "previous / next case" on the case page."""
+
+    position: int  # 1-based
+    total: int
+    previous: str | None
+    next: str | None
+
+
+def neighbours(cases: Sequence[Mapping[str, Any]], case_id: str) -> Neighbours | None:
+    """The cases before and after `case_id` in queue order; None when it is not in the queue."""
+    ids = [str(c.get("case_id")) for c in cases]
+    if case_id not in ids:
+        return None
+    at = ids.index(case_id)
+    return Neighbours(at + 1, len(ids), ids[at - 1] if at > 0 else None, ids[at + 1] if at + 1 < len(ids) else None)

@@ -28,6 +28,7 @@ def test_a_collector_finds_the_case_in_the_queue_and_logs_a_call_and_a_promise_w
     row.click()
     assert page.url.endswith(f"/cases/{case['case_id']}")
     assert "要求全额还款" in page.locator("#h-guidance + .guidance").inner_text()
+    assert re.search(r"我的案件第 \d+ / \d+ 个", page.locator("nav.around").inner_text()), "its place in the queue"
 
     page.select_option("#contacts select[name=channel]", "phone")
     page.select_option("#contacts select[name=outcome]", "right_party_contact")

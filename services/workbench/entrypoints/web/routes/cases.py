@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.workbench.adapters.api import ApiCaller, ApiRefusal
 from services.workbench.domain import case as view
+from services.workbench.domain.queue import neighbours
 from services.workbench.entrypoints.web.deps import api_for, business_date_of, checked_form
 from services.workbench.entrypoints.web.render import refusal_status, render
 from services.workbench.entrypoints.web.session import CurrentUser, User
@@ -51,16 +52,22 @@ async def _timeline(api: ApiCaller, loan_id: str) -> Any:
         return refusal
 
 
+async def _nothing() -> None:
+    return None
+
+
 async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiRefusal | None = None,
                     failed: str | None = None, form: dict[str, str] | None = None) -> Response:
     api = api_for(request, user)
     case, day = await asyncio.gather(api.get("collections", f"/cases/{case_id}"),
                                      api.get_or_refusal("servicing", "/business-date"))
     loan_id = case["loan_id"]
-    loan, schedule, timeline = await asyncio.gather(
+    mine = case.get("assignee") == user.sub
+    loan, schedule, timeline, queue = await asyncio.gather(
         api.get_or_refusal("servicing", f"/loans/{loan_id}"),
         api.get_or_refusal("servicing", f"/loans/{loan_id}/schedule"),
-        _timeline(api, loan_id))
+        _timeline(api, loan_id),
+        api.get_or_refusal("collections", "/queue", limit=500) if mine else _nothing())
     business_date = business_date_of(day)
     own_events = case.get("timeline") or []
     cross_service = not isinstance(timeline, ApiRefusal)
@@ -78,6 +85,7 @@ async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiR
         can_decide=user.has("legal", "collections_supervisor", "admin"),
         can_assign=user.has("collections_supervisor", "admin"),
         refusal=refusal, failed=failed, form=form or {}, done=request.query_params.get("done"),
+        around=neighbours(queue.get("items", []), case_id) if isinstance(queue, dict) else None,
         idempotency_key=str(uuid.uuid4()))
 
 
