@@ -108,12 +108,13 @@ def fmt_datetime(value: Any, lang: str, tz: str | None = None) -> str:
     return format_datetime(moment, "short", locale=BABEL_LOCALES[lang])
 
 
-def fmt_rate(value: Any, lang: str) -> str:
-    """A rate 0..1 as a percentage with one decimal; '—' when absent."""
+def fmt_rate(value: Any, lang: str, digits: int = 1, unit: str = "%") -> str:
+    """A rate 0..1 as a percentage with `digits` decimals (`unit=""`: the number of points alone); '—' when absent."""
     number = to_decimal(value)
     if number is None:
         return "—"
-    return format_decimal(number * 100, format="#,##0.0", locale=BABEL_LOCALES[lang]) + "%"
+    pattern = "#,##0." + "0" * digits if digits > 0 else "#,##0"
+    return format_decimal(number * 100, format=pattern, locale=BABEL_LOCALES[lang]) + unit
 
 
 def fmt_number(value: Any, lang: str) -> str:

@@ -102,6 +102,18 @@ class Api:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    async def download(self, token: str, service: str, path: str, params: dict[str, Any]) -> httpx.Response:
+        """A file the API serves (a CSV export) as the raw response; a refusal as ApiRefusal."""
+        try:
+            response = await self._client.get(f"{self.urls[service]}/v1{path}", params=params,
+                                              headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError as exc:
+            raise ApiRefusal(503, "service_unavailable", f"{service} is not reachable ({type(exc).__name__})",
+                             [], service)
+        if response.status_code >= 400:
+            raise refusal_from(service, response)
+        return response
+
 
 class ApiCaller:
     """The APIs as one signed-in person: `await api.get("collections", "/queue")`."""
@@ -145,3 +157,7 @@ class ApiCaller:
                 return items, False
             if len(items) >= cap:
                 return items, True
+
+    async def download(self, service: str, path: str, **params: Any) -> httpx.Response:
+        """A file (a CSV export) fetched with this person's token, as the raw response."""
+        return await self._api.download(self._token, service, path, params)

@@ -6,6 +6,23 @@ from services.workbench.entrypoints.web.nav import N_
 
 LABELS: dict[str, dict[str, str]] = {
     "stage": {"front": N_("Front-end"), "mid": N_("Mid-end"), "back": N_("Back-end")},
+    # Origination (loan officers' pages)
+    "application_status": {"submitted": N_("Submitted"), "under_review": N_("Under review"),
+                           "approved": N_("Approved"), "rejected": N_("Rejected"), "disbursed": N_("Loan disbursed")},
+    "product": {"credit": N_("Credit loan (unsecured)"), "mortgage": N_("Mortgage loan"),
+                "guaranteed": N_("Guaranteed loan")},
+    "repayment_method": {"equal_installment": N_("Equal installments"), "equal_principal": N_("Equal principal"),
+                         "interest_only": N_("Interest monthly, principal at maturity")},
+    "relation": {"family": N_("Family contact"), "other": N_("Other contact"), "work": N_("Work contact")},
+    "review_stage": {"client_manager": N_("Client manager review"), "team_manager": N_("Team manager re-review"),
+                     "credit_manager": N_("Credit manager final review")},
+    "role": {"client_manager": N_("Client manager"), "team_manager": N_("Team manager"),
+             "credit_manager": N_("Credit manager"), "admin": N_("Administrator")},
+    "decision": {"approve": N_("Approve"), "reject": N_("Reject")},
+    "verification": {"confirmed": N_("Verified"), "unreachable": N_("Unreachable"),
+                     "inconsistent": N_("Inconsistent")},
+    "next_action": {"review": N_("Review"), "investigation": N_("Field investigation"),
+                    "disbursement": N_("Disbursement")},
     "behaviour": {
         "hostile": N_("Hostile"), "evasive": N_("Evasive"), "victim": N_("Victim"), "confident": N_("Confident"),
         "stubborn": N_("Stubborn"), "sophisticated": N_("Sophisticated"), "serial_promiser": N_("Serial promiser"),

@@ -16,7 +16,7 @@ RULES = {
     "invalid_amount": N_("The amount is not valid"),
     "case_closed": N_("The case is closed"),
     "special_status_conflict": N_("The case is already on a special path"),
-    "segregation_of_duties": N_("Segregation of duties: this person took part in granting the loan"),
+    "segregation_of_duties": N_("Segregation of duties: this person already holds another role on this loan"),
     "no_later_stage": N_("There is no later stage to escalate to"),
     "missing_role": N_("Your role does not allow this"),
     "forbidden": N_("Your role does not allow this"),
@@ -29,6 +29,20 @@ RULES = {
     "unknown_queue": N_("Unknown queue"),
     "concurrent_modification": N_("Someone changed this case at the same moment; reload and try again"),
     "outcome_not_for_channel": N_("This outcome does not fit the channel"),
+    # Origination
+    "wrong_stage": N_("Reviews go in order: client manager, team manager, credit manager"),
+    "reviews_complete": N_("All three reviews are done"),
+    "rejected": N_("The application was rejected; a rejection is final"),
+    "disbursed": N_("The loan is already disbursed"),
+    "not_approved": N_("Disbursement needs all three reviews approved first"),
+    "investigation_required": N_("This amount needs a field investigation by a team manager before disbursement"),
+    "already_investigated": N_("The field investigation is already recorded"),
+    "recheck_failed": N_("Pre-disbursement re-check: something differs from what was reviewed"),
+    "application_not_found": N_("No such application"),
+    "not_permitted": N_("Your role does not allow this"),
+    # Reporting
+    "as_of_out_of_range": N_("The as-of date has no previous month end to compare with"),
+    "bad_period": N_("The period's start is after its end"),
 }
 
 

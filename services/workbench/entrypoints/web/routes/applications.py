@@ -1,0 +1,114 @@
+"""/applications, /applications/new, /applications/{id}: loan officers file applications, review them
+in order (three people), record the field investigation and disburse. Origination decides; a
+refusal (422 field errors, 403 segregation of duties, 409 order) is shown on the page."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.workbench.adapters.api import ApiRefusal
+from services.workbench.domain.applications import (
+    FORM_DEFAULTS,
+    INTAKE_SECTIONS,
+    METHODS,
+    OUTCOMES,
+    PRODUCTS,
+    RELATIONS,
+    STATUSES,
+    body_from_form,
+    field_errors,
+    review_steps,
+    unplaced,
+)
+from services.workbench.entrypoints.web.deps import api_for, checked_form
+from services.workbench.entrypoints.web.field_words import field_word
+from services.workbench.entrypoints.web.nav import N_
+from services.workbench.entrypoints.web.render import refusal_status, render
+from services.workbench.entrypoints.web.session import CurrentUser, User
+
+router = APIRouter(tags=["applications"])
+PER_PAGE = 25
+DONE = {"submitted": N_("The application is filed."), "reviews": N_("The review is recorded."),
+        "investigation": N_("The field investigation is recorded."), "disbursement": N_("The loan is disbursed.")}
+ACTIONS = ("reviews", "investigation", "disbursement")
+
+
+@router.get("/applications")
+async def list_page(request: Request, user: CurrentUser) -> Response:
+    """Oldest first as origination lists them, one page at a time (its cursor), filtered by status."""
+    status = request.query_params.get("status")
+    status = status if status in STATUSES else None
+    cursor = request.query_params.get("cursor") or None
+    page = await api_for(request, user).get("origination", "/applications", status=status, cursor=cursor,
+                                            limit=PER_PAGE)
+    base = {"status": status} if status else {}
+    next_href = ("/applications?" + urlencode({**base, "cursor": page["next_cursor"]})
+                 if page.get("next_cursor") else None)
+    return render(request, "applications.html", user=user, items=page.get("items", []), wanted=status,
+                  statuses=STATUSES, next_href=next_href, first_href="/applications?" + urlencode(base) if cursor
+                  else None)
+
+
+@router.get("/applications/new")
+async def new_page(request: Request, user: CurrentUser) -> Response:
+    return _intake(request, user, dict(FORM_DEFAULTS))
+
+
+@router.post("/applications")
+async def submit(request: Request, user: CurrentUser) -> Response:
+    """The form's dotted fields as the JSON body; a 422 shows each field's error next to it, keeping the input."""
+    form = await checked_form(request, user)
+    try:
+        filed = await api_for(request, user).post("origination", "/applications", body_from_form(form))
+    except ApiRefusal as refusal:
+        return _intake(request, user, form, refusal, refusal_status(refusal))
+    return RedirectResponse(f"/applications/{filed['id']}?done=submitted", status_code=303)
+
+
+def _intake(request: Request, user: User, form: dict[str, str], refusal: ApiRefusal | None = None,
+            status: int = 200) -> Response:
+    errors = field_errors(refusal.details) if refusal and refusal.code == "validation_error" else {}
+    return render(request, "application_new.html", status=status, user=user, form=form, errors=errors,
+                  unplaced=unplaced(errors), sections=INTAKE_SECTIONS, refusal=refusal, products=PRODUCTS,
+                  methods=METHODS, relations=RELATIONS, word=field_word)
+
+
+@router.get("/applications/{application_id}")
+async def application_page(application_id: str, request: Request, user: CurrentUser) -> Response:
+    done = request.query_params.get("done")
+    return await _application(request, user, application_id, notice=DONE.get(done or "", ""))
+
+
+@router.post("/applications/{application_id}/{action}")
+async def act(application_id: str, action: str, request: Request, user: CurrentUser) -> Response:
+    """A review, the field investigation or the disbursement, posted as origination's body."""
+    if action not in ACTIONS:
+        raise ApiRefusal(404, "not_found", f"no action {action}")
+    form = await checked_form(request, user)
+    try:
+        await api_for(request, user).post("origination", f"/applications/{application_id}/{action}",
+                                          body_from_form(form) if action != "disbursement" else {})
+    except ApiRefusal as refusal:
+        return await _application(request, user, application_id, refusal=refusal, form=form, action=action)
+    return RedirectResponse(f"/applications/{application_id}?done={action}", status_code=303)
+
+
+async def _application(request: Request, user: User, application_id: str, *, notice: str = "",
+                       refusal: ApiRefusal | None = None, form: dict[str, str] | None = None,
+                       action: str = "") -> Response:
+    api = api_for(request, user)
+    application = await api.get("origination", f"/applications/{application_id}")
+    loan: Any = None
+    if application.get("loan_id"):
+        loan = await api.get_or_refusal("servicing", f"/loans/{application['loan_id']}")
+    nxt = application.get("next_step") or {}
+    can_act = bool(nxt) and user.has(nxt.get("role", ""), *(("admin",) if nxt.get("action") == "disbursement"
+                                                              else ()))
+    return render(request, "application.html", status=refusal_status(refusal) if refusal else 200, user=user,
+                  a=application, steps=review_steps(application), loan=loan, next_step=nxt, can_act=can_act,
+                  refusal=refusal, form=form or {}, action=action, notice=notice, outcomes=OUTCOMES,
+                  relations=RELATIONS, errors=field_errors(refusal.details) if refusal else {}, word=field_word)
