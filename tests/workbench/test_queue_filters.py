@@ -22,7 +22,7 @@ QUEUE = [
     case(1, stage="back", dpd=120, amount="9000.00", promise="2026-05-09"),  # promise due
     case(2, stage="mid", dpd=45, amount="3000.00", last="2026-12-07T09:15:00+08:00"),  # contacted today
     case(3, stage="front", dpd=12, amount="800.50", last="2026-11-20T10:00:00+08:00"),
-    case(4, stage="front", dpd=3, amount="120.25"),  # never contacted
+    {**case(4, stage="front", dpd=3, amount="120.25"), "opened_on": "2026-05-10"},  # new today, never contacted
 ]
 
 
@@ -60,7 +60,8 @@ def test_paging_cuts_and_a_page_beyond_the_end_shows_the_last():
 def test_todays_figures_from_the_queue():
     figures = todays_figures(QUEUE, TODAY, BUSINESS_DATE)
     assert figures == {"open_cases": 4, "amount_overdue": Decimal("12920.75"), "promises_due": 1,
-                       "open_promises": 1, "never_contacted": 2, "contacted_today": 1}
+                       "open_promises": 1, "never_contacted": 2, "contacted_today": 1, "new_cases": 1,
+                       "promises_taken": 0}
 
 
 def test_a_case_knows_its_neighbours_in_the_queue():

@@ -122,9 +122,12 @@ def promise_due(case: Mapping[str, Any], business_date: date | None) -> bool:
 def todays_figures(cases: Sequence[Mapping[str, Any]], today: date,
                    business_date: date | None) -> dict[str, Any]:
     """WORKBENCH.md's "today's figures" that the queue itself holds: cases, overdue, promises due,
-    never contacted, contacted today, open promises."""
+    new cases and promises taken on the business date, never contacted, contacted today, open promises."""
     contacted_today = sum(1 for c in cases if days_since_contact(c, today) == 0)
+    day = business_date.isoformat() if business_date else None
     return {
+        "new_cases": sum(1 for c in cases if day and c.get("opened_on") == day),
+        "promises_taken": sum(1 for c in cases if day and (c.get("open_promise") or {}).get("made_on") == day),
         "open_cases": len(cases),
         "amount_overdue": sum((_amount(c.get("amount_overdue")) for c in cases), Decimal(0)),
         "promises_due": sum(1 for c in cases if promise_due(c, business_date)),

@@ -29,20 +29,23 @@ async def queue_page(request: Request, user: CurrentUser) -> Response:
     """Loads the whole queue once (one to four API pages), then filters and pages it here."""
     api = api_for(request, user)
     wanted = QueueFilter.from_query(request.query_params)
-    collector = request.query_params.get("collector") if user.has("collections_supervisor", "legal", "admin") else None
+    supervising = user.has("collections_supervisor", "legal", "admin")
+    collector = (request.query_params.get("collector") or None) if supervising else None
+    queue = (request.query_params.get("queue") or None) if supervising else None
     cap = request.app.state.settings.queue_fetch_limit
     (cases, cut), day = await asyncio.gather(
-        api.all_pages("collections", "/queue", cap, collector=collector or None),
+        api.all_pages("collections", "/queue", cap, collector=collector, queue=queue),
         api.get_or_refusal("servicing", "/business-date"))
     business_date = business_date_of(day)
     today = local_today(request)
     shown = page_of(cases, wanted, today)
-    base = {"collector": collector} if collector else {}
+    base = {k: v for k, v in (("collector", collector), ("queue", queue)) if v}
 
     def link(**changes: object) -> str:
         return "/queue?" + urlencode({**base, **wanted.query(**changes)})
 
     return render(request, "queue.html", user=user, page=shown, wanted=wanted, figures=todays_figures(
         cases, today, business_date), business_date=business_date, cut=cut, cap=cap, stages=STAGES,
-        per_page_options=PER_PAGE, link=link, collector=collector, today=today,
+        per_page_options=PER_PAGE, link=link, collector=collector, queue=queue, base_query=urlencode(base),
+        today=today,
         since=lambda c: days_since_contact(c, today), due=lambda c: promise_due(c, business_date))
