@@ -1,4 +1,4 @@
-"""Wires the collections service: kernel, consumers and routes. One place for app, consumer and tests."""
+"""Wires the collections service: kernel, command bus, consumers and routes. One place for app, consumer and tests."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from services.collections.domain.policy import AssignQueue
 from services.collections.entrypoints.api.routes import cases, paths
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.events import make_batch_handler, make_handler
+from services.collections.service_layer.handlers import COMMAND_HANDLERS
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
+from shared.messagebus import CommandBus
 from shared.service import ConsumerSpec, ServiceKernel, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,7 +32,8 @@ def build_context(settings: CollectionsSettings, clock: Clock, kernel: ServiceKe
                               f"{unstaffed} (roster has {sorted(settings.roster)})")
     return Collections(rules=settings.case_rules(), policy=policy,
                        contact_policy=settings.contact_policy(), roster=settings.roster,
-                       timezone=ZoneInfo(settings.borrower_timezone), clock=clock, store=kernel.store)
+                       timezone=ZoneInfo(settings.borrower_timezone), clock=clock, store=kernel.store,
+                       unit_of_work=kernel.unit_of_work)
 
 
 def create_app(settings: CollectionsSettings | None = None, platform: PlatformSettings | None = None,
@@ -47,4 +50,5 @@ def create_app(settings: CollectionsSettings | None = None, platform: PlatformSe
                              ConsumerSpec("origination", ["origination"], handler, batch_handler=batch_handler)]
     app = create_service_app(kernel, title="loanflow collections", routers=[cases.router, paths.router])
     app.state.collections = ctx
+    app.state.bus = CommandBus(COMMAND_HANDLERS, ctx)
     return app

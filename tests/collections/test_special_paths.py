@@ -186,6 +186,7 @@ async def test_a_retried_contact_with_the_same_idempotency_key_is_logged_once(de
     first = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "no_answer"})
     again = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "no_answer"})
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
     other = await desk.client.post(url, headers=li, json={"channel": "sms", "outcome": "no_answer"})
     assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"
     timeline = (await desk.case(case["case_id"]))["timeline"]

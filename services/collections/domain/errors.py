@@ -1,21 +1,20 @@
-"""Domain refusals; the API maps them to 409/422 naming the rule."""
+"""Domain refusals: kinds of the shared DomainError, mapped once for every service (shared/errors.py)."""
 
 from __future__ import annotations
 
+from shared.errors import Conflict, Unprocessable
 
-class CaseRuleViolation(Exception):
-    """An action refused by a collections rule (409); `rule` names it."""
+
+class CaseRuleViolation(Conflict):
+    """An action refused by a collections rule (409); `rule` names it, as the error code and in details."""
 
     def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, code=rule, details=[{"rule": rule}])
         self.rule = rule
-        self.message = message
 
 
-class InvalidCommand(Exception):
-    """A command whose input is wrong for the case (422)."""
+class InvalidCommand(Unprocessable):
+    """A command whose input is wrong for the case (422); `code` names what is wrong."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)

@@ -1,7 +1,8 @@
-"""What the handlers need: rules, policy, roster, clock, store; and how changed cases are saved."""
+"""What the handlers need: rules, policy, roster, clock, store, unit of work; and how changed cases are saved."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from shared.clock import Clock
 from shared.contracts import CloudEvent, make_event
 from shared.db import fetch_business_date
 from shared.eventstore import PostgresEventStore
+from shared.unit_of_work import UnitOfWork
 
 SOURCE = "collections"
 
@@ -35,6 +37,7 @@ class Collections:
     timezone: ZoneInfo
     clock: Clock
     store: PostgresEventStore
+    unit_of_work: Callable[[], UnitOfWork]  # a command's transaction (kernel.unit_of_work)
 
     def local_now(self) -> datetime:
         """Wall time in the borrowers' time zone (contact hours)."""

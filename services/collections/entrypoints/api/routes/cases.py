@@ -7,22 +7,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 
 from services.collections.adapters import cases as case_rows
-from services.collections.domain.staging import next_stage
+from services.collections.domain import commands as c
 from services.collections.domain.state import CaseState
-from services.collections.entrypoints.api.deps import (
-    CtxDep,
-    Reader,
-    Supervisor,
-    Worker,
-    idempotent,
-    page,
-    page_offset,
-    transaction,
-)
+from services.collections.entrypoints.api.deps import Bus, CtxDep, Reader, Supervisor, Worker, page, reading
 from services.collections.entrypoints.api.schemas import AssignBody, ContactCreate, EscalateBody, PromiseCreate
-from services.collections.service_layer import commands
 from services.collections.service_layer.views import case_view, summary
 from shared.errors import NotFound
+from shared.paging import parse_cursor
+from shared.service import IdempotencyDep
 
 router = APIRouter(tags=["cases"])
 
@@ -33,8 +25,8 @@ async def list_cases(request: Request, _: Reader, status: Literal["open", "close
                      loan_id: str | None = None, queue: str | None = None,
                      limit: int = Query(50, ge=1, le=500), cursor: str | None = None) -> dict[str, Any]:
     """Cases filtered by status, stage, assignee, loan or queue; paged."""
-    offset = page_offset(cursor)
-    async with transaction(request) as conn:
+    offset = parse_cursor(cursor)
+    async with reading(request) as conn:
         rows = await case_rows.list_cases(conn, status=status, stage=stage, assignee=assignee, loan_id=loan_id,
                                           queue=queue, offset=offset, limit=limit)
     return page([summary(r) for r in rows], offset, limit)
@@ -50,10 +42,10 @@ async def work_queue(request: Request, ctx: CtxDep, who: Reader, collector: str 
     then the larger overdue amount, then the longest without contact (never contacted first).
     Supervisors may look at another collector's queue (`collector=`) or a whole queue (`queue=`).
     """
-    offset = page_offset(cursor)
+    offset = parse_cursor(cursor)
     supervising = who.has("collections_supervisor", "admin", "legal")
     assignee = (collector if supervising else None) or (None if supervising and queue else who.sub)
-    async with transaction(request) as conn:
+    async with reading(request) as conn:
         rows = await case_rows.work_queue(conn, assignee=assignee, queue=queue,
                                           business_date=await ctx.business_date(conn), offset=offset, limit=limit)
     return page([summary(r) for r in rows], offset, limit)
@@ -62,7 +54,7 @@ async def work_queue(request: Request, ctx: CtxDep, who: Reader, collector: str 
 @router.get("/cases/{case_id}")
 async def get_case(request: Request, ctx: CtxDep, _: Reader, case_id: str) -> dict[str, Any]:
     """One case with borrower, trace contacts, tactics, statute dates and its timeline."""
-    async with transaction(request) as conn:
+    async with reading(request) as conn:
         state = await conn.fetchval("SELECT state FROM cases WHERE case_id = $1", case_id)
         if state is None:
             raise NotFound(f"no case {case_id}")
@@ -70,36 +62,27 @@ async def get_case(request: Request, ctx: CtxDep, _: Reader, case_id: str) -> di
 
 
 @router.post("/cases/{case_id}/promises", status_code=201)
-async def make_promise(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: PromiseCreate) -> dict[str, Any]:
+async def make_promise(bus: Bus, who: Worker, case_id: str, body: PromiseCreate, key: IdempotencyDep) -> dict[str, Any]:
     """A promise to pay; judged at day-close after the promised date plus grace. Optional Idempotency-Key."""
-    async with transaction(request) as conn:
-        return await idempotent(request, conn, who, lambda: commands.run(
-            ctx, conn, case_id, who,
-            lambda case, bd: case.actions.make_promise(promise_id=commands.new_id("pr"), amount=body.amount,
-                                               promised_date=body.promised_date, collector=who.sub,
-                                               business_date=bd)))
+    return await bus.handle(c.RecordPromise(case_id, who.sub, who.roles, amount=body.amount,
+                                            promised_date=body.promised_date, idempotency=key))
 
 
 @router.post("/cases/{case_id}/contacts", status_code=201)
-async def log_contact(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: ContactCreate) -> dict[str, Any]:
+async def log_contact(bus: Bus, who: Worker, case_id: str, body: ContactCreate, key: IdempotencyDep) -> dict[str, Any]:
     """A contact attempt; refused with 409 naming the contact-policy rule it would break. Optional Idempotency-Key."""
-    async with transaction(request) as conn:
-        return await idempotent(request, conn, who, lambda: commands.log_contact(
-            ctx, conn, case_id, who, channel=body.channel, outcome=body.outcome, note=body.note, target=body.target))
+    return await bus.handle(c.LogContact(case_id, who.sub, who.roles, channel=body.channel, outcome=body.outcome,
+                                         note=body.note, target=body.target, idempotency=key))
 
 
 @router.post("/cases/{case_id}/assign")
-async def assign(request: Request, ctx: CtxDep, who: Supervisor, case_id: str, body: AssignBody) -> dict[str, Any]:
+async def assign(bus: Bus, who: Supervisor, case_id: str, body: AssignBody) -> dict[str, Any]:
     """A supervisor (re)assigns the case to a collector, optionally moving it to another queue."""
-    async with transaction(request) as conn:
-        return await commands.assign(ctx, conn, case_id, who, collector=body.collector, queue=body.queue,
-                                     reason=body.reason)
+    return await bus.handle(c.AssignCase(case_id, who.sub, who.roles, collector=body.collector, queue=body.queue,
+                                         reason=body.reason))
 
 
 @router.post("/cases/{case_id}/escalate")
-async def escalate(request: Request, ctx: CtxDep, who: Worker, case_id: str, body: EscalateBody) -> dict[str, Any]:
+async def escalate(bus: Bus, who: Worker, case_id: str, body: EscalateBody) -> dict[str, Any]:
     """Escalate to the next (or a named later) stage by hand, with the reason."""
-    async with transaction(request) as conn:
-        return await commands.run(
-            ctx, conn, case_id, who,
-            lambda case, _: case.escalate(body.to_stage or next_stage(case.state.stage), reason=body.reason))
+    return await bus.handle(c.EscalateCase(case_id, who.sub, who.roles, reason=body.reason, to_stage=body.to_stage))

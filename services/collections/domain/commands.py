@@ -1,0 +1,124 @@
+"""What people ask collections to do on a case; `service_layer/handlers.py` carries each out in a unit of work.
+
+Every command names the case and who asks (`by`, with their roles: a collector acts on the
+cases assigned to them, supervisors and legal on any). Each answers the case view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from services.collections.domain.staging import Stage
+from shared.idempotency import IdempotencyKey
+from shared.messagebus import Command
+
+CaseView = dict[str, Any]  # the case as the API shows it (replayed as is for an Idempotency-Key)
+SUPERVISING = frozenset({"collections_supervisor", "admin", "legal"})
+
+
+@dataclass(frozen=True)
+class CaseCommand(Command[CaseView]):
+    case_id: str
+    by: str
+    roles: frozenset[str]
+
+    @property
+    def supervising(self) -> bool:
+        return bool(self.roles & SUPERVISING)
+
+
+@dataclass(frozen=True)
+class RecordPromise(CaseCommand):
+    """A promise to pay (承诺还款): an amount by a date, judged at day-close after the date plus grace."""
+
+    amount: Decimal
+    promised_date: date
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True)
+class LogContact(CaseCommand):
+    """A contact attempt, checked against the contact policy."""
+
+    channel: str
+    outcome: str
+    note: str | None
+    target: str
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True)
+class AssignCase(CaseCommand):
+    """A supervisor gives the case to a collector, maybe in another queue (never to one who originated the loan)."""
+
+    collector: str
+    queue: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class EscalateCase(CaseCommand):
+    """By hand, to the next stage or a named later one."""
+
+    reason: str
+    to_stage: Stage | None
+
+
+@dataclass(frozen=True)
+class TagBehaviour(CaseCommand):
+    """One of the seven behaviour types of DOMAIN.md; the view shows its tactic."""
+
+    behaviour: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class OpenDispute(CaseCommand):
+    reason: str
+
+
+@dataclass(frozen=True)
+class ResolveDispute(CaseCommand):
+    resolution: str
+
+
+@dataclass(frozen=True)
+class ReportFraud(CaseCommand):
+    note: str
+
+
+@dataclass(frozen=True)
+class ReportDeceased(CaseCommand):
+    note: str
+
+
+@dataclass(frozen=True)
+class VerifyDeceased(CaseCommand):
+    confirmed: bool
+    evidence: str
+
+
+@dataclass(frozen=True)
+class ChooseDeceasedPath(CaseCommand):
+    path: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class StartSkipTrace(CaseCommand):
+    note: str
+
+
+@dataclass(frozen=True)
+class RestartStatute(CaseCommand):
+    kind: str
+    on: date
+    evidence: str
+
+
+@dataclass(frozen=True)
+class DecideWriteOff(CaseCommand):
+    reason: str

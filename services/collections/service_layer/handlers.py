@@ -1,0 +1,176 @@
+"""Command handlers: one per command; each runs in a unit of work and answers the case view.
+
+Every handler loads the case row-locked, checks the caller may act on it (its collector, or
+a supervisor / legal), lets the case decide, and saves: the policy, routing, events (with
+their outbox rows) and the case row commit together (`Collections.save`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from services.collections.adapters import cases as case_rows
+from services.collections.adapters import contacts as contact_rows
+from services.collections.adapters import directory
+from services.collections.domain import commands as c
+from services.collections.domain.assignment import check_segregation
+from services.collections.domain.case import Case
+from services.collections.domain.errors import CaseRuleViolation
+from services.collections.domain.staging import next_stage
+from services.collections.service_layer.context import Collections
+from services.collections.service_layer.views import case_view
+from shared.errors import Forbidden, NotFound
+from shared.idempotency import IdempotencyKey
+from shared.messagebus import Handler
+from shared.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Today:
+    """What a decision may need beyond the case: the business date, the unit of work's tables."""
+
+    business_date: date
+    uow: UnitOfWork
+
+
+Decide = Callable[[Case, Today], Awaitable[None] | None]
+
+
+def new_id(prefix: str) -> str:
+    """A new id for a promise, contact or dispute."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+async def _on_case(ctx: Collections, cmd: c.CaseCommand, decide: Decide, *, idempotency: IdempotencyKey | None = None,
+                   action: str = "") -> c.CaseView:
+    """Load, authorise, decide, save, answer the view; with a key, at most once (one replay rule)."""
+    async with ctx.unit_of_work() as uow:
+        async def act() -> c.CaseView:
+            loaded = await case_rows.load(uow.conn, cmd.case_id, ctx.rules)
+            if loaded is None:
+                raise NotFound(f"no case {cmd.case_id}")
+            case, version = loaded
+            if not cmd.supervising and case.state.assignee != cmd.by:
+                raise Forbidden(f"case {cmd.case_id} is assigned to {case.state.assignee or 'nobody'}, not to you",
+                                code="not_assignee")
+            case.require_open()
+            business_date = await ctx.business_date(uow.conn)
+            pending = decide(case, Today(business_date, uow))
+            if pending is not None:
+                await pending
+            await ctx.save(uow.conn, case, version, business_date, actor=cmd.by)
+            return await case_view(ctx, uow.conn, case.state)
+
+        return await uow.once(f"collections:{cmd.by}:/v1/cases/{cmd.case_id}/{action}", idempotency, act)
+
+
+async def record_promise(cmd: c.RecordPromise, ctx: Collections) -> c.CaseView:
+    def decide(case: Case, today: Today) -> None:
+        case.actions.make_promise(promise_id=new_id("pr"), amount=cmd.amount, promised_date=cmd.promised_date,
+                                  collector=cmd.by, business_date=today.business_date)
+    return await _on_case(ctx, cmd, decide, idempotency=cmd.idempotency, action="promises")
+
+
+async def log_contact(cmd: c.LogContact, ctx: Collections) -> c.CaseView:
+    """Checked against the contact policy: the case's calls this week, the collector's visits this month."""
+    now, local_now = ctx.clock.now(), ctx.local_now()
+    month, contact_id = f"{local_now:%Y-%m}", new_id("ct")
+
+    async def decide(case: Case, today: Today) -> None:
+        conn = today.uow.conn
+        calls = await contact_rows.recent_calls(conn, cmd.case_id, now - timedelta(days=7))
+        visits = await contact_rows.visits_in_month(conn, cmd.by, month)
+        case.actions.log_contact(contact_id=contact_id, channel=cmd.channel, outcome=cmd.outcome, collector=cmd.by,
+                                 at=now, local_now=local_now, note=cmd.note, target=cmd.target,
+                                 policy=ctx.contact_policy, recent_calls=[t.astimezone(ctx.timezone) for t in calls],
+                                 visits_this_month=visits)
+        await contact_rows.record(conn, contact_id=contact_id, case_id=cmd.case_id, channel=cmd.channel,
+                                  outcome=cmd.outcome, collector=cmd.by, target=cmd.target, at=now, local_month=month)
+    return await _on_case(ctx, cmd, decide, idempotency=cmd.idempotency, action="contacts")
+
+
+async def assign_case(cmd: c.AssignCase, ctx: Collections) -> c.CaseView:
+    """Only to a queue on the roster, never to someone who originated the loan."""
+    if cmd.queue is not None and cmd.queue not in ctx.roster:
+        raise CaseRuleViolation("unknown_queue", f"queue must be one of {sorted(ctx.roster)}")
+
+    async def decide(case: Case, today: Today) -> None:
+        loan_id = case.state.loan_id
+        check_segregation(cmd.collector, (await directory.originators(today.uow.conn, [loan_id]))[loan_id])
+        case.assign(cmd.collector, by=cmd.by, reason=cmd.reason or "reassigned by supervisor", queue=cmd.queue)
+    return await _on_case(ctx, cmd, decide)
+
+
+async def escalate_case(cmd: c.EscalateCase, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, _: case.escalate(cmd.to_stage or next_stage(case.state.stage),
+                                                                       reason=cmd.reason))
+
+
+async def tag_behaviour(cmd: c.TagBehaviour, ctx: Collections) -> c.CaseView:
+    """Tagging twice with the same behaviour changes nothing."""
+    def decide(case: Case, _: Today) -> None:
+        case.actions.tag(cmd.behaviour, by=cmd.by, reason=cmd.reason)
+    return await _on_case(ctx, cmd, decide)
+
+
+async def open_dispute(cmd: c.OpenDispute, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, _: case.actions.open_dispute(
+        dispute_id=new_id("dsp"), reason=cmd.reason, by=cmd.by))
+
+
+async def resolve_dispute(cmd: c.ResolveDispute, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, _: case.actions.resolve_dispute(resolution=cmd.resolution,
+                                                                                     by=cmd.by))
+
+
+async def report_fraud(cmd: c.ReportFraud, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, _: case.actions.report_fraud(by=cmd.by, note=cmd.note))
+
+
+async def report_deceased(cmd: c.ReportDeceased, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, _: case.actions.report_deceased(by=cmd.by, note=cmd.note))
+
+
+async def verify_deceased(cmd: c.VerifyDeceased, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, _: case.actions.verify_deceased(
+        confirmed=cmd.confirmed, by=cmd.by, evidence=cmd.evidence))
+
+
+async def choose_deceased_path(cmd: c.ChooseDeceasedPath, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, _: case.actions.choose_deceased_path(
+        path=cmd.path, by=cmd.by, note=cmd.note))
+
+
+async def start_skip_trace(cmd: c.StartSkipTrace, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, _: case.actions.start_skip_trace(by=cmd.by, note=cmd.note))
+
+
+async def restart_statute(cmd: c.RestartStatute, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, today: case.restart_statute(
+        kind=cmd.kind, on=cmd.on, by=cmd.by, evidence=cmd.evidence, business_date=today.business_date))
+
+
+async def decide_write_off(cmd: c.DecideWriteOff, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, _: case.actions.decide_write_off(by=cmd.by, reason=cmd.reason))
+
+
+COMMAND_HANDLERS: dict[type[Any], Handler[Collections]] = {
+    c.RecordPromise: record_promise,
+    c.LogContact: log_contact,
+    c.AssignCase: assign_case,
+    c.EscalateCase: escalate_case,
+    c.TagBehaviour: tag_behaviour,
+    c.OpenDispute: open_dispute,
+    c.ResolveDispute: resolve_dispute,
+    c.ReportFraud: report_fraud,
+    c.ReportDeceased: report_deceased,
+    c.VerifyDeceased: verify_deceased,
+    c.ChooseDeceasedPath: choose_deceased_path,
+    c.StartSkipTrace: start_skip_trace,
+    c.RestartStatute: restart_statute,
+    c.DecideWriteOff: decide_write_off,
+}
