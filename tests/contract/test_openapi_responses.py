@@ -16,6 +16,7 @@ from shared.config import PlatformSettings
 SERVICES = [  # bootstrap modules whose create_app() is checked
     "services.origination.bootstrap",
     "services.servicing.bootstrap",
+    "services.collections.bootstrap",
 ]
 
 

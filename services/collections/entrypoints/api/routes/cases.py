@@ -10,6 +10,7 @@ from services.collections.adapters import cases as case_rows
 from services.collections.domain import commands as c
 from services.collections.domain.state import CaseState
 from services.collections.entrypoints.api.deps import Bus, CtxDep, Reader, Supervisor, Worker, page, reading
+from services.collections.entrypoints.api.public import CASE, CasePublic, CasesPage
 from services.collections.entrypoints.api.schemas import AssignBody, ContactCreate, EscalateBody, PromiseCreate
 from services.collections.service_layer.views import case_view, summary
 from shared.errors import NotFound
@@ -19,7 +20,7 @@ from shared.service import IdempotencyDep
 router = APIRouter(tags=["cases"])
 
 
-@router.get("/cases")
+@router.get("/cases", response_model=CasesPage, response_model_exclude_unset=True)
 async def list_cases(request: Request, _: Reader, status: Literal["open", "closed"] | None = None,
                      stage: Literal["front", "mid", "back"] | None = None, assignee: str | None = None,
                      loan_id: str | None = None, queue: str | None = None,
@@ -32,7 +33,7 @@ async def list_cases(request: Request, _: Reader, status: Literal["open", "close
     return page([summary(r) for r in rows], offset, limit)
 
 
-@router.get("/queue")
+@router.get("/queue", response_model=CasesPage, response_model_exclude_unset=True)
 async def work_queue(request: Request, ctx: CtxDep, who: Reader, collector: str | None = None,
                      queue: str | None = None, limit: int = Query(50, ge=1, le=500),
                      cursor: str | None = None) -> dict[str, Any]:
@@ -51,7 +52,7 @@ async def work_queue(request: Request, ctx: CtxDep, who: Reader, collector: str 
     return page([summary(r) for r in rows], offset, limit)
 
 
-@router.get("/cases/{case_id}")
+@router.get("/cases/{case_id}", response_model=CasePublic)
 async def get_case(request: Request, ctx: CtxDep, _: Reader, case_id: str) -> dict[str, Any]:
     """One case with borrower, trace contacts, tactics, statute dates and its timeline."""
     async with reading(request) as conn:
@@ -61,28 +62,28 @@ async def get_case(request: Request, ctx: CtxDep, _: Reader, case_id: str) -> di
         return await case_view(ctx, conn, CaseState.model_validate(state), timeline=True)
 
 
-@router.post("/cases/{case_id}/promises", status_code=201)
+@router.post("/cases/{case_id}/promises", status_code=201, **CASE)
 async def make_promise(bus: Bus, who: Worker, case_id: str, body: PromiseCreate, key: IdempotencyDep) -> dict[str, Any]:
     """A promise to pay; judged at day-close after the promised date plus grace. Optional Idempotency-Key."""
     return await bus.handle(c.RecordPromise(case_id, who.sub, who.roles, amount=body.amount,
                                             promised_date=body.promised_date, idempotency=key))
 
 
-@router.post("/cases/{case_id}/contacts", status_code=201)
+@router.post("/cases/{case_id}/contacts", status_code=201, **CASE)
 async def log_contact(bus: Bus, who: Worker, case_id: str, body: ContactCreate, key: IdempotencyDep) -> dict[str, Any]:
     """A contact attempt; refused with 409 naming the contact-policy rule it would break. Optional Idempotency-Key."""
     return await bus.handle(c.LogContact(case_id, who.sub, who.roles, channel=body.channel, outcome=body.outcome,
                                          note=body.note, target=body.target, idempotency=key))
 
 
-@router.post("/cases/{case_id}/assign")
+@router.post("/cases/{case_id}/assign", **CASE)
 async def assign(bus: Bus, who: Supervisor, case_id: str, body: AssignBody) -> dict[str, Any]:
     """A supervisor (re)assigns the case to a collector, optionally moving it to another queue."""
     return await bus.handle(c.AssignCase(case_id, who.sub, who.roles, collector=body.collector, queue=body.queue,
                                          reason=body.reason))
 
 
-@router.post("/cases/{case_id}/escalate")
+@router.post("/cases/{case_id}/escalate", **CASE)
 async def escalate(bus: Bus, who: Worker, case_id: str, body: EscalateBody) -> dict[str, Any]:
     """Escalate to the next (or a named later) stage by hand, with the reason."""
     return await bus.handle(c.EscalateCase(case_id, who.sub, who.roles, reason=body.reason, to_stage=body.to_stage))

@@ -1,0 +1,151 @@
+"""Response bodies of the collections API (`XPublic`): what `/openapi.json` promises each 2xx answers.
+
+`extra="forbid"`: a view carrying a key its model does not declare fails the response
+validation (a 500 in tests), so the models cannot silently fall behind the views.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from services.collections.domain.promises import PromiseStatus
+from services.collections.domain.staging import Stage
+from services.collections.domain.state import SpecialStatus
+from shared.contracts.origination import Borrower, ContactPerson
+from shared.money import Money
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PromisePublic(Public):
+    """A promise to pay: amount by a date; `paid` is what came in by the deadline."""
+
+    promise_id: str
+    amount: Money
+    promised_date: date
+    made_on: date
+    collector: str
+    paid: Money
+    status: PromiseStatus
+    settled_on: date | None
+
+
+class ScheduledActionPublic(Public):
+    """A contact the escalation policy scheduled (done by the next contact on its channel)."""
+
+    channel: str | None
+    due: date
+    rule_id: str
+    template: str | None = None
+
+
+class DisputePublic(Public):
+    dispute_id: str
+    reason: str
+    opened_by: str
+
+
+class TacticPublic(Public):
+    """The recommended tactic for a behaviour tag (zh, en)."""
+
+    behaviour: str
+    label_zh: str
+    zh: str
+    en: str
+
+
+class StatutePublic(Public):
+    runs_from: date
+    expires_on: date
+    warned: bool
+    expired: bool
+    legal_action_allowed: bool
+
+
+class GuidancePublic(Public):
+    """DOMAIN.md §3: the recovery odds by age, and the full amount to ask for first."""
+
+    recovery_odds: str
+    ask_first: Money
+
+
+class TimelineEntryPublic(Public):
+    """One event of the case's stream."""
+
+    sequence: int
+    type: str
+    time: datetime
+    businessdate: date
+    data: dict[str, Any]
+
+
+class CaseFields(Public):
+    """What the list and the full view share."""
+
+    case_id: str
+    loan_id: str
+    episode: int
+    status: Literal["open", "closed"]
+    stage: Stage
+    queue: str
+    assignee: str | None
+    days_past_due: int
+    amount_overdue: Money
+    special_status: SpecialStatus
+    tags: list[str]
+    broken_promises: int
+    opened_on: date
+    resolution: str | None
+    resolved_on: date | None
+    last_contact_at: datetime | None
+    disputed: bool
+
+
+class CaseSummaryPublic(CaseFields):
+    """A case in a list or work queue; `promise_due` (queue only): a promise due today or earlier."""
+
+    open_promise: PromisePublic | None
+    next_action: ScheduledActionPublic | None
+    promise_due: bool | None = None
+
+
+class CasePublic(CaseFields):
+    """The full case: its state, the borrower, trace contacts, tactics, statute, guidance (and, read, its timeline)."""
+
+    episode_key: date
+    overdue_since: date
+    principal_outstanding: Money
+    special_path: str | None
+    dispute: DisputePublic | None
+    promises: list[PromisePublic]
+    scheduled: list[ScheduledActionPublic]
+    fired_rules: list[str]
+    legal_referred: bool
+    agency: str | None
+    write_off_proposed: bool
+    write_off_decided: bool
+    statute_runs_from: date
+    statute_warned: bool
+    statute_expired: bool
+    recovered: Money
+    charges: dict[str, Money]
+    tactics: list[TacticPublic]
+    statute: StatutePublic
+    guidance: GuidancePublic
+    borrower: Borrower | None
+    trace_contacts: list[ContactPerson]
+    timeline: list[TimelineEntryPublic] | None = None
+
+
+class CasesPage(Public):
+    items: list[CaseSummaryPublic]
+    next_cursor: str | None
+
+
+# A command's answer: the case as it now is (without the timeline, which GET /cases/{id} adds).
+CASE: dict[str, Any] = {"response_model": CasePublic, "response_model_exclude_unset": True}
