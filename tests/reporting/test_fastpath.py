@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import orjson
 import pytest
 
 from bench.scenarios._loanbook import loan_book
-from services.reporting.domain.fastpath import NeedsModel, lines_of_rows
+from services.reporting.adapters.writer import COLUMNS, copy_lines, lines_of_rows
+from services.reporting.domain.fastpath import NeedsModel
 from services.reporting.domain.fastproject import project_envelope
 from services.reporting.domain.projection import project
-from shared.contracts import CloudEvent
+from services.reporting.domain.spec import SPEC
+from shared.contracts import CloudEvent, make_event
+from shared.contracts import origination as o
 from tests.reporting.story import scripted_portfolio
+from tests.reporting.test_write_off import written_off_story
 
 TIME_COLUMN = 8  # rpt_events.time: "…Z" and "…+00:00" are the same instant
 
@@ -29,13 +34,37 @@ def _both_ways(raw: bytes) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     event = CloudEvent.from_json_bytes(raw)
     event_id, fast = project_envelope(orjson.loads(raw), raw)
     assert event_id == event.id
-    return _same_instant(fast), _same_instant(lines_of_rows(project(event)))
+    return _same_instant(copy_lines(fast)), _same_instant(lines_of_rows(project(event)))
 
 
-def test_every_event_of_the_scripted_portfolio_projects_the_same_rows_without_pydantic():
-    for _, event in scripted_portfolio().events:
+def _busy_story() -> list[CloudEvent]:
+    """The scripted portfolio, the written-off story and an amended application: every type in `SPEC`."""
+    events = [e for _, e in scripted_portfolio().events + written_off_story().events]
+    submitted = next(e for e in events if e.type == "loan.application.submitted")
+    applicant = o.Applicant(name="王小明", id_number="110101********1234", phone="13800001234",
+                            monthly_income=Decimal("9000.00"), region="Dongshan town")
+    amended = o.ApplicationAmended(application_id=submitted.data["application_id"], amended_by="cm-li",
+                                   applicant=applicant, reason="moved")
+    unchanged = o.ApplicationAmended(application_id=submitted.data["application_id"], amended_by="cm-li")
+    return events + [make_event("origination", data, subject=submitted.subject, businessdate=submitted.businessdate)
+                     for data in (amended, unchanged)]
+
+
+def test_every_event_of_a_busy_story_projects_the_same_rows_without_pydantic():
+    events = _busy_story()
+    assert set(SPEC) <= {e.type for e in events}
+    produced: set[str] = set()
+    for event in events:
         fast, slow = _both_ways(event.to_json_bytes())
         assert fast == slow, event.type
+        produced |= fast.keys()
+    assert produced == set(COLUMNS)  # every read-model table got rows
+
+
+def test_every_spec_row_fills_its_table_s_columns():
+    for event_type, rows in SPEC.items():
+        for row in rows:
+            assert len(row.columns) == len(COLUMNS[row.table]), (event_type, row.table)
 
 
 def test_a_synthetic_book_with_whole_yuan_amounts_projects_the_same_rows():
@@ -48,7 +77,7 @@ def test_a_synthetic_book_with_whole_yuan_amounts_projects_the_same_rows():
         types.add(orjson.loads(raw)["type"])
     assert {"loan.disbursed", "loan.schedule.created", "loan.payment.received", "collections.case.opened"} <= types
     disbursed = next(r for r in raws if b'"loan.disbursed"' in r)
-    loan_row = project_envelope(orjson.loads(disbursed), disbursed)[1]["loans"][0].split("\t")
+    loan_row = project_envelope(orjson.loads(disbursed), disbursed)[1]["loans"][0]
     assert loan_row[3].endswith(".00")
 
 
@@ -82,7 +111,6 @@ def test_text_needing_escapes_reaches_copy_escaped():
     contact = next(e for _, e in scripted_portfolio().events if e.type == "collections.contact.logged")
     env = orjson.loads(contact.to_json_bytes())
     env["data"]["outcome"] = "said\t\"no\"\\nothing\nmore"
-    _, lines = project_envelope(env)
-    row = lines["contacts"][0]
+    row = copy_lines(project_envelope(env)[1])["contacts"][0]
     assert "\n" not in row and row.count("\t") == 6
     assert "said\\t\"no\"\\\\nothing\\nmore" in row

@@ -6,7 +6,8 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.domain.projection import Rows
+from services.reporting.domain.fastpath import pg_text
+from services.reporting.domain.projection import Rows, Tables
 
 # table -> (column, postgres array type) in the tuple order of domain.projection
 COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -94,7 +95,38 @@ async def write_rows(conn: asyncpg.Connection, rows: Rows) -> None:
             await conn.execute(_SQL[table], *_columns(tuples))
 
 
-# Bulk path (rebuild): rows rendered as COPY text lines (`domain.fastpath`), and
+# COPY text rendering: rows of PostgreSQL text (or Python values) as the lines a text COPY reads.
+Lines = dict[str, list[str]]
+_NULL = "\\N"
+
+
+def copy_line(row: tuple[str | None, ...]) -> str:
+    """One row of PostgreSQL text values in COPY text format (tab separated, `\\N` for NULL, specials escaped)."""
+    text = "\t".join([_NULL if v is None else v for v in row])
+    if text.count("\\") != row.count(None) or text.count("\t") != len(row) - 1 or "\n" in text or "\r" in text:
+        text = "\t".join([_NULL if v is None else _escape(v) for v in row])
+    return text
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def copy_lines(tables: Tables) -> Lines:
+    """The COPY lines of rows of PostgreSQL text (`fastproject.project_envelope`)."""
+    lines: Lines = {}
+    for table, rows in tables.items():
+        lines[table] = list(map(copy_line, rows))
+    return lines
+
+
+def lines_of_rows(rows: Rows) -> Lines:
+    """The COPY lines of rows of Python values (`projection.project`)."""
+    return copy_lines({table: [tuple([pg_text(v) for v in row]) for row in tuples]
+                       for table, tuples in rows.tables.items()})
+
+
+# Bulk path (rebuild): rows rendered as COPY text lines (`copy_lines`), and
 # a text COPY straight into each table inside a savepoint; when a row is already there (a
 # live consumer wrote it, or a natural key repeats) the batch goes through a staging table
 # and INSERT ... SELECT ... ON CONFLICT DO NOTHING instead.

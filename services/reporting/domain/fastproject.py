@@ -1,183 +1,207 @@
-"""`projection.project()` for the rebuild: envelope dict -> COPY text lines, the same rows without pydantic.
+"""`projection.project()` for the rebuild: envelope dict -> rows of PostgreSQL text, without pydantic.
 
-Each projector below mirrors the one of the same name in `projection.py`, reading the fields
-through the strict readers of `fastpath` (which raise `NeedsModel` on anything unexpected).
+The rows are `spec.SPEC`'s, compiled here once into readers: each data column is read from the
+JSON dict and checked by the reader its field's type in the contract model calls for (`fastpath`),
+so the rows equal `project()`'s (compared event by event in tests/reporting/test_fastpath.py).
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
-from typing import Any
+from datetime import date
+from types import NoneType, UnionType
+from typing import Annotated, Any, NamedTuple
 
-from services.reporting.domain.fastpath import (
-    FIELDS,
-    MODELS,
-    REQUIRED,
-    VERSION,
-    Envelope,
-    Lines,
-    NeedsModel,
-    anchor,
-    choice,
-    date_text,
-    event_line,
-    field_str,
-    line,
-    literals,
-    money,
-    opt_int,
-    opt_str,
-    part,
-    parts,
-    rate,
-    req_int,
-    req_str,
-)
-from services.reporting.domain.masking import borrower_key, borrower_label
-from shared.contracts.origination import Applicant, Borrower
-from shared.contracts.servicing import AllocationLine, ScheduledInstallment
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
-Projector = Callable[[Lines, Envelope, dict[str, Any]], None]
+from services.reporting.domain import fastpath as fp
+from services.reporting.domain.fastpath import Envelope, NeedsModel
+from services.reporting.domain.projection import Tables, actor_from
+from services.reporting.domain.spec import LINE_NO, MODELS, SPEC, Column, Const, Meta, Row, field_of, source_of
+from shared.money import Money, Rate
+
+Check = Callable[[Any, str], Any]  # (value, key) -> the value as the contract's field type holds it
+Reader = Callable[[dict[str, Any]], Any]
+Builder = Callable[[Tables, Envelope, dict[str, Any]], None]
+_MISSING = object()
 
 
-def project_envelope(env: dict[str, Any], raw: bytes | None = None) -> tuple[str, Lines]:
-    """The event id and the COPY lines per table of one envelope (parsed from `raw`, when given).
+def project_envelope(env: dict[str, Any], raw: bytes | None = None) -> tuple[str, Tables]:
+    """The event id and the rows (PostgreSQL text) of one envelope (parsed from `raw`, when given).
 
     Raises `NeedsModel` when `project()` must do it.
     """
     e = Envelope(env)
     data = e.data
-    projector = _PROJECTORS.get(e.type)
-    if projector is None:
+    compiled = _COMPILED.get(e.type)
+    if compiled is None:
         loan_id, application_id = data.get("loan_id"), data.get("application_id")
         if (loan_id is not None and type(loan_id) is not str) or \
                 (application_id is not None and type(application_id) is not str):
             raise NeedsModel("ids")
-        return e.id, {"events": [event_line(e, loan_id, application_id, raw)]}
-    if env.get("dataschemaversion", 1) != VERSION[e.type] or not REQUIRED[e.type] <= data.keys():
+        return e.id, {"events": [_event_row(e, loan_id, application_id, raw)]}
+    if env.get("dataschemaversion", 1) != compiled.version or not compiled.required <= data.keys():
         raise NeedsModel("version")  # upcast (or refused) by parse_data
-    lines: Lines = {"events": [event_line(e, field_str(data, "loan_id", e.type),
-                                          field_str(data, "application_id", e.type), raw)]}
-    projector(lines, e, data)
-    return e.id, lines
+    rows = {"events": [_event_row(e, compiled.loan_id(data), compiled.application_id(data), raw)]}
+    for build in compiled.builders:
+        build(rows, e, data)
+    return e.id, rows
 
 
-def _add(lines: Lines, table: str, row: tuple[str | None, ...]) -> None:
-    found = lines.get(table)
-    if found is None:
-        lines[table] = [line(row)]
+def _event_row(e: Envelope, loan_id: str | None, application_id: str | None, raw: bytes | None) -> tuple[Any, ...]:
+    """The event-log row (`rpt_events`): envelope, actor and masked data."""
+    return (e.id, loan_id, application_id, e.subject, e.type, e.source, e.sequence, e.businessdate, e.time,
+            e.causationid, e.correlationid, actor_from(e.data, e.source), fp.masked_data_json(e, raw))
+
+
+# ---- compiling `SPEC` -----------------------------------------------------------------------------------
+
+class _Compiled(NamedTuple):
+    version: int
+    required: frozenset[str]
+    loan_id: Reader
+    application_id: Reader
+    builders: list[Builder]
+
+
+def _check(model: type[BaseModel], name: str, as_text: bool) -> tuple[Check, bool]:
+    """The check a field's contract type calls for, and whether None is a value of that type."""
+    info = model.model_fields[name]
+    tp: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    args = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, UnionType) else (tp,)
+    nullable = NoneType in args
+    base = [a for a in args if a is not NoneType]
+    tp = base[0] if len(base) == 1 else None
+    if typing.get_origin(tp) is typing.Literal:
+        choices = frozenset(typing.get_args(tp))
+
+        def choice(v: Any, key: str) -> Any:
+            if type(v) is not str or v not in choices:
+                raise NeedsModel(key)
+            return v
+
+        return choice, nullable
+    checks = {str: (fp.str_text, fp.str_text), int: (fp.int_text, fp.int_value),
+              date: (fp.date_text, fp.date_value), Money: (fp.money_text, fp.money_value),
+              Rate: (fp.rate_text, fp.rate_value)}
+    for kind, (text, value) in checks.items():
+        if tp == kind:
+            return (text if as_text else value), nullable
+    raise TypeError(f"no fast reader for {model.__name__}.{name}: {info.annotation}")
+
+
+def _reader(model: type[BaseModel], name: str, check: Check, nullable: bool) -> Reader:
+    """Read field `name` from a dict as the model would: its default when absent, None only where allowed."""
+    info: FieldInfo = model.model_fields[name]
+    if info.is_required():  # present: the data's (or part's) required keys were checked before
+        if nullable:
+            return lambda d: None if (v := d[name]) is None else check(v, name)
+        return lambda d: check(d[name], name)
+    default = None if info.default is None or info.default_factory else check(info.default, name)
+
+    def read(d: dict[str, Any]) -> Any:
+        v = d.get(name, _MISSING)
+        if v is _MISSING:
+            if info.default_factory:
+                raise NeedsModel(name)
+            return default
+        if v is None:
+            if nullable:
+                return None
+            raise NeedsModel(name)
+        return check(v, name)
+
+    return read
+
+
+class _Source:
+    """Python source of one builder: an expression per column, the objects they use bound to names."""
+
+    def __init__(self, model: type[BaseModel], row: Row) -> None:
+        self.model, self.row = model, row
+        self.names: dict[str, Any] = {}
+
+    def bind(self, value: Any) -> str:
+        name = f"_{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def column(self, column: Column, as_text: bool = True) -> str:
+        if isinstance(column, str):
+            return self.field(column, as_text)
+        if isinstance(column, Meta):
+            if column == LINE_NO:
+                return "str(i)" if as_text else "i"
+            if as_text:
+                return f"e.{column.name}"
+            return {"businessdate": "e.day", "sequence": "int(e.sequence)"}.get(column.name, f"e.{column.name}")
+        if isinstance(column, Const):
+            return self.bind(fp.pg_text(column.value) if as_text else column.value)
+        call = f"{self.bind(column.fn)}({', '.join(self.column(arg, as_text=False) for arg in column.args)})"
+        return f"{self.bind(fp.pg_text)}({call})" if as_text else call
+
+    def field(self, column: str, as_text: bool) -> str:
+        """A data column: checked by the reader its contract type calls for (a required one in one call)."""
+        holder, name = field_of(self.model, self.row, column)
+        check, nullable = _check(holder, name, as_text)
+        source = "x" if "." in column else "d"
+        if holder.model_fields[name].is_required() and not nullable:
+            return f"{self.bind(check)}({source}[{name!r}], {name!r})"
+        return f"{self.bind(_reader(holder, name, check, nullable))}({source})"
+
+
+def _builder(model: type[BaseModel], row: Row) -> Builder:
+    """`row` compiled to a function adding its rows to a `Tables` (as `dataclasses` compiles `__init__`)."""
+    source = _Source(model, row)
+    values = ", ".join(source.column(column) for column in row.columns)
+    table = repr(row.table)
+    if row.of is None:
+        body = (f"    found = rows.get({table})\n"
+                f"    if found is None:\n        rows[{table}] = [({values},)]\n"
+                f"    else:\n        found.append(({values},))\n")
     else:
-        found.append(line(row))
+        items = source.bind(_source(model, row.of))
+        body = (f"    found = [({values},) for i, x in enumerate({items}(d))]\n"
+                f"    if found:\n        rows.setdefault({table}, []).extend(found)\n")
+    code = f"def build(rows, e, d):\n{body}"
+    exec(code, source.names)  # the source is built above from `SPEC` and the contract models only
+    build: Builder = source.names["build"]
+    build.__doc__ = f"{row.table} rows of {model.__name__}:\n{code}"
+    return build
 
 
-def _applicant(lines: Lines, e: Envelope, d: dict[str, Any]) -> None:
-    if d.get("applicant") is None:
-        if "applicant" in REQUIRED[e.type]:
-            raise NeedsModel("applicant")
-        return
-    applicant = part(d, "applicant", Applicant)
-    _add(lines, "applications", (e.id, req_str(d, "application_id"), e.sequence, opt_str(applicant, "region")))
+def _source(model: type[BaseModel], of: str) -> Reader:
+    """The row's part (a one-item tuple) or list of parts, each a dict holding the part's required keys; () for None."""
+    part, is_list = source_of(model, of)
+    keys = frozenset(n for n, f in part.model_fields.items() if f.is_required())
+
+    def check(v: Any, key: str) -> Any:
+        items = (v,) if not is_list else v if type(v) is list else None
+        if items is None:
+            raise NeedsModel(key)
+        for item in items:
+            if type(item) is not dict or not keys <= item.keys():
+                raise NeedsModel(key)
+        return items
+
+    info = model.model_fields[of]
+    nullable = NoneType in typing.get_args(info.annotation)
+    read = _reader(model, of, check, nullable)
+    return lambda d: read(d) or ()
 
 
-_PRODUCTS = literals(MODELS["loan.disbursed"], "product")
+def _compile(model: type[BaseModel], rows: tuple[Row, ...]) -> _Compiled:
+    def ids(name: str) -> Reader:
+        """The event log's loan or application id: the data's field, if the model has one."""
+        if name not in model.model_fields:
+            return lambda d: None
+        return _reader(model, name, *_check(model, name, as_text=True))
+
+    required = frozenset(n for n, f in model.model_fields.items() if f.is_required())
+    return _Compiled(getattr(model, "class_version", 1), required, ids("loan_id"), ids("application_id"),
+                     [_builder(model, row) for row in rows])
 
 
-def _disbursed(lines: Lines, e: Envelope, d: dict[str, Any]) -> None:
-    b = part(d, "borrower", Borrower)
-    name, id_masked = req_str(b, "name"), req_str(b, "id_number_masked")
-    _add(lines, "loans", (req_str(d, "loan_id"), req_str(d, "application_id"), choice(d, "product", _PRODUCTS),
-                          money(d, "principal"), rate(d, "annual_rate"), str(req_int(d, "term_months")),
-                          date_text(d, "disbursement_date"), e.businessdate, borrower_key(name, id_masked),
-                          borrower_label(name, id_masked), opt_str(b, "region"), e.id))
-
-
-def _schedule(lines: Lines, e: Envelope, d: dict[str, Any]) -> None:
-    loan_id = req_str(d, "loan_id")
-    for inst in parts(d, "installments", ScheduledInstallment):
-        _add(lines, "schedule", (e.id, loan_id, str(req_int(inst, "number")), date_text(inst, "due_date"),
-                                 money(inst, "principal"), money(inst, "interest"), e.businessdate, e.sequence))
-
-
-def _missed(lines: Lines, e: Envelope, d: dict[str, Any]) -> None:
-    _add(lines, "loan_states", (e.id, req_str(d, "loan_id"), e.businessdate, e.sequence, "overdue",
-                                money(d, "principal_outstanding"), anchor(e.day, req_int(d, "days_past_due"))))
-
-
-_STATUSES = literals(MODELS["loan.payment.received"], "status")
-_KINDS = literals(AllocationLine, "kind")
-
-
-def _received(lines: Lines, e: Envelope, d: dict[str, Any]) -> None:
-    loan_id, payment_id = req_str(d, "loan_id"), req_str(d, "payment_id")
-    days = req_int(d, "days_past_due")
-    _add(lines, "loan_states", (e.id, loan_id, e.businessdate, e.sequence, choice(d, "status", _STATUSES),
-                                money(d, "principal_outstanding"), anchor(e.day, days) if days > 0 else None))
-    for line_no, alloc in enumerate(parts(d, "allocation", AllocationLine)):
-        _add(lines, "allocations", (e.id, str(line_no), loan_id, payment_id, e.businessdate,
-                                    opt_int(alloc, "installment_number"), choice(alloc, "kind", _KINDS),
-                                    money(alloc, "amount")))
-
-
-def _closed(status: str) -> Projector:
-    def closed(lines: Lines, e: Envelope, d: dict[str, Any]) -> None:
-        _add(lines, "loan_states", (e.id, req_str(d, "loan_id"), e.businessdate, e.sequence, status, "0.00", None))
-
-    return closed
-
-
-def _case(kind: str, stage_field: str | None, collector: bool = False) -> Projector:
-    def case(lines: Lines, e: Envelope, d: dict[str, Any]) -> None:
-        stage = choice(d, stage_field, literals(MODELS[e.type], stage_field)) if stage_field else None
-        resolution = choice(d, "resolution", literals(MODELS[e.type], "resolution")) if kind == "resolved" else None
-        episode = str(req_int(d, "episode", 1)) if kind == "opened" else None
-        _add(lines, "case_states", (e.id, req_str(d, "case_id"), req_str(d, "loan_id"), e.businessdate, e.sequence,
-                                    kind, stage, resolution, field_str(d, "collector", e.type) if collector else None,
-                                    episode))
-
-    return case
-
-
-_CHANNELS = literals(MODELS["collections.contact.logged"], "channel")
-
-
-def _contact(lines: Lines, e: Envelope, d: dict[str, Any]) -> None:
-    _add(lines, "contacts", (e.id, req_str(d, "case_id"), req_str(d, "loan_id"), e.businessdate,
-                             choice(d, "channel", _CHANNELS), req_str(d, "outcome"), req_str(d, "collector")))
-
-
-def _promise(kind: str) -> Projector:
-    def promise(lines: Lines, e: Envelope, d: dict[str, Any]) -> None:
-        paid = money(d, "paid_amount") if "paid_amount" in FIELDS[e.type] else None
-        _add(lines, "promises", (e.id, req_str(d, "promise_id"), req_str(d, "case_id"), req_str(d, "loan_id"),
-                                 e.businessdate, kind, money(d, "amount"), paid, date_text(d, "promised_date"),
-                                 field_str(d, "collector", e.type)))
-
-    return promise
-
-
-def _recovery(lines: Lines, e: Envelope, d: dict[str, Any]) -> None:
-    stage = choice(d, "stage", literals(MODELS[e.type], "stage"))
-    _add(lines, "recoveries", (e.id, req_str(d, "case_id"), req_str(d, "loan_id"), req_str(d, "payment_id"),
-                               e.businessdate, field_str(d, "collector", e.type), money(d, "amount"),
-                               money(d, "commission"), stage))
-
-
-_PROJECTORS: dict[str, Projector] = {
-    "loan.application.submitted": _applicant,
-    "loan.application.amended": _applicant,
-    "loan.disbursed": _disbursed,
-    "loan.schedule.created": _schedule,
-    "loan.payment.missed": _missed,
-    "loan.payment.received": _received,
-    "loan.paid_off": _closed("paid_off"),
-    "loan.written_off": _closed("written_off"),
-    "collections.case.opened": _case("opened", "stage"),
-    "collections.case.escalated": _case("escalated", "to_stage"),
-    "collections.case.assigned": _case("assigned", None, collector=True),
-    "collections.case.resolved": _case("resolved", "stage"),
-    "collections.contact.logged": _contact,
-    "collections.promise.made": _promise("made"),
-    "collections.promise.kept": _promise("kept"),
-    "collections.promise.broken": _promise("broken"),
-    "collections.recovery.attributed": _recovery,
-}
+_COMPILED = {event_type: _compile(MODELS[event_type], rows) for event_type, rows in SPEC.items()}

@@ -9,8 +9,8 @@ from typing import Any, NamedTuple
 import asyncpg
 import orjson
 
-from services.reporting.adapters.writer import copy_new_events, copy_rows, write_rows
-from services.reporting.domain.fastpath import Lines, NeedsModel, lines_of_rows
+from services.reporting.adapters.writer import Lines, copy_lines, copy_new_events, copy_rows, lines_of_rows, write_rows
+from services.reporting.domain.fastpath import NeedsModel
 from services.reporting.domain.fastproject import project_envelope
 from services.reporting.domain.projection import project
 from shared.contracts import CloudEvent
@@ -63,8 +63,8 @@ def prepare(batch: Sequence[Positioned]) -> list[Projected]:
                     event = CloudEvent.from_json_bytes(raw)
             if type(event) is dict:
                 try:
-                    event_id, lines = project_envelope(event, raw)
-                    out.append(Projected(event_id, item, lines))
+                    event_id, rows = project_envelope(event, raw)
+                    out.append(Projected(event_id, item, copy_lines(rows)))
                     continue
                 except NeedsModel:
                     pass
