@@ -127,3 +127,23 @@ def test_the_same_pages_in_both_languages_every_input_labelled(book, open_page, 
     assert unlabelled == []
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip", "the first Tab offers to skip to content"
+
+
+def test_a_form_sent_twice_records_one_contact_and_an_unknown_case_is_a_plain_404(book, open_page):
+    case = book.cases["wb-c"]
+    page = open_page("en")
+    sign_in(page, case["assignee"], "collector", lang="en")
+    page.goto(f"/cases/{case['case_id']}")
+    before = len([e for e in book.api_case(case["case_id"])["timeline"] if e["type"] == "collections.contact.logged"])
+    form = {name: page.input_value(f"#contacts input[name={name}]") for name in ("csrf_token", "idempotency_key")}
+    form.update({"channel": "sms", "outcome": "no_answer", "target": "borrower", "note": "double click"})
+    answers = [page.request.post(f"/cases/{case['case_id']}/contacts", form=form, max_redirects=0) for _ in range(2)]
+    assert [a.status for a in answers] == [303, 303]
+    after = [e for e in book.api_case(case["case_id"])["timeline"] if e["type"] == "collections.contact.logged"]
+    assert len(after) == before + 1, "the form's Idempotency-Key made the second post a replay"
+    forged = page.request.post(f"/cases/{case['case_id']}/contacts", form={**form, "csrf_token": "x"}, max_redirects=0)
+    assert forged.status == 403
+
+    missing = page.goto("/cases/no-such-case-E1")
+    assert missing is not None and missing.status == 404
+    assert "Not found" in page.locator("#refusal").inner_text()
