@@ -73,8 +73,8 @@ class Api:
 
     async def request(self, token: str, method: str, service: str, path: str, *,
                       params: dict[str, Any] | None = None, json: Any = None,
-                      headers: dict[str, str] | None = None) -> Any:
-        """Call `/v1<path>` on a service; 2xx → the JSON body, else ApiRefusal."""
+                      headers: dict[str, str] | None = None, raw: bool = False) -> Any:
+        """Call `/v1<path>` on a service; 2xx → the JSON body (`raw`: the response itself), else ApiRefusal."""
         url = f"{self.urls[service]}/v1{path}"
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         started = time.perf_counter()
@@ -95,24 +95,14 @@ class Api:
             self._observe(service, method, response.status_code, time.perf_counter() - started)
         if response.status_code >= 400:
             raise refusal_from(service, response)
+        if raw:
+            return response
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
 
     async def aclose(self) -> None:
         await self._client.aclose()
-
-    async def download(self, token: str, service: str, path: str, params: dict[str, Any]) -> httpx.Response:
-        """A file the API serves (a CSV export) as the raw response; a refusal as ApiRefusal."""
-        try:
-            response = await self._client.get(f"{self.urls[service]}/v1{path}", params=params,
-                                              headers={"Authorization": f"Bearer {token}"})
-        except httpx.HTTPError as exc:
-            raise ApiRefusal(503, "service_unavailable", f"{service} is not reachable ({type(exc).__name__})",
-                             [], service)
-        if response.status_code >= 400:
-            raise refusal_from(service, response)
-        return response
 
 
 class ApiCaller:
@@ -160,4 +150,4 @@ class ApiCaller:
 
     async def download(self, service: str, path: str, **params: Any) -> httpx.Response:
         """A file (a CSV export) fetched with this person's token, as the raw response."""
-        return await self._api.download(self._token, service, path, params)
+        return await self._api.request(self._token, "GET", service, path, params=params, raw=True)  # type: ignore[no-any-return]

@@ -113,6 +113,52 @@ def test_an_application_goes_through_three_reviews_by_three_people_to_disburseme
     assert "¥20,000.00" in crm.locator("#loan").inner_text()
 
 
+def test_a_large_loan_waits_for_the_field_investigation_and_a_changed_file_fails_the_recheck(book, open_page):
+    async def reviewed_large_application(client: LoanflowClient) -> str:
+        body = {"applicant": {"name": "钱大海", "id_number": id_number("320102", "19750301", 233),
+                              "phone": "13988887777", "monthly_income": "60000.00"},
+                "product": "credit", "amount": "150000.00", "term_months": 24, "annual_rate": "0.10",
+                "repayment_method": "equal_installment", "credit_report": {"max_overdue_months": 0},
+                "contacts": [{"relation": "family", "name": "钱母", "phone": "13900001111"},
+                             {"relation": "other", "name": "赵友", "phone": "13700002222"},
+                             {"relation": "work", "name": "孙同事", "phone": "13600003333"}]}
+        filed = await client.post("origination", "/v1/applications", ("cm-1", "client_manager"), body, expect=201)
+        checks = [{"relation": r, "outcome": "confirmed"} for r in ("family", "other", "work")]
+        for who, stage, extra in (("cm-1", "client_manager", {"contact_verifications": checks}),
+                                  ("tm-2", "team_manager", {}), ("crm-3", "credit_manager", {})):
+            await client.post("origination", f"/v1/applications/{filed['id']}/reviews", (who, stage),
+                              {"stage": stage, "decision": "approve", **extra}, expect=201)
+        return str(filed["id"])
+
+    app_id = in_thread(reviewed_large_application, book)
+    crm = open_page("en")
+    sign_in(crm, "crm-3", "credit_manager", lang="en")
+    crm.goto(f"/applications/{app_id}")
+    assert "Required before disbursement" in crm.locator("#investigation").inner_text()
+    assert "Field investigation by a Team manager" in crm.locator("#next").inner_text()
+    assert crm.locator("#disburse-form").count() == 0
+
+    tm = open_page("zh", javascript=False)
+    sign_in(tm, "tm-2", "team_manager")
+    tm.goto(f"/applications/{app_id}")
+    tm.fill("#inv-findings", "实地走访经营场所，库存与流水相符")
+    tm.click("#investigation button[type=submit]")
+    assert "实地征信结果已登记" in tm.locator(".notice[role=status]").inner_text()
+    assert "tm-2" in tm.locator("#investigation").inner_text()
+
+    async def amend(client: LoanflowClient) -> Any:
+        return await client.post("origination", f"/v1/applications/{app_id}/amendments", ("cm-1", "client_manager"),
+                                 {"credit_report": {"max_overdue_months": 1}, "reason": "新征信报告"}, expect=201)
+
+    in_thread(amend, book)
+    crm.reload()
+    assert crm.locator("#step-client_manager").get_attribute("class") == "stale"
+    crm.click("#disburse-form button[type=submit]")
+    recheck = crm.locator("#recheck").inner_text()
+    assert "Re-check failed: disbursement refused" in recheck and "changed since the client_manager review" in recheck
+    assert api(book, "origination", f"/applications/{app_id}")["status"] == "approved", "nothing was disbursed"
+
+
 async def _loan(book: Any, loan_id: str) -> Any:
     try:
         return api(book, "servicing", f"/loans/{loan_id}")
