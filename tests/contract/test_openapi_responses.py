@@ -17,6 +17,7 @@ SERVICES = [  # bootstrap modules whose create_app() is checked
     "services.origination.bootstrap",
     "services.servicing.bootstrap",
     "services.collections.bootstrap",
+    "services.reporting.bootstrap",
 ]
 
 

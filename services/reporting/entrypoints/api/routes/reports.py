@@ -6,10 +6,10 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
 
 from services.reporting.adapters.queries import latest_business_date
-from services.reporting.entrypoints.api.render import report_response, table_response, wants_csv
+from services.reporting.entrypoints.api import public
+from services.reporting.entrypoints.api.render import report_response, table_response, typed, wants_csv
 from services.reporting.service_layer import reports
 from shared.auth import require_roles
 from shared.errors import BadRequest
@@ -30,9 +30,9 @@ async def _as_of(kernel: ServiceKernel, conn: Any, as_of: date | None) -> date:
     return latest if latest is not None else kernel.clock.now().date()
 
 
-@router.get("/portfolio")
+@router.get("/portfolio", **typed(public.PortfolioPublic))
 async def portfolio(request: Request, kernel: KernelDep, _: Reader, as_of: date | None = None,
-                    format: Format = None) -> Response:
+                    format: Format = None) -> Any:
     """Loans disbursed, active, outstanding, interest received/receivable, 到期收回率, concentration."""
     async with kernel.db.acquire() as conn:
         day = await _as_of(kernel, conn, as_of)
@@ -40,10 +40,10 @@ async def portfolio(request: Request, kernel: KernelDep, _: Reader, as_of: date 
     return report_response(request, report, format, f"portfolio-{day}")
 
 
-@router.get("/loan-book")
+@router.get("/loan-book", **typed(public.LoanBookPage))
 async def loan_book(request: Request, kernel: KernelDep, _: Reader, as_of: date | None = None,
                     limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
-                    format: Format = None) -> Response:
+                    format: Format = None) -> Any:
     """The loan book at the end of `as_of`: one row per loan (paged by loan id; CSV gives every loan)."""
     async with kernel.db.acquire() as conn:
         day = await _as_of(kernel, conn, as_of)
@@ -56,10 +56,10 @@ async def loan_book(request: Request, kernel: KernelDep, _: Reader, as_of: date 
     return table_response(request, loans, {}, format, BOOK_COLUMNS, f"loan-book-{day}")
 
 
-@router.get("/delinquency")
+@router.get("/delinquency", **typed(public.DelinquencyPublic))
 async def delinquency(request: Request, kernel: KernelDep, _: Reader, as_of: date | None = None,
                       npl_threshold: Annotated[int | None, Query(ge=0, le=3650)] = None,
-                      format: Format = None) -> Response:
+                      format: Format = None) -> Any:
     """Stage and DPD-bucket balances, NPL balance and ratio, change vs previous month end, roll rates."""
     threshold = npl_threshold if npl_threshold is not None else request.app.state.reporting_settings.npl_dpd_threshold
     async with kernel.db.acquire() as conn:
@@ -68,11 +68,11 @@ async def delinquency(request: Request, kernel: KernelDep, _: Reader, as_of: dat
     return report_response(request, report, format, f"delinquency-{day}")
 
 
-@router.get("/collections")
+@router.get("/collections", **typed(public.CollectionsPublic))
 async def collections(request: Request, kernel: KernelDep, _: Reader,
                       start: Annotated[date | None, Query(alias="from")] = None,
                       end: Annotated[date | None, Query(alias="to")] = None,
-                      group_by: Literal["region"] | None = None, format: Format = None) -> Response:
+                      group_by: Literal["region"] | None = None, format: Format = None) -> Any:
     """Recovered, promise-kept rate, cure rate per stage, activity counts, per collector (and per region)."""
     async with kernel.db.acquire() as conn:
         last = await _as_of(kernel, conn, end)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
 
-from services.reporting.entrypoints.api.render import table_response
+from services.reporting.entrypoints.api.public import TimelinePage
+from services.reporting.entrypoints.api.render import table_response, typed
 from services.reporting.service_layer.reports import loan_timeline
 from shared.auth import require_roles
 from shared.errors import BadRequest
@@ -18,11 +18,11 @@ COLUMNS = ["businessdate", "time", "source", "type", "sequence", "actor", "cause
            "event_id"]
 
 
-@router.get("/{loan_id}/timeline")
+@router.get("/{loan_id}/timeline", **typed(TimelinePage))
 async def timeline(request: Request, loan_id: str, kernel: KernelDep,
                    _: Annotated[Any, Depends(require_roles("reporting", "admin"))],
                    limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
-                   format: Literal["json", "csv"] | None = None) -> Response:
+                   format: Literal["json", "csv"] | None = None) -> Any:
     """The loan's events from origination, servicing and collections, each after its cause."""
     try:
         start = int(cursor) if cursor else 0

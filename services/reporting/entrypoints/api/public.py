@@ -1,0 +1,235 @@
+"""Response bodies of the reporting API (`XPublic`): what `/openapi.json` promises each 2xx answers.
+
+`extra="forbid"`: a report carrying a key its model does not declare fails the response
+validation (a 500 in tests), so the models cannot silently fall behind the reports. Amounts and
+ratios are decimal strings exactly as computed ("98000.00", ratios to four places "0.8058").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+Amount = Annotated[Decimal, PlainSerializer(lambda v: format(v, "f"), return_type=str)]
+Ratio = Annotated[Decimal | None, PlainSerializer(lambda v: None if v is None else format(v, "f"),
+                                                  return_type=str | None)]
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# ---- portfolio -----------------------------------------------------------------------------------------
+
+class CountAmountPublic(Public):
+    count: int
+    amount: Amount
+
+
+class MaturedPublic(Public):
+    """Installments due by `as_of`: due, collected on them, collected ÷ due (到期贷款收回率)."""
+
+    due: Amount
+    collected: Amount
+    collection_rate: Ratio
+
+
+class BorrowerSharePublic(Public):
+    borrower: str
+    outstanding: Amount
+    share: Ratio
+
+
+class ConcentrationPublic(Public):
+    """Share of the outstanding book held by the `top_n` largest borrowers."""
+
+    top_n: int
+    top_outstanding: Amount
+    share: Ratio
+    borrowers: list[BorrowerSharePublic]
+
+
+class ProductPublic(Public):
+    disbursed_count: int
+    disbursed_amount: Amount
+    active_loans: int
+    outstanding_principal: Amount
+
+
+class PortfolioPublic(Public):
+    as_of: dt.date
+    loans_disbursed: CountAmountPublic
+    active_loans: int
+    active_borrowers: int
+    outstanding_principal: Amount
+    interest_received: Amount
+    penalty_interest_received: Amount
+    charges_received: Amount
+    interest_receivable: Amount
+    interest_scheduled_unreceived: Amount
+    matured: MaturedPublic
+    concentration: ConcentrationPublic
+    by_product: dict[str, ProductPublic]
+
+
+class BookLoanPublic(Public):
+    """One loan of the loan book at the end of `as_of` (borrower masked)."""
+
+    loan_id: str
+    borrower: str
+    region: str | None
+    product: str
+    principal: Amount
+    disbursement_date: dt.date
+    status: str
+    outstanding_principal: Amount
+    days_past_due: int
+    bucket: str
+    stage: str
+
+
+class LoanBookPage(Public):
+    as_of: dt.date
+    next_cursor: str | None
+    items: list[BookLoanPublic]
+
+
+# ---- delinquency ---------------------------------------------------------------------------------------
+
+class CountBalancePublic(Public):
+    count: int
+    balance: Amount
+
+
+class NplPublic(Public):
+    balance: Amount
+    ratio: Ratio
+
+
+class MonthEndPublic(Public):
+    day: dt.date = Field(alias="date")
+    outstanding_principal: Amount
+    npl: NplPublic
+
+
+class ChangePublic(Public):
+    npl_balance: Amount
+    npl_ratio: Ratio
+
+
+class RollPublic(Public):
+    """Where the loans of one DPD bucket at the previous month end went by `as_of`."""
+
+    count: int
+    to: dict[str, int]
+    roll_forward_rate: Ratio
+    cure_rate: Ratio
+
+
+class DelinquencyPublic(Public):
+    as_of: dt.date
+    npl_dpd_threshold: int
+    outstanding_principal: Amount
+    by_stage: dict[str, CountBalancePublic]
+    by_bucket: dict[str, CountBalancePublic]
+    npl: NplPublic
+    previous_month_end: MonthEndPublic
+    change: ChangePublic
+    roll_rates: dict[str, RollPublic]
+
+
+# ---- collections ---------------------------------------------------------------------------------------
+
+class ActivityPublic(Public):
+    calls: int
+    letters: int
+    visits: int
+    sms: int
+    other: int = 0  # contacts on a channel the report does not name (absent when none)
+
+
+class PromisesPublic(Public):
+    made: int
+    kept: int
+    broken: int
+
+
+class FiguresPublic(Public):
+    recovered: Amount
+    commission: Amount
+    activity: ActivityPublic
+    promises: PromisesPublic
+    promise_kept_rate: Ratio
+    complaints: int
+    time_barred_cases: int
+
+
+class CurePublic(Public):
+    worked: int
+    cured: int
+    rate: Ratio
+
+
+class StageRollPublic(Public):
+    worked: int
+    rolled: int
+    to: str
+    rate: Ratio
+
+
+class CollectorPublic(Public):
+    recovered: Amount
+    commission: Amount
+    calls: int
+    letters: int
+    visits: int
+    sms: int
+    other: int = 0
+    promises: PromisesPublic
+    complaints: int
+
+
+class RegionPublic(FiguresPublic):
+    households: int
+    notices_signed: int
+
+
+class CollectionsPublic(FiguresPublic):
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+    notices_signed: int
+    cure_rate: dict[str, CurePublic]
+    stage_roll: dict[str, StageRollPublic]
+    collectors: dict[str, CollectorPublic]
+    regions: dict[str, RegionPublic] | None = None  # with ?group_by=region only
+
+
+# ---- timeline ------------------------------------------------------------------------------------------
+
+class CausePublic(Public):
+    event_id: str
+    type: str | None
+    source: str | None
+
+
+class TimelineItemPublic(Public):
+    event_id: str
+    type: str
+    source: str
+    subject: str
+    sequence: int
+    businessdate: dt.date
+    time: str = Field(json_schema_extra={"format": "date-time"})
+    actor: str
+    caused_by: CausePublic | None
+    correlationid: str | None
+    data: dict[str, Any]
+
+
+class TimelinePage(Public):
+    loan_id: str
+    next_cursor: str | None
+    items: list[TimelineItemPublic]
