@@ -253,3 +253,14 @@ def test_whatever_the_commands_the_fold_of_what_they_recorded_is_the_case(comman
         history += [(e, day) for e in case.pending.events]
         case.pending.events = []
     assert decided(fold(history, episode_key=APRIL_20, rules=RULES)) == decided(case.state)
+
+
+def test_only_servicings_figures_are_observed_without_an_event():
+    case = Case.open(case_id="L1-E1", loan_id="L1", episode=1, days_past_due=1, overdue_since=APRIL_20,
+                     amount_overdue=Decimal("1066.19"), principal_outstanding=Decimal("10000.00"),
+                     business_date=APRIL_21, rules=RULES)
+    case.observe(days_past_due=5, amount_overdue=Decimal("900.00"))
+    assert (case.state.days_past_due, case.state.amount_overdue) == (5, Decimal("900.00"))
+    with pytest.raises(ValueError, match="stage"):
+        case.observe(stage="back")
+    assert case.state.stage == "front"

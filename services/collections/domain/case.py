@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from services.collections.domain import history, statute
 from services.collections.domain import promises as promise_rules
@@ -20,7 +21,7 @@ from services.collections.domain.paths import CollectorActions
 from services.collections.domain.policy import Decision, Policy
 from services.collections.domain.policy_actions import PolicyActions
 from services.collections.domain.staging import Stage, stage_rank
-from services.collections.domain.state import CaseRules, CaseState, Pending
+from services.collections.domain.state import POSITION_FIELDS, CaseRules, CaseState, Pending
 from shared.contracts import collections as ev
 from shared.money import ZERO, to_fen
 
@@ -51,6 +52,13 @@ class Case:
         if self.state.queue != queue:
             self.pending.needs_assignment = True
 
+    def observe(self, **figures: Any) -> None:
+        """Servicing's figures on the loan (POSITION_FIELDS) are observed, not decided: set without an event."""
+        if not figures.keys() <= POSITION_FIELDS:
+            raise ValueError(f"{sorted(figures.keys() - POSITION_FIELDS)} change only by applying an event")
+        for name, value in figures.items():
+            setattr(self.state, name, value)
+
     def ids(self) -> dict[str, str]:
         return {"case_id": self.state.case_id, "loan_id": self.state.loan_id}
 
@@ -76,7 +84,7 @@ class Case:
                               days_past_due=days_past_due, amount_overdue=amount_overdue, opened_on=business_date,
                               episode=episode, tags=list(tags or []))
         case = cls(history.opened(event, overdue_since), rules)
-        case.state.principal_outstanding = principal_outstanding
+        case.observe(principal_outstanding=principal_outstanding)
         case.loaded_holder = None
         case.pending.events.append(event)
         case.pending.triggers.append("case_opened")
@@ -89,21 +97,20 @@ class Case:
 
         The caller passes only notices newer than anything seen on the loan (servicing's sequence).
         """
-        s = self.state
-        s.amount_overdue = amount_overdue
-        s.principal_outstanding = principal_outstanding
-        s.overdue_since = overdue_since
+        self.observe(amount_overdue=amount_overdue, principal_outstanding=principal_outstanding,
+                     overdue_since=overdue_since)
         self._refresh_dpd(days_past_due, reason="days_past_due_crossed")
 
     def observe_charge(self, kind: str, amount: Decimal) -> None:
         """A charge servicing applied during the episode (罚息, failed-debit fee), totalled by kind."""
-        self.state.charges[kind] = self.state.charges.get(kind, ZERO) + amount
+        charges = self.state.charges
+        self.observe(charges={**charges, kind: charges.get(kind, ZERO) + amount})
 
     def _refresh_dpd(self, days_past_due: int, *, reason: str) -> None:
         s = self.state
         if days_past_due <= s.days_past_due:
             return  # stale or out-of-order notice: DPD never goes back within an episode
-        s.days_past_due = days_past_due
+        self.observe(days_past_due=days_past_due)
         target = self.rules.bounds.stage_for(days_past_due)
         if stage_rank(target) > stage_rank(s.stage):
             self.escalate(target, reason=f"{reason}: {days_past_due} days past due")
@@ -158,14 +165,14 @@ class Case:
             if p.status == "kept":
                 self._promise_kept(p, paid_on)
         # servicing's next notice brings the exact figure; until then, the payment reduces it
-        s.amount_overdue = amount_overdue if amount_overdue is not None else max(s.amount_overdue - amount, to_fen(0))
+        self.observe(amount_overdue=amount_overdue if amount_overdue is not None
+                     else max(s.amount_overdue - amount, to_fen(0)))
         if loan_status == "current":
             self.resolve("cured", paid_on)
         elif loan_status in ("paid_off", "written_off"):
             self.resolve(loan_status, paid_on)
         elif overdue_since is not None:
-            s.overdue_since = overdue_since
-            s.days_past_due = days_past_due
+            self.observe(overdue_since=overdue_since, days_past_due=days_past_due)
 
     def attribute_recovery(self, payment_id: str, amount: Decimal, *, on: date) -> None:
         """Credit a payment to the case's collector, with commission at the configured rate.

@@ -149,7 +149,7 @@ async def on_missed_many(ctx: Collections, conn: asyncpg.Connection,
         seen_seq, seen_status = before[data.loan_id]
         prepared.append((event, caught_up(known, event, data), event.sequence < seen_seq, seen_status))
     found = await case_rows.episodes_many(conn, [(d.loan_id, d.overdue_since) for _, d, _, _ in prepared])
-    open_ids = [found[d.loan_id][0] for _, d, stale, _ in prepared if found[d.loan_id][0] and not stale]
+    open_ids = [case_id for _, d, stale, _ in prepared if (case_id := found[d.loan_id][0]) and not stale]
     loaded = {case.state.case_id: (case, version)
               for case, version in await case_rows.load_many(conn, open_ids, ctx.rules)} if open_ids else {}
     tags = await case_rows.earlier_tags_many(conn, [d.loan_id for _, d, _, _ in prepared
