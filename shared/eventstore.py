@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import asyncpg
 
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.registry import public_data
+from shared.contracts.registry import latest_version, public_data
 from shared.errors import ConcurrencyConflict
 
 NOTIFY_CHANNEL = "loanflow_outbox"
@@ -137,9 +138,108 @@ class PostgresEventStore:
         return [StoredEvent(r["position"], CloudEvent.model_validate(r["envelope"])) for r in rows]
 
 
+class SetAppend:
+    """Appends, inside one SQL statement, a set of events a query planned: the set-based twin of `append`.
+
+    The caller's statement supplies a relation `planned` with columns `stream_id`, `version`, `type`,
+    `subject`, `key` (the record key) and `data` (the event data as JSON text), plus any of its own;
+    `writes(planned, order_by)` gives the CTEs that number the events (`events.position`, drawn in
+    `order_by`), render each envelope and write the `events` and `outbox` rows — as `append` writes
+    them: the envelope is the text `CloudEvent.to_json_bytes` renders (the template below is cut from
+    that rendering), the outbox payload is masked by the same rule (`_publishes_as_stored`: a type
+    with fields masked on publish cannot be appended set-based, so nothing leaves unmasked), a lost
+    race is ConcurrencyConflict, and the relay is woken at commit. Its CTE `staged` keeps the caller's
+    columns with `position` and `event_id`, for the caller's own writes.
+    """
+
+    MARKS = {"id": "<<id>>", "type": "<<type>>", "subject": "<<subject>>"}
+    DATA, SEQUENCE = "<<data>>", 987654321987
+
+    def __init__(self, store: PostgresEventStore, types: Sequence[str], *, source: str, time: datetime,
+                 businessdate: date, correlationid: str, causationid: str | None = None,
+                 first_param: int = 1) -> None:
+        refused = [t for t in types if not _publishes_as_stored(t)]
+        if refused:
+            raise ValueError(f"{', '.join(refused)} mask fields on publish: append them with append()")
+        versions = {latest_version(t) for t in types}
+        if len(versions) != 1 or any(not t.replace(".", "").replace("_", "").isalnum() for t in types):
+            raise ValueError("a set-based append takes plain event types of one data schema version")
+        template = CloudEvent(
+            id=self.MARKS["id"], source=source, type=self.MARKS["type"], subject=self.MARKS["subject"], time=time,
+            data={self.DATA: 0}, sequence=self.SEQUENCE, correlationid=correlationid, causationid=causationid,
+            businessdate=businessdate, dataschemaversion=versions.pop()).to_json_bytes().decode()
+        slots = {'"' + self.MARKS["id"] + '"': "'\"' || s.event_id || '\"'",  # a uuid: nothing to escape
+                 '"' + self.MARKS["type"] + '"': "'\"' || s.type || '\"'",  # checked above: nothing to escape
+                 '"' + self.MARKS["subject"] + '"': "to_json(s.subject)::text",
+                 '{"' + self.DATA + '":0}': "s.data", str(self.SEQUENCE): "s.version::text"}
+        self.segments: list[str] = []
+        self._expression: list[str] = []
+        rest = template
+        for mark, expression in sorted(slots.items(), key=lambda m: template.index(m[0])):
+            before, found, rest = rest.partition(mark)
+            assert found and mark not in rest, f"the envelope template holds {mark} once"
+            self.segments.append(before)
+            self._expression.append(expression)
+        self.segments.append(rest)
+        self.store = store
+        self.first_param = first_param
+
+    def args(self) -> list[Any]:
+        """The statement's parameters from `first_param` on: the envelope's segments, then the topic."""
+        return [*self.segments, self.store.topic]
+
+    def envelope_sql(self) -> str:
+        """The SQL expression of one event's envelope (JSON text) over the row `s` of `planned`."""
+        n = self.first_param
+        sql = f"${n}::text"
+        for i, expression in enumerate(self._expression, start=1):
+            sql += f" || {expression} || ${n + i}::text"
+        return sql
+
+    def writes(self, planned: str, order_by: str) -> str:
+        """CTEs `staged` (numbered, rendered), `inserted` (events) and `published` (outbox)."""
+        topic = f"${self.first_param + len(self.segments)}::text"
+        return f"""staged AS MATERIALIZED (
+    SELECT nextval('events_position_seq'::regclass) AS position, s.*, {self.envelope_sql()} AS envelope
+    FROM (SELECT p.*, gen_random_uuid()::text AS event_id FROM {planned} p ORDER BY {order_by}) s
+), inserted AS (
+    INSERT INTO events (position, stream_id, version, event_id, type, envelope)
+    SELECT position, stream_id, version, event_id, type, envelope::jsonb FROM staged
+    RETURNING 1
+), published AS (
+    INSERT INTO outbox (position, topic, key, payload)
+    SELECT position, {topic}, key, convert_to(envelope, 'UTF8') FROM staged
+    RETURNING 1
+)"""
+
+    COUNTS = "(SELECT count(*) FROM inserted) AS events, (SELECT count(*) FROM published) AS published"
+
+    async def run(self, conn: asyncpg.Connection, statement: str, *args: Any) -> asyncpg.Record:
+        """Run the caller's statement (its final SELECT includes `COUNTS`); lost race → ConcurrencyConflict."""
+        try:
+            row = await conn.fetchrow(statement, *args)
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == "events_event_id":
+                raise
+            raise ConcurrencyConflict("set-based append", None) from exc
+        assert row is not None
+        if row["events"]:
+            await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+        return row
+
+
 def _stamped(events: Sequence[CloudEvent], current: int) -> list[CloudEvent]:
     """The events numbered from `current` + 1 (their `sequence` is the stream version)."""
     return [e.model_copy(update={"sequence": current + i + 1}) for i, e in enumerate(events)]
+
+
+def _publishes_as_stored(event_type: str) -> bool:
+    """The one masking rule of both append paths: a type whose data masks no field on publish is
+    published exactly as stored; any other gets a masked copy (`public_data`)."""
+    return public_data(event_type, _PROBE) is _PROBE
+
+
+_PROBE: dict[str, Any] = {}
 
 
 def _published_bytes(event: CloudEvent, stored: bytes | None = None) -> bytes:

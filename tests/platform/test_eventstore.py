@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+import json
+from datetime import UTC, date, datetime
 
 import asyncpg
 import pytest
 
 from shared.contracts import CloudEvent
 from shared.errors import ConcurrencyConflict
-from shared.eventstore import PostgresEventStore
+from shared.eventstore import NOTIFY_CHANNEL, PostgresEventStore, SetAppend
 
 
 def an_event(stream: str, n: int) -> CloudEvent:
@@ -113,3 +114,67 @@ async def test_append_many_with_one_stale_stream_is_a_conflict_and_writes_nothin
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM events") == 1
         assert await conn.fetchval("SELECT count(*) FROM outbox") == 1
+
+
+# ---- set-based append: the same envelopes, masking rule and conflicts as append ---------------
+
+PLANNED = """(VALUES ('s-1', 1, 'loan.payment.due', 'L "1"', 'L "1"', $1::text),
+                     ('s-1', 2, 'loan.payment.missed', 'L "1"', 'L "1"', $2::text),
+                     ('s-2', 4, 'loan.payment.due', '王-2', '王-2', $1::text))
+             AS v(stream_id, version, type, subject, key, data)"""
+
+
+def set_append(store: PostgresEventStore) -> SetAppend:
+    return SetAppend(store, ["loan.payment.due", "loan.payment.missed"], source="servicing",
+                     time=datetime(2026, 4, 20, 16, 0, 1, 250000, tzinfo=UTC), businessdate=date(2026, 4, 21),
+                     correlationid="c-9", first_param=3)
+
+
+async def test_a_set_based_append_writes_what_append_writes_for_the_same_events(pool, topic):
+    store = PostgresEventStore(topic)
+    append = set_append(store)
+    data = ['{"loan_id":"L \\"1\\"","note":"罚息 \\\\ ok"}', '{"days_past_due":3}']
+    statement = f"WITH planned AS (SELECT * FROM {PLANNED}), {append.writes('planned', 'p.stream_id, p.version')} " \
+                f"SELECT {append.COUNTS}"
+    async with pool.acquire() as conn:
+        await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        woken: list[str] = []
+
+        def wake(_conn: object, _pid: int, channel: str, _payload: str) -> None:
+            woken.append(channel)
+
+        await conn.add_listener(NOTIFY_CHANNEL, wake)
+        async with conn.transaction():
+            row = await append.run(conn, statement, *data, *append.args())
+        rows = await conn.fetch("SELECT e.position, e.stream_id, e.version, e.event_id, e.envelope, o.topic, o.key, "
+                                "o.payload FROM events e JOIN outbox o USING (position) ORDER BY position")
+        await asyncio.sleep(0.1)
+        await conn.remove_listener(NOTIFY_CHANNEL, wake)
+    assert (row["events"], row["published"]) == (3, 3) and woken == [NOTIFY_CHANNEL]
+    assert [(r["stream_id"], r["version"], r["key"], r["topic"]) for r in rows] == [
+        ("s-1", 1, 'L "1"', topic), ("s-1", 2, 'L "1"', topic), ("s-2", 4, "王-2", topic)]
+    for r, (subject, type_, text) in zip(rows, [('L "1"', "loan.payment.due", data[0]),
+                                               ('L "1"', "loan.payment.missed", data[1]),
+                                               ("王-2", "loan.payment.due", data[0])], strict=True):
+        same = CloudEvent(id=r["event_id"], source="servicing", type=type_, subject=subject,
+                          time=datetime(2026, 4, 20, 16, 0, 1, 250000, tzinfo=UTC), data=json.loads(text),
+                          sequence=r["version"], correlationid="c-9", businessdate=date(2026, 4, 21))
+        assert bytes(r["payload"]) == same.to_json_bytes()  # byte for byte what append() publishes
+        assert r["envelope"] == same.model_dump(mode="json", exclude_none=True)
+
+
+async def test_a_set_based_append_refuses_types_masked_on_publish_and_loses_races_like_append(pool, topic):
+    store = PostgresEventStore(topic)
+    with pytest.raises(ValueError, match="mask fields on publish"):
+        SetAppend(store, ["loan.application.submitted"], source="origination", time=datetime(2026, 4, 20, tzinfo=UTC),
+                  businessdate=date(2026, 4, 20), correlationid="c")
+    async with pool.acquire() as conn, conn.transaction():
+        await store.append(conn, "s-2", [an_event("s-2", n) for n in range(1, 5)], expected_version=0)
+    append = set_append(store)
+    statement = f"WITH planned AS (SELECT * FROM {PLANNED}), {append.writes('planned', 'p.stream_id, p.version')} " \
+                f"SELECT {append.COUNTS}"
+    with pytest.raises(ConcurrencyConflict):
+        async with pool.acquire() as conn, conn.transaction():
+            await append.run(conn, statement, "{}", "{}", *append.args())
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM events") == 4  # s-2's own four, nothing of the set

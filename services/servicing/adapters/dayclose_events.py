@@ -1,26 +1,25 @@
 """Day-close in one SQL statement: facts, events, versions, read model, charges and outbox.
 
-The rules are those of `domain/dayclose.plan_day` (its docstring quotes DOMAIN.md §2), here
-as set-based SQL so no event passes through Python:
+The rule is `domain/dayclose.day_close` (its docstring quotes DOMAIN.md §2), here as set-based
+SQL over the whole book so no event passes through Python (the property test
+`tests/servicing/test_dayclose_property.py` holds it to the domain function on generated books):
 - facts: open installments due before D (overdue) and those due D + N (reminders), grouped
   per loan in one pass, of active loans only (each loan row looked up once);
 - events: one row per event in its order in the loan's day (missed, boundary miss, penalty
   charge, reminders by installment), numbered after the loan's current version by counting
-  the events before it; each CloudEvent envelope is built as JSON text exactly as
-  `CloudEvent.model_dump(mode="json", exclude_none=True)` renders it (money as
-  `round(x, 2)::text`, "1234.50"; dates ISO; ids from `gen_random_uuid()`; the penalty
-  charge id name-based, see `domain/dayclose.penalty_charge_id`);
-- writes, as data-modifying CTEs of the same statement: the loans' version / status /
-  overdue_since, the penalty charges, the `events` rows and the `outbox` rows (payload =
-  the envelope's JSON text, key = the loan id), as
-  `shared.eventstore.PostgresEventStore.append` writes them.
+  the events before it; the data rendered as JSON text as the contract models render it
+  (`EventData.to_data()`: money "1234.50", dates ISO, the penalty charge id name-based, see
+  `domain/dayclose.penalty_charge_id`);
+- the envelopes, event ids, positions, `events` and `outbox` rows: the event store's
+  `shared.eventstore.SetAppend` (the same envelope text and masking rule as `append`);
+- the loans' version / status / overdue_since and the penalty charges, as data-modifying CTEs
+  of the same statement.
 A lost race on a stream raises ConcurrencyConflict (day-close holds the loans table lock,
 so it does not happen in practice).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,11 +27,10 @@ from typing import Any
 import asyncpg
 
 from shared.errors import ConcurrencyConflict
-from shared.eventstore import NOTIFY_CHANNEL
+from shared.eventstore import PostgresEventStore, SetAppend
 
-# $1 day, $2 penalty daily rate, $3 reminder due date, $4 DPD boundaries, $5 outbox topic,
-# $6 the envelope's head up to "type" (JSON text), $7 its tail after "sequence" (JSON text),
-# $8 the event stream's position sequence, $9 / $10 / $11 D, D − 1 and D + N as ISO text.
+# $1 day, $2 penalty daily rate, $3 reminder due date, $4 DPD boundaries, $5 / $6 / $7 D, D − 1
+# and D + N as ISO text; from $8 on, the event store's (`SetAppend.args`: envelope, topic).
 # - `facts`, one row per loan: its open installments due before D (through the partial
 #   index on open installments) and those due D + N (reminders), aggregated in one pass;
 # - `day`: those of active loans, each loan's row found once by key (nested loop), with its
@@ -41,9 +39,9 @@ from shared.eventstore import NOTIFY_CHANNEL
 # - a loan's events follow one another in a fixed order (missed, boundary miss, penalty
 #   charge, reminders by installment number), so each `sequence` is the loan's version plus
 #   counts; positions are drawn in (loan, sequence) order, a loan's events side by side;
-# - event data and envelopes are JSON text (data keys in the contract models' order, strings
-#   escaped by to_json, the envelope's fields as CloudEvent renders them), parsed once into
-#   `events.envelope`; the outbox payload is that same text.
+# - event data is JSON text (keys in the contract models' order, strings escaped by to_json,
+#   money as round(x, 2)::text "1234.50", dates ISO): `planned` is what the event store's
+#   `SetAppend.writes` numbers, wraps in envelopes and writes to `events` and `outbox`.
 # No step joins two sets (every lookup is by key or TID), so the caller turns hash and merge
 # joins off: the planner overestimates the open installments due before D (it cannot see
 # that unsettled ones are recent) and would otherwise scan the whole loans table; for the
@@ -74,45 +72,42 @@ WITH facts AS MATERIALIZED (
         SELECT ctid AS row_id, version, stream_id, principal_outstanding FROM loans
         WHERE loans.loan_id = f.loan_id AND status IN ('current', 'overdue') OFFSET 0) l ON true
 ), planned AS (
-    SELECT loan_id, stream_id, id_json, version + 1 AS seq, 'loan.payment.missed' AS type,
-           '{"loan_id":' || id_json || ',"amount_overdue":"' || round(amount_overdue, 2) || '","days_past_due":'
-           || dpd || ',"overdue_since":"' || to_char(since, 'YYYY-MM-DD') || '","principal_outstanding":"'
-           || round(principal_outstanding, 2) || '","installment_number":' || missed_number || ',"due_date":"'
-           || $10::text || '"'
+    SELECT loan_id, stream_id, loan_id AS subject, loan_id AS key, id_json, version + 1 AS version,
+           'loan.payment.missed' AS type,
+           '{"loan_id":' || id_json || ',"installment_number":' || missed_number || ',"due_date":"' || $6::text
+           || '","amount_overdue":"' || round(amount_overdue, 2) || '","days_past_due":' || dpd
+           || ',"overdue_since":"' || to_char(since, 'YYYY-MM-DD') || '","principal_outstanding":"'
+           || round(principal_outstanding, 2) || '"'
            || CASE WHEN dpd = ANY($4::int[]) AND since = $1::date - 1 THEN ',"dpd_boundary":' || dpd ELSE '' END
            || '}' AS data, NULL::numeric AS penalty, NULL AS charge_id, NULL AS reason
     FROM day WHERE n_missed = 1
     UNION ALL
-    SELECT loan_id, stream_id, id_json, version + n_missed + 1, 'loan.payment.missed',
-           '{"loan_id":' || id_json || ',"amount_overdue":"' || round(amount_overdue, 2) || '","days_past_due":'
-           || dpd || ',"overdue_since":"' || to_char(since, 'YYYY-MM-DD') || '","principal_outstanding":"'
-           || round(principal_outstanding, 2) || '","installment_number":' || first_number || ',"due_date":"'
-           || to_char(since, 'YYYY-MM-DD') || '","dpd_boundary":' || dpd || '}', NULL, NULL, NULL
+    SELECT loan_id, stream_id, loan_id, loan_id, id_json, version + n_missed + 1, 'loan.payment.missed',
+           '{"loan_id":' || id_json || ',"installment_number":' || first_number || ',"due_date":"'
+           || to_char(since, 'YYYY-MM-DD') || '","amount_overdue":"' || round(amount_overdue, 2)
+           || '","days_past_due":' || dpd || ',"overdue_since":"' || to_char(since, 'YYYY-MM-DD')
+           || '","principal_outstanding":"' || round(principal_outstanding, 2) || '","dpd_boundary":' || dpd || '}',
+           NULL, NULL, NULL
     FROM day WHERE n_boundary = 1
     UNION ALL
-    SELECT loan_id, stream_id, id_json, version + n_missed + n_boundary + 1, 'loan.charge.applied',
+    SELECT loan_id, stream_id, loan_id, loan_id, id_json, version + n_missed + n_boundary + 1, 'loan.charge.applied',
            '{"loan_id":' || id_json || ',"charge_id":"' || charge_id || '","kind":"penalty_interest","amount":"'
            || penalty || '","reason":' || to_json(reason)::text || '}', penalty, charge_id, reason
     FROM (SELECT d.loan_id, d.stream_id, d.id_json, d.version, d.n_missed, d.n_boundary, d.penalty,
                  {charge_id} AS charge_id,
-                 '罚息 for ' || $9::text || ' on overdue principal '
+                 '罚息 for ' || $5::text || ' on overdue principal '
                  || round(d.principal_overdue, 2) AS reason
           FROM day d, LATERAL (SELECT md5('\\x6ba7b8119dad11d180b400c04fd430c8'::bytea || convert_to(
-              'penalty/' || d.loan_id || '/' || $9::text, 'UTF8')) AS h OFFSET 0) name_hash
+              'penalty/' || d.loan_id || '/' || $5::text, 'UTF8')) AS h OFFSET 0) name_hash
           WHERE d.n_charge = 1) c
     UNION ALL
-    SELECT d.loan_id, d.stream_id, d.id_json, d.version + d.n_missed + d.n_boundary + d.n_charge
+    SELECT d.loan_id, d.stream_id, d.loan_id, d.loan_id, d.id_json, d.version + d.n_missed + d.n_boundary + d.n_charge
            + CASE WHEN d.n_due = 1 THEN 1 ELSE (SELECT count(*) FROM unnest(d.due_numbers) x WHERE x <= r.number) END,
            'loan.payment.due',
            '{"loan_id":' || d.id_json || ',"installment_number":' || r.number || ',"due_date":"'
-           || $11::text || '","amount_due":"' || round(r.amount, 2) || '"}', NULL, NULL, NULL
+           || $7::text || '","amount_due":"' || round(r.amount, 2) || '"}', NULL, NULL, NULL
     FROM day d, unnest(d.due_numbers, d.due_amounts) AS r(number, amount)
-), staged AS MATERIALIZED (
-    SELECT nextval($8::regclass) AS position, loan_id, stream_id, seq, event_id, type, penalty, charge_id, reason,
-           $6::text || '"id":"' || event_id || '","type":"' || type || '","subject":' || id_json
-           || ',"data":' || data || ',"sequence":' || seq || $7::text AS envelope
-    FROM (SELECT p.*, gen_random_uuid()::text AS event_id FROM planned p ORDER BY p.loan_id, p.seq) s
-), bumped AS (
+), {writes}, bumped AS (
     UPDATE loans l SET version = l.version + d.n_missed + d.n_boundary + d.n_charge + d.n_due,
                        status = CASE WHEN d.since IS NULL THEN l.status ELSE 'overdue' END,
                        overdue_since = coalesce(d.since, l.overdue_since), updated_at = now()
@@ -123,18 +118,9 @@ WITH facts AS MATERIALIZED (
     SELECT charge_id, loan_id, 'penalty_interest', penalty, $1::date, reason
     FROM staged WHERE type = 'loan.charge.applied' ORDER BY position
     RETURNING 1
-), inserted AS (
-    INSERT INTO events (position, stream_id, version, event_id, type, envelope)
-    SELECT position, stream_id, seq, event_id, type, envelope::jsonb FROM staged
-    RETURNING 1
-), published AS (
-    INSERT INTO outbox (position, topic, key, payload)
-    SELECT position, $5::text, loan_id, convert_to(envelope, 'UTF8') FROM staged
-    RETURNING 1
 )
 SELECT (SELECT count(*) FROM day) AS loans, (SELECT count(*) FROM bumped) AS bumped,
-       (SELECT count(*) FROM inserted) AS events, (SELECT count(*) FROM published) AS published,
-       (SELECT count(*) FROM charged) AS charges
+       (SELECT count(*) FROM charged) AS charges, {counts}
 """
 
 # The penalty charge id: RFC 4122 name-based UUID (version 3, MD5, URL namespace) of
@@ -145,40 +131,32 @@ CHARGE_ID = ("substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-3' || substr(h, 14,
 CLOSE_DAY_SQL = CLOSE_DAY.replace("{charge_id}", CHARGE_ID)
 
 
-async def close_day_events(conn: asyncpg.Connection, *, day: date, penalty_rate: Decimal, reminder_days: int,
-                           boundaries: list[int], source: str, time: datetime, correlationid: str,
-                           topic: str) -> dict[str, Any]:
-    """Write the day's events, outbox rows, charges and loan updates; returns the counts.
+EVENT_TYPES = ("loan.payment.missed", "loan.charge.applied", "loan.payment.due")
+PARAMS = 7  # the statement's own, before the event store's
 
-    The envelope has the fields of `CloudEvent.model_dump(mode="json", exclude_none=True)`; the
-    parts shared by the whole day (source, time, correlation id, business date) are rendered here once.
-    """
-    head = _json({"specversion": "1.0", "source": source, "time": time.isoformat().replace("+00:00", "Z"),
-                  "datacontenttype": "application/json"})[:-1] + ","
-    tail = "," + _json({"correlationid": correlationid, "businessdate": day.isoformat(), "dataschemaversion": 1})[1:]
+
+def close_day_sql(append: SetAppend) -> str:
+    """The statement, with the event store's writes (their parameters start at PARAMS + 1)."""
+    return CLOSE_DAY_SQL.replace("{writes}", append.writes("planned", "p.loan_id, p.version")).replace(
+        "{counts}", append.COUNTS)
+
+
+async def close_day_events(conn: asyncpg.Connection, store: PostgresEventStore, *, day: date,
+                           penalty_rate: Decimal, reminder_days: int, boundaries: list[int], source: str,
+                           time: datetime, correlationid: str) -> dict[str, Any]:
+    """Write the day's events, outbox rows, charges and loan updates; returns the counts."""
+    append = SetAppend(store, EVENT_TYPES, source=source, time=time, businessdate=day, correlationid=correlationid,
+                       first_param=PARAMS + 1)
     due = day + timedelta(days=reminder_days)
     # compiling this plan costs seconds and saves nothing; the staged events stay in memory; every
     # lookup is by key or TID (see CLOSE_DAY), which the planner, misled by the estimates, would not choose;
     # the facts are grouped by sorting (a hash table sized for the estimate spills at 1,000,000 loans)
     await conn.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_hashjoin = off; "
                        "SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashagg = off")
-    try:
-        row = await conn.fetchrow(
-            CLOSE_DAY_SQL, day, penalty_rate, due, boundaries, topic, head, tail, "events_position_seq",
-            day.isoformat(), (day - timedelta(days=1)).isoformat(), due.isoformat())
-    except asyncpg.UniqueViolationError as exc:
-        if exc.constraint_name == "events_event_id":
-            raise
-        raise ConcurrencyConflict("day-close batch", None) from exc
-    assert row is not None
+    row = await append.run(conn, close_day_sql(append), day, penalty_rate, due, boundaries, day.isoformat(),
+                           (day - timedelta(days=1)).isoformat(), due.isoformat(), *append.args())
     await conn.execute("RESET enable_hashjoin; RESET enable_mergejoin; RESET enable_hashagg")  # the rest plans freely
     written = dict(row)
     if written.pop("bumped") != written["loans"]:  # a loan row moved under us: only without the table lock
         raise ConcurrencyConflict("day-close batch", None)
-    if written["events"]:
-        await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
     return written
-
-
-def _json(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

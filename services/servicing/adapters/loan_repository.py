@@ -39,11 +39,12 @@ async def insert_new(conn: asyncpg.Connection, loan: Loan, schedule: ScheduleCre
         schedule.term_months, schedule.repayment_method, schedule.disbursement_date, schedule.due_day,
         product, borrower_name)
     await conn.execute(
-        """INSERT INTO installments (loan_id, number, due_date, principal, interest)
-           SELECT $1, u.n, u.d, u.p, u.i FROM unnest($2::int[], $3::date[], $4::numeric[], $5::numeric[])
-               AS u(n, d, p, i)""",
+        """INSERT INTO installments (loan_id, number, due_date, principal, interest, settled)
+           SELECT $1, u.n, u.d, u.p, u.i, u.s
+           FROM unnest($2::int[], $3::date[], $4::numeric[], $5::numeric[], $6::bool[]) AS u(n, d, p, i, s)""",
         loan.loan_id, [i.number for i in loan.installments], [i.due_date for i in loan.installments],
-        [i.principal for i in loan.installments], [i.interest for i in loan.installments])
+        [i.principal for i in loan.installments], [i.interest for i in loan.installments],
+        [i.settled for i in loan.installments])  # an installment of 0.00 owes nothing: settled from the start
 
 
 async def save(conn: asyncpg.Connection, loan: Loan, on: date) -> None:

@@ -1,41 +1,77 @@
-"""What day-close decides for each loan, from set-based facts (no I/O).
+"""What day-close does to one loan: the one executable statement of the rule.
 
 DOMAIN.md §2: "A missed due date makes the loan overdue; days past due (DPD) count from the
 first unpaid due date. Late charges (罚金) accrue on overdue amounts."
-For business date D, per active loan:
+Day-close for business date D rolls each active loan into D (`day_close`), from the loan's own
+state (`domain/loan.py`: its overdue installments, DPD, outstanding principal):
 - an installment due D − 1 still unpaid → `loan.payment.missed` (DPD = D − first unpaid due date);
 - DPD equal to a configured boundary → `loan.payment.missed` again with `dpd_boundary`
   (on the first day of a miss the boundary is carried by that miss itself);
-- penalty interest for the day (computed in SQL: overdue principal × daily rate, half-up
-  to the fen) → `loan.charge.applied` kind penalty_interest, id derived from loan and day;
-- an installment due D + N → `loan.payment.due`.
+- penalty interest for the day: overdue principal × daily rate, half-up to the fen, when above
+  zero → `loan.charge.applied` kind penalty_interest, its id derived from loan and day;
+- each unpaid installment due D + N (the reminder days) → `loan.payment.due`;
+in that order; paid-off and written-off loans get nothing. The set-based SQL that runs it over
+the whole book (`adapters/dayclose_events.py`) is tested against this function
+(`tests/servicing/test_dayclose_property.py`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
-from shared.money import money_str
+from services.servicing.domain.loan import Loan
+from shared.contracts.registry import EventData
+from shared.contracts.servicing import ChargeApplied, PaymentDue, PaymentMissed
+from shared.money import ZERO, money_str, to_fen
 
-Planned = tuple[str, dict[str, Any]]  # (event type, data as published)
+
+@dataclass(frozen=True)
+class DayCloseRules:
+    """The configured parts of the rule (LOANFLOW_SERVICING_…)."""
+
+    penalty_daily_rate: Decimal
+    reminder_days_before: int
+    dpd_boundaries: frozenset[int]
+
+    @classmethod
+    def of(cls, penalty_daily_rate: Decimal, reminder_days_before: int, dpd_boundaries: Iterable[int]) -> DayCloseRules:
+        return cls(penalty_daily_rate, reminder_days_before, frozenset(dpd_boundaries))
 
 
-@dataclass
-class DayPlan:
-    """The day's events per loan (in order), the loans found overdue, and the penalty charges."""
-
-    events: dict[str, list[Planned]] = field(default_factory=dict)
-    overdue_since: dict[str, date] = field(default_factory=dict)
-    penalties: list[tuple[str, str, Decimal, str]] = field(default_factory=list)  # charge id, loan, amount, reason
-
-    @property
-    def count(self) -> int:
-        return sum(len(e) for e in self.events.values())
+def day_close(loan: Loan, day: date, rules: DayCloseRules) -> list[EventData]:
+    """The events day-close for business date `day` records on the loan, in order (module docstring)."""
+    if loan.closed or not loan.exists:
+        return []
+    events: list[EventData] = []
+    late = loan.overdue_installments(day)
+    if late:
+        since, dpd, yesterday = late[0].due_date, loan.days_past_due(day), day - timedelta(days=1)
+        common = {"loan_id": loan.loan_id, "days_past_due": dpd, "overdue_since": since,
+                  "amount_overdue": sum((i.principal_left + i.interest_left for i in late), ZERO),
+                  "principal_outstanding": loan.principal_outstanding}
+        missed = [i for i in late if i.due_date == yesterday]
+        if missed:
+            boundary = dpd if dpd in rules.dpd_boundaries and since == yesterday else None
+            events.append(PaymentMissed(**common, installment_number=missed[-1].number, due_date=yesterday,
+                                        dpd_boundary=boundary))
+        if dpd in rules.dpd_boundaries and since != yesterday:
+            events.append(PaymentMissed(**common, installment_number=late[0].number, due_date=since,
+                                        dpd_boundary=dpd))
+        principal_overdue = sum((i.principal_left for i in late), ZERO)
+        penalty = to_fen(principal_overdue * rules.penalty_daily_rate)
+        if penalty > 0:
+            reason = f"罚息 for {day.isoformat()} on overdue principal {money_str(principal_overdue)}"
+            events.append(ChargeApplied(loan_id=loan.loan_id, charge_id=penalty_charge_id(loan.loan_id, day),
+                                        kind="penalty_interest", amount=penalty, reason=reason))
+    reminded = day + timedelta(days=rules.reminder_days_before)
+    events += [PaymentDue(loan_id=loan.loan_id, installment_number=i.number, due_date=i.due_date,
+                          amount_due=i.principal_left + i.interest_left)
+               for i in loan.installments if i.due_date == reminded and not i.settled]
+    return events
 
 
 ADVANCE_YEARS = 10
@@ -57,37 +93,3 @@ def penalty_charge_id(loan_id: str, day: date) -> str:
     day-close SQL computes too: `adapters/dayclose_events.CHARGE_ID`)."""
     return str(uuid.uuid3(uuid.NAMESPACE_URL, f"penalty/{loan_id}/{day.isoformat()}"))
 
-
-def plan_day(day: date, overdue: Iterable[Mapping[str, Any]], due: Iterable[Mapping[str, Any]],
-             boundaries: Iterable[int]) -> DayPlan:
-    """Decide the day's events from overdue facts (one row per loan) and installments due soon."""
-    plan = DayPlan()
-    marks = set(boundaries)
-    yesterday = day - timedelta(days=1)
-    for r in overdue:
-        loan_id, since = r["loan_id"], r["since"]
-        dpd = (day - since).days
-        plan.overdue_since[loan_id] = since
-        events = plan.events.setdefault(loan_id, [])
-        common = {"loan_id": loan_id, "amount_overdue": money_str(r["amount_overdue"]), "days_past_due": dpd,
-                  "overdue_since": since.isoformat(), "principal_outstanding": money_str(r["principal_outstanding"])}
-        if r["missed_number"] is not None:
-            missed = {**common, "installment_number": r["missed_number"], "due_date": yesterday.isoformat()}
-            if dpd in marks and since == yesterday:
-                missed["dpd_boundary"] = dpd
-            events.append(("loan.payment.missed", missed))
-        if dpd in marks and since != yesterday:
-            events.append(("loan.payment.missed", {**common, "installment_number": r["first_number"],
-                                                   "due_date": since.isoformat(), "dpd_boundary": dpd}))
-        if r["penalty"] > 0:
-            charge_id = penalty_charge_id(loan_id, day)
-            reason = f"罚息 for {day.isoformat()} on overdue principal {money_str(r['principal_overdue'])}"
-            plan.penalties.append((charge_id, loan_id, r["penalty"], reason))
-            events.append(("loan.charge.applied", {"loan_id": loan_id, "charge_id": charge_id,
-                                                   "kind": "penalty_interest", "amount": money_str(r["penalty"]),
-                                                   "reason": reason}))
-    for r in due:
-        plan.events.setdefault(r["loan_id"], []).append(("loan.payment.due", {
-            "loan_id": r["loan_id"], "installment_number": r["number"], "due_date": r["due_date"].isoformat(),
-            "amount_due": money_str(r["amount_due"])}))
-    return plan

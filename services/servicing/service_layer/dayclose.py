@@ -1,21 +1,12 @@
 """Business date and day-close.
 
-Day-close for business date D is the batch that rolls the book into D (run by
-`advance`, for each day in order, once):
-- `loan.payment.missed` for each installment due on D − 1 still unpaid (DOMAIN.md §2: "A
-  missed due date makes the loan overdue; days past due (DPD) count from the first unpaid
-  due date"), and again when the loan's DPD (D − first unpaid due date) equals a
-  configured boundary, so collections can stage it;
-- penalty interest (罚息, "Late charges (罚金) accrue on overdue amounts") for the day on
-  the overdue principal at the configured daily rate, rounded half-up to the fen, as
-  `loan.charge.applied`;
-- `loan.payment.due` for installments falling due on D + the reminder days;
-- one `servicing.day.closed` (stream and key "business-date") at the end.
-It is set-based: one SQL statement (`adapters/dayclose_events.py`) reads the facts, builds
-every event envelope, numbers it on its loan's stream, and writes events, outbox rows,
-charges and the loans' read model; Python only orchestrates. All in one transaction with
-the `day_closes` row that makes a re-run a no-op. The rules per loan are those of
-`domain/dayclose.plan_day` (the executable specification the SQL is tested against).
+Day-close for business date D is the batch that rolls the book into D (run by `advance`, for
+each day in order, once): every active loan gets what the rule `domain/dayclose.day_close` says
+(misses, DPD boundaries, the day's 罚息, reminders), then one `servicing.day.closed` (stream and
+key "business-date"). It runs set-based: one SQL statement (`adapters/dayclose_events.py`,
+tested against that rule) reads the facts, plans every event, and writes them through the event
+store's `SetAppend` (envelopes, outbox) with the charges and the loans' read model; Python only
+orchestrates. All in one transaction with the `day_closes` row that makes a re-run a no-op.
 """
 
 from __future__ import annotations
@@ -69,9 +60,9 @@ async def close_day(conn: asyncpg.Connection, svc: Servicing, day: date) -> dict
     await conn.execute("LOCK TABLE loans IN EXCLUSIVE MODE")  # repayments wait; plain reads go on
     correlation = str(uuid.uuid4())
     written = await close_day_events(
-        conn, day=day, penalty_rate=settings.penalty_daily_rate, reminder_days=settings.reminder_days_before,
-        boundaries=list(settings.dpd_boundaries), source=SOURCE, time=svc.clock.now(), correlationid=correlation,
-        topic=svc.store.topic)
+        conn, svc.store, day=day, penalty_rate=settings.penalty_daily_rate,
+        reminder_days=settings.reminder_days_before, boundaries=list(settings.dpd_boundaries), source=SOURCE,
+        time=svc.clock.now(), correlationid=correlation)
     count, loans = written["events"], written["loans"]
     watch.lap("events")
     closed = make_event(SOURCE, DayClosed(business_date=day, loans_processed=loans),
