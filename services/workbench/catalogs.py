@@ -8,6 +8,7 @@ exits non-zero when a string has no Chinese translation (English msgids are the 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -18,12 +19,13 @@ from services.workbench.i18n import BABEL_LOCALES, LANGS, LOCALE_DIR
 
 ROOT = Path(__file__).parent
 METHODS = [("**/templates/*.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
+FIXED_DATE = datetime(2026, 12, 7, tzinfo=UTC)  # a constant header: two people adding strings merge cleanly
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 
 
 def template() -> Catalog:
     """Every msgid the workbench uses, from its templates and Python."""
-    catalog = Catalog(project="loanflow workbench")
+    catalog = Catalog(project="loanflow workbench", creation_date=FIXED_DATE)
     for filename, lineno, message, comments, context in extract_from_dir(ROOT, METHODS, keywords=KEYWORDS):
         catalog.add(message, locations=[(filename, lineno)], auto_comments=comments, context=context)
     return catalog
