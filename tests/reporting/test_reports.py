@@ -113,6 +113,9 @@ async def test_reports_export_as_csv_and_need_the_reporting_role(platform, _drop
                                 headers=headers)
         assert len(page.json()["items"]) == 10 and len(rest.json()["items"]) == 4
         assert rest.json()["next_cursor"] is None
+        for cursor in ("abc", "-1", "\u0661\u0662", "9" * 30):  # the shared cursor rule: ASCII digits within bigint
+            refused = await client.get("/v1/loans/L08/timeline", params={"cursor": cursor}, headers=headers)
+            assert refused.status_code == 400 and refused.json()["error"]["code"] == "bad_cursor", cursor
 
 
 async def _all_handled(app, count: int) -> bool:

@@ -11,9 +11,9 @@ from services.reporting.adapters import queries
 from services.reporting.domain.book import previous_month_end
 from services.reporting.domain.collections import collections_report
 from services.reporting.domain.delinquency import delinquency
+from services.reporting.domain.errors import AsOfOutOfRange, BadPeriod, LoanNotFound
 from services.reporting.domain.portfolio import portfolio
 from services.reporting.domain.timeline import causal_order, timeline_item
-from shared.errors import NotFound, Unprocessable
 
 
 async def portfolio_report(conn: asyncpg.Connection, as_of: date) -> dict[str, Any]:
@@ -35,7 +35,7 @@ async def loan_book(conn: asyncpg.Connection, as_of: date) -> list[dict[str, Any
 async def delinquency_report(conn: asyncpg.Connection, as_of: date, threshold: int) -> dict[str, Any]:
     """Delinquency at the end of `as_of` against the previous month end (January of year 1 has none: 422)."""
     if as_of < date(1, 2, 1):
-        raise Unprocessable("as_of has no previous month end to compare with", code="as_of_out_of_range")
+        raise AsOfOutOfRange("as_of has no previous month end to compare with")
     month_end = previous_month_end(as_of)
     return delinquency(as_of, await queries.loans_as_of(conn, as_of), month_end,
                        await queries.loans_as_of(conn, month_end), threshold)
@@ -43,7 +43,9 @@ async def delinquency_report(conn: asyncpg.Connection, as_of: date, threshold: i
 
 async def collections_figures(conn: asyncpg.Connection, start: date, end: date,
                               group_by: str | None) -> dict[str, Any]:
-    """Collections figures over business days `start`..`end`."""
+    """Collections figures over business days `start`..`end` (a start after the end: 400)."""
+    if start > end:
+        raise BadPeriod("'from' must not be after 'to'")
     regions, households = await queries.loan_places(conn)
     return collections_report(start, end, await queries.activities(conn, start, end),
                               await queries.case_histories(conn, end), regions, households, group_by)
@@ -53,7 +55,7 @@ async def loan_timeline(conn: asyncpg.Connection, loan_id: str) -> list[dict[str
     """Every event about a loan in causal order, each with who did it and what caused it."""
     events = await queries.loan_events(conn, loan_id)
     if not events:
-        raise NotFound(f"no events about loan {loan_id}", code="loan_not_found")
+        raise LoanNotFound(f"no events about loan {loan_id}")
     ordered = causal_order(events)
     causes: dict[str, Any] = {e.event_id: e for e in events}
     missing = [e.causationid for e in events if e.causationid and e.causationid not in causes]

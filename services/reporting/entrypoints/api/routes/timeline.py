@@ -10,7 +10,7 @@ from services.reporting.entrypoints.api.public import TimelinePage
 from services.reporting.entrypoints.api.render import table_response, typed
 from services.reporting.service_layer.reports import loan_timeline
 from shared.auth import require_roles
-from shared.errors import BadRequest
+from shared.paging import parse_cursor
 from shared.service import KernelDep
 
 router = APIRouter(prefix="/loans", tags=["timeline"])
@@ -24,12 +24,7 @@ async def timeline(request: Request, loan_id: str, kernel: KernelDep,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
                    format: Literal["json", "csv"] | None = None) -> Any:
     """The loan's events from origination, servicing and collections, each after its cause."""
-    try:
-        start = int(cursor) if cursor else 0
-    except ValueError:
-        raise BadRequest("cursor is not one this endpoint returned", code="bad_cursor")
-    if start < 0:
-        raise BadRequest("cursor is not one this endpoint returned", code="bad_cursor")
+    start = parse_cursor(cursor)
     async with kernel.db.acquire() as conn:
         items = await loan_timeline(conn, loan_id)
     page = items[start:start + limit]
