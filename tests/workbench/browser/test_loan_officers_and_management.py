@@ -113,6 +113,22 @@ def test_an_application_goes_through_three_reviews_by_three_people_to_disburseme
     assert "¥20,000.00" in crm.locator("#loan").inner_text()
 
 
+def test_an_intake_form_posted_twice_files_one_application(book, open_page):
+    page = open_page("zh", javascript=False)
+    sign_in(page, "cm-zhou", "client_manager")
+    page.goto("/applications/new")
+    fill_application(page, id_number("440305", "19900220", 618), "13512345678")
+    fields = page.locator("form.intake input, form.intake select")
+    posted = {fields.nth(i).get_attribute("name"): fields.nth(i).input_value() for i in range(fields.count())}
+    assert posted["idempotency_key"] and posted["csrf_token"]
+    page.click("button[type=submit]:has-text('提交申请')")
+    first = page.url.split("?")[0]
+    again = page.request.post("/applications", form=posted)  # the browser sends the same form once more
+    assert again.ok and again.url.split("?")[0] == first, "the replay lands on the same application"
+    mine = [a for a in api(book, "origination", "/applications", limit=500)["items"] if a["submitted_by"] == "cm-zhou"]
+    assert len(mine) == 1
+
+
 def test_a_large_loan_waits_for_the_field_investigation_and_a_changed_file_fails_the_recheck(book, open_page):
     async def reviewed_large_application(client: LoanflowClient) -> str:
         body = {"applicant": {"name": "钱大海", "id_number": id_number("320102", "19750301", 233),

@@ -4,6 +4,7 @@ refusal (422 field errors, 403 segregation of duties, 409 order) is shown on the
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -62,17 +63,21 @@ async def new_page(request: Request, user: CurrentUser) -> Response:
 async def submit(request: Request, user: CurrentUser) -> Response:
     """The form's dotted fields as the JSON body; a 422 shows each field's error next to it, keeping the input."""
     form = await checked_form(request, user)
+    key = form.pop("idempotency_key", None)  # the form's own: a double submit files one application
     try:
-        filed = await api_for(request, user).post("origination", "/applications", body_from_form(form))
+        filed = await api_for(request, user).post("origination", "/applications", body_from_form(form),
+                                                  idempotency_key=key)
     except ApiRefusal as refusal:
-        return _intake(request, user, form, refusal, refusal_status(refusal))
+        return _intake(request, user, form, refusal, refusal_status(refusal), key)
     return RedirectResponse(f"/applications/{filed['id']}?done=submitted", status_code=303)
 
 
 def _intake(request: Request, user: User, form: dict[str, str], refusal: ApiRefusal | None = None,
-            status: int = 200) -> Response:
+            status: int = 200, key: str | None = None) -> Response:
+    """The intake form; after a refusal with what was typed and the same key (a 422 is not stored by the API)."""
     errors = field_errors(refusal.details) if refusal and refusal.code == "validation_error" else {}
     return render(request, "application_new.html", status=status, user=user, form=form, errors=errors,
+                  idempotency_key=key or str(uuid.uuid4()),
                   unplaced=unplaced(errors), sections=INTAKE_SECTIONS, refusal=refusal, products=PRODUCTS,
                   methods=METHODS, relations=RELATIONS, word=field_word)
 
