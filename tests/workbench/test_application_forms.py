@@ -4,16 +4,22 @@ body, its 422 details back to the inputs, and the three reviews in order."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
+from services.origination.domain.credit import intake_rejection_reasons, overdue_reason, report_change
 from services.workbench.domain.applications import (
     FORM_DEFAULTS,
     INTAKE_INPUTS,
     body_from_form,
     field_errors,
+    parse_reason,
     review_steps,
     unplaced,
 )
+from services.workbench.entrypoints.web.field_words import reason_text
+from services.workbench.i18n import load_catalogs
+from shared.contracts.origination import CreditReport
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "services" / "workbench" / "templates"
 
@@ -88,3 +94,28 @@ def test_a_rejection_stops_the_line_and_an_amendment_marks_reviews_stale():
                "reviews": [review("client_manager", "a", stale=True), review("team_manager", "b"),
                            review("credit_manager", "c")]}
     assert [s.state for s in review_steps(amended)] == ["stale", "done", "done"]
+
+
+def test_origination_reasons_are_said_in_the_readers_language_unknown_ones_as_written():
+    zh = load_catalogs()["zh"].gettext
+    stage = {"client_manager": "客户经理初审", "team_manager": "团队经理复审"}.get
+    # The sentences origination writes (its own functions, so a change of wording there fails here).
+    bureau = CreditReport(max_overdue_months=4, report_date=date(2026, 2, 20))
+    texts = [
+        *intake_rejection_reasons(bureau, blacklisted=True),
+        "credit bureau: " + str(overdue_reason(bureau)),
+        "credit bureau: " + str(report_change(CreditReport(max_overdue_months=0), CreditReport(max_overdue_months=2))),
+        "applicant data or credit report changed since the team_manager review",
+        "rejected at the client_manager review: 收入证明不实",
+        "something origination says one day",
+    ]
+    said = [reason_text(parse_reason(t), zh, lambda s: stage(s) or s) for t in texts]
+    assert said == [
+        "申请人身份证号在黑名单中",
+        "征信报告显示逾期 4 个月（3个月及以上）",
+        "征信中心：报告显示逾期 4 个月（3个月及以上）",
+        "征信中心：审查后最长逾期由 0 个月变为 2 个月",
+        "团队经理复审后，申请人资料或征信报告有变更",
+        "客户经理初审未通过：收入证明不实",
+        "something origination says one day",
+    ]

@@ -9,6 +9,7 @@ under the input they belong to, so each message shows next to its field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -116,3 +117,38 @@ def review_steps(application: Mapping[str, Any]) -> list[Step]:
             state = "skipped" if application.get("status") == "rejected" else "waiting"
         steps.append(Step(stage, state, review))
     return steps
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A rejection or re-check reason from origination, parsed to a kind and its values ("" kind: unknown)."""
+
+    kind: str
+    values: Mapping[str, str]
+    text: str  # as origination wrote it
+
+
+_REASONS = (
+    ("changed_since_review", r"applicant data or credit report changed since the (?P<stage>\w+) review"),
+    ("changed_since_investigation", r"applicant data or credit report changed since the field investigation"),
+    ("bureau_overdue", r"credit bureau: credit report(?: dated (?P<date>[\d-]+))? shows an overdue of "
+                       r"(?P<months>\d+) months \(\d+ or more\)"),
+    ("overdue", r"credit report(?: dated (?P<date>[\d-]+))? shows an overdue of (?P<months>\d+) months "
+                r"\(\d+ or more\)"),
+    ("bureau_changed", r"credit bureau: credit report changed since review: max overdue (?P<before>\d+) → "
+                       r"(?P<after>\d+) months"),
+    ("blacklisted", r"applicant's ID number is (?:now )?on the blacklist.*"),
+    ("false_information_on_site", r"false information found by the field investigation: (?P<note>.*)"),
+    ("investigation_rejected", r"field investigation: (?P<note>.*)"),
+    ("false_information", r"false information(?:: (?P<note>.*))?"),
+    ("rejected_at_review", r"rejected at the (?P<stage>\w+) review(?:: (?P<note>.*))?"),
+)
+
+
+def parse_reason(text: str) -> Reason:
+    """Origination's reason sentence as a kind and values, so the page can say it in the reader's language."""
+    for kind, pattern in _REASONS:
+        found = re.fullmatch(pattern, text, flags=re.S)
+        if found:
+            return Reason(kind, {k: v for k, v in found.groupdict().items() if v is not None}, text)
+    return Reason("", {}, text)

@@ -171,7 +171,7 @@ def test_a_large_loan_waits_for_the_field_investigation_and_a_changed_file_fails
     assert crm.locator("#step-client_manager").get_attribute("class") == "stale"
     crm.click("#disburse-form button[type=submit]")
     recheck = crm.locator("#recheck").inner_text()
-    assert "Re-check failed: disbursement refused" in recheck and "changed since the client_manager review" in recheck
+    assert "Re-check failed: disbursement refused" in recheck and "changed after the Client manager review" in recheck
     assert api(book, "origination", f"/applications/{app_id}")["status"] == "approved", "nothing was disbursed"
 
 

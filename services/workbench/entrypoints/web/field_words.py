@@ -1,4 +1,5 @@
-"""The origination API's field-level 422 messages in words a loan officer reads (catalog msgids).
+"""The origination API's field-level 422 messages and its rejection and re-check reasons in words a loan
+officer reads (catalog msgids).
 
 The API's details carry a `type` (pydantic's, e.g. `missing`) and an English `message` (the
 domain's rules, e.g. the GB 11643 check digit). A known one is shown in the page's language;
@@ -7,6 +8,9 @@ an unknown one is shown as the API wrote it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from services.workbench.domain.applications import Reason
 from services.workbench.entrypoints.web.nav import N_
 
 BY_MESSAGE = {
@@ -60,3 +64,31 @@ BY_TYPE = {
 def field_word(message: str, kind: str) -> str:
     """The msgid for an API field error, or "" when the API's own message should be shown."""
     return BY_MESSAGE.get(message) or BY_TYPE.get(kind, "")
+
+
+REASONS = {
+    "changed_since_review": N_("The applicant's data or credit report changed after the %(stage)s"),
+    "changed_since_investigation": N_("The applicant's data or credit report changed after the field investigation"),
+    "overdue": N_("The credit report shows an overdue of %(months)s months (3 or more)"),
+    "bureau_overdue": N_("Credit bureau: the report shows an overdue of %(months)s months (3 or more)"),
+    "bureau_changed": N_("Credit bureau: the longest overdue changed from %(before)s to %(after)s months since review"),
+    "blacklisted": N_("The applicant's ID number is on the blacklist"),
+    "false_information_on_site": N_("False information found by the field investigation: %(note)s"),
+    "investigation_rejected": N_("Rejected by the field investigation: %(note)s"),
+    "false_information": N_("False information"),
+    "rejected_at_review": N_("Rejected at the %(stage)s"),
+}
+
+
+def reason_text(reason: Reason, gettext: Callable[[str], str], stage_name: Callable[[str], str]) -> str:
+    """A rejection or re-check reason in the reader's language (origination's sentence when unknown);
+    a note the reviewer wrote is appended as written."""
+    template = REASONS.get(reason.kind)
+    if template is None:
+        return reason.text
+    values = {**reason.values, "stage": stage_name(reason.values.get("stage", ""))}
+    text = gettext(template) % {k: values.get(k, "") for k in ("stage", "months", "before", "after", "note")}
+    note = reason.values.get("note")
+    if note and "%(note)s" not in template:
+        return gettext(N_("%(reason)s: %(note)s")) % {"reason": text, "note": note}
+    return text

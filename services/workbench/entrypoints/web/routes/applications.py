@@ -22,11 +22,13 @@ from services.workbench.domain.applications import (
     STATUSES,
     body_from_form,
     field_errors,
+    parse_reason,
     review_steps,
     unplaced,
 )
 from services.workbench.entrypoints.web.deps import api_for, checked_form
-from services.workbench.entrypoints.web.field_words import field_word
+from services.workbench.entrypoints.web.field_words import field_word, reason_text
+from services.workbench.entrypoints.web.labels import label
 from services.workbench.entrypoints.web.nav import N_
 from services.workbench.entrypoints.web.render import refusal_status, render
 from services.workbench.entrypoints.web.session import CurrentUser, User
@@ -110,10 +112,13 @@ async def _application(request: Request, user: User, application_id: str, *, not
     loan: Any = None
     if application.get("loan_id"):
         loan = await api.get_or_refusal("servicing", f"/loans/{application['loan_id']}")
+    gettext = request.app.state.catalogs[request.state.lang].gettext
     nxt = application.get("next_step") or {}
     can_act = bool(nxt) and user.has(nxt.get("role", ""), *(("admin",) if nxt.get("action") == "disbursement"
                                                               else ()))
     return render(request, "application.html", status=refusal_status(refusal) if refusal else 200, user=user,
                   a=application, steps=review_steps(application), loan=loan, next_step=nxt, can_act=can_act,
                   refusal=refusal, form=form or {}, action=action, notice=notice, outcomes=OUTCOMES,
-                  relations=RELATIONS, errors=field_errors(refusal.details) if refusal else {}, word=field_word)
+                  relations=RELATIONS, errors=field_errors(refusal.details) if refusal else {}, word=field_word,
+                  reason=lambda text: reason_text(parse_reason(str(text)), gettext,
+                                                  lambda stage: gettext(label("review_stage", stage))))
