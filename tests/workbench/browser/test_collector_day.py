@@ -50,6 +50,13 @@ def test_a_collector_finds_the_case_in_the_queue_and_logs_a_call_and_a_promise_w
     assert [p["status"] for p in recorded["promises"]] == ["open"]
     assert recorded["promises"][0]["amount"] == owed
 
+    page.click("details:has(#tags) > summary")  # <details> opens without JavaScript
+    page.select_option("#tags select[name=behaviour]", "evasive")
+    page.fill("#tags input[name=reason]", "每次都说下周再说")
+    page.click("#tags button[type=submit]")
+    tactic = page.locator(".tactic").inner_text()
+    assert tactic.startswith("推托型") and len(tactic) > 10, "the tactic for the tag, in Chinese, beside the forms"
+
 
 def test_the_contact_policy_refusal_is_shown_with_its_rule_and_the_form_keeps_what_was_typed(book, open_page):
     case = book.cases["wb-b"]
@@ -127,6 +134,15 @@ def test_the_same_pages_in_both_languages_every_input_labelled(book, open_page, 
     assert unlabelled == []
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip", "the first Tab offers to skip to content"
+    page.focus("#contacts select[name=channel]")  # then the keyboard alone logs the contact
+    for key in ("Tab", "Tab", "Tab"):
+        page.keyboard.press(key)
+    assert page.evaluate("document.activeElement.name") == "note"
+    page.keyboard.type("keyboard only")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".notice")
+    assert "keyboard only" in page.locator("#h-contacts + table tbody tr").first.inner_text()
 
 
 def test_a_form_sent_twice_records_one_contact_and_an_unknown_case_is_a_plain_404(book, open_page):

@@ -25,7 +25,7 @@ TIMELINE_CAP = 1000
 
 # action (the REST path under /cases/{id}) -> the body fields the API takes
 ACTIONS: dict[str, tuple[str, ...]] = {
-    "contacts": ("channel", "outcome", "target", "note", "reason"),
+    "contacts": ("channel", "outcome", "target", "note"),
     "promises": ("amount", "promised_date"),
     "tags": ("behaviour", "reason"),
     "disputes": ("reason",),
