@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from shared.errors import Forbidden, Unauthorized
 
 ROLES = ("client_manager", "team_manager", "credit_manager", "collector", "collections_supervisor",
-         "legal", "reporting", "admin")
+         "legal", "reporting", "admin", "qa", "auditor")  # qa reviews recorded calls; auditor reads the access audit
 MAX_SKEW_SECONDS = 300
 
 

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from shared.contracts import latest_version
+
 START = date(2025, 1, 1)
 REGIONS = ["Xiaohe village", "Dongshan town", "Nanping village", "Beiguan town", None]
 COLLECTORS = ["wang", "li", "zhao", "sun", "zhou"]
@@ -31,7 +33,8 @@ class Book:
                  "type": type_, "subject": subject,
                  "time": datetime(day.year, day.month, day.day, 10, tzinfo=UTC).isoformat(),
                  "datacontenttype": "application/json", "data": data, "sequence": self.seq[stream],
-                 "correlationid": stream, "businessdate": day.isoformat(), "dataschemaversion": 1}
+                 "correlationid": stream, "businessdate": day.isoformat(),
+                 "dataschemaversion": latest_version(type_)}  # the shape services publish now
         if cause:
             event["causationid"] = cause
         return source, subject, json.dumps(event, ensure_ascii=False).encode()

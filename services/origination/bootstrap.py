@@ -12,6 +12,7 @@ from services.origination.entrypoints.api.routes.applications import router as a
 from services.origination.entrypoints.consumer import consumers
 from services.origination.service_layer.deps import Deps
 from services.origination.service_layer.handlers import COMMAND_HANDLERS
+from shared.access_audit import access_audit_router
 from shared.clock import Clock
 from shared.config import PlatformSettings
 from shared.messagebus import CommandBus
@@ -27,7 +28,8 @@ def create_app(settings: OriginationSettings | None = None, platform: PlatformSe
     platform = platform or PlatformSettings()
     kernel = ServiceKernel("origination", platform, platform.service_dsn("origination", settings.database_url),
                            MIGRATIONS, clock=clock, consumers=consumers())
-    app = create_service_app(kernel, title="loanflow origination", routers=[applications])
+    app = create_service_app(kernel, title="loanflow origination",
+                             routers=[applications, access_audit_router(subject_alias="application_id")])
     app.state.bus = CommandBus(COMMAND_HANDLERS, Deps(
         kernel=kernel, rules=settings.product_rules(),
         bureau=make_credit_bureau(settings.credit_bureau, settings.credit_bureau_file)))

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.contracts.registry import EventData, event
+from shared.contracts.registry import EventData, event, upcaster
 from shared.money import Money, Rate
 from shared.pii import mask_id_number
 
@@ -21,12 +21,34 @@ class Part(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+class Addresses(Part):
+    """Where the applicant lives and works (free text, as written on the application)."""
+
+    home: str | None = None
+    work: str | None = None
+
+
+class Employer(Part):
+    name: str
+    address: str | None = None
+    phone: str | None = None
+
+
 class Applicant(Part):
     name: str
     id_number: str
     phone: str
     monthly_income: Money
     region: str | None = None
+    addresses: Addresses | None = None  # second round: contact points collectors may need later
+    employer: Employer | None = None
+
+
+class CreditAuthorisation(Part):
+    """The applicant's signed authorisation to query the credit bureau (DOMAIN.md §1)."""
+
+    signed_on: date
+    document_ref: str
 
 
 class ContactPerson(Part):
@@ -79,6 +101,7 @@ class ApplicationSubmitted(EventData):
     submitted_by: str
     due_day: int | None = None  # day of month installments fall due; None: the product's default
     credit_report_source: Literal["applicant", "bureau"] = "applicant"
+    credit_authorisation: CreditAuthorisation | None = None
     masked_on_publish = {"applicant": _mask_applicant, "guarantor": _mask_guarantor}
 
 
@@ -140,10 +163,16 @@ class Borrower(Part):
     id_number_masked: str
     phone: str
     region: str | None = None
+    addresses: Addresses | None = None  # v2
+    employer: Employer | None = None  # v2
 
 
-@event("loan.disbursed")
+@event("loan.disbursed", version=2)
 class LoanDisbursed(EventData):
+    """A loan paid out. v2 adds the contact points and security collectors work with: the
+    borrower's addresses and employer, the guarantor (a co-obligor, ID number masked on the topic),
+    the collateral and the credit-bureau authorisation; v1 events are upcast with these null."""
+
     loan_id: str
     application_id: str
     borrower: Borrower
@@ -156,3 +185,18 @@ class LoanDisbursed(EventData):
     product: Product
     contacts: list[ContactPerson]
     disbursed_by: str
+    guarantor: Guarantor | None = None
+    collateral: Collateral | None = None
+    credit_authorisation: CreditAuthorisation | None = None
+    masked_on_publish = {"guarantor": _mask_guarantor}
+
+
+@upcaster("loan.disbursed", 1)
+def loan_disbursed_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 carried the borrower's name, masked ID, phone and region, the three contacts and the terms.
+
+    What v2 added was not recorded then: the borrower's addresses and employer, the guarantor, the
+    collateral and the authorisation are null (unknown), never invented.
+    """
+    borrower = {**data["borrower"], "addresses": None, "employer": None} if data.get("borrower") else None
+    return {**data, "borrower": borrower, "guarantor": None, "collateral": None, "credit_authorisation": None}

@@ -50,6 +50,18 @@ def application(product: str = "credit", amount: str = "50000.00", **changes: An
     return copy.deepcopy(body)
 
 
+AUTHORISATION = {"signed_on": "2026-02-25", "document_ref": "征信授权书 CA-2026-0225-017"}
+
+
+def with_contact_points(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with the applicant's home and work addresses and employer (second round, optional)."""
+    body = copy.deepcopy(body)
+    body["applicant"]["addresses"] = {"home": "北京市朝阳区建国路88号院3号楼502", "work": "北京市海淀区中关村大街1号"}
+    body["applicant"]["employer"] = {"name": "北京星辰科技有限公司", "address": "北京市海淀区中关村大街1号",
+                                     "phone": mobile(next(_serial))}
+    return body
+
+
 VERIFIED = [{"relation": "family", "outcome": "confirmed"}, {"relation": "other", "outcome": "confirmed"},
             {"relation": "work", "outcome": "confirmed", "note": "HR confirmed employment"}]
 
@@ -59,7 +71,14 @@ def to_draft(body: dict[str, Any]) -> Any:
     from decimal import Decimal
 
     from services.origination.domain.validation import Draft
-    from shared.contracts.origination import Applicant, Collateral, ContactPerson, CreditReport, Guarantor
+    from shared.contracts.origination import (
+        Applicant,
+        Collateral,
+        ContactPerson,
+        CreditAuthorisation,
+        CreditReport,
+        Guarantor,
+    )
 
     return Draft(
         applicant=Applicant(**body["applicant"]), product=body["product"], amount=Decimal(body["amount"]),
@@ -68,4 +87,6 @@ def to_draft(body: dict[str, Any]) -> Any:
         credit_report=CreditReport(**body["credit_report"]) if body.get("credit_report") else None,
         collateral=Collateral(**body["collateral"]) if body.get("collateral") else None,
         guarantor=Guarantor(**body["guarantor"]) if body.get("guarantor") else None,
-        due_day=body.get("due_day"))
+        due_day=body.get("due_day"),
+        credit_authorisation=(CreditAuthorisation(**body["credit_authorisation"])
+                              if body.get("credit_authorisation") else None))

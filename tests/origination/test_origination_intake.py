@@ -92,17 +92,6 @@ async def test_a_guaranteed_loan_needs_a_guarantor(desk):
     assert (await desk.file(application("guaranteed"))).json()["status"] == "submitted"
 
 
-async def test_without_a_report_in_the_request_the_bureau_is_asked(desk):
-    body = application(credit_report=None)
-    r = await desk.file(body)
-    assert r.status_code == 422
-    assert r.json()["error"]["details"][0]["field"] == "credit_report"
-    desk.bureau_says(body["applicant"]["id_number"], {"max_overdue_months": 1, "report_date": "2026-02-28"})
-    app_id = await desk.filed(body)
-    state = await desk.get(app_id)
-    assert state["credit_report_source"] == "bureau" and state["credit_report"]["max_overdue_months"] == 1
-
-
 async def test_an_overdue_of_three_months_is_rejected_with_the_reason(desk):
     body = application()
     body["credit_report"]["max_overdue_months"] = 3
@@ -112,13 +101,6 @@ async def test_an_overdue_of_three_months_is_rejected_with_the_reason(desk):
     assert "overdue of 3 months" in r.json()["reasons"][0]
     state = await desk.get(r.json()["id"])
     assert state["status"] == "rejected" and state["next_step"] is None
-
-
-async def test_a_bureau_report_with_a_long_overdue_is_rejected_too(desk):
-    body = application(credit_report=None)
-    desk.bureau_says(body["applicant"]["id_number"], {"max_overdue_months": 4})
-    r = await desk.file(body)
-    assert r.json()["status"] == "rejected" and "overdue of 4 months" in r.json()["reasons"][0]
 
 
 async def test_an_applicant_rejected_for_false_information_is_blacklisted_for_good(desk):

@@ -62,7 +62,7 @@ async def test_zhang_weis_credit_loan_is_filed_reviewed_three_times_and_disburse
     disbursed = events[-1]
     assert disbursed.specversion == "1.0" and disbursed.source == "origination"
     assert disbursed.subject == loan_id and disbursed.businessdate == date(2026, 3, 1)
-    assert disbursed.correlationid == "branch-42" and disbursed.dataschemaversion == 1
+    assert disbursed.correlationid == "branch-42" and disbursed.dataschemaversion == 2
     loan = parse_data(disbursed)
     assert isinstance(loan, LoanDisbursed)
     assert (str(loan.principal), str(loan.annual_rate), loan.term_months, loan.due_day) == ("50000.00", "0.12", 12, 15)
@@ -70,7 +70,7 @@ async def test_zhang_weis_credit_loan_is_filed_reviewed_three_times_and_disburse
     assert loan.disbursement_date == date(2026, 3, 1)
     assert loan.borrower.phone == body["applicant"]["phone"] and loan.borrower.region == "北京市朝阳区"
     assert [c.relation for c in loan.contacts] == ["family", "other", "work"]
-    schema = json.loads((SCHEMA_DIR / "loan.disbursed.v1.json").read_text())
+    schema = json.loads((SCHEMA_DIR / "loan.disbursed.v2.json").read_text())
     assert set(schema["required"]) <= set(disbursed.data)
 
     raw_id = body["applicant"]["id_number"].encode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .factory import application
+from .factory import AUTHORISATION, application
 
 
 async def test_one_person_may_not_review_two_stages(desk):
@@ -97,7 +97,7 @@ async def test_a_small_loan_needs_no_investigation(desk):
 
 
 async def test_a_newer_bureau_report_with_a_three_month_overdue_refuses_disbursement(desk):
-    body = application(credit_report=None)
+    body = application(credit_report=None, credit_authorisation=AUTHORISATION)
     desk.bureau_says(body["applicant"]["id_number"], {"max_overdue_months": 0, "report_date": "2026-02-20"})
     app_id = await desk.filed(body)
     await desk.approve(app_id)

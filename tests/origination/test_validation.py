@@ -16,10 +16,11 @@ from services.origination.domain.validation import validate_draft
 from .factory import application, mobile, to_draft
 
 CREDIT = DEFAULT_RULES["credit"]
+TODAY = date(2026, 3, 1)  # the business date
 
 
 def fields(body):
-    return {p["field"] for p in validate_draft(to_draft(body), DEFAULT_RULES[body["product"]])}
+    return {p["field"] for p in validate_draft(to_draft(body), DEFAULT_RULES[body["product"]], TODAY)}
 
 
 @pytest.mark.parametrize("product", ["credit", "mortgage", "guaranteed"])
@@ -119,7 +120,7 @@ def test_configured_limits_are_the_ones_applied():
     from dataclasses import replace
 
     tight = replace(CREDIT, max_amount=Decimal("20000"))
-    problems = validate_draft(to_draft(application(amount="20000.01")), tight)
+    problems = validate_draft(to_draft(application(amount="20000.01")), tight, TODAY)
     assert [p["field"] for p in problems] == ["amount"]
     assert "20000" in problems[0]["message"]
 

@@ -114,6 +114,11 @@ class Application:
     def reviewer_of(self, stage: str) -> str | None:
         return next((r.reviewer for r in self.reviews if r.stage == stage), None)
 
+    @property
+    def bureau_authorised(self) -> bool:
+        """The applicant authorised credit-bureau queries (the re-check asks the bureau only then)."""
+        return self.submitted is not None and self.submitted.credit_authorisation is not None
+
     def investigation_missing(self, rules: ProductRules) -> bool:
         assert self.submitted is not None
         return rules.needs_investigation(self.submitted.amount) and self.investigation is None
@@ -129,7 +134,8 @@ class Application:
             amount=draft.amount, term_months=draft.term_months, annual_rate=draft.annual_rate,
             repayment_method=draft.repayment_method, contacts=draft.contacts,  # type: ignore[arg-type]
             credit_report=report, collateral=draft.collateral, guarantor=draft.guarantor,
-            submitted_by=submitted_by, due_day=draft.due_day, credit_report_source=report_source)  # type: ignore[arg-type]
+            submitted_by=submitted_by, due_day=draft.due_day, credit_report_source=report_source,  # type: ignore[arg-type]
+            credit_authorisation=draft.credit_authorisation)
         reasons = intake_rejection_reasons(report, blacklisted)
         if not reasons:
             return [submitted]
@@ -219,12 +225,13 @@ class Application:
             raise DisbursementRefused("disbursement refused by the pre-disbursement re-check: " + "; ".join(reasons),
                                       details=[{"reason": r} for r in reasons])
         borrower = Borrower(name=a.name, id_number_masked=mask_id_number(a.id_number), phone=a.phone,
-                            region=a.region or a.id_number[:6])
+                            region=a.region or a.id_number[:6], addresses=a.addresses, employer=a.employer)
         return [LoanDisbursed(
             loan_id=loan_id, application_id=self.id, borrower=borrower, principal=s.amount,
             annual_rate=s.annual_rate, term_months=s.term_months, repayment_method=s.repayment_method,
             disbursement_date=business_date, due_day=s.due_day or rules.due_day, product=s.product,
-            contacts=s.contacts, disbursed_by=by)]
+            contacts=s.contacts, disbursed_by=by, guarantor=s.guarantor, collateral=s.collateral,
+            credit_authorisation=s.credit_authorisation)]
 
     def recheck(self, bureau_report: CreditReport | None, blacklisted: bool, *,
                 investigation_required: bool = False) -> list[str]:

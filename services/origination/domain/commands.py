@@ -64,3 +64,13 @@ class DisburseApplication(Command[Answer]):
 
     application_id: str
     disbursed_by: str
+
+
+@dataclass(frozen=True)
+class RevealApplication(Command[Answer]):
+    """A loan officer's look at the unmasked personal data, with the reason; answers the state unmasked."""
+
+    application_id: str
+    viewer: str
+    roles: frozenset[str]
+    reason: str

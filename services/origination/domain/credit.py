@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from shared.contracts.origination import CreditReport
+from services.origination.domain.errors import AuthorisationRequired
+from shared.contracts.origination import CreditAuthorisation, CreditReport
 
 OVERDUE_LIMIT_MONTHS = 3
 
@@ -36,3 +37,15 @@ def report_change(reviewed: CreditReport, fresh: CreditReport) -> str | None:
         return (f"credit report changed since review: max overdue {reviewed.max_overdue_months} "
                 f"→ {fresh.max_overdue_months} months")
     return None
+
+
+def require_bureau_authorisation(authorisation: CreditAuthorisation | None) -> CreditAuthorisation:
+    """DOMAIN.md §1: "Credit report is mandatory: supplied by the applicant, or queried with the
+    applicant's authorisation" — no authorisation, no bureau query."""
+    if authorisation is None:
+        raise AuthorisationRequired(
+            "the credit bureau is queried only with the applicant's authorisation: give credit_authorisation "
+            "{signed_on, document_ref}, or the applicant's own credit_report",
+            details=[{"field": "credit_authorisation", "type": "missing",
+                      "message": "required when the application carries no credit_report"}])
+    return authorisation

@@ -33,3 +33,9 @@ class UnknownApplication(NotFound):
     """No application has this id (404)."""
 
     code = "application_not_found"
+
+
+class AuthorisationRequired(Unprocessable):
+    """The credit bureau is not queried without the applicant's signed authorisation (422)."""
+
+    code = "authorisation_required"

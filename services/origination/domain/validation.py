@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from services.origination.domain.identity import id_number_problem, phone_problem
 from services.origination.domain.products import ProductRules
-from shared.contracts.origination import Applicant, Collateral, ContactPerson, CreditReport, Guarantor
+from shared.contracts.origination import (
+    Applicant,
+    Collateral,
+    ContactPerson,
+    CreditAuthorisation,
+    CreditReport,
+    Guarantor,
+)
 
 RELATIONS = ("family", "other", "work")
+MAX_ADDRESS = 200  # characters of an address, as written
+MAX_NAME = 100
+MAX_DOCUMENT_REF = 200
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,7 @@ class Draft:
     collateral: Collateral | None = None
     guarantor: Guarantor | None = None
     due_day: int | None = None
+    credit_authorisation: CreditAuthorisation | None = None
 
 
 @dataclass
@@ -44,12 +56,13 @@ class Problems:
         return {i["field"] for i in self.items}
 
 
-def validate_draft(draft: Draft, rules: ProductRules) -> list[dict[str, Any]]:
+def validate_draft(draft: Draft, rules: ProductRules, business_date: date) -> list[dict[str, Any]]:
     """Every problem with a draft, field by field; empty when it may be filed.
 
     DOMAIN.md §1: three contacts (family, other, work); 18-digit ID numbers with the
     GB 11643 check digit; 11-digit mobiles; mortgages record the lien registration;
-    guaranteed loans have a guarantor; credit loans have neither.
+    guaranteed loans have a guarantor; credit loans have neither. A credit-bureau
+    authorisation is signed on or before the business date.
     """
     p = Problems()
     _check_applicant(p, draft.applicant)
@@ -60,6 +73,8 @@ def validate_draft(draft: Draft, rules: ProductRules) -> list[dict[str, Any]]:
         p.add("due_day", "must be a day of month between 1 and 28")
     if draft.credit_report is not None and draft.credit_report.max_overdue_months < 0:
         p.add("credit_report.max_overdue_months", "must not be negative")
+    if draft.credit_authorisation is not None:
+        _check_authorisation(p, draft.credit_authorisation, business_date)
     return p.items
 
 
@@ -83,6 +98,35 @@ def _check_applicant(p: Problems, a: Applicant) -> None:
         p.add("applicant.name", "must not be empty")
     if a.monthly_income < 0:
         p.add("applicant.monthly_income", "must not be negative")
+    if a.addresses is not None:
+        _check_text(p, "applicant.addresses.home", a.addresses.home, MAX_ADDRESS)
+        _check_text(p, "applicant.addresses.work", a.addresses.work, MAX_ADDRESS)
+    if a.employer is not None:
+        _check_text(p, "applicant.employer.name", a.employer.name, MAX_NAME)
+        _check_text(p, "applicant.employer.address", a.employer.address, MAX_ADDRESS)
+        if a.employer.phone is not None and (why := phone_problem(a.employer.phone)):
+            p.add("applicant.employer.phone", why)
+
+
+def _check_text(p: Problems, field_name: str, value: str | None, limit: int) -> None:
+    """An optional text: absent is fine; given, it is not blank and at most `limit` characters."""
+    if value is None:
+        return
+    if not value.strip():
+        p.add(field_name, "must not be blank (leave it out instead)")
+    elif len(value) > limit:
+        p.add(field_name, f"at most {limit} characters")
+
+
+def _check_authorisation(p: Problems, auth: CreditAuthorisation, business_date: date) -> None:
+    """The applicant signed it already: not after the business date, with a document to show."""
+    if auth.signed_on > business_date:
+        p.add("credit_authorisation.signed_on",
+              f"signed on {auth.signed_on.isoformat()}, after the business date {business_date.isoformat()}")
+    if not auth.document_ref.strip():
+        p.add("credit_authorisation.document_ref", "must not be empty")
+    elif len(auth.document_ref) > MAX_DOCUMENT_REF:
+        p.add("credit_authorisation.document_ref", f"at most {MAX_DOCUMENT_REF} characters")
 
 
 def check_person(p: Problems, prefix: str, id_number: str | None, phone: str) -> None:

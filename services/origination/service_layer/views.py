@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from services.origination.adapters import applications_table, repository
 from services.origination.domain.application import Application
 from services.origination.domain.errors import UnknownApplication
+from services.origination.domain.personal import masked_person
 from services.origination.domain.products import ProductRules
 from shared.paging import parse_cursor
-from shared.pii import mask_id_number
 
 if TYPE_CHECKING:
     from services.origination.service_layer.deps import Deps
@@ -48,28 +48,31 @@ def next_step(app: Application, rules: ProductRules) -> dict[str, Any] | None:
     return {"action": "disbursement", "role": "credit_manager"}
 
 
-def application_view(app: Application, version: int, rules: ProductRules) -> dict[str, Any]:
-    """The application's state, reviews so far and next required step (ID numbers masked)."""
+def application_view(app: Application, version: int, rules: ProductRules, *, reveal: bool = False) -> dict[str, Any]:
+    """The application's state, reviews so far and next required step; personal data (ID numbers,
+    phones, addresses) masked unless `reveal` (a loan officer's audited reveal)."""
     s, a = app.submitted, app.applicant
     assert s is not None and a is not None
     public = s.to_data()
+    person = (lambda p: p) if reveal else masked_person
     view: dict[str, Any] = {
         "id": app.id,
         "status": app.status,
         "version": version,
-        "applicant": {**a.model_dump(mode="json", exclude_none=True), "id_number": mask_id_number(a.id_number)},
+        "revealed": reveal,
+        "applicant": person(a.model_dump(mode="json", exclude_none=True)),
         "product": s.product,
         "amount": public["amount"],
         "term_months": s.term_months,
         "annual_rate": public["annual_rate"],
         "repayment_method": s.repayment_method,
         "due_day": s.due_day or rules.due_day,
-        "contacts": public["contacts"],
+        "contacts": [person(c) for c in public["contacts"]],
         "credit_report": app.credit_report.model_dump(mode="json", exclude_none=True) if app.credit_report else None,
         "credit_report_source": s.credit_report_source,
+        "credit_authorisation": public.get("credit_authorisation"),
         "collateral": public.get("collateral"),
-        "guarantor": ({**public["guarantor"], "id_number": mask_id_number(public["guarantor"]["id_number"])}
-                      if public.get("guarantor") else None),
+        "guarantor": person(public["guarantor"]) if public.get("guarantor") else None,
         "submitted_by": s.submitted_by,
         "amendments": app.data_version,
         "reviews": [

@@ -1,8 +1,9 @@
 """Response bodies of the origination API (`XPublic`): what `/openapi.json` promises each 2xx answers.
 
 Applicant, contacts, credit report, collateral and guarantor are the event contracts' own parts
-(ID numbers masked); routes answer with `response_model_exclude_unset`, so a field the state does
-not have yet (`loan_id` before disbursement, `reasons` unless rejected) is left out, not null.
+(ID numbers, phones and addresses masked unless revealed); routes answer with
+`response_model_exclude_unset`, so a field the state does not have yet (`loan_id` before
+disbursement, `reasons` unless rejected) is left out, not null.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from shared.contracts.origination import (
     Collateral,
     ContactPerson,
     ContactVerification,
+    CreditAuthorisation,
     CreditReport,
     Guarantor,
     Product,
@@ -68,6 +70,7 @@ class ApplicationPublic(Public):
     id: str
     status: ApplicationStatus
     version: int
+    revealed: bool  # true: ID numbers, phones and addresses unmasked (an audited reveal); else masked
     applicant: Applicant
     product: Product
     amount: Money
@@ -78,6 +81,7 @@ class ApplicationPublic(Public):
     contacts: list[ContactPerson]
     credit_report: CreditReport | None
     credit_report_source: Literal["applicant", "bureau"] | None
+    credit_authorisation: CreditAuthorisation | None = None
     collateral: Collateral | None
     guarantor: Guarantor | None
     submitted_by: str

@@ -14,6 +14,7 @@ from shared.contracts.origination import (
     Collateral,
     ContactPerson,
     ContactVerification,
+    CreditAuthorisation,
     CreditReport,
     Guarantor,
     Product,
@@ -27,12 +28,25 @@ class In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class AddressesIn(In):
+    home: str | None = None
+    work: str | None = None
+
+
+class EmployerIn(In):
+    name: str
+    address: str | None = None
+    phone: str | None = None
+
+
 class ApplicantIn(In):
     name: str = Field(min_length=1, max_length=100)
     id_number: str
     phone: str
     monthly_income: Money
     region: str | None = None
+    addresses: AddressesIn | None = None  # lengths, blanks and the employer's phone: checked by the domain
+    employer: EmployerIn | None = None
 
     _norm = field_validator("id_number")(normalise_id_number)
 
@@ -68,6 +82,11 @@ class GuarantorIn(BaseModel):
     _norm = field_validator("id_number")(normalise_id_number)
 
 
+class CreditAuthorisationIn(In):
+    signed_on: date
+    document_ref: str
+
+
 class ApplicationCreate(In):
     applicant: ApplicantIn
     product: Product
@@ -80,6 +99,7 @@ class ApplicationCreate(In):
     collateral: CollateralIn | None = None
     guarantor: GuarantorIn | None = None
     due_day: int | None = None
+    credit_authorisation: CreditAuthorisationIn | None = None  # needed when the bureau is queried
 
     def draft(self) -> Draft:
         return Draft(
@@ -89,7 +109,9 @@ class ApplicationCreate(In):
             credit_report=CreditReport(**self.credit_report.model_dump()) if self.credit_report else None,
             collateral=Collateral(**self.collateral.model_dump()) if self.collateral else None,
             guarantor=Guarantor(**self.guarantor.model_dump()) if self.guarantor else None,
-            due_day=self.due_day)
+            due_day=self.due_day,
+            credit_authorisation=(CreditAuthorisation(**self.credit_authorisation.model_dump())
+                                  if self.credit_authorisation else None))
 
 
 class ContactVerificationIn(In):

@@ -21,6 +21,7 @@ from services.origination.entrypoints.api.schemas import (
 )
 from services.origination.service_layer import views
 from services.origination.service_layer.deps import Deps
+from shared.access_audit import RevealDep
 from shared.auth import Principal, require_roles
 from shared.contracts.origination import CreditReport
 from shared.messagebus import CommandBus
@@ -65,8 +66,15 @@ async def list_applications(_: Reader, bus: Bus, limit: int = Query(50, ge=1, le
 
 
 @router.get("/{application_id}", **State)
-async def get_application(application_id: str, _: Reader, bus: Bus) -> dict[str, Any]:
-    """State, reviews so far and the next required step, rebuilt from the application's events."""
+async def get_application(application_id: str, who: Reader, bus: Bus, reveal: RevealDep) -> dict[str, Any]:
+    """State, reviews so far and the next required step, rebuilt from the application's events.
+
+    ID numbers, phones and addresses are masked; `?reveal=true&reason=...` shows them to a loan officer
+    (403 `reveal_not_permitted` to others, 422 `reason_required` without a reason) and records who,
+    when, which application and why in the access audit (`GET /v1/audit/access`).
+    """
+    if reveal is not None:
+        return await bus.handle(commands.RevealApplication(application_id, who.sub, who.roles, reveal.reason))
     return await views.application(bus.deps, application_id)
 
 
