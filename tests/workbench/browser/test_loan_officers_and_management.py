@@ -33,6 +33,19 @@ def api(book: Any, service: str, path: str, **params: Any) -> Any:
     return answer.json()
 
 
+def unlabelled(page: Any) -> list[str]:
+    """Inputs with no label (neither inside one, nor named by one's `for`, nor aria-label); works without JavaScript."""
+    fields = page.locator("main input:not([type=hidden]), main select, main textarea")
+    names = []
+    for i in range(fields.count()):
+        field = fields.nth(i)
+        own = field.get_attribute("id")
+        if not (field.locator("xpath=ancestor::label").count() or field.get_attribute("aria-label")
+                or (own and page.locator(f'label[for="{own}"]').count())):
+            names.append(field.get_attribute("name"))
+    return names
+
+
 def fill_application(page: Any, applicant_id: str, phone: str) -> None:
     page.fill("#f-applicant-name", "周建国")
     page.fill("#f-applicant-id_number", applicant_id)
@@ -55,6 +68,7 @@ def test_an_application_goes_through_three_reviews_by_three_people_to_disburseme
     sign_in(cm, "cm-wang", "client_manager", "team_manager")
     assert cm.url.endswith("/applications") and cm.locator("h1").inner_text() == "贷款申请"
     cm.click("text=新建申请")
+    assert unlabelled(cm) == []
     fill_application(cm, bad_id, "1381234567")
     cm.click("button[type=submit]:has-text('提交申请')")
     assert "申请未提交" in cm.locator("#refusal").inner_text()
@@ -94,6 +108,7 @@ def test_an_application_goes_through_three_reviews_by_three_people_to_disburseme
     sign_in(crm, "crm-zhao", "credit_manager", lang="en")
     crm.goto("/applications?status=under_review")
     crm.click(f'a[title="{app_id}"]')
+    assert unlabelled(crm) == []
     crm.select_option("#rv-decision", "approve")
     crm.click("#review-form button[type=submit]")
     assert crm.locator("#status").inner_text() == "Approved"
@@ -157,6 +172,7 @@ def test_a_large_loan_waits_for_the_field_investigation_and_a_changed_file_fails
     tm = open_page("zh", javascript=False)
     sign_in(tm, "tm-2", "team_manager")
     tm.goto(f"/applications/{app_id}")
+    assert unlabelled(tm) == []
     tm.fill("#inv-findings", "实地走访经营场所，库存与流水相符")
     tm.click("#investigation button[type=submit]")
     assert "实地征信结果已登记" in tm.locator(".notice[role=status]").inner_text()
@@ -236,6 +252,7 @@ def test_management_reads_the_npl_ratio_its_charts_and_a_csv(book, npl_book, ope
     shown = f"{float(expected['npl']['ratio']) * 100:.2f}%"  # a display check only; the page uses Decimal
     assert shown in figure and ("不良贷款率" if lang == "zh" else "NPL ratio") in figure
     assert ("上升" if lang == "zh" else "up") in page.locator("#npl-change").inner_text()
+    assert unlabelled(page) == []
     charts = page.locator("svg.chart")
     assert charts.count() == 2
     assert page.locator("svg.chart polyline").count() == 1 and page.locator("svg.chart rect").count() == 6
