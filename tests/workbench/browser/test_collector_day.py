@@ -163,3 +163,25 @@ def test_a_form_sent_twice_records_one_contact_and_an_unknown_case_is_a_plain_40
     missing = page.goto("/cases/no-such-case-E1")
     assert missing is not None and missing.status == 404
     assert "Not found" in page.locator("#refusal").inner_text()
+
+
+def test_a_dispute_waits_on_the_board_until_the_supervisor_resolves_it(book, open_page):
+    case = book.cases["wb-d"]
+    page = open_page("en")
+    sign_in(page, "supervisor-1", "collections_supervisor", "reporting", lang="en")
+    page.goto(f"/cases/{case['case_id']}")
+    page.click("details:has(#disputes) > summary")
+    page.fill("#disputes input[name=reason]", "borrower says the amount is wrong")
+    page.click("#disputes button[type=submit]")
+    assert "The dispute is open: collection pauses." in page.locator(".notice").inner_text()
+
+    page.goto("/board")
+    waiting = page.locator("#h-waiting + table tbody").inner_text()
+    assert "Dispute" in waiting and case["case_id"][:8] in waiting
+    page.click(f'#h-waiting + table a[title="{case["case_id"]}"]')
+    page.fill("#disputes-resolve input[name=resolution]", "amount checked against the schedule: correct")
+    page.click("#disputes-resolve button[type=submit]")
+    assert "The dispute is resolved." in page.locator(".notice").inner_text()
+    assert book.api_case(case["case_id"])["disputed"] is False
+    page.goto("/board")
+    assert "Nothing is waiting." in page.locator("#h-waiting + table tbody").inner_text()
