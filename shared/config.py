@@ -48,6 +48,11 @@ class PlatformSettings(BaseSettings):
     run_background: bool = True  # relay + consumers inside the API process
     migrate_on_start: bool = True
     consumer_session_timeout_ms: int = 10_000
+    # The broker keeps nothing across a restart (the embedded one, memory only; `loanflow up` sets it
+    # for that broker alone). Relays and consumers then fence their Kafka clients (shared/fence.py)
+    # so the restarted broker gets every event log republished in order. Never on Apache Kafka.
+    broker_ephemeral: bool = False
+    ready_stale_seconds: float = 30.0  # /readyz: a relay or consumer poll older than this is stale
     start_date: str | None = None  # first business date (ISO) for a new installation
 
     @model_validator(mode="after")

@@ -10,12 +10,19 @@ What one poll returns is handled in one transaction: one INSERT claims every rec
 row, the handler runs for the records not seen before (or the service's batch handler gets
 them all at once), one statement saves the partitions' positions. If that fails, each
 partition is tried alone, then each record alone with the retries above.
+
+A lost database (connection refused or broken, server starting or shutting down) is not the
+record's fault: nothing is dead-lettered, the Kafka client restarts and the records come again
+from the last committed offset once PostgreSQL is back. With an ephemeral broker (`fence`
+given) the Kafka clients live inside a BrokerFence (shared/fence.py) and are dropped at once
+when the broker goes away, so a restarted broker is read from its first offset.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -25,6 +32,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
 
 from shared.contracts.envelope import CloudEvent
+from shared.fence import BrokerFence, abandon_consumer, abandon_producer
 from shared.logging import correlation_id
 
 log = logging.getLogger(__name__)
@@ -59,6 +67,7 @@ class InboxConsumer:
         batch_handler: BatchHandler | None = None,
         max_attempts: int = 4,
         backoff_seconds: Sequence[float] = (0.05, 0.25, 1.0),
+        fence: BrokerFence | None = None,
     ) -> None:
         self.name = name
         self.pool = pool
@@ -68,43 +77,59 @@ class InboxConsumer:
         self.batch_handler = batch_handler
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        self.fence = fence
         self.stats = ConsumerStats()
+        self.last_poll = time.monotonic()  # last poll of the broker that returned (records or none)
         self.ready = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self._positions: dict[TopicPartition, int] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until `stop` is set; restarts the Kafka client after broker errors."""
+        """Consume until `stop` is set; restarts the Kafka client after broker or database errors."""
         while not stop.is_set():
-            consumer = self.consumer_factory()
-            producer = self.producer_factory()
             try:
-                await consumer.start()
-                await producer.start()
-                self._consumer = consumer
-                self.ready.set()
-                while not stop.is_set():
-                    batches = await consumer.getmany(timeout_ms=300, max_records=500)
-                    # Everything polled in one transaction (each partition's records in offset
-                    # order), falling back to one partition at a time, then one record at a time.
-                    # (Handling partitions concurrently was tried: handlers that share rows, such
-                    # as collections' caseload, then deadlock and fall back to one-by-one retries.)
-                    if batches:
-                        await self._handle_polled(producer, batches)
-                    await self._commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()})
-                    self._update_lag(consumer)
+                if self.fence is None:
+                    await self._consume(stop)
+                else:
+                    await self.fence.run(stop, lambda: self._consume(stop))
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("consumer %s failed; restarting", self.name)
                 await asyncio.sleep(1.0)
-            finally:
-                self._consumer = None
-                for client in (consumer, producer):
-                    try:
-                        await client.stop()
-                    except Exception:
-                        log.debug("client stop failed", exc_info=True)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
+        consumer = self.consumer_factory()
+        producer = self.producer_factory()
+        graceful = False
+        try:
+            await consumer.start()
+            await producer.start()
+            self._consumer = consumer
+            self.ready.set()
+            while not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=300, max_records=500)
+                self.last_poll = time.monotonic()
+                # Everything polled in one transaction (each partition's records in offset
+                # order), falling back to one partition at a time, then one record at a time.
+                # (Handling partitions concurrently was tried: handlers that share rows, such
+                # as collections' caseload, then deadlock and fall back to one-by-one retries.)
+                if batches:
+                    await self._handle_polled(producer, batches)
+                    self.last_poll = time.monotonic()
+                await self._commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()})
+                self._update_lag(consumer)
+            graceful = True
+        finally:
+            self._consumer = None
+            if self.fence is not None and not graceful:  # the broker is gone: drop the clients unflushed
+                await abandon_consumer(consumer)
+                await abandon_producer(producer)
+            for client in (consumer, producer):
+                try:
+                    await client.stop()
+                except Exception:
+                    log.debug("client stop failed", exc_info=True)
 
     async def _handle_polled(self, producer: AIOKafkaProducer,
                              batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
@@ -114,7 +139,9 @@ class InboxConsumer:
             return
         try:
             await self._handle_together(batches)
-        except Exception:
+        except Exception as exc:
+            if database_lost(exc):
+                raise
             log.warning("poll of %d partitions failed together; one partition at a time", len(batches),
                         exc_info=True)
             for tp, records in batches.items():
@@ -124,7 +151,9 @@ class InboxConsumer:
                                       records: list[ConsumerRecord]) -> None:
         try:
             await self._handle_together({tp: records})
-        except Exception:
+        except Exception as exc:
+            if database_lost(exc):
+                raise
             log.warning("batch of %d on %s failed; handling one by one", len(records), tp, exc_info=True)
             for record in records:
                 await self._handle_alone(producer, tp, record)
@@ -186,6 +215,8 @@ class InboxConsumer:
                 error = exc
                 break
             except Exception as exc:
+                if database_lost(exc):
+                    raise  # not the record's fault: redelivered once the database is back
                 error = exc
                 if attempts < self.max_attempts:
                     await asyncio.sleep(self.backoff_seconds[min(attempts - 1, len(self.backoff_seconds) - 1)])
@@ -247,6 +278,13 @@ class InboxConsumer:
                 continue
             position = self._positions.get(tp)
             self.stats.lag[f"{tp.topic}:{tp.partition}"] = max(0, high - (position if position is not None else high))
+
+
+def database_lost(exc: BaseException) -> bool:
+    """The database is unreachable or went away (not an error of the record being handled)."""
+    if isinstance(exc, OSError | asyncpg.PostgresConnectionError | asyncpg.exceptions.OperatorInterventionError):
+        return True
+    return isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
 
 
 def _parse(record: ConsumerRecord) -> CloudEvent:

@@ -71,3 +71,15 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 6,
         finally:
             await admin.close()
     raise RuntimeError(f"broker at {bootstrap} did not accept topics: {last}")
+
+
+async def broker_metadata(bootstrap: str, timeout: float = 1.0) -> None:
+    """One metadata request (all topics: it creates none); raises when the broker does not
+    answer within `timeout` seconds."""
+    from aiokafka.client import AIOKafkaClient
+
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    try:
+        await asyncio.wait_for(client.bootstrap(), timeout)
+    finally:
+        await client.close()

@@ -21,6 +21,10 @@ publishes; the lock dies with its connection, so a killed leader is replaced wit
 retry interval. Reads go through the lock's connection, so a leader that lost it stops at its
 next read. A crash between the broker's ack and the DELETE republishes those rows
 (duplicates, never loss); consumers de-duplicate by event id.
+
+An ephemeral broker (`fence` given): each term's producer lives inside a BrokerFence and is
+dropped unflushed when the broker goes away; `loanflow up` then requeues the whole event log
+into the outbox before the restarted broker accepts anything (shared/fence.py).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from shared.eventstore import NOTIFY_CHANNEL
+from shared.fence import BrokerFence, abandon_producer
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +66,7 @@ class OutboxRelay:
         delete_linger_seconds: float = 0.02,
         idle_poll_seconds: float = 1.0,
         on_published: Callable[[int], None] | None = None,
+        fence: BrokerFence | None = None,
     ) -> None:
         self.dsn = dsn.replace("postgresql+asyncpg://", "postgresql://")
         self.producer_factory = producer_factory
@@ -69,6 +75,9 @@ class OutboxRelay:
         self.delete_linger_seconds = delete_linger_seconds
         self.idle_poll_seconds = idle_poll_seconds
         self.on_published = on_published
+        self.fence = fence
+        self.name = "relay"
+        self.last_poll = time.monotonic()  # last successful read of the outbox (or of the leader lock)
         self.is_leader = False
         self.published = 0  # rows acknowledged by the broker and deleted from the outbox
         self.wake = asyncio.Event()  # set by the appends' NOTIFY
@@ -89,7 +98,9 @@ class OutboxRelay:
         conn = await asyncpg.connect(self.dsn)
         try:
             while not stop.is_set():
-                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
+                leader = await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY)
+                self.last_poll = time.monotonic()
+                if leader:
                     break
                 await _wait(stop, 1.0)
             if stop.is_set():
@@ -100,17 +111,27 @@ class OutboxRelay:
             try:
                 # A DELETE lost with a server crash only republishes rows the broker already has.
                 await deleter.execute("SET synchronous_commit TO off")
-                producer = self.producer_factory()
-                await producer.start()
-                try:
-                    await _Term(self, conn, deleter, producer).run(stop)
-                finally:
-                    await producer.stop()
+                if self.fence is None:
+                    await self._term(stop, conn, deleter)
+                else:
+                    await self.fence.run(stop, lambda: self._term(stop, conn, deleter))
             finally:
                 await deleter.close()
         finally:
             self.is_leader = False
             await conn.close()
+
+    async def _term(self, stop: asyncio.Event, conn: asyncpg.Connection, deleter: asyncpg.Connection) -> None:
+        producer = self.producer_factory()
+        await producer.start()
+        try:
+            await _Term(self, conn, deleter, producer).run(stop)
+        except BaseException:
+            if self.fence is not None:  # the broker is gone: deliver nothing more (the outbox keeps it)
+                await abandon_producer(producer)
+            raise
+        finally:
+            await producer.stop()  # flushes; a no-op after abandon_producer
 
     def note_published(self, published: int) -> None:
         self.published += published
@@ -173,7 +194,9 @@ class _Term:
         return [p for batch in self.in_flight for p in batch.positions]
 
     async def _fetch(self, skip: list[int]) -> list[Any]:
-        return list(await self.conn.fetch(SELECT_NEXT, self.relay.batch_size, skip))
+        rows = list(await self.conn.fetch(SELECT_NEXT, self.relay.batch_size, skip))
+        self.relay.last_poll = time.monotonic()
+        return rows
 
     async def _send(self, rows: list[Any], positions: list[int]) -> None:
         send = self.producer.send

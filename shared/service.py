@@ -28,11 +28,13 @@ from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
 from shared.db import create_pool, ensure_database
 from shared.eventstore import PostgresEventStore
+from shared.fence import BrokerFence
 from shared.idempotency import IdempotencyKey, request_hash
 from shared.inbox import BatchHandler, Handler, InboxConsumer
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.logging import correlation_id
 from shared.migrate import upgrade
+from shared.readiness import ReadinessGauges, background_checks, broker_check, database_check
 from shared.relay import OutboxRelay, outbox_lag_seconds
 from shared.unit_of_work import UnitOfWork
 
@@ -66,6 +68,7 @@ class Metrics:
         self.dlq = Gauge("dead_letters_total", "records sent to the DLQ", ["consumer"], registry=r)
         self.handled = Gauge("consumer_handled_total", "events handled", ["consumer"], registry=r)
         self.events_stored = Gauge("events_stored_total", "events in the event store", registry=r)
+        self.readiness = ReadinessGauges(r)
 
 
 class ServiceKernel:
@@ -120,8 +123,14 @@ class ServiceKernel:
             topics += [self.platform.topic(s) for s in spec.sources]
             topics += [self.platform.topic(s) + ".dlq" for s in spec.sources]
         await ensure_topics(bootstrap, sorted(set(topics)), self.platform.topic_partitions)
+        # One fence per Kafka client: each holds its own share of the lock and watches the broker.
+        ephemeral = self.platform.broker_ephemeral
+
+        def fence() -> BrokerFence | None:
+            return BrokerFence(self.dsn, bootstrap) if ephemeral else None
+
         self.relay = OutboxRelay(self.dsn, self.producer_factory,
-                                 on_published=lambda n: self.metrics.appended.inc(n))
+                                 on_published=lambda n: self.metrics.appended.inc(n), fence=fence())
         self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name=f"{self.name}-relay"))
         for spec in self.consumer_specs:
             group = spec.group_id or f"{self.platform.topic_prefix}.{self.name}.{spec.name}"
@@ -132,7 +141,7 @@ class ServiceKernel:
                     make_consumer, bootstrap, group, *source_topics,
                     session_timeout_ms=self.platform.consumer_session_timeout_ms),
                 producer_factory=self.producer_factory, handler=spec.handler,
-                batch_handler=spec.batch_handler)
+                batch_handler=spec.batch_handler, fence=fence())
             self.consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(self._stop), name=f"{self.name}-{spec.name}"))
 
@@ -151,23 +160,29 @@ class ServiceKernel:
             self.pool = None
 
     async def ready(self) -> dict[str, Any]:
-        checks: dict[str, Any] = {}
-        try:
-            async with self.db.acquire() as conn:
-                await conn.fetchval("SELECT 1")
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = f"error: {type(exc).__name__}"
-        if self.relay is not None:
-            task_alive = all(not t.done() for t in self._tasks)
-            checks["background"] = "ok" if task_alive else "error: a background task stopped"
-            checks["consumers"] = "ok" if all(c.ready.is_set() for c in self.consumers) else "starting"
+        """Readiness checks, each "ok" or why not (shared/readiness.py); recorded for /metrics."""
+        if self.relay is None:
+            checks = {"database": await database_check(self.db)}
+        else:
+            assert self.platform.kafka_bootstrap
+            database, broker = await asyncio.gather(database_check(self.db),
+                                                    broker_check(self.platform.kafka_bootstrap))
+            checks = {"database": database, "broker": broker,
+                      **background_checks(self._tasks, self.relay, self.consumers,
+                                          self.platform.ready_stale_seconds)}
+        self.metrics.readiness.record(checks, self.relay, self.consumers)
         return checks
 
     async def refresh_metrics(self) -> None:
-        async with self.db.acquire() as conn:
-            self.metrics.outbox_lag.set(await outbox_lag_seconds(conn))
-            self.metrics.events_stored.set(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+        checks = await self.ready()
+        if checks["database"] == "ok":
+            try:
+                async with self.db.acquire(timeout=2.0) as conn:
+                    self.metrics.outbox_lag.set(await outbox_lag_seconds(conn))
+                    self.metrics.events_stored.set(
+                        await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                log.warning("database metrics unavailable", exc_info=True)
         for c in self.consumers:
             self.metrics.dlq.labels(c.name).set(c.stats.dead_lettered)
             self.metrics.handled.labels(c.name).set(c.stats.handled)

@@ -100,6 +100,11 @@ def parse_data(event: CloudEvent) -> Any:
     return model.model_validate(upcast(event.type, event.dataschemaversion, event.data))
 
 
+def masked_on_publish_types() -> set[str]:
+    """Event types whose published data differs from the stored data (see `public_data`)."""
+    return {name for name, model in _MODELS.items() if model.masked_on_publish}
+
+
 def public_data(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     """The data as published on the topic: fields listed in `masked_on_publish` masked."""
     model = _MODELS.get(event_type)
