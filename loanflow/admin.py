@@ -240,8 +240,31 @@ def _service_database_override(service: str) -> str | None:
     return os.environ.get(f"LOANFLOW_{service.upper()}_DATABASE_URL") or None
 
 
+def _embedded_parts(runtime: dict[str, Any]) -> list[tuple[str, str, bool, str]]:
+    """(name, address, up, detail) of the embedded PostgreSQL and broker a running `loanflow up` supervises."""
+    import psutil
+
+    from loanflow.embedded import port_open
+
+    rows = []
+    embedded = runtime.get("embedded") or {}
+    for name, address in (("postgres", runtime.get("database_url")), ("broker", runtime.get("kafka_bootstrap"))):
+        part = embedded.get(name)
+        if not isinstance(part, dict):
+            continue
+        pid = part.get("pid")
+        alive = isinstance(pid, int) and psutil.pid_exists(pid)
+        if name == "broker" and alive:
+            host, _, port = str(address).rpartition(":")
+            alive = port_open(host, int(port))
+        state = "running" if alive else ("restarting" if not part.get("up") else "down")
+        rows.append((f"{name} (embedded)", str(address), alive,
+                     f"pid {pid}, {state}, restarts: {part.get('restarts', 0)}, log {part.get('log')}"))
+    return rows
+
+
 def cmd_status() -> int:
-    """Each service's URL and /readyz answer; 0 when all four are ready."""
+    """Each service's URL and /readyz answer, and the embedded parts; 0 when all are ready."""
     from loanflow.runtime import read_runtime
 
     runtime = read_runtime()
@@ -260,6 +283,9 @@ def cmd_status() -> int:
                 ready, checks = False, f"unreachable ({type(exc).__name__})"
             all_ready &= ready
             table.add_row(service, url, "[green]yes[/green]" if ready else "[red]no[/red]", checks)
+    for name, where, up, detail in _embedded_parts(runtime or {}):
+        all_ready &= up
+        table.add_row(name, where, "[green]yes[/green]" if up else "[red]no[/red]", detail)
     console = Console(soft_wrap=True)
     console.print(table)
     if runtime:

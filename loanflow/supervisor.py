@@ -47,6 +47,7 @@ class Child:
     failures: int = 0
     restart_at: float | None = None
     restarts: int = 0
+    announce: bool = False  # a restart began and is to be reported once settled
     _log: IO[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -60,6 +61,10 @@ class Child:
                                      stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
         self.started_at = time.monotonic()
         self.restart_at = None
+
+    def settled(self) -> bool:
+        """False while a restart is still under way (a part that restarts in the background)."""
+        return True
 
     def exited(self) -> int | None:
         """Exit code if the process has ended (reaping it), else None."""
@@ -117,19 +122,29 @@ class Supervisor:
             self.on_event("started", child)
 
     def tick(self) -> None:
-        """Notice exits and start children whose backoff has passed."""
+        """Notice exits and start children whose backoff has passed (a failed start backs off again)."""
         now = time.monotonic()
         for child in self.children:
             if child.restart_at is not None:
                 if now >= child.restart_at:
                     child.restarts += 1
-                    child.start()
-                    self.on_event("restarted", child)
+                    try:
+                        child.start()
+                    except Exception as exc:
+                        child.started_at = time.monotonic()  # failed starts back off longer each time
+                        child.schedule_restart()
+                        self.on_event(f"failed: {type(exc).__name__}: {exc}", child)
+                        continue
+                    child.announce = True
                 continue
             code = child.exited()
             if code is not None:
+                child.announce = False
                 child.schedule_restart()
                 self.on_event("exited", child)
+            elif child.announce and child.settled():
+                child.announce = False
+                self.on_event("restarted", child)
 
     def stop_all(self, timeout: float = 15.0) -> None:
         """SIGTERM every child's process group, wait, then SIGKILL what is left."""

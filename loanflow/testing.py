@@ -8,20 +8,28 @@ Each test gets its own databases and topic prefix, so tests never see each other
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 from fastapi import FastAPI
 
 from loanflow.embedded import free_port, start_broker, start_postgres, stop_process
-from shared.config import PlatformSettings, with_database
+from shared.config import SERVICES, PlatformSettings, with_database
 from shared.contracts import CloudEvent
 from shared.db import drop_database, ensure_database
 from shared.kafka import make_consumer
@@ -145,3 +153,92 @@ async def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: 
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+# ---- `loanflow up` as a subprocess (tests/runtime) ---------------------------------------
+
+from loanflow.runtime import PORTS  # noqa: E402  (imports the workbench's settings: only for these helpers)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_up(**extra_env: str) -> Up:
+    """`loanflow up` with no LOANFLOW_HOME, LOANFLOW_DATABASE_URL or LOANFLOW_KAFKA_BOOTSTRAP: its
+    state goes to the user's data directory ($XDG_DATA_HOME/loanflow), its ports are free ones."""
+    # Under /tmp, not pytest's 0700 tmp dir: as root the embedded PostgreSQL runs as another user.
+    data = Path(tempfile.mkdtemp(prefix="loanflow-up-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
+    env.update({"XDG_DATA_HOME": str(data), "LOANFLOW_BROKER_PORT": str(free_port()), "PYTHONPATH": str(ROOT)})
+    for service in PORTS:  # the four services and the workbench
+        env[f"LOANFLOW_{service.upper()}_PORT"] = str(free_port())
+    env.update(extra_env)
+    output = data / "up.out"
+    with open(output, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "loanflow.cli", "up"], env=env, cwd=ROOT,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    return Up(proc, data / "loanflow", env, output)
+
+
+def stop_up(system: Up) -> None:
+    if system.proc.poll() is None:
+        system.proc.send_signal(signal.SIGTERM)
+        try:
+            system.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(system.proc.pid, signal.SIGKILL)
+            system.proc.wait(5)
+    shutil.rmtree(system.home.parent, ignore_errors=True)
+
+
+@dataclass
+class Up:
+    """A `loanflow up` process and where it keeps its state."""
+
+    proc: subprocess.Popen[bytes]
+    home: Path
+    env: dict[str, str]
+    output: Path
+
+    def runtime(self) -> dict[str, Any]:
+        return json.loads((self.home / "runtime.json").read_text())
+
+    def cli(self, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+        """Another `loanflow` command, as typed in a second terminal (same environment, nothing else)."""
+        return subprocess.run([sys.executable, "-m", "loanflow.cli", *args], env=self.env, cwd=cwd,
+                              capture_output=True, text=True, timeout=60)
+
+    def log(self) -> str:
+        text = self.output.read_text(errors="replace")
+        for service in SERVICES:
+            path = self.home / "logs" / f"{service}.log"
+            if path.exists():
+                text += f"\n--- {service}.log ---\n" + path.read_text(errors="replace")[-1500:]
+        return text
+
+
+def service_ready(url: str) -> bool:
+    try:
+        return httpx.get(url + "/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_all_ready(up: Up, timeout: float) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert up.proc.poll() is None, "loanflow up exited:\n" + up.log()
+        if (up.home / "runtime.json").exists():
+            urls = {name: s["url"] for name, s in up.runtime()["services"].items()}
+            if all(service_ready(url) for url in urls.values()):
+                return urls
+        time.sleep(0.5)
+    raise AssertionError(f"not all services ready within {timeout} s:\n" + up.log())
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+

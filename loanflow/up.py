@@ -4,6 +4,8 @@ PostgreSQL: `LOANFLOW_DATABASE_URL`, else an embedded server (pixeltable-pgserve
 data under `LOANFLOW_HOME/pg`. Broker: `LOANFLOW_KAFKA_BOOTSTRAP`, else Tansu on 127.0.0.1:9092
 (`LOANFLOW_BROKER_PORT` to choose; a free port when 9092 is taken). Then the four services as
 supervised child processes; `LOANFLOW_HOME/runtime.json` tells other commands where it all is.
+The embedded PostgreSQL and broker are supervised too (loanflow/infra.py): restarted with
+backoff when they die, each restart said on the output and in `logs/up.log`.
 """
 
 from __future__ import annotations
@@ -11,10 +13,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -22,9 +22,10 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from loanflow.embedded import free_port, port_open, start_broker, start_postgres, stop_process
+from loanflow.embedded import broker_env, free_port, port_open
+from loanflow.infra import BrokerPart, PostgresPart
 from loanflow.runtime import WORKBENCH, home_dir, read_runtime, remove_runtime, service_port, write_runtime
-from loanflow.supervisor import Child, Supervisor, die_with_parent
+from loanflow.supervisor import Child, Supervisor
 from shared.config import SERVICES, PlatformSettings
 
 console = Console(highlight=False, soft_wrap=True)
@@ -32,23 +33,36 @@ READY_TIMEOUT_SECONDS = 120.0
 PROCESSES = (*SERVICES, WORKBENCH)  # what `loanflow up` starts and supervises
 
 
-class Embedded:
-    """The infrastructure `loanflow up` started itself (and must stop)."""
+class _Shutdown(Exception):
+    pass
 
-    def __init__(self) -> None:
-        self.pg_server: Any = None
-        self.postgres_pid: int | None = None
-        self.broker: subprocess.Popen[bytes] | None = None
 
-    def postgres(self, data_dir: Path) -> str:
-        console.print(f"starting the embedded PostgreSQL (data in {data_dir}) …")
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-            self.pg_server, uri = start_postgres(data_dir)
-        self.postgres_pid = self.pg_server.get_pid()
-        return str(uri)
+class System:
+    """What one `loanflow up` runs: the embedded parts (if any) and the four services."""
 
-    def kafka(self, log_path: Path) -> str:
+    def __init__(self, home: Path, platform: PlatformSettings) -> None:
+        self.home = home
+        self.platform = platform
+        self.ports = {s: service_port(s) for s in PROCESSES}
+        self.postgres: PostgresPart | None = None
+        self.broker: BrokerPart | None = None
+        self.parts = Supervisor([], self.report)
+        self.services = Supervisor([], self.report)
+        self.outage_since: float | None = None
+
+    def say(self, text: str, style: str = "") -> None:
+        console.print(f"[{style}]{text}[/{style}]" if style else text)
+        with open(self.home / "logs" / "up.log", "a") as log:
+            log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {text}\n")
+
+    def start_postgres(self) -> str:
+        self.postgres = PostgresPart(self.home / "pg")
+        self.say(f"starting the embedded PostgreSQL (data in {self.home / 'pg'}) …")
+        self.postgres.start()
+        self.parts.children.append(self.postgres)
+        return self.postgres.uri
+
+    def start_broker(self) -> str:
         wanted = os.environ.get("LOANFLOW_BROKER_PORT")
         if wanted:
             port = int(wanted)
@@ -57,87 +71,126 @@ class Embedded:
         else:
             port = 9092 if not port_open("127.0.0.1", 9092) else free_port()
             if port != 9092:
-                console.print(f"[yellow]port 9092 is taken; the embedded broker uses {port}[/yellow]")
-        console.print(f"starting the embedded broker (Tansu) on 127.0.0.1:{port} …")
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.broker = start_broker(port, log_path, preexec_fn=die_with_parent)
+                self.say(f"port 9092 is taken; the embedded broker uses {port}", "yellow")
+        self.say(f"starting the embedded broker (Tansu) on 127.0.0.1:{port} …")
+        self.broker = BrokerPart(port, self.home / "logs" / "broker.log", broker_env(), self.fenced)
+        self.broker.start()
+        self.parts.children.append(self.broker)
         return f"127.0.0.1:{port}"
 
-    def stop(self) -> None:
-        if self.broker is not None:
-            stop_process(self.broker)
-            self.broker = None
-        if self.pg_server is not None:
-            try:
-                self.pg_server.cleanup()
-            except Exception as exc:  # the handle may be shared; make sure the postmaster stops
-                console.print(f"[yellow]embedded PostgreSQL cleanup: {exc}[/yellow]")
-            self.pg_server = None
-        if self.postgres_pid is not None:
-            _stop_postmaster(self.postgres_pid)
+    def fenced(self, spawn: Any) -> Any:
+        """The broker restart: fence every service database, requeue the logs, start, create topics."""
+        from shared.fence import fenced_restart
+        from shared.kafka import ensure_topics
 
+        async def start_and_create_topics() -> None:
+            await spawn()
+            await self._create_topics(ensure_topics)
 
-def _stop_postmaster(pid: int, timeout: float = 15.0) -> None:
-    """Fast shutdown (SIGINT) of the embedded postmaster if it is still running."""
-    import psutil
+        return fenced_restart(self.event_logs(), start_and_create_topics, on_stuck=self.stuck)
 
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
+    async def _create_topics(self, ensure_topics: Any) -> None:
+        topics = [t for s in SERVICES for t in (self.platform.topic(s), self.platform.topic(s) + ".dlq")]
+        await ensure_topics(self.platform.kafka_bootstrap, topics, self.platform.topic_partitions)
+
+    def event_logs(self) -> list[tuple[str, str, str]]:
+        return [(s, self.platform.service_dsn(s, os.environ.get(f"LOANFLOW_{s.upper()}_DATABASE_URL") or None),
+                 self.platform.topic(s)) for s in SERVICES]
+
+    def stuck(self, service: str) -> None:
+        self.say(f"{service} still holds clients of the dead broker after 30 s; killing it", "red")
+        for child in self.services.children:
+            if child.name == service:
+                child.signal_group(signal.SIGKILL)
+
+    async def prepare(self) -> None:
+        """Create the four databases and the topics; a fresh embedded broker gets every event log."""
+        from shared.db import ensure_database
+        from shared.fence import fenced_restart
+        from shared.kafka import ensure_topics
+
+        for _, dsn, _ in self.event_logs():
+            await ensure_database(dsn)
+        if self.broker is None:
+            await self._create_topics(ensure_topics)
             return
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout)
-    except psutil.NoSuchProcess:
-        return
-    except psutil.TimeoutExpired:
-        proc.kill()
+        requeued = await fenced_restart(self.event_logs(), lambda: self._create_topics(ensure_topics))
+        if requeued:
+            self.say(f"the broker starts empty: {requeued} stored events queued to be published again")
 
+    def child_env(self, service: str) -> dict[str, str]:
+        env = dict(os.environ)
+        for source in ("origination", "servicing", "collections"):  # reporting's replay-from-stores sources
+            env.setdefault(f"LOANFLOW_REPORTING_{source.upper()}_URL", self.url(source))
+        env.update({
+            "LOANFLOW_HOME": str(self.home),
+            "LOANFLOW_DATABASE_URL": str(self.platform.database_url),
+            "LOANFLOW_KAFKA_BOOTSTRAP": str(self.platform.kafka_bootstrap),
+            f"LOANFLOW_{service.upper()}_PORT": str(self.ports[service]),
+            "PYTHONUNBUFFERED": "1",
+        })
+        if service == WORKBENCH:  # the four APIs it calls with the signed-in person's token
+            env.update({f"LOANFLOW_{api.upper()}_URL": self.url(api) for api in SERVICES})
+        if self.broker is not None:  # memory only: fence Kafka clients across its restarts (shared/fence.py)
+            env["LOANFLOW_BROKER_EPHEMERAL"] = "true"
+        return env
 
-async def _prepare(platform: PlatformSettings) -> None:
-    """Create the four databases (one at a time) and the topics before the services start."""
-    from shared.db import ensure_database
-    from shared.kafka import ensure_topics
+    def url(self, service: str) -> str:
+        return f"http://{_probe_host(self.platform.host)}:{self.ports[service]}"
 
-    for service in SERVICES:
-        override = os.environ.get(f"LOANFLOW_{service.upper()}_DATABASE_URL") or None
-        await ensure_database(platform.service_dsn(service, override))
-    assert platform.kafka_bootstrap
-    topics = [t for s in SERVICES for t in (platform.topic(s), platform.topic(s) + ".dlq")]
-    await ensure_topics(platform.kafka_bootstrap, topics, platform.topic_partitions)
+    def write(self) -> None:
+        services = {c.name: {"url": self.url(c.name), "port": self.ports[c.name], "pid": c.pid,
+                             "log": str(c.log_path)} for c in self.services.children}
+        embedded: dict[str, Any] = {"postgres_pid": self.postgres.pid if self.postgres else None,
+                                    "broker_pid": self.broker.pid if self.broker else None}
+        for part in (self.postgres, self.broker):
+            if part is not None:
+                embedded[part.name] = {"pid": part.pid, "restarts": part.restarts, "log": str(part.log_path),
+                                       "up": part.restart_at is None and part.settled()}
+        write_runtime({"pid": os.getpid(), "home": str(self.home), "database_url": self.platform.database_url,
+                       "kafka_bootstrap": self.platform.kafka_bootstrap, "topic_prefix": self.platform.topic_prefix,
+                       "services": services, "embedded": embedded, "started_at": time.time()}, self.home)
 
+    def report(self, what: str, child: Child) -> None:
+        infra = child in self.parts.children
+        label = {"postgres": "embedded PostgreSQL", "broker": "embedded broker"}.get(child.name, child.name)
+        if what == "exited" or what.startswith("failed"):
+            code = child.proc.returncode if child.proc is not None and what == "exited" else None
+            delay = (child.restart_at or time.monotonic()) - time.monotonic()
+            why = f"exited (code {code})" if what == "exited" else f"could not restart ({what[8:]})"
+            if isinstance(child, PostgresPart) and what == "exited":
+                why = f"died (postmaster pid {child.pid})"
+            if isinstance(child, BrokerPart) and child.error is not None:
+                why = f"could not restart ({type(child.error).__name__}: {child.error})"
+            self.say(f"{label} {why}; restarting in {delay:.0f} s — last lines of {child.log_path}:", "red")
+            console.print(child.tail(), markup=False)
+            if infra and self.outage_since is None:
+                self.outage_since = time.monotonic()
+        elif what == "restarted":
+            detail = ""
+            if isinstance(child, PostgresPart):
+                detail = f", crash recovery took {child.recovery_seconds:.1f} s"
+            elif isinstance(child, BrokerPart):
+                detail = f"; {child.requeued} stored events republished from the first"
+            self.say(f"{label} restarted (pid {child.pid}, restart #{child.restarts}{detail})", "yellow")
+        if what != "started":
+            self.write()
 
-def _child_env(platform: PlatformSettings, home: Path, service: str, port: int) -> dict[str, str]:
-    env = dict(os.environ)
-    for source in ("origination", "servicing", "collections"):  # reporting's replay-from-stores sources
-        env.setdefault(f"LOANFLOW_REPORTING_{source.upper()}_URL", _url(platform.host, service_port(source)))
-    env.update({
-        "LOANFLOW_HOME": str(home),
-        "LOANFLOW_DATABASE_URL": str(platform.database_url),
-        "LOANFLOW_KAFKA_BOOTSTRAP": str(platform.kafka_bootstrap),
-        f"LOANFLOW_{service.upper()}_PORT": str(port),
-        "PYTHONUNBUFFERED": "1",
-    })
-    if service == WORKBENCH:  # the four APIs it calls with the signed-in person's token
-        env.update({f"LOANFLOW_{api.upper()}_URL": _url(platform.host, service_port(api)) for api in SERVICES})
-    return env
+    def stop(self) -> None:
+        self.services.stop_all()
+        for part in (self.broker, self.postgres):
+            if part is not None:
+                part.stop()
 
 
 def _probe_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
-def _url(host: str, port: int) -> str:
-    return f"http://{_probe_host(host)}:{port}"
-
-
-class _Shutdown(Exception):
-    pass
-
-
 def up() -> int:
     """Start everything, supervise it, and stop it all on Ctrl-C / SIGTERM."""
     home = home_dir()
-    home.mkdir(parents=True, exist_ok=True)
+    (home / "logs").mkdir(parents=True, exist_ok=True)
     running = read_runtime(home)
     if running is not None:
         console.print(f"[red]loanflow is already running from {home} (pid {running['pid']}); "
@@ -153,37 +206,30 @@ def up() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
 
-    embedded = Embedded()
-    supervisor: Supervisor | None = None
+    system = System(home, PlatformSettings(home=home))
     failed = False
     try:
-        platform = PlatformSettings(home=home)
-        busy = [f"{s} ({service_port(s)})" for s in PROCESSES if port_open(_probe_host(platform.host), service_port(s))]
+        busy = [f"{s} ({p})" for s, p in system.ports.items() if port_open(_probe_host(system.platform.host), p)]
         if busy:
             console.print(f"[red]ports already in use: {', '.join(busy)}; stop what uses them or set "
                           "LOANFLOW_<SERVICE>_PORT[/red]")
             return 1
         updates: dict[str, Any] = {}
-        if not platform.database_url:
-            updates["database_url"] = embedded.postgres(home / "pg")
-        if not platform.kafka_bootstrap:
-            updates["kafka_bootstrap"] = embedded.kafka(home / "logs" / "broker.log")
-        platform = platform.model_copy(update=updates)
-        platform.signing_key()  # the dev keys, generated here once (the only command that creates them)
-        platform.secrets_key_material()
-        asyncio.run(_prepare(platform))
-        children = []
-        for service in PROCESSES:
-            port = service_port(service)
-            children.append(Child(service, [sys.executable, "-m", "loanflow.cli", "serve", service],
-                                  _child_env(platform, home, service, port), home / "logs" / f"{service}.log"))
-        ports = {c.name: service_port(c.name) for c in children}
-        supervisor = Supervisor(children, lambda what, child: _report(what, child, home, platform, supervisor,
-                                                                       embedded, ports))
-        supervisor.start_all()
-        _write(home, platform, supervisor, embedded, ports)
-        _print_banner(home, platform, ports)
-        _supervise(supervisor, platform, ports)
+        if not system.platform.database_url:
+            updates["database_url"] = system.start_postgres()
+        if not system.platform.kafka_bootstrap:
+            updates["kafka_bootstrap"] = system.start_broker()
+        system.platform = system.platform.model_copy(update=updates)
+        system.platform.signing_key()  # the dev keys, generated here once (the only command that creates them)
+        system.platform.secrets_key_material()
+        asyncio.run(system.prepare())
+        system.services.children.extend(
+            Child(s, [sys.executable, "-m", "loanflow.cli", "serve", s], system.child_env(s),
+                  home / "logs" / f"{s}.log") for s in PROCESSES)
+        system.services.start_all()
+        system.write()
+        _print_banner(system)
+        _supervise(system)
     except _Shutdown as exc:
         console.print(f"\n{exc}: stopping …")
     except KeyboardInterrupt:
@@ -194,79 +240,61 @@ def up() -> int:
         failed = True
     finally:
         stopping = True
-        if supervisor is not None:
-            supervisor.stop_all()
-        embedded.stop()
+        system.stop()
         remove_runtime(home, owner_pid=os.getpid())
     console.print("all stopped")
     return 1 if failed else 0
 
 
-def _write(home: Path, platform: PlatformSettings, supervisor: Supervisor, embedded: Embedded,
-           ports: dict[str, int]) -> None:
-    services = {c.name: {"url": _url(platform.host, ports[c.name]), "port": ports[c.name], "pid": c.pid,
-                         "log": str(c.log_path)} for c in supervisor.children}
-    write_runtime({
-        "pid": os.getpid(), "home": str(home), "database_url": platform.database_url,
-        "kafka_bootstrap": platform.kafka_bootstrap, "topic_prefix": platform.topic_prefix,
-        "services": services,
-        "embedded": {"postgres_pid": embedded.postgres_pid,
-                     "broker_pid": embedded.broker.pid if embedded.broker is not None else None},
-        "started_at": time.time(),
-    }, home)
-
-
-def _report(what: str, child: Child, home: Path, platform: PlatformSettings, supervisor: Supervisor | None,
-            embedded: Embedded, ports: dict[str, int]) -> None:
-    if what == "exited":
-        code = child.proc.returncode if child.proc is not None else None
-        delay = (child.restart_at or time.monotonic()) - time.monotonic()
-        console.print(f"[red]{child.name} exited (code {code}); restarting in {delay:.0f} s[/red] "
-                      f"— last lines of {child.log_path}:")
-        console.print(child.tail(), markup=False)
-    elif what == "restarted":
-        console.print(f"{child.name} restarted (pid {child.pid}, restart #{child.restarts})")
-        if supervisor is not None:
-            _write(home, platform, supervisor, embedded, ports)
-
-
-def _print_banner(home: Path, platform: PlatformSettings, ports: dict[str, int]) -> None:
+def _print_banner(system: System) -> None:
     for service in PROCESSES:
-        console.print(f"[bold]{service:<12}[/bold] {_url(platform.host, ports[service])}   "
-                      f"log {home / 'logs' / (service + '.log')}")
-    if platform.env != "production":
-        console.print(f"[bold]{'sign in':<12}[/bold] {_url(platform.host, ports[WORKBENCH])}/dev-login"
+        console.print(f"[bold]{service:<12}[/bold] {system.url(service)}   "
+                      f"log {system.home / 'logs' / (service + '.log')}")
+    if system.platform.env != "production":
+        console.print(f"[bold]{'sign in':<12}[/bold] {system.url(WORKBENCH)}/dev-login"
                       "?user=wang&role=collector   (or role=collections_supervisor, client_manager, reporting, ...)")
-    console.print(f"[bold]{'broker':<12}[/bold] {platform.kafka_bootstrap}")
-    console.print(f"[bold]{'PostgreSQL':<12}[/bold] {platform.database_url}")
-    console.print(f"[bold]{'runtime':<12}[/bold] {home / 'runtime.json'}   (Ctrl-C stops everything)")
+    console.print(f"[bold]{'broker':<12}[/bold] {system.platform.kafka_bootstrap}")
+    console.print(f"[bold]{'PostgreSQL':<12}[/bold] {system.platform.database_url}")
+    console.print(f"[bold]{'runtime':<12}[/bold] {system.home / 'runtime.json'}   (Ctrl-C stops everything)")
 
 
-def _supervise(supervisor: Supervisor, platform: PlatformSettings, ports: dict[str, int]) -> None:
-    """Restart children that die; announce readiness (all /readyz 200) whenever it is reached."""
+def _supervise(system: System) -> None:
+    """Restart parts and services that die; announce readiness (all /readyz 200) whenever it is reached."""
     started = time.monotonic()
-    ready: dict[str, bool] = dict.fromkeys(ports, False)
+    ready: dict[str, bool] = dict.fromkeys(system.ports, False)
     announced = False
     warned = False
-    with httpx.Client(timeout=1.0) as client:
+    with httpx.Client(timeout=2.0) as client:
         while True:
-            supervisor.tick()
-            for child in supervisor.children:
+            system.parts.tick()
+            system.services.tick()
+            if system.outage_since is not None and announced:
+                ready = dict.fromkeys(ready, False)  # an embedded part died: wait for every service again
+                announced = False
+            if any(p.restart_at is not None or p.announce or not p.settled() for p in system.parts.children):
+                time.sleep(0.2)  # readiness is only news once the parts are back
+                continue
+            for child in system.services.children:
                 if child.restart_at is not None:
                     ready[child.name] = False
                     announced = False
                 elif not ready[child.name]:
-                    ready[child.name] = _is_ready(client, _url(platform.host, ports[child.name]))
+                    ready[child.name] = _is_ready(client, system.url(child.name))
                     if ready[child.name]:
                         console.print(f"[green]✓[/green] {child.name} ready")
             if all(ready.values()) and not announced:
-                console.print(f"[bold green]all {len(ready)} services ready[/bold green] "
-                              f"after {time.monotonic() - started:.1f} s")
+                if system.outage_since is not None:
+                    system.say(f"all {len(ready)} services ready again {time.monotonic() - system.outage_since:.1f}"
+                               " s after the outage began", "bold green")
+                    system.outage_since = None
+                else:
+                    console.print(f"[bold green]all {len(ready)} services ready[/bold green] "
+                                  f"after {time.monotonic() - started:.1f} s")
                 announced = True
             elif not announced and not warned and time.monotonic() - started > READY_TIMEOUT_SECONDS:
                 waiting = ", ".join(n for n, ok in ready.items() if not ok)
                 console.print(f"[yellow]still waiting for {waiting}; see their logs under "
-                              f"{home_dir() / 'logs'}[/yellow]")
+                              f"{system.home / 'logs'}[/yellow]")
                 warned = True
             time.sleep(0.5)
 

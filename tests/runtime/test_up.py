@@ -11,11 +11,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psutil
@@ -23,6 +20,7 @@ import pytest
 
 from loanflow.embedded import free_port
 from loanflow.runtime import WORKBENCH
+from loanflow.testing import Up, gone, service_ready, wait_all_ready
 from shared.config import SERVICES
 
 pytestmark = pytest.mark.e2e
@@ -31,89 +29,8 @@ READY_WITHIN_SECONDS = 60.0  # the promise of `loanflow up`, checked by the firs
 SETTLE_SECONDS = 180.0  # later tests only need the system up again (e.g. after a restart)
 
 
-@dataclass
-class Up:
-    """A `loanflow up` process and where it keeps its state."""
-
-    proc: subprocess.Popen[bytes]
-    home: Path
-    env: dict[str, str]
-    output: Path
-
-    def runtime(self) -> dict[str, Any]:
-        return json.loads((self.home / "runtime.json").read_text())
-
-    def cli(self, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-        """Another `loanflow` command, as typed in a second terminal (same environment, nothing else)."""
-        return subprocess.run([sys.executable, "-m", "loanflow.cli", *args], env=self.env, cwd=cwd,
-                              capture_output=True, text=True, timeout=60)
-
-    def log(self) -> str:
-        text = self.output.read_text(errors="replace")
-        for service in SERVICES:
-            path = self.home / "logs" / f"{service}.log"
-            if path.exists():
-                text += f"\n--- {service}.log ---\n" + path.read_text(errors="replace")[-1500:]
-        return text
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(url + "/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _wait_all_ready(up: Up, timeout: float) -> dict[str, str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert up.proc.poll() is None, "loanflow up exited:\n" + up.log()
-        if (up.home / "runtime.json").exists():
-            urls = {name: s["url"] for name, s in up.runtime()["services"].items()}
-            if all(_ready(url) for url in urls.values()):
-                return urls
-        time.sleep(0.5)
-    raise AssertionError(f"not all services ready within {timeout} s:\n" + up.log())
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-@pytest.fixture(scope="module")
-def up() -> Iterator[Up]:
-    """`loanflow up` with a clean environment: no LOANFLOW_HOME, LOANFLOW_DATABASE_URL or
-    LOANFLOW_KAFKA_BOOTSTRAP; its state goes to the user's data directory ($XDG_DATA_HOME/loanflow)."""
-    # Under /tmp, not pytest's 0700 tmp dir: as root the embedded PostgreSQL runs as another user.
-    data = Path(tempfile.mkdtemp(prefix="loanflow-up-"))
-    home = data / "loanflow"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOANFLOW_")}
-    env.update({"XDG_DATA_HOME": str(data), "LOANFLOW_BROKER_PORT": str(free_port()), "PYTHONPATH": str(ROOT)})
-    for service in (*SERVICES, WORKBENCH):
-        env[f"LOANFLOW_{service.upper()}_PORT"] = str(free_port())
-    output = data / "up.out"
-    with open(output, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "loanflow.cli", "up"], env=env, cwd=ROOT,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    system = Up(proc, home, env, output)
-    try:
-        yield system
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
-        shutil.rmtree(data, ignore_errors=True)
-
-
 def test_up_starts_embedded_infrastructure_and_all_four_services_become_ready(up: Up):
-    urls = _wait_all_ready(up, READY_WITHIN_SECONDS)
+    urls = wait_all_ready(up, READY_WITHIN_SECONDS)
     assert sorted(urls) == sorted((*SERVICES, WORKBENCH))
     runtime = up.runtime()
     assert runtime["kafka_bootstrap"] == f"127.0.0.1:{up.env['LOANFLOW_BROKER_PORT']}"
@@ -134,7 +51,7 @@ def test_up_starts_embedded_infrastructure_and_all_four_services_become_ready(up
 
 
 def test_a_token_from_another_terminal_and_directory_is_accepted_by_the_running_services(up: Up, tmp_path: Path):
-    urls = _wait_all_ready(up, SETTLE_SECONDS)
+    urls = wait_all_ready(up, SETTLE_SECONDS)
     keys = sorted(p.name for p in up.home.glob("*.key"))
     admin = up.cli("token", "--role", "admin", "--sub", "ops", cwd=tmp_path)
     assert admin.returncode == 0, admin.stderr
@@ -149,7 +66,7 @@ def test_a_token_from_another_terminal_and_directory_is_accepted_by_the_running_
 
 
 def test_partner_add_from_another_directory_prints_the_new_partner_as_json(up: Up, tmp_path: Path):
-    _wait_all_ready(up, SETTLE_SECONDS)
+    wait_all_ready(up, SETTLE_SECONDS)
     added = up.cli("partner", "add", "acme-pay", cwd=tmp_path)
     assert added.returncode == 0, added.stderr
     partner = json.loads(added.stdout)
@@ -159,7 +76,7 @@ def test_partner_add_from_another_directory_prints_the_new_partner_as_json(up: U
 
 
 def test_a_command_pointed_at_another_state_directory_says_no_system_runs_there(up: Up, tmp_path: Path):
-    _wait_all_ready(up, SETTLE_SECONDS)
+    wait_all_ready(up, SETTLE_SECONDS)
     elsewhere = subprocess.run([sys.executable, "-m", "loanflow.cli", "token", "--role", "admin"],
                                env={**up.env, "LOANFLOW_HOME": str(tmp_path / "other")}, cwd=tmp_path,
                                capture_output=True, text=True, timeout=60)
@@ -170,13 +87,13 @@ def test_a_command_pointed_at_another_state_directory_says_no_system_runs_there(
 
 
 def test_a_service_that_dies_is_restarted_and_becomes_ready_again(up: Up):
-    _wait_all_ready(up, SETTLE_SECONDS)
+    wait_all_ready(up, SETTLE_SECONDS)
     before = up.runtime()["services"]["reporting"]
     os.kill(before["pid"], signal.SIGKILL)
     deadline = time.monotonic() + SETTLE_SECONDS
     while time.monotonic() < deadline:
         now = up.runtime()["services"]["reporting"]
-        if now["pid"] != before["pid"] and _ready(now["url"]):
+        if now["pid"] != before["pid"] and service_ready(now["url"]):
             break
         time.sleep(0.5)
     else:
@@ -185,7 +102,7 @@ def test_a_service_that_dies_is_restarted_and_becomes_ready_again(up: Up):
 
 
 def test_business_date_advance_closes_each_day_and_prints_a_summary(up: Up):
-    urls = _wait_all_ready(up, SETTLE_SECONDS)
+    urls = wait_all_ready(up, SETTLE_SECONDS)
     token = up.cli("token", "--role", "admin", "--sub", "ops").stdout.strip()
     auth = {"Authorization": f"Bearer {token}"}
     today = date.fromisoformat(httpx.get(urls["servicing"] + "/v1/business-date", headers=auth).json()["business_date"])
@@ -202,7 +119,7 @@ def test_business_date_advance_closes_each_day_and_prints_a_summary(up: Up):
 
 
 def test_reporting_rebuild_replays_the_event_stores_and_prints_a_summary(up: Up):
-    _wait_all_ready(up, SETTLE_SECONDS)
+    wait_all_ready(up, SETTLE_SECONDS)
     rebuilt = up.cli("reporting", "rebuild", "--source", "stores")
     if rebuilt.returncode == 2 and "not available" in rebuilt.stderr:
         pytest.skip("services/reporting/rebuild.py is not in this checkout")
@@ -212,7 +129,7 @@ def test_reporting_rebuild_replays_the_event_stores_and_prints_a_summary(up: Up)
 
 
 def test_migrate_from_another_terminal_finds_the_embedded_database(up: Up):
-    _wait_all_ready(up, SETTLE_SECONDS)
+    wait_all_ready(up, SETTLE_SECONDS)
     migrated = up.cli("migrate")
     assert migrated.returncode == 0, migrated.stderr
     for service in SERVICES:
@@ -220,7 +137,7 @@ def test_migrate_from_another_terminal_finds_the_embedded_database(up: Up):
 
 
 def test_status_from_another_terminal_shows_every_service_ready(up: Up):
-    _wait_all_ready(up, SETTLE_SECONDS)
+    wait_all_ready(up, SETTLE_SECONDS)
     status = up.cli("status")
     assert status.returncode == 0, status.stdout + status.stderr
     for service in SERVICES:
@@ -229,7 +146,7 @@ def test_status_from_another_terminal_shows_every_service_ready(up: Up):
 
 
 def test_every_service_exposes_the_operational_metrics(up: Up):
-    urls = _wait_all_ready(up, SETTLE_SECONDS)
+    urls = wait_all_ready(up, SETTLE_SECONDS)
     for service, url in urls.items():
         text = httpx.get(url + "/metrics").text
         for metric in (("http_request_duration_seconds", "api_call_duration_seconds") if service == WORKBENCH else
@@ -239,14 +156,14 @@ def test_every_service_exposes_the_operational_metrics(up: Up):
 
 
 def test_sigterm_stops_every_process_up_started(up: Up):
-    _wait_all_ready(up, SETTLE_SECONDS)
+    wait_all_ready(up, SETTLE_SECONDS)
     runtime = up.runtime()
     pids = [s["pid"] for s in runtime["services"].values()]
     pids += [runtime["embedded"]["broker_pid"], runtime["embedded"]["postgres_pid"]]
     pids += [p.pid for p in psutil.Process(up.proc.pid).children(recursive=True)]
     up.proc.send_signal(signal.SIGTERM)
     assert up.proc.wait(60) == 0
-    left = [pid for pid in pids if not _gone(pid)]
+    left = [pid for pid in pids if not gone(pid)]
     assert left == [], f"processes still running after SIGTERM: {left}"
     assert not (up.home / "runtime.json").exists()
     assert "all stopped" in up.output.read_text()
@@ -303,7 +220,7 @@ def test_with_a_configured_database_and_broker_up_starts_only_the_services(
         pg_url: str, kafka_bootstrap: str, _created_databases: list[str]):
     system = _up_on(pg_url, kafka_bootstrap, _created_databases)
     try:
-        _wait_all_ready(system, SETTLE_SECONDS)
+        wait_all_ready(system, SETTLE_SECONDS)
         runtime = system.runtime()
         assert runtime["database_url"] == pg_url
         assert runtime["kafka_bootstrap"] == kafka_bootstrap
@@ -312,7 +229,7 @@ def test_with_a_configured_database_and_broker_up_starts_only_the_services(
         service_pids = [s["pid"] for s in runtime["services"].values()]
         system.proc.send_signal(signal.SIGINT)
         assert system.proc.wait(60) == 0
-        assert all(_gone(pid) for pid in service_pids)
+        assert all(gone(pid) for pid in service_pids)
     finally:
         _finish(system)
 
@@ -320,14 +237,14 @@ def test_with_a_configured_database_and_broker_up_starts_only_the_services(
 def test_services_do_not_outlive_a_killed_up(pg_url: str, kafka_bootstrap: str, _created_databases: list[str]):
     system = _up_on(pg_url, kafka_bootstrap, _created_databases)
     try:
-        _wait_all_ready(system, SETTLE_SECONDS)
+        wait_all_ready(system, SETTLE_SECONDS)
         service_pids = [s["pid"] for s in system.runtime()["services"].values()]
         os.kill(system.proc.pid, signal.SIGKILL)  # no chance to clean up: the kernel tells the children
         system.proc.wait(10)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not all(_gone(pid) for pid in service_pids):
+        while time.monotonic() < deadline and not all(gone(pid) for pid in service_pids):
             time.sleep(0.5)
-        assert [pid for pid in service_pids if not _gone(pid)] == []
+        assert [pid for pid in service_pids if not gone(pid)] == []
     finally:
         _finish(system)
 
