@@ -139,7 +139,7 @@ async def test_postgres_killed_in_a_day_close_with_payments_arriving_loses_and_d
 
     assert 503 in seen and 200 in seen, f"readiness during the outage: {seen}"
     printed = up.output.read_text()
-    assert "embedded PostgreSQL exited" in printed and "embedded PostgreSQL restarted" in printed
+    assert "embedded PostgreSQL died" in printed and "embedded PostgreSQL restarted" in printed
     closes = Counter(e["data"]["business_date"] for e in await _events(up, "servicing", "servicing.day.closed"))
     wanted = {(start + timedelta(days=d)).isoformat() for d in range(1, 76)}
     assert set(closes) >= wanted and all(closes[d] == 1 for d in wanted), "each day closed exactly once"
