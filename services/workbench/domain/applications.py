@@ -28,11 +28,14 @@ MAX_LIST = 10  # the API takes at most ten contacts or verifications
 # Every input of the intake form (templates/application_new.html) and the sections an error may be filed on.
 INTAKE_INPUTS = frozenset({
     "applicant.name", "applicant.id_number", "applicant.phone", "applicant.monthly_income", "applicant.region",
-    "product", "amount", "term_months", "annual_rate", "repayment_method", "credit_report.max_overdue_months",
-    "credit_report.report_date", "collateral.description", "collateral.lien_registration_number",
+    "applicant.addresses.home", "applicant.addresses.work", "applicant.employer.name", "applicant.employer.address",
+    "applicant.employer.phone", "product", "amount", "term_months", "annual_rate", "repayment_method",
+    "credit_report.max_overdue_months", "credit_report.report_date", "credit_authorisation.signed_on",
+    "credit_authorisation.document_ref", "collateral.description", "collateral.lien_registration_number",
     "collateral.value", "guarantor.name", "guarantor.id_number", "guarantor.phone",
     *(f"contacts.{i}.{part}" for i in range(len(RELATIONS)) for part in ("relation", "name", "phone"))})
-INTAKE_SECTIONS = frozenset({"applicant", "contacts", "credit_report", "collateral", "guarantor"})
+INTAKE_SECTIONS = frozenset({"applicant", "applicant.addresses", "applicant.employer", "contacts", "credit_report",
+                             "credit_authorisation", "collateral", "guarantor"})
 
 
 def body_from_form(form: Mapping[str, str]) -> dict[str, Any]:

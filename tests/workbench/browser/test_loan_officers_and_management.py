@@ -80,11 +80,26 @@ def test_an_application_goes_through_three_reviews_by_three_people_to_disburseme
 
     cm.fill("#f-applicant-id_number", good_id)
     cm.fill("#f-applicant-phone", "13812345678")
+    cm.fill("#f-applicant-addresses-home", "杭州市西湖区文三路 90 号")
+    cm.fill("#f-applicant-employer-name", "杭州某某科技有限公司")
+    cm.fill("#f-credit_report-max_overdue_months", "")  # no report: the bureau needs the applicant's authorisation
+    cm.click("button[type=submit]:has-text('提交申请')")
+    assert "须有申请人签署的授权书才能查询征信" in cm.locator("#refusal").inner_text()
+    assert "征信查询授权" in cm.locator("form.intake fieldset:has(#f-credit_authorisation-signed_on)").inner_text()
+    assert cm.input_value("#f-applicant-addresses-home") == "杭州市西湖区文三路 90 号"
+    cm.fill("#f-credit_report-max_overdue_months", "0")
     cm.click("button[type=submit]:has-text('提交申请')")
     assert "申请已提交" in cm.locator(".notice[role=status]").inner_text()
     app_id = cm.url.split("/applications/")[1].split("?")[0]
     assert "客户经理初审" in cm.locator("#step-client_manager").inner_text()
 
+    contacts = cm.locator("#h-contacts ~ table").inner_text()
+    assert "13911110001" not in contacts and "139****0001" in contacts, "personal data is masked by default"
+    cm.fill("#reveal-reason", "电话核实三方联系人")
+    cm.click("#reveal-form button[type=submit]")
+    assert "13911110001" in cm.locator("#h-contacts ~ table").inner_text() and cm.locator("#revealed").count() == 1
+    audit = api(book, "origination", "/audit/access", application_id=app_id)["items"]
+    assert [(a["actor"], a["reason"]) for a in audit] == [("cm-wang", "电话核实三方联系人")]
     cm.click("#review-form button[type=submit]")  # three contacts confirmed (the default), approve
     assert "审查意见已登记" in cm.locator(".notice[role=status]").inner_text()
     assert "cm-wang" in cm.locator("#step-client_manager").inner_text()

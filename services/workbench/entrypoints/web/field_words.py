@@ -42,6 +42,9 @@ BY_MESSAGE = {
     "only at the client_manager stage": N_("Contacts are verified at the client manager review only"),
     "only with decision reject": N_("False information is a reason to reject: choose Reject"),
     "must be a day of month between 1 and 28": N_("A day of the month between 1 and 28"),
+    "must not be blank (leave it out instead)": N_("Not only spaces: leave it empty instead"),
+    "required when the application carries no credit_report":
+        N_("Required without a credit report: the applicant's signed authorisation to query the bureau"),
 }
 
 BY_TYPE = {

@@ -40,6 +40,9 @@ RULES = {
     "recheck_failed": N_("Pre-disbursement re-check: something differs from what was reviewed"),
     "application_not_found": N_("No such application"),
     "not_permitted": N_("Your role does not allow this"),
+    "authorisation_required": N_("The credit bureau is queried only with the applicant's signed authorisation"),
+    "reveal_not_permitted": N_("Only loan officers may see the personal data unmasked"),
+    "reason_required": N_("Say why you need to see the personal data"),
     # Reporting
     "as_of_out_of_range": N_("The as-of date has no previous month end to compare with"),
     "bad_period": N_("The period's start is after its end"),

@@ -77,7 +77,7 @@ async def submit(request: Request, user: CurrentUser) -> Response:
 def _intake(request: Request, user: User, form: dict[str, str], refusal: ApiRefusal | None = None,
             status: int = 200, key: str | None = None) -> Response:
     """The intake form; after a refusal with what was typed and the same key (a 422 is not stored by the API)."""
-    errors = field_errors(refusal.details) if refusal and refusal.code == "validation_error" else {}
+    errors = field_errors(refusal.details) if refusal and refusal.status == 422 else {}
     return render(request, "application_new.html", status=status, user=user, form=form, errors=errors,
                   idempotency_key=key or str(uuid.uuid4()),
                   unplaced=unplaced(errors), sections=INTAKE_SECTIONS, refusal=refusal, products=PRODUCTS,
@@ -87,7 +87,8 @@ def _intake(request: Request, user: User, form: dict[str, str], refusal: ApiRefu
 @router.get("/applications/{application_id}")
 async def application_page(application_id: str, request: Request, user: CurrentUser) -> Response:
     done = request.query_params.get("done")
-    return await _application(request, user, application_id, notice=DONE.get(done or "", ""))
+    reveal = request.query_params.get("reason", "") if request.query_params.get("reveal") == "true" else None
+    return await _application(request, user, application_id, notice=DONE.get(done or "", ""), reveal=reveal)
 
 
 @router.post("/applications/{application_id}/{action}")
@@ -106,9 +107,21 @@ async def act(application_id: str, action: str, request: Request, user: CurrentU
 
 async def _application(request: Request, user: User, application_id: str, *, notice: str = "",
                        refusal: ApiRefusal | None = None, form: dict[str, str] | None = None,
-                       action: str = "") -> Response:
+                       action: str = "", reveal: str | None = None) -> Response:
+    """The application as origination has it: masked, or unmasked with `reveal` (the reason, recorded by
+    origination's access audit); a refused reveal shows the masked page with the refusal."""
     api = api_for(request, user)
-    application = await api.get("origination", f"/applications/{application_id}")
+    path = f"/applications/{application_id}"
+    application: Any = None
+    if reveal is not None:
+        try:
+            application = await api.get("origination", path, reveal="true", reason=reveal)
+        except ApiRefusal as refused:
+            if refused.status not in (403, 422):
+                raise
+            refusal = refusal or refused
+    revealed = application is not None
+    application = application or await api.get("origination", path)
     loan: Any = None
     if application.get("loan_id"):
         loan = await api.get_or_refusal("servicing", f"/loans/{application['loan_id']}")
@@ -117,7 +130,8 @@ async def _application(request: Request, user: User, application_id: str, *, not
     can_act = bool(nxt) and user.has(nxt.get("role", ""), *(("admin",) if nxt.get("action") == "disbursement"
                                                               else ()))
     return render(request, "application.html", status=refusal_status(refusal) if refusal else 200, user=user,
-                  a=application, steps=review_steps(application), loan=loan, next_step=nxt, can_act=can_act,
+                  a=application, revealed=revealed, steps=review_steps(application), loan=loan, next_step=nxt,
+                  can_act=can_act,
                   refusal=refusal, form=form or {}, action=action, notice=notice, outcomes=OUTCOMES,
                   relations=RELATIONS, errors=field_errors(refusal.details) if refusal else {}, word=field_word,
                   reason=lambda text: reason_text(parse_reason(str(text)), gettext,
