@@ -98,6 +98,9 @@ def test_personal_data_is_masked_on_the_fast_path_too():
     lambda env: env["data"].update(product="payday"),               # not one of the model's products
     lambda env: env.update(businessdate="2026-02-30"),              # not a date
     lambda env: env["data"]["borrower"].update(name=None),          # a nested field of the wrong type
+    lambda env: env["data"].update(borrower=None),                  # a required part null
+    lambda env: env["data"].update(borrower=[env["data"]["borrower"]]),  # a list where the model has one part
+    lambda env: env["data"].update(term_months=True),               # a bool is not an int to the reader
 ])
 def test_anything_unexpected_goes_back_to_the_models(change):
     disbursed = next(e for _, e in scripted_portfolio().events if e.type == "loan.disbursed")

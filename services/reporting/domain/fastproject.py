@@ -1,8 +1,9 @@
 """`projection.project()` for the rebuild: envelope dict -> rows of PostgreSQL text, without pydantic.
 
-The rows are `spec.SPEC`'s, compiled here once into readers: each data column is read from the
-JSON dict and checked by the reader its field's type in the contract model calls for (`fastpath`),
-so the rows equal `project()`'s (compared event by event in tests/reporting/test_fastpath.py).
+The rows are `spec.SPEC`'s: each data column is read from the JSON dict and checked by the reader
+its field's type in the contract model calls for (`fastpath`), so the rows equal `project()`'s
+(compared event by event in tests/reporting/test_fastpath.py). Each type's entry is compiled once
+into one function (its source is the function's `__doc__`), as fast as a hand-written projector.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from shared.money import Money, Rate
 
 Check = Callable[[Any, str], Any]  # (value, key) -> the value as the contract's field type holds it
 Reader = Callable[[dict[str, Any]], Any]
-Builder = Callable[[Tables, Envelope, dict[str, Any]], None]
 _MISSING = object()
 
 
@@ -44,10 +44,7 @@ def project_envelope(env: dict[str, Any], raw: bytes | None = None) -> tuple[str
         return e.id, {"events": [_event_row(e, loan_id, application_id, raw)]}
     if env.get("dataschemaversion", 1) != compiled.version or not compiled.required <= data.keys():
         raise NeedsModel("version")  # upcast (or refused) by parse_data
-    rows = {"events": [_event_row(e, compiled.loan_id(data), compiled.application_id(data), raw)]}
-    for build in compiled.builders:
-        build(rows, e, data)
-    return e.id, rows
+    return e.id, compiled.project(e, data, raw)
 
 
 def _event_row(e: Envelope, loan_id: str | None, application_id: str | None, raw: bytes | None) -> tuple[Any, ...]:
@@ -61,9 +58,7 @@ def _event_row(e: Envelope, loan_id: str | None, application_id: str | None, raw
 class _Compiled(NamedTuple):
     version: int
     required: frozenset[str]
-    loan_id: Reader
-    application_id: Reader
-    builders: list[Builder]
+    project: Callable[[Envelope, dict[str, Any], bytes | None], Tables]  # the event log's row and the type's rows
 
 
 def _check(model: type[BaseModel], name: str, as_text: bool) -> tuple[Check, bool]:
@@ -117,20 +112,20 @@ def _reader(model: type[BaseModel], name: str, check: Check, nullable: bool) -> 
 
 
 class _Source:
-    """Python source of one builder: an expression per column, the objects they use bound to names."""
+    """Python source of one event type's projection: an expression per column, the objects used bound to names."""
 
-    def __init__(self, model: type[BaseModel], row: Row) -> None:
-        self.model, self.row = model, row
-        self.names: dict[str, Any] = {}
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.model = model
+        self.names: dict[str, Any] = {"_event_row": _event_row}
 
     def bind(self, value: Any) -> str:
         name = f"_{len(self.names)}"
         self.names[name] = value
         return name
 
-    def column(self, column: Column, as_text: bool = True) -> str:
+    def column(self, row: Row, column: Column, as_text: bool = True) -> str:
         if isinstance(column, str):
-            return self.field(column, as_text)
+            return self.field(row, column, as_text)
         if isinstance(column, Meta):
             if column == LINE_NO:
                 return "str(i)" if as_text else "i"
@@ -139,69 +134,79 @@ class _Source:
             return {"businessdate": "e.day", "sequence": "int(e.sequence)"}.get(column.name, f"e.{column.name}")
         if isinstance(column, Const):
             return self.bind(fp.pg_text(column.value) if as_text else column.value)
-        call = f"{self.bind(column.fn)}({', '.join(self.column(arg, as_text=False) for arg in column.args)})"
+        call = f"{self.bind(column.fn)}({', '.join(self.column(row, arg, as_text=False) for arg in column.args)})"
         return f"{self.bind(fp.pg_text)}({call})" if as_text else call
 
-    def field(self, column: str, as_text: bool) -> str:
+    def field(self, row: Row, column: str, as_text: bool) -> str:
         """A data column: checked by the reader its contract type calls for (a required one in one call)."""
-        holder, name = field_of(self.model, self.row, column)
+        holder, name = field_of(self.model, row, column)
         check, nullable = _check(holder, name, as_text)
         source = "x" if "." in column else "d"
         if holder.model_fields[name].is_required() and not nullable:
             return f"{self.bind(check)}({source}[{name!r}], {name!r})"
         return f"{self.bind(_reader(holder, name, check, nullable))}({source})"
 
-
-def _builder(model: type[BaseModel], row: Row) -> Builder:
-    """`row` compiled to a function adding its rows to a `Tables` (as `dataclasses` compiles `__init__`)."""
-    source = _Source(model, row)
-    values = ", ".join(source.column(column) for column in row.columns)
-    table = repr(row.table)
-    if row.of is None:
-        body = (f"    found = rows.get({table})\n"
-                f"    if found is None:\n        rows[{table}] = [({values},)]\n"
-                f"    else:\n        found.append(({values},))\n")
-    else:
-        items = source.bind(_source(model, row.of))
-        body = (f"    found = [({values},) for i, x in enumerate({items}(d))]\n"
-                f"    if found:\n        rows.setdefault({table}, []).extend(found)\n")
-    code = f"def build(rows, e, d):\n{body}"
-    exec(code, source.names)  # the source is built above from `SPEC` and the contract models only
-    build: Builder = source.names["build"]
-    build.__doc__ = f"{row.table} rows of {model.__name__}:\n{code}"
-    return build
-
-
-def _source(model: type[BaseModel], of: str) -> Reader:
-    """The row's part (a one-item tuple) or list of parts, each a dict holding the part's required keys; () for None."""
-    part, is_list = source_of(model, of)
-    keys = frozenset(n for n, f in part.model_fields.items() if f.is_required())
-
-    def check(v: Any, key: str) -> Any:
-        items = (v,) if not is_list else v if type(v) is list else None
-        if items is None:
-            raise NeedsModel(key)
-        for item in items:
-            if type(item) is not dict or not keys <= item.keys():
-                raise NeedsModel(key)
-        return items
-
-    info = model.model_fields[of]
-    nullable = NoneType in typing.get_args(info.annotation)
-    read = _reader(model, of, check, nullable)
-    return lambda d: read(d) or ()
+    def event_id_column(self, name: str) -> str:
+        """The event log's loan or application id: the data's field, if the model has one."""
+        return self.field(Row("events"), name, as_text=True) if name in self.model.model_fields else "None"
 
 
 def _compile(model: type[BaseModel], rows: tuple[Row, ...]) -> _Compiled:
-    def ids(name: str) -> Reader:
-        """The event log's loan or application id: the data's field, if the model has one."""
-        if name not in model.model_fields:
-            return lambda d: None
-        return _reader(model, name, *_check(model, name, as_text=True))
-
+    """The projection of one event type compiled to a function (as `dataclasses` compiles `__init__`)."""
+    source = _Source(model)
+    code = ["def project(e, d, raw):",
+            f"    rows = {{'events': [_event_row(e, {source.event_id_column('loan_id')}, "
+            f"{source.event_id_column('application_id')}, raw)]}}"]
+    filled = {"events"}
+    for row in rows:
+        values = ", ".join(source.column(row, column) for column in row.columns)
+        table = repr(row.table)
+        if row.of is None:
+            add = f"rows[{table}] = [({values},)]" if row.table not in filled else \
+                f"rows.setdefault({table}, []).append(({values},))"
+            code.append(f"    {add}")
+            filled.add(row.table)
+        else:
+            items = source.bind(_items(model, row.of))
+            code += [f"    found = [({values},) for i, x in enumerate({items}(d))]",
+                     "    if found:",
+                     f"        rows.setdefault({table}, []).extend(found)"]
+    code.append("    return rows")
+    text = "\n".join(code)
+    exec(text, source.names)  # the source is built above from `SPEC` and the contract models only
+    project = source.names["project"]
+    project.__doc__ = f"The rows of {model.__name__}:\n{text}"
     required = frozenset(n for n, f in model.model_fields.items() if f.is_required())
-    return _Compiled(getattr(model, "class_version", 1), required, ids("loan_id"), ids("application_id"),
-                     [_builder(model, row) for row in rows])
+    return _Compiled(getattr(model, "class_version", 1), required, project)
+
+
+def _items(model: type[BaseModel], of: str) -> Reader:
+    """The row's part (as a one-item tuple) or list of parts, each a dict holding the part's required keys.
+
+    No rows (`()`) when the field is absent with a None default, or None where the model allows None.
+    """
+    part, is_list = source_of(model, of)
+    keys = frozenset(n for n, f in part.model_fields.items() if f.is_required())
+    info = model.model_fields[of]
+    if not info.is_required() and info.default is not None:
+        raise TypeError(f"{model.__name__}.{of}: a part with a default other than None")
+    nullable = NoneType in typing.get_args(info.annotation)
+
+    def items(d: dict[str, Any]) -> Any:
+        v = d.get(of, _MISSING)
+        if v is _MISSING or v is None:
+            if v is None and not nullable:
+                raise NeedsModel(of)
+            return ()
+        found = (v,) if not is_list else v if type(v) is list else None
+        if found is None:
+            raise NeedsModel(of)
+        for item in found:
+            if type(item) is not dict or not keys <= item.keys():
+                raise NeedsModel(of)
+        return found
+
+    return items
 
 
 _COMPILED = {event_type: _compile(MODELS[event_type], rows) for event_type, rows in SPEC.items()}
