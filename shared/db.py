@@ -10,6 +10,14 @@ import asyncpg
 from shared.config import with_database
 
 
+def database_lost(exc: BaseException) -> bool:
+    """The database is unreachable or went away (refused, broken connection, server starting up or
+    shutting down): nothing to do with the request or record being handled; worth a retry."""
+    if isinstance(exc, OSError | asyncpg.PostgresConnectionError | asyncpg.exceptions.OperatorInterventionError):
+        return True
+    return isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for typ in ("json", "jsonb"):
         await conn.set_type_codec(typ, encoder=lambda v: json.dumps(v, default=str, ensure_ascii=False),

@@ -121,6 +121,8 @@ def install_error_handlers(app: FastAPI) -> None:
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
+    from shared.db import database_lost
+
     @app.exception_handler(DomainError)
     async def _refused(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
@@ -166,6 +168,18 @@ def install_error_handlers(app: FastAPI) -> None:
     for unstorable in (asyncpg.exceptions.UntranslatableCharacterError,
                        asyncpg.exceptions.CharacterNotInRepertoireError):
         app.add_exception_handler(unstorable, _unstorable_text)
+
+    async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+        # The database is down or restarting: nothing was recorded (the transaction never committed);
+        # the same request (with its Idempotency-Key) may be sent again.
+        if not database_lost(exc):
+            raise exc
+        return JSONResponse(error_body("unavailable", "the database is not reachable; retry shortly"),
+                            status_code=503, headers={"Retry-After": "1"})
+
+    for lost in (OSError, asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+                 asyncpg.InterfaceError):
+        app.add_exception_handler(lost, _unavailable)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -32,6 +32,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
 
 from shared.contracts.envelope import CloudEvent
+from shared.db import database_lost
 from shared.fence import BrokerFence, abandon_consumer, abandon_producer
 from shared.logging import correlation_id
 
@@ -278,13 +279,6 @@ class InboxConsumer:
                 continue
             position = self._positions.get(tp)
             self.stats.lag[f"{tp.topic}:{tp.partition}"] = max(0, high - (position if position is not None else high))
-
-
-def database_lost(exc: BaseException) -> bool:
-    """The database is unreachable or went away (not an error of the record being handled)."""
-    if isinstance(exc, OSError | asyncpg.PostgresConnectionError | asyncpg.exceptions.OperatorInterventionError):
-        return True
-    return isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
 
 
 def _parse(record: ConsumerRecord) -> CloudEvent:
