@@ -13,10 +13,13 @@ from services.servicing.adapters import partners as partners_table
 from services.servicing.config import ServicingSettings
 from services.servicing.entrypoints.api.routes import business_date, loans, partners, repayments
 from services.servicing.service_layer.advance_jobs import AdvanceJobs
+from services.servicing.service_layer.command_handlers import COMMAND_HANDLERS
+from services.servicing.service_layer.deps import Deps
 from services.servicing.service_layer.handlers import Servicing, consumer_handler
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
 from shared.db import fetch_business_date, store_business_date
+from shared.messagebus import CommandBus
 from shared.secretbox import SecretBox
 from shared.service import ConsumerSpec, ServiceKernel, create_service_app
 
@@ -53,6 +56,7 @@ def create_app(settings: ServicingSettings | None = None, platform: PlatformSett
     app.state.servicing = svc
     app.state.secret_box = box
     app.state.advance_jobs = jobs = AdvanceJobs(kernel, svc)
+    app.state.bus = CommandBus(COMMAND_HANDLERS, Deps(kernel, svc, jobs, box))
     kernel_lifespan = app.router.lifespan_context
 
     @asynccontextmanager

@@ -1,31 +1,59 @@
-"""Why the loan refused a command (mapped to HTTP statuses by the service layer)."""
+"""Why servicing refused: each refusal is a kind of the shared `DomainError` (its HTTP status and the
+contract's error code), answered by the one mapping in `shared/errors.install_error_handlers`."""
 
 from __future__ import annotations
 
+from typing import Any
 
-class LoanRefused(Exception):
-    """Base of the loan's refusals; `code` is the contract's error code."""
-
-    code = "refused"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+from shared.errors import Conflict, NotFound, Unprocessable
 
 
-class LoanClosed(LoanRefused):
+class LoanNotFound(NotFound):
+    code = "loan_not_found"
+
+
+class LoanClosed(Conflict):
     """The loan is paid off: nothing is owed, nothing more is accepted (409)."""
 
     code = "loan_paid_off"
 
 
-class Overpayment(LoanRefused):
+class Overpayment(Unprocessable):
     """The payment exceeds everything owed; never silently kept (422)."""
 
     code = "overpayment"
 
 
-class InvalidAmount(LoanRefused):
+class InvalidAmount(Unprocessable):
     """Amounts must be positive fen amounts (422)."""
 
     code = "invalid_amount"
+
+
+class InvalidRepayment(Unprocessable):
+    """A partner's repayment body that does not parse (422, each field's problem in details)."""
+
+
+class PartnerNotFound(NotFound):
+    code = "partner_not_found"
+
+
+class AdvanceTooFar(Unprocessable):
+    """One advance moves the business date at most ten years (422)."""
+
+    code = "advance_too_far"
+
+
+class AdvanceInProgress(Conflict):
+    """Another advance job is running: one at a time (409, naming the running job)."""
+
+    code = "advance_in_progress"
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        super().__init__(f"advance job {job['job_id']} to {job['to_date']} is running",
+                         details=[{"job_id": job["job_id"], "to": str(job["to_date"])}])
+        self.job = job
+
+
+class JobNotFound(NotFound):
+    code = "job_not_found"

@@ -26,8 +26,10 @@ from typing import Any
 import asyncpg
 
 from services.servicing.adapters import advance_jobs as jobs
+from services.servicing.domain.errors import AdvanceInProgress
 from services.servicing.service_layer.dayclose import advance
 from services.servicing.service_layer.handlers import Servicing, business_date
+from shared.errors import ConcurrencyConflict, DomainError
 from shared.service import ServiceKernel
 
 log = logging.getLogger(__name__)
@@ -35,12 +37,10 @@ RUNNER_LOCK = 0x41445641  # "ADVA": held for the whole job by the process runnin
 WATCH_SECONDS = 15.0
 
 
-class AdvanceInProgress(Exception):
-    """Another advance job is running (one at a time)."""
+class AdvanceFailed(DomainError):
+    """A day-close of the job raised (a server fault, not bad input): the job is `failed`."""
 
-    def __init__(self, job: dict[str, Any]) -> None:
-        super().__init__(f"advance job {job['job_id']} to {job['to_date']} is running")
-        self.job = job
+    status, code = 500, "advance_failed"
 
 
 class AdvanceJobs:
@@ -73,13 +73,19 @@ class AdvanceJobs:
     async def wait(self, job_id: str, seconds: float) -> list[dict[str, Any]] | None:
         """The days the job closed, if it ends within `seconds` in this process; else None.
 
-        A job that failed raises its error here."""
+        A job that failed raises AdvanceFailed (500) here, or ConcurrencyConflict (409)."""
         task = self.tasks.get(job_id)
         if task is None:
             return None
-        with contextlib.suppress(TimeoutError):
+        try:
             return await asyncio.wait_for(asyncio.shield(task), timeout=seconds)
-        return None
+        except TimeoutError:
+            return None
+        except ConcurrencyConflict:
+            raise  # 409 like any lost race
+        except Exception as exc:  # the job is recorded failed, with the error
+            raise AdvanceFailed(f"advance job {job_id} failed: {type(exc).__name__}",
+                                details=[{"job_id": job_id}]) from exc
 
     async def open(self) -> None:
         """Resume a job left running, and keep watching for one (a replica that died)."""

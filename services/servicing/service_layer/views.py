@@ -8,16 +8,16 @@ from typing import Any
 import asyncpg
 
 from services.servicing.adapters import loan_repository as repo
+from services.servicing.domain.errors import LoanNotFound
 from services.servicing.domain.loan import Installment, Loan
 from services.servicing.service_layer.handlers import Servicing, business_date
-from shared.errors import NotFound
 from shared.money import ZERO, money_str
 
 
 async def _loaded(conn: asyncpg.Connection, svc: Servicing, loan_id: str) -> tuple[Loan, date]:
     loan = await repo.load(conn, svc.store, loan_id)
     if not loan.exists:
-        raise NotFound(f"loan {loan_id} not found", code="loan_not_found")
+        raise LoanNotFound(f"loan {loan_id} not found")
     return loan, await business_date(conn)
 
 

@@ -8,8 +8,10 @@ from fastapi import Depends, Request
 
 from services.servicing.adapters import partners
 from services.servicing.service_layer.advance_jobs import AdvanceJobs
+from services.servicing.service_layer.deps import Deps
 from services.servicing.service_layer.handlers import Servicing
 from shared.auth import Principal, current_principal, partner_auth, require_roles
+from shared.messagebus import CommandBus
 
 
 def get_servicing(request: Request) -> Servicing:
@@ -18,6 +20,10 @@ def get_servicing(request: Request) -> Servicing:
 
 def get_advance_jobs(request: Request) -> AdvanceJobs:
     return request.app.state.advance_jobs  # type: ignore[no-any-return]
+
+
+def get_bus(request: Request) -> CommandBus[Deps]:
+    return request.app.state.bus  # type: ignore[no-any-return]
 
 
 async def lookup_partner_secrets(request: Request, partner_id: str) -> list[str]:
@@ -29,6 +35,7 @@ async def lookup_partner_secrets(request: Request, partner_id: str) -> list[str]
 
 ServicingDep = Annotated[Servicing, Depends(get_servicing)]
 AdvanceJobsDep = Annotated[AdvanceJobs, Depends(get_advance_jobs)]
+Bus = Annotated[CommandBus[Deps], Depends(get_bus)]
 AnyRole = Annotated[Principal, Depends(current_principal)]
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 PartnerAuth = Depends(partner_auth(lookup_partner_secrets))

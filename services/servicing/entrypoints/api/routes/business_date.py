@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse
 
 from services.servicing.adapters import advance_jobs as jobs_table
 from services.servicing.adapters import dayclose_sql
-from services.servicing.domain.dayclose import ADVANCE_YEARS, advance_limit
-from services.servicing.entrypoints.api.deps import Admin, AdvanceJobsDep, AnyRole, ServicingDep
+from services.servicing.domain.commands import AdvanceBusinessDate
+from services.servicing.domain.errors import JobNotFound
+from services.servicing.entrypoints.api.deps import Admin, AnyRole, Bus
 from services.servicing.entrypoints.api.schemas.business_date import (
     AdvanceCreate,
     AdvanceJobPublic,
@@ -21,17 +22,8 @@ from services.servicing.entrypoints.api.schemas.business_date import (
     DayClosePage,
     DayClosePublic,
 )
-from services.servicing.service_layer.advance_jobs import AdvanceInProgress
 from services.servicing.service_layer.handlers import business_date
-from shared.errors import ConcurrencyConflict, Conflict, DomainError, NotFound, Unprocessable
 from shared.service import KernelDep
-
-
-class AdvanceFailed(DomainError):
-    """A day-close of the job raised (a server fault, not bad input): the job is `failed`."""
-
-    status, code = 500, "advance_failed"
-
 
 router = APIRouter(prefix="/business-date", tags=["business date"])
 JOB_202 = {202: {"model": AdvanceJobPublic, "description": "still running: the job to follow at "
@@ -49,40 +41,21 @@ async def get_business_date(kernel: KernelDep, _: AnyRole) -> BusinessDatePublic
 
 
 @router.post("/advance", response_model=AdvancePublic, responses=JOB_202)
-async def advance_business_date(body: AdvanceCreate, kernel: KernelDep, svc: ServicingDep, jobs: AdvanceJobsDep,
-                                who: Admin) -> Any:
+async def advance_business_date(body: AdvanceCreate, kernel: KernelDep, bus: Bus, who: Admin) -> Any:
     """Close every day after the business date up to `to`, in order, as a job (one at a time: 409 while
     another runs). 200 with the days closed when the job ends within
     LOANFLOW_SERVICING_ADVANCE_WAIT_SECONDS, else 202 with the job; at most ten years ahead (422)."""
-    async with kernel.db.acquire() as conn:
-        current = await business_date(conn)
-    if body.to > advance_limit(current):
-        raise Unprocessable(f"advance at most {ADVANCE_YEARS} years at a time (to {advance_limit(current)})",
-                            code="advance_too_far")
-    try:
-        job = await jobs.start(body.to, who.sub)
-    except AdvanceInProgress as exc:
-        raise Conflict(str(exc), code="advance_in_progress",
-                       details=[{"job_id": exc.job["job_id"], "to": str(exc.job["to_date"])}])
-    if job is None:
-        return AdvancePublic(business_date=current, days_closed=0, loans_processed=0, events=0, seconds=0, closed=[])
-    try:
-        closed = await jobs.wait(job["job_id"], svc.settings.advance_wait_seconds)
-    except ConcurrencyConflict:
-        raise  # 409 like any lost race
-    except Exception as exc:  # the job is recorded failed, with the error
-        raise AdvanceFailed(f"advance job {job['job_id']} failed: {type(exc).__name__}",
-                            details=[{"job_id": job["job_id"]}]) from exc
-    if closed is None:
-        view = await _job_view(kernel, job["job_id"])
+    advanced = await bus.handle(AdvanceBusinessDate(body.to, who.sub))
+    if advanced.closed is None:
+        assert advanced.job_id is not None
+        view = await _job_view(kernel, advanced.job_id)
         return JSONResponse(view.model_dump(mode="json"), status_code=202,
-                            headers={"Location": f"/v1/business-date/jobs/{job['job_id']}"})
-    async with kernel.db.acquire() as conn:
-        day = await business_date(conn)
-    return AdvancePublic(business_date=day, days_closed=len(closed),
+                            headers={"Location": f"/v1/business-date/jobs/{advanced.job_id}"})
+    closed = advanced.closed
+    return AdvancePublic(business_date=advanced.business_date, days_closed=len(closed),
                          loans_processed=sum(c["loans_processed"] for c in closed),
                          events=sum(c["events"] for c in closed), seconds=round(sum(c["seconds"] for c in closed), 3),
-                         closed=[DayClosePublic(**c) for c in closed], job_id=job["job_id"])
+                         closed=[DayClosePublic(**c) for c in closed], job_id=advanced.job_id)
 
 
 @router.get("/jobs/{job_id}", response_model=AdvanceJobPublic)
@@ -106,7 +79,7 @@ async def _job_view(kernel: Any, job_id: str) -> AdvanceJobPublic:
     async with kernel.db.acquire() as conn:
         job = await jobs_table.get(conn, job_id)
         if job is None:
-            raise NotFound(f"advance job {job_id} not found", code="job_not_found")
+            raise JobNotFound(f"advance job {job_id} not found")
         today = await business_date(conn)
         totals = await jobs_table.totals(conn, job["from_date"], job["to_date"])
     return AdvanceJobPublic.of(job, today, totals)

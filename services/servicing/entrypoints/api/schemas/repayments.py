@@ -1,11 +1,20 @@
-"""Body of a recorded repayment (201, and its replays)."""
+"""Bodies of POST /v1/repayments: the partner's request and the recorded repayment (201, and its replays)."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Literal, NotRequired
 
-from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 from typing_extensions import TypedDict
 
 from services.servicing.entrypoints.api.schemas.loans import LoanStatus
@@ -33,6 +42,24 @@ class AllocationPublic(BaseModel):
         if rendered.get("installment_number") is None:
             rendered.pop("installment_number", None)
         return rendered  # type: ignore[no-any-return]
+
+
+class RepaymentCreate(BaseModel):
+    """A partner's repayment request body."""
+
+    model_config = ConfigDict(extra="ignore")  # partners may send more than we need
+
+    loan_id: str = Field(min_length=1, max_length=100)
+    amount: Money
+    paid_at: AwareDatetime  # with its UTC offset: a bare local time names no instant
+    external_ref: str = Field(min_length=1, max_length=200)
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, amount: Decimal) -> Decimal:
+        if amount <= 0:
+            raise ValueError("the amount must be positive")
+        return amount
 
 
 class RepaymentPublic(BaseModel):
