@@ -185,3 +185,46 @@ async def test_readyz_names_the_broker_while_it_is_down_and_metrics_say_the_same
 
 async def _equals(value, expected) -> bool:
     return await value() == expected
+
+
+async def test_a_consumer_stuck_in_its_handler_makes_readyz_stale(platform, _drop_platform_dbs):
+    """Readiness is not only 'the task is alive': a consumer that stopped polling is named."""
+    from services.origination.bootstrap import MIGRATIONS
+    from shared.service import ConsumerSpec, ServiceKernel
+
+    release = asyncio.Event()
+
+    async def stuck(conn: asyncpg.Connection, event: CloudEvent) -> None:
+        await release.wait()
+
+    kernel = ServiceKernel("origination", platform.model_copy(update={"ready_stale_seconds": 1.0}),
+                           platform.service_dsn("origination"), MIGRATIONS,
+                           consumers=[ConsumerSpec("slow", ["servicing"], stuck)])
+    await kernel.start()
+    try:
+        await eventually(lambda: _all_ok(kernel), timeout=30)
+        producer = make_producer(platform.kafka_bootstrap)
+        await producer.start()
+        try:
+            await producer.send_and_wait(platform.topic("servicing"), key=b"s1", value=CloudEvent(
+                source="servicing", type="test.happened", subject="s1", data={}, correlationid="c",
+                businessdate=date(2026, 4, 20)).to_json_bytes())
+        finally:
+            await producer.stop()
+        checks = await eventually(lambda: _stale(kernel), timeout=30)
+        assert checks["consumers"].startswith("stale: slow last polled")
+        assert checks["database"] == checks["broker"] == checks["relay"] == "ok"
+        release.set()
+        await eventually(lambda: _all_ok(kernel), timeout=30)
+    finally:
+        release.set()
+        await kernel.stop()
+
+
+async def _all_ok(kernel) -> bool:
+    return all(v == "ok" for v in (await kernel.ready()).values())
+
+
+async def _stale(kernel) -> dict[str, str] | None:
+    checks = await kernel.ready()
+    return checks if checks.get("consumers", "").startswith("stale") else None
