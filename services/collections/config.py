@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.collections.domain.contact_policy import ContactPolicy
+from services.collections.domain.letter_text import Lender
 from services.collections.domain.staging import StageBounds
 from services.collections.domain.state import CaseRules
 from shared.config import DEFAULT_PORTS, ServiceSettings
@@ -49,6 +50,7 @@ class CollectionsSettings(ServiceSettings):
     statute_years: int = 3
     statute_warn_days: int = 90
     roster: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_ROSTER))
+    lender: Lender = Field(default_factory=Lender)  # LOANFLOW_COLLECTIONS_LENDER='{"phone": ...}': signs letters
 
     def case_rules(self) -> CaseRules:
         return CaseRules(bounds=StageBounds(self.front_max_dpd, self.mid_max_dpd),

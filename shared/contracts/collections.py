@@ -228,3 +228,68 @@ class WriteOffProposed(EventData):
     proposed_by: str
     reason: str
     rule_id: str | None = None
+
+
+LetterTemplate = Literal["reminder", "demand_notice", "pre_legal"]
+
+
+def _mask_address(address: str) -> str:
+    """Only the first six characters (province, city) of a postal address leave the service."""
+    return address[:6] + "…" if len(address) > 6 else address
+
+
+@event("collections.letter.sent")
+class LetterSent(EventData):
+    """A letter to the borrower (挂号信 when registered), with the amounts it demands as of `sent_on`.
+
+    The letter's PDF is rendered from this event; a letter counts as a contact on the letter channel.
+    Amounts are the case's servicing figures: installments overdue (principal and interest),
+    penalty interest (罚息) and fees charged in the episode, their total, the principal outstanding.
+    """
+
+    case_id: str
+    loan_id: str
+    letter_id: str
+    template: LetterTemplate
+    registered: bool
+    tracking_number: str | None = None
+    address_point_id: str | None = None
+    address: str | None = None
+    sent_on: date
+    pay_by: date
+    days_past_due: int
+    overdue_since: date
+    amount_overdue: Money
+    penalty: Money
+    fees: Money
+    total_due: Money
+    principal_outstanding: Money
+    sent_by: str  # who sent it, or "policy"
+    collector: str | None = None  # the case's collector the letter counts for
+    rule_id: str | None = None  # the policy rule that sent it
+    masked_on_publish = {"address": _mask_address}
+
+
+@event("collections.letter.returned")
+class LetterReturned(EventData):
+    """The post returned a letter undelivered (退信): the address it went to is not the borrower's."""
+
+    case_id: str
+    loan_id: str
+    letter_id: str
+    returned_on: date
+    reason: str | None = None
+    address_point_id: str | None = None
+    recorded_by: str
+
+
+@event("collections.letter.delivered")
+class LetterDelivered(EventData):
+    """A registered letter signed for on `delivered_on`; a demand or pre-legal notice is documented demand."""
+
+    case_id: str
+    loan_id: str
+    letter_id: str
+    delivered_on: date
+    documented_demand: bool
+    recorded_by: str

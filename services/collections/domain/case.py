@@ -5,7 +5,7 @@ back-end". A case opens on the first missed payment, escalates as days past due 
 the stage bounds, and is resolved cured / paid_off / written_off, then closed. Methods
 decide and record past-tense contract events in `self.pending`; the state changes only by
 applying them (domain/history.py), except servicing's figures it observes (POSITION_FIELDS).
-Collector actions and policy decisions are the case's two collaborators, `actions` and `policy`.
+Collector actions, policy decisions and letters are the case's collaborators, `actions`, `policy`, `letters`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from services.collections.domain import history, statute
 from services.collections.domain import promises as promise_rules
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
+from services.collections.domain.letters import CaseLetters
 from services.collections.domain.paths import CollectorActions
 from services.collections.domain.policy import Decision, Policy
 from services.collections.domain.policy_actions import PolicyActions
@@ -36,6 +37,7 @@ class Case:
         self.loaded_holder = state.assignee if state.status == "open" else None  # whose caseload it counts in
         self.actions = CollectorActions(self)
         self.policy = PolicyActions(self)
+        self.letters = CaseLetters(self)
 
     @property
     def is_open(self) -> bool:

@@ -122,3 +122,30 @@ class RestartStatute(CaseCommand):
 @dataclass(frozen=True)
 class DecideWriteOff(CaseCommand):
     reason: str
+
+
+@dataclass(frozen=True)
+class SendLetter(CaseCommand):
+    """A letter to the borrower (reminder, 催收通知书, pre-legal notice); answers its id and tracking number."""
+
+    template: str
+    registered: bool
+    tracking_number: str | None = None
+    address_point_id: str | None = None
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True)
+class ReturnLetter(CaseCommand):
+    """The post returned the letter: the address it went to is marked invalid."""
+
+    letter_id: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class RecordLetterDelivery(CaseCommand):
+    """A registered letter was signed for; a delivered demand is documented demand for the statute."""
+
+    letter_id: str
+    on: date

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from services.collections.domain.letters import Letter
 from services.collections.domain.promises import Promise, count_payment, judge_at_day_close
 from services.collections.domain.state import CaseRules, CaseState
 from shared.contracts import collections as ev
@@ -84,7 +85,7 @@ def _policy_decided(s: CaseState, e: ev.PolicyDecided, on: date, rules: CaseRule
             continue
         if kind == "assign_queue":
             s.queue = action["queue"]
-        elif kind in SCHEDULING:
+        elif kind in SCHEDULING and "letter_id" not in action:  # a policy letter with an id was sent
             due = on + timedelta(days=action.get("in_days", 0))
             s.scheduled.append({"channel": SCHEDULING[kind] or action.get("channel"), "due": due.isoformat(),
                                 "rule_id": e.rule_id,
@@ -170,6 +171,29 @@ def _statute_restarted(s: CaseState, e: ev.StatuteRestarted) -> None:
     s.statute_runs_from, s.statute_warned = e.on, False
 
 
+def _letter_sent(s: CaseState, e: ev.LetterSent) -> None:
+    """A letter sent does what the policy scheduled on the letter channel."""
+    s.letters.append(Letter(letter_id=e.letter_id, template=e.template, registered=e.registered,
+                            tracking_number=e.tracking_number, address_point_id=e.address_point_id,
+                            sent_on=e.sent_on, pay_by=e.pay_by, total_due=e.total_due, sent_by=e.sent_by,
+                            rule_id=e.rule_id))
+    s.scheduled = [a for a in s.scheduled if a.get("channel") != "letter"]
+
+
+def _letter(s: CaseState, letter_id: str) -> Letter:
+    return next(x for x in s.letters if x.letter_id == letter_id)
+
+
+def _letter_returned(s: CaseState, e: ev.LetterReturned) -> None:
+    letter = _letter(s, e.letter_id)
+    letter.status, letter.returned_on, letter.return_reason = "returned", e.returned_on, e.reason
+
+
+def _letter_delivered(s: CaseState, e: ev.LetterDelivered) -> None:
+    letter = _letter(s, e.letter_id)
+    letter.status, letter.delivered_on = "delivered", e.delivered_on
+
+
 def _write_off_proposed(s: CaseState, e: ev.WriteOffProposed) -> None:
     s.write_off_proposed = True
 
@@ -199,4 +223,7 @@ UNDATED: dict[type[EventData], Callable[[CaseState, Any], None]] = {
     ev.StatuteRestarted: _statute_restarted,
     ev.WriteOffProposed: _write_off_proposed,
     ev.WriteOffDecided: _write_off_decided,
+    ev.LetterSent: _letter_sent,
+    ev.LetterReturned: _letter_returned,
+    ev.LetterDelivered: _letter_delivered,
 }

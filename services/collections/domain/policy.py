@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.collections.domain.staging import Stage
+from shared.contracts.collections import LetterTemplate
 from shared.money import Money
 
 Trigger = Literal["case_opened", "stage_changed", "promise_broken", "tagged", "special_status_changed",
@@ -40,7 +41,7 @@ class ScheduleContact(_Strict):
 
 class SendLetter(_Strict):
     type: Literal["send_letter"]
-    template: str = "demand"
+    template: LetterTemplate = "demand_notice"
     registered: bool = True
 
 

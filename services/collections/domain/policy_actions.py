@@ -2,7 +2,7 @@
 
 A decision is recorded as `collections.policy.decided` naming its actions; applying it
 (domain/history.py) schedules contacts, refers to legal, places with an agency and routes.
-Actions with events of their own (an escalation, a write-off proposal) are recorded first.
+Actions with events of their own (an escalation, a write-off proposal, a letter sent) are recorded first.
 """
 
 from __future__ import annotations
@@ -49,11 +49,11 @@ class PolicyActions:
         return decided
 
     def _carry_out(self, policy: Policy, decision: Decision, business_date: date) -> None:
-        done = [self._act(action, decision.rule_id) for action in decision.actions]
+        done = [self._act(action, decision.rule_id, business_date) for action in decision.actions]
         self.case.record(ev.PolicyDecided(**self.case.ids(), policy_version=policy.version, rule_id=decision.rule_id,
                                           actions=done, trigger=decision.trigger), business_date)
 
-    def _act(self, action: dict[str, Any], rule_id: str) -> dict[str, Any]:
+    def _act(self, action: dict[str, Any], rule_id: str, business_date: date) -> dict[str, Any]:
         """An action as the decision records it: skipped when it cannot apply, its own events recorded."""
         s = self.case.state
         kind = action["type"]
@@ -65,4 +65,8 @@ class PolicyActions:
             if s.stage == "back":
                 return {**action, "skipped": "already_back"}
             self.case.escalate(next_stage(s.stage), reason=f"policy rule {rule_id}", rule_id=rule_id)
+        elif kind == "send_letter":  # a real letter (collections.letter.sent), named in the decision
+            letter = self.case.letters.send(template=action["template"], registered=action["registered"],
+                                            by="policy", business_date=business_date, rule_id=rule_id)
+            return {**action, "letter_id": letter.letter_id}
         return action

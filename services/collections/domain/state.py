@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.collections.domain.letters import Letter
 from services.collections.domain.promises import Promise
 from services.collections.domain.staging import Stage, StageBounds
 from shared.contracts.registry import EventData
@@ -78,6 +79,7 @@ class CaseState(BaseModel):
     last_contact_at: datetime | None = None
     recovered: Decimal = ZERO
     charges: dict[str, Decimal] = Field(default_factory=dict)
+    letters: list[Letter] = Field(default_factory=list)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from services.collections.domain.assignment import pick_collector
 from services.collections.domain.attention import next_attention
 from services.collections.domain.case import Case
 from services.collections.domain.contact_policy import ContactPolicy
+from services.collections.domain.letter_text import Lender
 from services.collections.domain.policy import Policy
 from services.collections.domain.state import CaseRules
 from shared.clock import Clock
@@ -38,6 +39,7 @@ class Collections:
     clock: Clock
     store: PostgresEventStore
     unit_of_work: Callable[[], UnitOfWork]  # a command's transaction (kernel.unit_of_work)
+    lender: Lender = field(default_factory=Lender)  # who signs the letters
 
     def local_now(self) -> datetime:
         """Wall time in the borrowers' time zone (contact hours)."""

@@ -38,6 +38,7 @@ class Today:
 
 
 Decide = Callable[[Case, Today], Awaitable[None] | None]
+Answer = Callable[[Case], c.CaseView]
 
 
 def new_id(prefix: str) -> str:
@@ -46,8 +47,8 @@ def new_id(prefix: str) -> str:
 
 
 async def _on_case(ctx: Collections, cmd: c.CaseCommand, decide: Decide, *, idempotency: IdempotencyKey | None = None,
-                   action: str = "") -> c.CaseView:
-    """Load, authorise, decide, save, answer the view; with a key, at most once (one replay rule)."""
+                   action: str = "", answer: Answer | None = None) -> c.CaseView:
+    """Load, authorise, decide, save, answer the view (or `answer`); with a key, at most once (one replay rule)."""
     async with ctx.unit_of_work() as uow:
         async def act() -> c.CaseView:
             loaded = await case_rows.load(uow.conn, cmd.case_id, ctx.rules)
@@ -63,7 +64,7 @@ async def _on_case(ctx: Collections, cmd: c.CaseCommand, decide: Decide, *, idem
             if pending is not None:
                 await pending
             await ctx.save(uow.conn, case, version, business_date, actor=cmd.by)
-            return await case_view(ctx, uow.conn, case.state)
+            return answer(case) if answer else await case_view(ctx, uow.conn, case.state)
 
         return await uow.once(f"collections:{cmd.by}:/v1/cases/{cmd.case_id}/{action}", idempotency, act)
 
@@ -158,6 +159,29 @@ async def decide_write_off(cmd: c.DecideWriteOff, ctx: Collections) -> c.CaseVie
     return await _on_case(ctx, cmd, lambda case, _: case.actions.decide_write_off(by=cmd.by, reason=cmd.reason))
 
 
+async def send_letter(cmd: c.SendLetter, ctx: Collections) -> c.CaseView:
+    """Answers `{letter_id, tracking_number}` of the letter sent (the case's last)."""
+    def decide(case: Case, today: Today) -> None:
+        case.letters.send(template=cmd.template, registered=cmd.registered, by=cmd.by,
+                          business_date=today.business_date, tracking_number=cmd.tracking_number,
+                          address_point_id=cmd.address_point_id)
+
+    def sent(case: Case) -> c.CaseView:
+        letter = case.state.letters[-1]
+        return {"letter_id": letter.letter_id, "tracking_number": letter.tracking_number}
+    return await _on_case(ctx, cmd, decide, idempotency=cmd.idempotency, action="letters", answer=sent)
+
+
+async def return_letter(cmd: c.ReturnLetter, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, today: case.letters.returned(
+        cmd.letter_id, reason=cmd.reason, by=cmd.by, business_date=today.business_date))
+
+
+async def record_letter_delivery(cmd: c.RecordLetterDelivery, ctx: Collections) -> c.CaseView:
+    return await _on_case(ctx, cmd, lambda case, today: case.letters.delivered(
+        cmd.letter_id, on=cmd.on, by=cmd.by, business_date=today.business_date))
+
+
 COMMAND_HANDLERS: dict[type[Any], Handler[Collections]] = {
     c.RecordPromise: record_promise,
     c.LogContact: log_contact,
@@ -173,4 +197,7 @@ COMMAND_HANDLERS: dict[type[Any], Handler[Collections]] = {
     c.StartSkipTrace: start_skip_trace,
     c.RestartStatute: restart_statute,
     c.DecideWriteOff: decide_write_off,
+    c.SendLetter: send_letter,
+    c.ReturnLetter: return_letter,
+    c.RecordLetterDelivery: record_letter_delivery,
 }

@@ -138,6 +138,9 @@ SPEC: dict[str, tuple[Row, ...]] = {
     "collections.case.resolved": (_case_state("resolved", stage="stage", resolution="resolution"),),
     "collections.contact.logged": (Row("contacts", EVENT_ID, "case_id", "loan_id", BUSINESSDATE, "channel", "outcome",
                                        "collector"),),
+    # a letter sent is a contact on the letter channel, counted for the case's collector
+    "collections.letter.sent": (Row("contacts", EVENT_ID, "case_id", "loan_id", BUSINESSDATE, Const("letter"),
+                                    Const("letter_sent"), "collector"),),
     "collections.promise.made": (_promise("made"),),
     "collections.promise.kept": (_promise("kept", "paid_amount"),),
     "collections.promise.broken": (_promise("broken", "paid_amount"),),

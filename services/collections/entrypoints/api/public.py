@@ -59,6 +59,25 @@ class TacticPublic(Public):
     en: str
 
 
+class LetterPublic(Public):
+    """A letter sent on the case (挂号信 when registered) and what the post said of it."""
+
+    letter_id: str
+    template: Literal["reminder", "demand_notice", "pre_legal"]
+    registered: bool
+    tracking_number: str | None
+    address_point_id: str | None
+    sent_on: date
+    pay_by: date
+    total_due: Money
+    sent_by: str
+    rule_id: str | None
+    status: Literal["sent", "returned", "delivered"]
+    returned_on: date | None
+    return_reason: str | None
+    delivered_on: date | None
+
+
 class StatutePublic(Public):
     runs_from: date
     expires_on: date
@@ -134,6 +153,7 @@ class CasePublic(CaseFields):
     statute_expired: bool
     recovered: Money
     charges: dict[str, Money]
+    letters: list[LetterPublic]
     tactics: list[TacticPublic]
     statute: StatutePublic
     guidance: GuidancePublic

@@ -1,0 +1,37 @@
+"""The read side of letters: a case's letters, and one letter's PDF rendered from its recorded event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from services.collections.adapters import cases as case_rows
+from services.collections.adapters import directory
+from services.collections.adapters.letter_pdf import render_pdf
+from services.collections.service_layer.context import Collections
+from shared.contracts import collections as ev
+from shared.contracts import parse_data
+from shared.errors import NotFound
+
+
+async def letters_of(conn: asyncpg.Connection, case_id: str) -> list[dict[str, Any]]:
+    """The case's letters in the order they were sent (as its row holds them)."""
+    state = await conn.fetchval("SELECT state FROM cases WHERE case_id = $1", case_id)
+    if state is None:
+        raise NotFound(f"no case {case_id}")
+    return list(state.get("letters", []))
+
+
+async def letter_pdf(ctx: Collections, conn: asyncpg.Connection, case_id: str, letter_id: str) -> bytes:
+    """The letter as sent: its `collections.letter.sent` event, the borrower's name on the loan, the lender."""
+    events = await ctx.store.load(conn, case_rows.stream_id(case_id))
+    if not events:
+        raise NotFound(f"no case {case_id}")
+    sent = next((d for d in (parse_data(e) for e in events if e.type == ev.LetterSent.event_type)
+                 if d.letter_id == letter_id), None)
+    if sent is None:
+        raise NotFound(f"case {case_id} has no letter {letter_id}")
+    loan = await directory.get(conn, sent.loan_id)
+    name = (loan or {}).get("borrower", {}).get("name") or "借款人"
+    return render_pdf(sent, name=name, lender=ctx.lender)
