@@ -6,10 +6,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from services.collections.domain.letters import valid_tracking_number
+from shared.contracts import make_event
+from shared.contracts import origination as og
+
+HOME = "上海市静安区南京西路1号1201室"
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -24,9 +29,21 @@ def of_type(events, type_, loan_id):
     return [e for e in events if e.type == type_ and e.subject == loan_id]
 
 
+async def disbursed_with_home(servicing, loan_id: str) -> None:
+    """loan.disbursed v2: the borrower's home address is on the loan file."""
+    data = og.LoanDisbursed(loan_id=loan_id, application_id=f"A-{loan_id}", principal=Decimal("12000.00"),
+                            borrower=og.Borrower(name="张伟", id_number_masked="110101********1234",
+                                                 phone="13900000000", addresses=og.Addresses(home=HOME)),
+                            annual_rate=Decimal("0.12"), term_months=12, repayment_method="equal_installment",
+                            disbursement_date=date(2026, 3, 1), due_day=20, product="credit", contacts=[],
+                            disbursed_by="cm")
+    await servicing.send("origination", loan_id, make_event("origination", data, subject=loan_id,
+                                                            businessdate=date(2026, 3, 1)))
+
+
 async def mid_case(desk, servicing, loan_id: str) -> tuple[str, dict[str, str]]:
     """张伟's 20 April installment of 1,066.19 unpaid for 31 days: a mid-end case; business date 22 May."""
-    await servicing.disbursed(loan_id)
+    await disbursed_with_home(servicing, loan_id)
     await servicing.missed(loan_id, dpd=31)
     case = await desk.case_of(loan_id)
     await servicing.day_closed(date(2026, 5, 22))
@@ -67,7 +84,7 @@ async def test_a_registered_demand_letter_renders_in_chinese_and_its_delivery_re
     again = await desk.client.get(f"/v1/cases/{cid}/letters/{cid}-L2.pdf", headers=li)
     assert again.content == pdf.content  # rendered from the recorded event, the same bytes each time
     text = pdf_text(pdf.content)
-    for words in ("催收通知书", "张伟", "LT2", "1,066.19", "逾期32天", "2026年5月29日前", "XA123456785CN", "回执"):
+    for words in ("催收通知书", "张伟", "LT2", "1,066.19", "逾期32天", "2026年5月29日前", "XA123456785CN", "回执", HOME):
         assert words in text, words
 
     delivered = await desk.client.post(f"/v1/cases/{cid}/letters/{cid}-L2/delivered", headers=li,

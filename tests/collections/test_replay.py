@@ -79,7 +79,12 @@ async def act(desk: Desk, rng: random.Random, case: dict[str, Any], n: int) -> N
         for channel, outcome in (("phone", "no_answer"), ("letter", "notice_signed"),
                                  ("phone", rng.choice(["wrong_number", "right_party_contact", "dispute"]))):
             await post(f"/v1/cases/{cid}/contacts", headers=chen, json={"channel": channel, "outcome": outcome})
-        r = None
+        r = await post(f"/v1/cases/{cid}/letters", headers=chen, json={"template": "demand_notice", "registered": True})
+        if r.status_code == 201:  # signed for on the day it was sent, or returned by the post
+            letter = (await desk.client.get(f"/v1/cases/{cid}/letters", headers=chen)).json()["items"][-1]
+            r = await post(f"/v1/cases/{cid}/letters/{letter['letter_id']}/delivered", headers=chen,
+                           json={"on": letter["sent_on"]}) if n % 20 == 8 else \
+                await post(f"/v1/cases/{cid}/letters/{letter['letter_id']}/returned", headers=chen, json={})
     else:
         r = await post(f"/v1/cases/{cid}/assign", headers=chen,
                        json={"collector": "zhao", "queue": rng.choice(["front", "mid", "legal"])})

@@ -24,7 +24,11 @@ async def letters_of(conn: asyncpg.Connection, case_id: str) -> list[dict[str, A
 
 
 async def letter_pdf(ctx: Collections, conn: asyncpg.Connection, case_id: str, letter_id: str) -> bytes:
-    """The letter as sent: its `collections.letter.sent` event, the borrower's name on the loan, the lender."""
+    """The letter as sent: its `collections.letter.sent` event, the borrower on the loan file, the lender.
+
+    A letter recorded without an address went to the borrower's home address on the loan file
+    (loan.disbursed v2; unknown for loans disbursed before it).
+    """
     events = await ctx.store.load(conn, case_rows.stream_id(case_id))
     if not events:
         raise NotFound(f"no case {case_id}")
@@ -33,5 +37,8 @@ async def letter_pdf(ctx: Collections, conn: asyncpg.Connection, case_id: str, l
     if sent is None:
         raise NotFound(f"case {case_id} has no letter {letter_id}")
     loan = await directory.get(conn, sent.loan_id)
-    name = (loan or {}).get("borrower", {}).get("name") or "借款人"
-    return render_pdf(sent, name=name, lender=ctx.lender)
+    borrower = (loan or {}).get("borrower") or {}
+    home = (borrower.get("addresses") or {}).get("home")
+    if sent.address is None and home:
+        sent = sent.model_copy(update={"address": home})
+    return render_pdf(sent, name=borrower.get("name") or "借款人", lender=ctx.lender)
