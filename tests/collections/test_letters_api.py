@@ -84,7 +84,8 @@ async def test_a_registered_demand_letter_renders_in_chinese_and_its_delivery_re
     again = await desk.client.get(f"/v1/cases/{cid}/letters/{cid}-L2.pdf", headers=li)
     assert again.content == pdf.content  # rendered from the recorded event, the same bytes each time
     text = pdf_text(pdf.content)
-    for words in ("催收通知书", "张伟", "LT2", "1,066.19", "逾期32天", "2026年5月29日前", "XA123456785CN", "回执", HOME):
+    for words in ("催收通知书", "张伟", "LT2", "1,066.19", "逾期32天", "2026年5月29日前", "XA123456785CN", "回执",
+                  HOME):
         assert words in text, words
 
     delivered = await desk.client.post(f"/v1/cases/{cid}/letters/{cid}-L2/delivered", headers=li,

@@ -15,6 +15,7 @@ from services.reporting.domain.fastproject import project_envelope
 from services.reporting.domain.projection import project
 from services.reporting.domain.spec import SPEC
 from shared.contracts import CloudEvent, make_event
+from shared.contracts import collections as c
 from shared.contracts import origination as o
 from tests.reporting.story import scripted_portfolio
 from tests.reporting.test_write_off import written_off_story
@@ -38,7 +39,7 @@ def _both_ways(raw: bytes) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 
 
 def _busy_story() -> list[CloudEvent]:
-    """The scripted portfolio, the written-off story and an amended application: every type in `SPEC`."""
+    """The scripted portfolio, the written-off story, an amended application, a letter: every type in `SPEC`."""
     events = [e for _, e in scripted_portfolio().events + written_off_story().events]
     submitted = next(e for e in events if e.type == "loan.application.submitted")
     applicant = o.Applicant(name="王小明", id_number="110101********1234", phone="13800001234",
@@ -46,8 +47,16 @@ def _busy_story() -> list[CloudEvent]:
     amended = o.ApplicationAmended(application_id=submitted.data["application_id"], amended_by="cm-li",
                                    applicant=applicant, reason="moved")
     unchanged = o.ApplicationAmended(application_id=submitted.data["application_id"], amended_by="cm-li")
+    opened = next(e for e in events if e.type == "collections.case.opened")
+    letter = c.LetterSent(case_id=opened.data["case_id"], loan_id=opened.data["loan_id"], letter_id="L-1",
+                          template="demand_notice", registered=True, tracking_number="XA123456785CN",
+                          sent_on=opened.businessdate, pay_by=opened.businessdate, days_past_due=31,
+                          overdue_since=opened.businessdate, amount_overdue=Decimal("1066.19"), penalty=Decimal("0"),
+                          fees=Decimal("0"), total_due=Decimal("1066.19"), principal_outstanding=Decimal("11000"),
+                          sent_by="policy", collector=None)
     return events + [make_event("origination", data, subject=submitted.subject, businessdate=submitted.businessdate)
-                     for data in (amended, unchanged)]
+                     for data in (amended, unchanged)] + [
+        make_event("collections", letter, subject=opened.subject, businessdate=opened.businessdate)]
 
 
 def test_every_event_of_a_busy_story_projects_the_same_rows_without_pydantic():
