@@ -158,6 +158,14 @@ def test_an_intake_form_posted_twice_files_one_application(book, open_page):
     mine = [a for a in api(book, "origination", "/applications", limit=500)["items"] if a["submitted_by"] == "cm-zhou"]
     assert len(mine) == 1
 
+    page.goto("/applications/new")  # an overdue of 4 months in the applicant's report: rejected at intake
+    fill_application(page, id_number("440305", "19900220", 619), "13512345679")
+    page.fill("#f-credit_report-max_overdue_months", "4")
+    page.click("button[type=submit]:has-text('提交申请')")
+    assert page.locator("#status").inner_text() == "已拒绝"
+    rejected = page.locator("#rejected").inner_text()
+    assert "受理环节，按信贷规则" in rejected and "征信报告显示逾期 4 个月（3个月及以上）" in rejected
+
 
 def test_a_large_loan_waits_for_the_field_investigation_and_a_changed_file_fails_the_recheck(book, open_page):
     async def reviewed_large_application(client: LoanflowClient) -> str:
