@@ -102,9 +102,17 @@ async def test_a_registered_demand_letter_renders_in_chinese_and_its_delivery_re
 
 async def test_a_returned_letter_is_recorded_and_bad_input_is_a_clear_4xx_recording_nothing(desk, servicing):
     cid, li = await mid_case(desk, servicing, "LT3")
-    r = await desk.client.post(f"/v1/cases/{cid}/letters", headers=li,
+    keyed = {**li, "Idempotency-Key": "reminder-LT3"}
+    r = await desk.client.post(f"/v1/cases/{cid}/letters", headers=keyed,
                                json={"template": "reminder", "registered": False})
     assert r.status_code == 201 and r.json()["tracking_number"] is None
+    again = await desk.client.post(f"/v1/cases/{cid}/letters", headers=keyed,
+                                   json={"template": "reminder", "registered": False})
+    assert (again.status_code, again.json(), again.headers["Idempotent-Replayed"]) == (201, r.json(), "true")
+    reused = await desk.client.post(f"/v1/cases/{cid}/letters", headers=keyed,
+                                    json={"template": "pre_legal", "registered": True})
+    assert reused.status_code == 409 and reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert len((await desk.case(cid))["letters"]) == 2  # the policy's demand notice and one reminder
     returned = await desk.client.post(f"/v1/cases/{cid}/letters/{cid}-L2/returned", headers=li,
                                       json={"reason": "查无此人"})
     assert returned.status_code == 200, returned.text

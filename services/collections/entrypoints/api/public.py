@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from services.collections.domain.letters import Letter
 from services.collections.domain.promises import PromiseStatus
 from services.collections.domain.staging import Stage
 from services.collections.domain.state import SpecialStatus
@@ -59,23 +60,10 @@ class TacticPublic(Public):
     en: str
 
 
-class LetterPublic(Public):
-    """A letter sent on the case (挂号信 when registered) and what the post said of it."""
+class LetterPublic(Letter):
+    """A letter sent on the case (挂号信 when registered) and what the post said of it: the case's own record."""
 
-    letter_id: str
-    template: Literal["reminder", "demand_notice", "pre_legal"]
-    registered: bool
-    tracking_number: str | None
-    address_point_id: str | None
-    sent_on: date
-    pay_by: date
-    total_due: Money
-    sent_by: str
-    rule_id: str | None
-    status: Literal["sent", "returned", "delivered"]
-    returned_on: date | None
-    return_reason: str | None
-    delivered_on: date | None
+    model_config = ConfigDict(extra="forbid")
 
 
 class StatutePublic(Public):
