@@ -1,4 +1,4 @@
-"""`python -m bench.scenarios._serve SERVICE|bare PORT`: one app under uvicorn, as `loanflow serve` runs it.
+"""`python -m bench.scenarios._serve SERVICE|workbench|bare PORT`: one app under uvicorn, as `loanflow serve` runs it.
 
 Both apps get the same server settings (those of loanflow/serve.py: one process, uvicorn's
 default loop and HTTP parser, logging configured the same way), so the only difference
@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
     which, port = argv[0], int(argv[1])
     platform = PlatformSettings()
     configure_logging(which, platform.log_level, platform.log_json)
-    if which in SERVICES:
+    if which in (*SERVICES, "workbench"):
         app = importlib.import_module(f"services.{which}.bootstrap").create_app()
     else:
         from bench.scenarios._bare_app import create_app as create_bare

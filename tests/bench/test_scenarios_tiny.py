@@ -103,3 +103,14 @@ def test_the_harness_writes_one_result_file_with_machine_info_and_peak_rss(tmp_p
 def test_unknown_scenarios_are_refused_before_anything_starts(tmp_path):
     assert harness.main(["no-such-scenario", "--out", str(tmp_path)]) == 2
     assert not list(tmp_path.glob("*.json"))
+
+
+async def test_workbench_times_both_pages_beside_the_same_pages_api_calls(tiny):
+    result = await tiny("workbench")
+    for page in ("queue", "case"):
+        ours, api = result["figures"][f"{page}_page"], result["baseline"][f"{page}_api_calls"]
+        assert ours["p95_ms"] >= ours["p50_ms"] > 0
+        assert api["p95_ms"] >= api["p50_ms"] > 0
+        assert result["ratios"][f"{page}_page_vs_api_p95"] == round(ours["p95_ms"] / api["p95_ms"], 3)
+        assert result["targets"][f"{page}_page_vs_api_p95"] == {"max": 1.3}
+    assert result["peak_rss_mb"]["workbench_process"] > 0

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from services.workbench.adapters.api import ApiCaller
 from services.workbench.domain.queue import (
     PER_PAGE,
     STAGES,
@@ -24,6 +26,14 @@ from services.workbench.entrypoints.web.session import CurrentUser
 router = APIRouter(tags=["queue"])
 
 
+async def load_queue(api: ApiCaller, cap: int, collector: str | None = None,
+                     queue: str | None = None) -> tuple[tuple[list[Any], bool], Any]:
+    """The API calls /queue makes, at once: the whole queue (one to four API pages) and the business date."""
+    cases, day = await asyncio.gather(api.all_pages("collections", "/queue", cap, collector=collector, queue=queue),
+                                      api.get_or_refusal("servicing", "/business-date"))
+    return cases, day
+
+
 @router.get("/queue")
 async def queue_page(request: Request, user: CurrentUser) -> Response:
     """Loads the whole queue once (one to four API pages), then filters and pages it here."""
@@ -33,9 +43,7 @@ async def queue_page(request: Request, user: CurrentUser) -> Response:
     collector = (request.query_params.get("collector") or None) if supervising else None
     queue = (request.query_params.get("queue") or None) if supervising else None
     cap = request.app.state.settings.queue_fetch_limit
-    (cases, cut), day = await asyncio.gather(
-        api.all_pages("collections", "/queue", cap, collector=collector, queue=queue),
-        api.get_or_refusal("servicing", "/business-date"))
+    (cases, cut), day = await load_queue(api, cap, collector, queue)
     business_date = business_date_of(day)
     today = local_today(request)
     shown = page_of(cases, wanted, today)
