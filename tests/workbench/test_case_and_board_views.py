@@ -82,7 +82,21 @@ def test_caseloads_per_collector_with_this_months_figures():
     assert f1.promise_kept_rate == Decimal("0.75")
     assert rows["collector-m2"].open_cases == 0 and rows["collector-m2"].figures["calls"] == 2
     assert rows["fraud-1"].untouched == 1 and rows["fraud-1"].promise_kept_rate is None
+    assert rows["special-1"].untouched == 1, "never contacted since it opened 261 days ago"
     assert next(iter(rows)) == "collector-f1", "the largest caseload first"
+
+
+def test_untouched_counts_from_the_last_contact_or_else_the_opening_to_the_business_date():
+    fresh = {"opened_on": "2026-03-21", "last_contact_at": None}
+    assert not board.is_untouched(fresh, date(2026, 3, 22)), "a case opened yesterday was never 30 days untouched"
+    assert not board.is_untouched(fresh, date(2026, 4, 19)) and board.is_untouched(fresh, date(2026, 4, 20))
+    called = {"opened_on": "2026-01-01", "last_contact_at": "2026-03-10T09:00:00+08:00"}
+    assert board.days_untouched(called, date(2026, 4, 9)) == 30 and board.is_untouched(called, date(2026, 4, 9))
+    assert not board.is_untouched(called, date(2026, 4, 8))
+    rows = {r.collector: r for r in board.caseloads(
+        [{"assignee": "collector-f1", "stage": "front", "opened_on": "2026-03-21", "last_contact_at": None}] * 16,
+        None, date(2026, 3, 22))}
+    assert rows["collector-f1"].untouched == 0
 
 
 def test_decisions_waiting_and_the_special_queues():
@@ -92,3 +106,16 @@ def test_decisions_waiting_and_the_special_queues():
     assert [c["case_id"] for c in queues["fraud"]] == ["c-E1"] and queues["legal"] == []
     assert [c["case_id"] for c in board.pick(OPEN, collector="collector-f1", queue=None, stage=None)] == [
         "b-E1", "a-E1"]
+
+
+def test_the_amount_to_ask_is_servicings_overdue_total_with_penalty_or_the_pay_off_when_accelerated():
+    case = {"amount_overdue": "5853.83", "guidance": {"ask_first": "5853.83"}}
+    overdue = {"total": "5856.67", "principal": "5683.33", "interest": "170.50", "penalty_interest": "2.84",
+               "charges": "0.00"}
+    ask = view.amount_to_ask(case, {"status": "overdue", "overdue": overdue, "payoff_amount": "17337.02"})
+    assert (ask["amount"], ask["basis"], ask["parts"]["penalty_interest"]) == ("5856.67", "overdue", "2.84")
+    accelerated = view.amount_to_ask(case, {"status": "accelerated", "overdue": overdue, "payoff_amount": "17337.02"})
+    assert (accelerated["amount"], accelerated["basis"]) == ("17337.02", "payoff")
+    from services.workbench.adapters.api import ApiRefusal
+    unread = view.amount_to_ask(case, ApiRefusal(403, "forbidden", "role"))
+    assert (unread["amount"], unread["basis"]) == ("5853.83", "installments")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-
-from services.workbench.domain.queue import days_since_contact
 
 SPECIAL_QUEUES = ("fraud", "deceased", "estate", "legal", "agency")
 UNTOUCHED_DAYS = 30  # DOMAIN.md / CONTRACT.md: cases with no contact for 30+ days
@@ -37,9 +36,26 @@ def _amount(value: Any) -> Decimal:
         return Decimal(0)
 
 
+def days_untouched(case: Mapping[str, Any], as_of: date) -> int | None:
+    """Whole days from the last contact (never contacted: the opening) to `as_of`; None if neither is known."""
+    last, opened = case.get("last_contact_at"), case.get("opened_on")
+    try:
+        since = datetime.fromisoformat(str(last)).date() if last else date.fromisoformat(str(opened))
+    except ValueError:
+        return None
+    return max(0, (as_of - since).days)
+
+
+def is_untouched(case: Mapping[str, Any], as_of: date) -> bool:
+    """No contact for UNTOUCHED_DAYS+ days; a case opened fewer days ago cannot be (it was never due one)."""
+    days = days_untouched(case, as_of)
+    return days is not None and days >= UNTOUCHED_DAYS
+
+
 def caseloads(cases: Sequence[Mapping[str, Any]], figures: Mapping[str, Any] | None,
-              today: Any) -> list[Caseload]:
-    """One row per collector: open cases by stage, overdue, untouched 30+ days, plus this month's figures.
+              as_of: date) -> list[Caseload]:
+    """One row per collector: open cases by stage, overdue, untouched 30+ days (to `as_of`, the business
+    date), plus this month's figures.
 
     Collectors with figures but no open case still get a row (they recovered or called this month)."""
     rows: dict[str, Caseload] = {}
@@ -50,9 +66,7 @@ def caseloads(cases: Sequence[Mapping[str, Any]], figures: Mapping[str, Any] | N
         stage = str(case.get("stage"))
         row.by_stage[stage] = row.by_stage.get(stage, 0) + 1
         row.amount_overdue += _amount(case.get("amount_overdue"))
-        since = days_since_contact(case, today)
-        if since is None or since >= UNTOUCHED_DAYS:
-            row.untouched += 1
+        row.untouched += is_untouched(case, as_of)
     per_collector = (figures or {}).get("collectors") or {}
     for who, numbers in per_collector.items():
         rows.setdefault(who, Caseload(who)).figures = numbers

@@ -85,3 +85,20 @@ SUMMARY_KEYS = ("amount", "promised_date", "channel", "outcome", "stage", "to_st
 def summary(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """A few telling fields of an event's data (never personal data: reporting's copy is already masked)."""
     return [(key, str(data[key])) for key in SUMMARY_KEYS if data.get(key) not in (None, "", [], {})][:4]
+
+
+def amount_to_ask(case: Mapping[str, Any], loan: Any) -> dict[str, Any]:
+    """The one figure the page asks for, and what it includes.
+
+    Servicing's figure wins: the pay-off amount when the loan is accelerated (all of it is due),
+    else everything overdue now (principal, interest, penalty interest and fees). Only when the
+    loan cannot be read does the page fall back to collections' overdue installments (no penalty).
+    """
+    if isinstance(loan, Mapping):
+        if loan.get("accelerated") or loan.get("status") == "accelerated":
+            return {"amount": loan.get("payoff_amount"), "basis": "payoff"}
+        overdue = loan.get("overdue")
+        if isinstance(overdue, Mapping) and overdue.get("total") is not None:
+            return {"amount": overdue["total"], "basis": "overdue", "parts": overdue}
+    guidance = case.get("guidance") or {}
+    return {"amount": guidance.get("ask_first") or case.get("amount_overdue"), "basis": "installments"}

@@ -56,25 +56,32 @@ async def _nothing() -> None:
     return None
 
 
-async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiRefusal | None = None,
-                    failed: str | None = None, form: dict[str, str] | None = None) -> Response:
-    api = api_for(request, user)
+async def load_case(api: ApiCaller, case_id: str, sub: str) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """The API calls /cases/{id} makes: the case and the business date, then the loan, its schedule,
+    reporting's timeline and (on one's own case) one's queue for the previous/next links, at once."""
     case, day = await asyncio.gather(api.get("collections", f"/cases/{case_id}"),
                                      api.get_or_refusal("servicing", "/business-date"))
     loan_id = case["loan_id"]
-    mine = case.get("assignee") == user.sub
     loan, schedule, timeline, queue = await asyncio.gather(
         api.get_or_refusal("servicing", f"/loans/{loan_id}"),
         api.get_or_refusal("servicing", f"/loans/{loan_id}/schedule"),
         _timeline(api, loan_id),
-        api.get_or_refusal("collections", "/queue", limit=500) if mine else _nothing())
+        api.get_or_refusal("collections", "/queue", limit=500) if case.get("assignee") == sub else _nothing())
+    return case, day, loan, schedule, timeline, queue
+
+
+async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiRefusal | None = None,
+                    failed: str | None = None, form: dict[str, str] | None = None) -> Response:
+    api = api_for(request, user)
+    case, day, loan, schedule, timeline, queue = await load_case(api, case_id, user.sub)
     business_date = business_date_of(day)
     own_events = case.get("timeline") or []
     cross_service = not isinstance(timeline, ApiRefusal)
     status = refusal_status(refusal) if refusal else 200
     return render(
         request, "case.html", status=status, user=user, case=case, loan=loan, schedule=schedule,
-        business_date=business_date, borrower=view.masked_borrower(case.get("borrower")),
+        business_date=business_date, ask=view.amount_to_ask(case, loan),
+        borrower=view.masked_borrower(case.get("borrower")),
         trace_contacts=view.masked_contacts(case.get("trace_contacts") or []),
         contacts=view.contact_log(own_events),
         timeline=view.timeline_rows(timeline if cross_service else own_events), cross_service=cross_service,
