@@ -52,13 +52,17 @@ class Book:
     client: LoanflowClient
     loop: asyncio.AbstractEventLoop
 
-    def api_case(self, case_id: str) -> dict[str, Any]:
-        """The case as collections' API has it now (read as admin; plain httpx: Playwright owns the loop)."""
+    def api_read(self, service: str, path: str) -> dict[str, Any]:
+        """`GET /v1<path>` as admin (plain httpx: Playwright owns the loop)."""
         token = TokenIssuer(self.system.platform.signing_key()).issue("ops", ["admin"])
-        answer = httpx.get(f"{self.system.urls()['collections']}/v1/cases/{case_id}",
+        answer = httpx.get(f"{self.system.urls()[service]}/v1{path}",
                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
         answer.raise_for_status()
         return answer.json()  # type: ignore[no-any-return]
+
+    def api_case(self, case_id: str) -> dict[str, Any]:
+        """The case as collections' API has it now."""
+        return self.api_read("collections", f"/cases/{case_id}")
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -27,7 +28,11 @@ def test_a_collector_finds_the_case_in_the_queue_and_logs_a_call_and_a_promise_w
     assert row.count() == 1, "the case is in its collector's queue"
     row.click()
     assert page.url.endswith(f"/cases/{case['case_id']}")
-    assert "要求全额还款" in page.locator("#h-guidance + .guidance").inner_text()
+    guidance = page.locator("#h-guidance + .guidance").inner_text()
+    overdue = book.api_read("servicing", f"/loans/{case['loan_id']}")["overdue"]
+    full = f"¥{Decimal(overdue['total']):,.2f}"
+    assert f"要求全额还款：{full}" in guidance and f"罚息 ¥{Decimal(overdue['penalty_interest']):,.2f}" in guidance
+    assert full in page.locator(".page-head").inner_text(), "the header shows the same figure as the guidance"
     assert re.search(r"我的案件第 \d+ / \d+ 个", page.locator("nav.around").inner_text()), "its place in the queue"
 
     page.select_option("#contacts select[name=channel]", "phone")
@@ -39,7 +44,7 @@ def test_a_collector_finds_the_case_in_the_queue_and_logs_a_call_and_a_promise_w
     assert "电话" in log and "联系到本人" in log and "承诺三天内全额还款" in log
 
     owed = page.input_value("#promises input[name=amount]")
-    assert owed == case["amount_overdue"], "the promise form asks for the full amount"
+    assert owed == overdue["total"], "the promise form asks for the full amount, penalty included"
     page.fill("#promises input[name=promised_date]", (book.business_date + timedelta(days=3)).isoformat())
     page.click("#promises button[type=submit]")
     assert "还款承诺已记录" in page.locator(".notice").inner_text()
