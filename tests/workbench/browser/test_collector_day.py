@@ -190,3 +190,32 @@ def test_a_dispute_waits_on_the_board_until_the_supervisor_resolves_it(book, ope
     assert book.api_case(case["case_id"])["disputed"] is False
     page.goto("/board")
     assert "Nothing is waiting." in page.locator("#h-waiting + table tbody").inner_text()
+
+
+def test_a_collector_sends_a_demand_notice_opens_its_pdf_and_records_the_posts_return(book, open_page):
+    case = book.cases["wb-a"]
+    page = open_page("zh", javascript=False)
+    sign_in(page, case["assignee"], "collector")
+    page.goto(f"/cases/{case['case_id']}")
+    assert "尚未寄出信函" in page.locator("#letters-card").inner_text()
+    page.select_option("#letters select[name=template]", "demand_notice")
+    page.click("#letters button[type=submit]")
+    assert "信函已寄出" in page.locator(".notice").inner_text()
+    letter = book.api_read("collections", f"/cases/{case['case_id']}/letters")["items"][0]
+    row = page.locator("#h-letters + table tbody tr").first.inner_text()
+    assert "催收通知书" in row and "已寄出" in row and letter["tracking_number"] in row
+
+    link = page.locator("#letters-card a.pdf").first.get_attribute("href")
+    assert link == f"/cases/{case['case_id']}/letters/{letter['letter_id']}.pdf", "no token in the link"
+    pdf = page.request.get(link)  # the session cookie only: the workbench fetches it with the person's token
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")
+
+    page.click("#letters-card details > summary")
+    returned = f"#letter-{letter['letter_id']}-returned"
+    page.fill(f"{returned} input[name=reason]", "查无此人")
+    page.click(f"{returned} button[type=submit]")
+    assert "退信已记录" in page.locator(".notice").inner_text()
+    assert "已退信" in page.locator("#h-letters + table tbody tr").first.inner_text()
+    recorded = book.api_read("collections", f"/cases/{case['case_id']}/letters")["items"][0]
+    assert (recorded["status"], recorded["return_reason"]) == ("returned", "查无此人")

@@ -45,6 +45,9 @@ LABELS: dict[str, dict[str, str]] = {
     "queue": {"front": N_("Front-end"), "mid": N_("Mid-end"), "back": N_("Back-end"), "fraud": N_("Fraud"),
               "deceased": N_("Deceased"), "estate": N_("Estate"), "legal": N_("Legal"), "agency": N_("Agency")},
     "case_status": {"open": N_("Open"), "closed": N_("Closed")},
+    "letter_template": {"reminder": N_("Reminder letter"), "demand_notice": N_("Demand notice (催收通知书)"),
+                        "pre_legal": N_("Pre-legal notice")},
+    "letter_status": {"sent": N_("Sent"), "returned": N_("Returned by the post"), "delivered": N_("Signed for")},
     "loan_status": {"current": N_("Current"), "overdue": N_("Overdue"), "paid_off": N_("Paid off"),
                     "written_off": N_("Written off")},
     "installment_status": {"paid": N_("Paid"), "due": N_("Due"), "overdue": N_("Overdue"),
@@ -66,6 +69,8 @@ DONE = {
     "assign": N_("The case is reassigned."), "disputes/resolve": N_("The dispute is resolved."),
     "deceased/verification": N_("The verification is recorded."), "deceased/path": N_("The path is chosen."),
     "statute/restart": N_("The statute clock restarts."), "write-off": N_("The write-off is decided."),
+    "letters": N_("The letter is sent."), "letters/returned": N_("The return is recorded."),
+    "letters/delivered": N_("The delivery is recorded."),
 }
 
 EVENTS = {
@@ -88,6 +93,8 @@ EVENTS = {
     "collections.write_off.proposed": N_("Write-off proposed"),
     "collections.write_off.decided": N_("Write-off decided"),
     "collections.recovery.attributed": N_("Recovery credited"),
+    "collections.letter.sent": N_("Letter sent"), "collections.letter.returned": N_("Letter returned"),
+    "collections.letter.delivered": N_("Letter signed for"),
 }
 
 

@@ -7,6 +7,7 @@ collections `POST /v1/cases/{id}/contacts`) with the REST body's field names.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 
@@ -39,8 +40,24 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "deceased/path": ("path", "note"),
     "statute/restart": ("kind", "on", "evidence"),
     "write-off": ("reason",),
+    "letters": ("template", "registered", "tracking_number"),
 }
-REPLAYABLE = ("contacts", "promises")  # sent with the form's Idempotency-Key: a double submit records once
+# what the post said of one letter: POST /cases/{id}/letters/{letter_id}/returned|delivered
+LETTER_ANSWER = re.compile(r"letters/([A-Za-z0-9_.:-]{1,120})/(returned|delivered)")
+LETTER_FIELDS = {"returned": ("reason",), "delivered": ("on",)}
+REPLAYABLE = ("contacts", "promises", "letters")  # sent with the form's Idempotency-Key: a double submit records once
+
+
+def fields_of(action: str) -> tuple[str, ...] | None:
+    """The body fields a case form's action takes; None when the action is not one of the page's."""
+    answer = LETTER_ANSWER.fullmatch(action)
+    return LETTER_FIELDS[answer.group(2)] if answer else ACTIONS.get(action)
+
+
+def done_key(action: str) -> str:
+    """The action as the page's "done" notice names it (a letter's answer without its id)."""
+    answer = LETTER_ANSWER.fullmatch(action)
+    return f"letters/{answer.group(2)}" if answer else action
 
 
 async def _timeline(api: ApiCaller, loan_id: str) -> Any:
@@ -83,7 +100,7 @@ async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiR
         business_date=business_date, ask=view.amount_to_ask(case, loan),
         borrower=view.masked_borrower(case.get("borrower")),
         trace_contacts=view.masked_contacts(case.get("trace_contacts") or []),
-        contacts=view.contact_log(own_events),
+        contacts=view.contact_log(own_events), letters=case.get("letters") or [],
         timeline=view.timeline_rows(timeline if cross_service else own_events), cross_service=cross_service,
         timeline_refusal=None if cross_service else timeline,
         statute=view.statute_clock(case.get("statute"), business_date),
@@ -101,10 +118,19 @@ async def show_case(request: Request, user: CurrentUser, case_id: str) -> Respon
     return await case_page(request, user, case_id)
 
 
+@router.get("/cases/{case_id}/letters/{letter_id}.pdf")
+async def letter_pdf(request: Request, user: CurrentUser, case_id: str, letter_id: str) -> Response:
+    """The letter's PDF, fetched from collections with the signed-in person's token (no token in the link)."""
+    answer = await api_for(request, user).download("collections", f"/cases/{case_id}/letters/{letter_id}.pdf")
+    return Response(answer.content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{letter_id}.pdf"',
+                             "Cache-Control": "private, no-store"})
+
+
 @router.post("/cases/{case_id}/{action:path}")
 async def act_on_case(request: Request, user: CurrentUser, case_id: str, action: str) -> Response:
     """A form on the case page: the body goes to collections as is; a refusal re-renders the page with its rule."""
-    fields = ACTIONS.get(action)
+    fields = fields_of(action)
     if fields is None:
         raise HTTPException(404)
     form = await checked_form(request, user)
@@ -116,4 +142,5 @@ async def act_on_case(request: Request, user: CurrentUser, case_id: str, action:
         if refusal.status == 401:
             raise
         return await case_page(request, user, case_id, refusal=refusal, failed=action, form=form)
-    return RedirectResponse(f"/cases/{case_id}?done={action}#{action.replace('/', '-')}", status_code=303)
+    done = done_key(action)
+    return RedirectResponse(f"/cases/{case_id}?done={done}#{done.replace('/', '-')}", status_code=303)
