@@ -24,6 +24,7 @@ def test_a_collector_finds_the_case_in_the_queue_and_logs_a_call_and_a_promise_w
     assert page.url.endswith("/queue")
     assert page.locator("h1").inner_text() == "我的案件"
     assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert "逾期本息" in page.locator("table thead").inner_text(), "the queue says its amount is installments only"
     row = page.locator(f'a[title="{case["case_id"]}"]')
     assert row.count() == 1, "the case is in its collector's queue"
     row.click()
@@ -32,7 +33,7 @@ def test_a_collector_finds_the_case_in_the_queue_and_logs_a_call_and_a_promise_w
     overdue = book.api_read("servicing", f"/loans/{case['loan_id']}")["overdue"]
     full = f"¥{Decimal(overdue['total']):,.2f}"
     assert f"要求全额还款：{full}" in guidance and f"罚息 ¥{Decimal(overdue['penalty_interest']):,.2f}" in guidance
-    assert full in page.locator(".page-head").inner_text(), "the header shows the same figure as the guidance"
+    assert f"逾期合计 {full}" in page.locator(".page-head").inner_text(), "the header: the guidance's figure, named"
     assert re.search(r"我的案件第 \d+ / \d+ 个", page.locator("nav.around").inner_text()), "its place in the queue"
 
     page.select_option("#contacts select[name=channel]", "phone")
