@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from services.collections.adapters.policy_file import PolicyFileError, load_policy
 from services.collections.config import CollectionsSettings
-from services.collections.domain.policy import AssignQueue
+from services.collections.domain.arms import PolicyArms
+from services.collections.domain.policy import AssignQueue, Policy
 from services.collections.entrypoints.api.routes import cases, letters, paths
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.events import make_batch_handler, make_handler
@@ -22,15 +23,30 @@ from shared.service import ConsumerSpec, ServiceKernel, create_service_app
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def load_staffed(path: Path, roster: dict[str, list[str]]) -> Policy:
+    """A policy file, validated, whose queues all have collectors on the roster."""
+    policy = load_policy(path)
+    unstaffed = sorted({a.queue for r in policy.rules for a in r.then if isinstance(a, AssignQueue)} - set(roster))
+    if unstaffed:
+        raise PolicyFileError(f"escalation policy {path} routes to queues with no roster: "
+                              f"{unstaffed} (roster has {sorted(roster)})")
+    return policy
+
+
+def load_arms(settings: CollectionsSettings) -> PolicyArms:
+    """The champion and the optional challenger with its share; any fault stops the start."""
+    champion = load_staffed(settings.policy_path, settings.roster)
+    challenger = None if settings.challenger_policy is None else load_staffed(settings.challenger_policy,
+                                                                              settings.roster)
+    try:
+        return PolicyArms(champion, challenger, settings.challenger_share)
+    except ValueError as exc:
+        raise PolicyFileError(str(exc)) from exc
+
+
 def build_context(settings: CollectionsSettings, clock: Clock, kernel: ServiceKernel) -> Collections:
     """The collections context; the policy file is validated here, so a bad one stops the start."""
-    policy = load_policy(settings.policy_path)
-    unstaffed = sorted({a.queue for r in policy.rules for a in r.then if isinstance(a, AssignQueue)}
-                       - set(settings.roster))
-    if unstaffed:
-        raise PolicyFileError(f"escalation policy {settings.policy_path} routes to queues with no roster: "
-                              f"{unstaffed} (roster has {sorted(settings.roster)})")
-    return Collections(rules=settings.case_rules(), policy=policy,
+    return Collections(rules=settings.case_rules(), arms=load_arms(settings),
                        contact_policy=settings.contact_policy(), roster=settings.roster,
                        timezone=ZoneInfo(settings.borrower_timezone), clock=clock, store=kernel.store,
                        unit_of_work=kernel.unit_of_work, lender=settings.lender)

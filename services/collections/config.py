@@ -36,6 +36,8 @@ class CollectionsSettings(ServiceSettings):
     service_name: str = "collections"
     port: int = DEFAULT_PORTS["collections"]
     policy_path: Path = DEFAULT_POLICY
+    challenger_policy: Path | None = None  # a challenger policy file (same schema), see POLICY.md "Champion/challenger"
+    challenger_share: float = Field(default=0.0, ge=0.0, le=1.0)  # its share of new cases
     front_max_dpd: int = 30
     mid_max_dpd: int = 90
     promise_grace_days: int = Field(default=0, ge=0)

@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from shared.contracts.registry import EventData, event
+from shared.contracts.registry import EventData, event, upcaster
 from shared.money import Money
 
 StageName = Literal["front", "mid", "back"]
+# Which escalation policy a case follows (champion/challenger, issue 17); drawn at opening, kept for life.
+PolicyArm = Literal["champion", "challenger"]
 
 
-@event("collections.case.opened")
+@event("collections.case.opened", version=2)
 class CaseOpened(EventData):
+    """A case opened on a delinquent episode. v2 adds `arm`: the policy arm the case follows for life."""
+
     case_id: str
     loan_id: str
     stage: StageName
@@ -21,6 +25,13 @@ class CaseOpened(EventData):
     opened_on: date
     episode: int = 1
     tags: list[str] = []  # behaviour tags carried over from the loan's earlier episode
+    arm: PolicyArm = "champion"
+
+
+@upcaster("collections.case.opened", 1)
+def case_opened_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Before champion/challenger every case followed the one policy: the champion."""
+    return {**data, "arm": "champion"}
 
 
 @event("collections.case.assigned")
@@ -102,9 +113,11 @@ class CaseResolved(EventData):
     stage: StageName | None = None
 
 
-@event("collections.policy.decided")
+@event("collections.policy.decided", version=2)
 class PolicyDecided(EventData):
-    """The escalation policy fired a rule on a case; names the rule and its actions."""
+    """The escalation policy fired a rule on a case; names the rule and its actions.
+
+    v2 adds `arm`: the case's policy arm (`policy_version` names the policy of that arm that decided)."""
 
     case_id: str
     loan_id: str
@@ -112,6 +125,13 @@ class PolicyDecided(EventData):
     rule_id: str
     actions: list[dict[str, Any]]
     trigger: str
+    arm: PolicyArm = "champion"
+
+
+@upcaster("collections.policy.decided", 1)
+def policy_decided_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 decisions were all the champion's; a version not recorded is "unknown", never guessed."""
+    return {**data, "arm": "champion", "policy_version": data.get("policy_version") or "unknown"}
 
 
 @event("collections.write_off.decided")

@@ -77,14 +77,14 @@ class Case:
     @classmethod
     def open(cls, *, case_id: str, loan_id: str, episode: int, days_past_due: int, overdue_since: date,
              amount_overdue: Decimal, principal_outstanding: Decimal, business_date: date,
-             rules: CaseRules, tags: list[str] | None = None) -> Case:
+             rules: CaseRules, tags: list[str] | None = None, arm: ev.PolicyArm = "champion") -> Case:
         """Open a case for a new delinquent episode (first missed payment).
 
         Behaviour tags describe the borrower, so a later episode starts with the earlier one's tags.
         """
         event = ev.CaseOpened(case_id=case_id, loan_id=loan_id, stage=rules.bounds.stage_for(max(days_past_due, 1)),
                               days_past_due=days_past_due, amount_overdue=amount_overdue, opened_on=business_date,
-                              episode=episode, tags=list(tags or []))
+                              episode=episode, tags=list(tags or []), arm=arm)
         case = cls(history.opened(event, overdue_since), rules)
         case.observe(principal_outstanding=principal_outstanding)
         case.loaded_holder = None

@@ -35,7 +35,7 @@ def opened(event: ev.CaseOpened, episode_key: date) -> CaseState:
     return CaseState(case_id=event.case_id, loan_id=event.loan_id, episode=event.episode, episode_key=episode_key,
                      stage=event.stage, queue=event.stage, days_past_due=event.days_past_due,
                      overdue_since=episode_key, amount_overdue=event.amount_overdue, opened_on=event.opened_on,
-                     statute_runs_from=episode_key, tags=list(event.tags))
+                     statute_runs_from=episode_key, tags=list(event.tags), arm=event.arm)
 
 
 def fold(history: Iterable[tuple[EventData, date]], *, episode_key: date, rules: CaseRules) -> CaseState:

@@ -51,7 +51,8 @@ class PolicyActions:
     def _carry_out(self, policy: Policy, decision: Decision, business_date: date) -> None:
         done = [self._act(action, decision.rule_id, business_date) for action in decision.actions]
         self.case.record(ev.PolicyDecided(**self.case.ids(), policy_version=policy.version, rule_id=decision.rule_id,
-                                          actions=done, trigger=decision.trigger), business_date)
+                                          actions=done, trigger=decision.trigger, arm=self.case.state.arm),
+                         business_date)
 
     def _act(self, action: dict[str, Any], rule_id: str, business_date: date) -> dict[str, Any]:
         """An action as the decision records it: skipped when it cannot apply, its own events recorded."""

@@ -51,6 +51,7 @@ class CaseState(BaseModel):
     episode: int
     episode_key: date  # the overdue_since that opened the episode: with loan_id, the case's identity
     status: Literal["open", "closed"] = "open"
+    arm: Literal["champion", "challenger"] = "champion"  # the policy arm, drawn at opening, kept for life
     stage: Stage = "front"
     days_past_due: int = 0
     overdue_since: date

@@ -15,8 +15,8 @@ from services.collections.domain.assignment import pick_collector
 from services.collections.domain.attention import next_attention
 from services.collections.domain.case import Case
 from services.collections.domain.contact_policy import ContactPolicy
+from services.collections.domain.arms import PolicyArms
 from services.collections.domain.letter_text import Lender
-from services.collections.domain.policy import Policy
 from services.collections.domain.state import CaseRules
 from shared.clock import Clock
 from shared.contracts import CloudEvent, make_event
@@ -32,7 +32,7 @@ class Collections:
     """The collections service's dependencies, built once by bootstrap."""
 
     rules: CaseRules
-    policy: Policy
+    arms: PolicyArms  # the champion policy and an optional challenger (domain/arms.py)
     contact_policy: ContactPolicy
     roster: dict[str, list[str]]
     timezone: ZoneInfo
@@ -69,7 +69,7 @@ class Collections:
         """
         for case, _, business_date, _ in changes:
             if case.is_open:
-                case.apply_policy(self.policy, business_date)
+                case.apply_policy(self.arms.policy(case.state.arm), business_date)
         to_assign = [case for case, _, _, _ in changes if case.is_open and case.pending.needs_assignment]
         if to_assign:
             load = await case_rows.caseloads(conn, sorted({c for q in self.roster.values() for c in q}))
@@ -88,6 +88,7 @@ class Collections:
             batches.append((case_rows.stream_id(case.state.case_id), version, events))
         stamped = await self.store.append_many(conn, batches)
         await case_rows.save_many(conn, [
-            (case, version + len(stamped[stream]), next_attention(case.state, self.rules, self.policy))
+            (case, version + len(stamped[stream]),
+             next_attention(case.state, self.rules, self.arms.policy(case.state.arm)))
             for (case, version, _, _), (stream, _, _) in zip(changes, batches, strict=True)])
         return [e for events in stamped.values() for e in events]

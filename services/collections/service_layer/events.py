@@ -171,10 +171,12 @@ async def on_missed_many(ctx: Collections, conn: asyncpg.Connection,
             continue
         if seen:
             continue  # this episode already had its case (resolved since)
-        case = Case.open(case_id=f"{data.loan_id}-E{episode}", loan_id=data.loan_id, episode=episode,
+        case_id = f"{data.loan_id}-E{episode}"
+        case = Case.open(case_id=case_id, loan_id=data.loan_id, episode=episode,
                          days_past_due=data.days_past_due, overdue_since=data.overdue_since,
                          amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding,
-                         business_date=event.businessdate, rules=ctx.rules, tags=tags.get(data.loan_id))
+                         business_date=event.businessdate, rules=ctx.rules, tags=tags.get(data.loan_id),
+                         arm=ctx.arms.arm_for_new_case(case_id))
         changes.append((case, 0, event.businessdate, event))
     if changes:
         await ctx.save_each(conn, changes)

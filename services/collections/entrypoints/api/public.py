@@ -98,6 +98,7 @@ class CaseFields(Public):
     loan_id: str
     episode: int
     status: Literal["open", "closed"]
+    arm: Literal["champion", "challenger"] = "champion"  # the policy arm the case follows (POLICY.md)
     stage: Stage
     queue: str
     assignee: str | None
