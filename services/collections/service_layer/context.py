@@ -11,11 +11,11 @@ import asyncpg
 
 from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
+from services.collections.domain.arms import PolicyArms
 from services.collections.domain.assignment import pick_collector
 from services.collections.domain.attention import next_attention
 from services.collections.domain.case import Case
 from services.collections.domain.contact_policy import ContactPolicy
-from services.collections.domain.arms import PolicyArms
 from services.collections.domain.letter_text import Lender
 from services.collections.domain.state import CaseRules
 from shared.clock import Clock
