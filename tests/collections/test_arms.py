@@ -44,7 +44,7 @@ def write_challenger(tmp_path: Path, version: str = "challenger-1") -> Path:
     policy["version"] = version
     first = next(r for r in policy["rules"] if r["id"] == "front-first-contact")
     first["then"] = [{"type": "assign_queue", "queue": "front"},
-                     {"type": "send_letter", "template": "demand", "registered": False}]
+                     {"type": "send_letter", "template": "reminder", "registered": False}]
     path = tmp_path / "challenger.yaml"
     path.write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
     return path
