@@ -55,9 +55,9 @@ def _servicing_call(method: str, path: str, body: dict[str, Any] | None = None) 
         return None
 
 
-def cmd_partner_add(name: str) -> int:
+def cmd_partner_add(name: str, channel: str | None = None) -> int:
     """POST /v1/partners on servicing; prints `{"partner_id", "secret"}` alone on stdout."""
-    response = _servicing_call("POST", "/v1/partners", {"name": name})
+    response = _servicing_call("POST", "/v1/partners", {"name": name, "channel": channel})
     if response is None:
         return 1
     if response.status_code not in (200, 201):

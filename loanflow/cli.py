@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     partner_sub = partner.add_subparsers(dest="partner_command", required=True, metavar="ACTION")
     add = partner_sub.add_parser("add", help="register a partner; prints {partner_id, secret} as JSON")
     add.add_argument("name")
+    add.add_argument("--channel", default=None,
+                     help="pay only loans of this channel's products (LOANFLOW_SERVICING_PARTNER_CHANNELS)")
     rotate = partner_sub.add_parser(
         "rotate", help="issue a new secret (the old one keeps working for the grace period, default 24 h)")
     rotate.add_argument("partner_id")
@@ -117,7 +119,7 @@ def _run(argv: list[str]) -> int:
         from loanflow import admin
 
         if args.partner_command == "add":
-            return admin.cmd_partner_add(args.name)
+            return admin.cmd_partner_add(args.name, args.channel)
         if args.partner_command == "rotate":
             return admin.cmd_partner_rotate(args.partner_id, args.grace_hours)
         return admin.cmd_partner_list()

@@ -70,14 +70,22 @@ class LoanflowClient:
 
     async def repay(self, partner: Partner, loan_id: str, amount: str, *, paid_at: str | None = None,
                     key: str | None = None, external_ref: str | None = None) -> httpx.Response:
-        """POST /v1/repayments signed as the partner; returns the raw response."""
+        """POST /v1/repayments signed as the partner; returns the raw response.
+
+        A 429 (the partner's rate limit) is waited out as its Retry-After says, up to three times,
+        under the same Idempotency-Key (a limited request recorded nothing)."""
         body = json.dumps({"loan_id": loan_id, "amount": amount,
                            "paid_at": paid_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                            "external_ref": external_ref or f"ref-{uuid.uuid4().hex[:12]}"}).encode()
-        headers = {"Content-Type": "application/json", "X-Partner-Id": partner.partner_id,
-                   "X-Signature": sign(partner.secret, body, int(time.time())),
-                   "Idempotency-Key": key or uuid.uuid4().hex}
-        return await self.http.post(self.urls["servicing"] + "/v1/repayments", content=body, headers=headers)
+        key = key or uuid.uuid4().hex
+        for _ in range(3):
+            headers = {"Content-Type": "application/json", "X-Partner-Id": partner.partner_id,
+                       "X-Signature": sign(partner.secret, body, int(time.time())), "Idempotency-Key": key}
+            response = await self.http.post(self.urls["servicing"] + "/v1/repayments", content=body, headers=headers)
+            if response.status_code != 429:
+                break
+            await asyncio.sleep(min(int(response.headers.get("retry-after", "1")), 10))
+        return response
 
     async def advance(self, to: str, timeout: float = 600.0) -> dict[str, Any]:
         """Advance servicing's business date to `to`; a long advance answers 202 and is followed until done."""

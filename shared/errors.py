@@ -69,6 +69,17 @@ class Unprocessable(DomainError):
     status, code = 422, "validation_error"
 
 
+class TooManyRequests(DomainError):
+    """Too many requests from one caller: 429 with `Retry-After` (whole seconds)."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None,
+                 details: list[Any] | None = None) -> None:
+        super().__init__(message, code=code, details=details)
+        self.retry_after = retry_after
+
+
 class Replay(Exception):  # not an error: raised to answer with the stored response
     """A retried request with the same Idempotency-Key: answer what was answered the first time."""
 
@@ -125,7 +136,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _refused(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=headers)
 
     @app.exception_handler(Replay)
     async def _replay(_: Request, exc: Replay) -> JSONResponse:

@@ -115,7 +115,9 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
     home = tempfile.mkdtemp(prefix="bench-repayments-")
     await ensure_topics(kafka_bootstrap, [f"{prefix}.origination"], partitions=6)
     env = service_env(pg_url, kafka_bootstrap, prefix, secret, home, START.isoformat())
-    servicing = Server("servicing", env, Path(home, "servicing.log"))
+    # the bench measures the payment path at full speed: the partner's rate limit (still checked) never bites
+    servicing = Server("servicing", env | {"LOANFLOW_SERVICING_PARTNER_RATE_PER_SECOND": "1000000",
+                                           "LOANFLOW_SERVICING_PARTNER_BURST": "1000000"}, Path(home, "servicing.log"))
     try:
         async with fresh_database(pg_url, "bare", platform_tables=False) as bare_dsn:
             bare = Server("bare", env | {"BENCH_BARE_DSN": bare_dsn}, Path(home, "bare.log"))

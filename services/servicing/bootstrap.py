@@ -20,6 +20,7 @@ from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
 from shared.db import fetch_business_date, store_business_date
 from shared.messagebus import CommandBus
+from shared.ratelimit import TokenBuckets
 from shared.secretbox import SecretBox
 from shared.service import ConsumerSpec, ServiceKernel, create_service_app
 
@@ -55,6 +56,7 @@ def create_app(settings: ServicingSettings | None = None, platform: PlatformSett
                              routers=[loans.router, repayments.router, business_date.router, partners.router])
     app.state.servicing = svc
     app.state.secret_box = box
+    app.state.partner_limits = TokenBuckets(settings.partner_rate_per_second, settings.partner_burst)
     app.state.advance_jobs = jobs = AdvanceJobs(kernel, svc)
     app.state.bus = CommandBus(COMMAND_HANDLERS, Deps(kernel, svc, jobs, box))
     kernel_lifespan = app.router.lifespan_context

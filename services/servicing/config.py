@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import get_args
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import DEFAULT_PORTS, ServiceSettings
+from shared.contracts.origination import Product
 
 WATERFALL_KINDS = ("charge", "penalty_interest", "interest", "principal")
+PRODUCTS: tuple[str, ...] = get_args(Product)  # the products of loan.disbursed
 
 
 class ServicingSettings(ServiceSettings):
@@ -27,6 +30,11 @@ class ServicingSettings(ServiceSettings):
     partner_secret_grace_hours: int = Field(default=24, ge=0, le=720)  # old secret still verifies after rotation
     # an advance answers 200 when its job ends within this many seconds, else 202 {job_id}
     advance_wait_seconds: float = Field(default=2.0, ge=0, le=10)
+    # abuse limits: POST /v1/repayments per partner, a token bucket per servicing process
+    partner_rate_per_second: float = Field(default=100.0, gt=0)
+    partner_burst: int = Field(default=200, ge=1)
+    # a partner with a channel pays only loans whose product is in its channel (channel -> products)
+    partner_channels: dict[str, list[str]] = {p: [p] for p in PRODUCTS}
     dayclose_batch: int = 20_000  # unused since day-close is one statement; kept so configs still load
 
     @field_validator("waterfall")
@@ -35,6 +43,14 @@ class ServicingSettings(ServiceSettings):
         if sorted(order) != sorted(WATERFALL_KINDS):
             raise ValueError(f"waterfall must order exactly {', '.join(WATERFALL_KINDS)}")
         return order
+
+    @field_validator("partner_channels")
+    @classmethod
+    def _known_products(cls, channels: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted({p for products in channels.values() for p in products} - set(PRODUCTS))
+        if unknown:
+            raise ValueError(f"unknown products {unknown}; products are {', '.join(PRODUCTS)}")
+        return channels
 
     @field_validator("dpd_boundaries")
     @classmethod

@@ -36,6 +36,11 @@ class WorkbenchSettings(BaseSettings):
     secure_cookies: bool | None = None
     timezone: str = "Asia/Shanghai"  # the collectors' local day (contacted today, days since contact)
     queue_fetch_limit: int = 2000  # the most open cases one collector's queue page loads
+    # sign-in attempts (/login POST, /dev-login): a token bucket per user name and one per client address
+    signin_per_minute: float = Field(default=5.0, gt=0)
+    signin_burst: int = Field(default=10, ge=1)
+    signin_ip_per_minute: float = Field(default=60.0, gt=0)
+    signin_ip_burst: int = Field(default=100, ge=1)
 
     def api_urls(self) -> dict[str, str]:
         """Service name -> base URL (no trailing slash)."""

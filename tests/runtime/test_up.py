@@ -66,13 +66,20 @@ def test_a_token_from_another_terminal_and_directory_is_accepted_by_the_running_
 
 
 def test_partner_add_from_another_directory_prints_the_new_partner_as_json(up: Up, tmp_path: Path):
-    wait_all_ready(up, SETTLE_SECONDS)
+    urls = wait_all_ready(up, SETTLE_SECONDS)
     added = up.cli("partner", "add", "acme-pay", cwd=tmp_path)
     assert added.returncode == 0, added.stderr
     partner = json.loads(added.stdout)
     assert set(partner) == {"partner_id", "secret"}
     assert partner["partner_id"] and partner["secret"]
     assert not (tmp_path / ".loanflow").exists()
+    bank = up.cli("partner", "add", "bank-pay", "--channel", "mortgage", cwd=tmp_path)
+    assert bank.returncode == 0, bank.stderr
+    admin = {"Authorization": "Bearer " + up.cli("token", "--role", "admin").stdout.strip()}
+    listed = httpx.get(urls["servicing"] + "/v1/partners", headers=admin).json()["items"]
+    assert {p["name"]: p["channel"] for p in listed} == {"acme-pay": None, "bank-pay": "mortgage"}
+    unknown = up.cli("partner", "add", "nowhere-pay", "--channel", "nowhere", cwd=tmp_path)
+    assert unknown.returncode == 1 and "unknown_channel" in unknown.stderr
 
 
 def test_a_command_pointed_at_another_state_directory_says_no_system_runs_there(up: Up, tmp_path: Path):

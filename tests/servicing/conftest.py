@@ -43,13 +43,14 @@ class ServicingApp:
     reader: dict[str, str]
 
     async def disburse(self, *, principal: str = "3000.00", rate: str = "0.24", months: int = 6,
-                       method: str = "equal_installment", on: date = START, due_day: int = 20) -> str:
+                       method: str = "equal_installment", on: date = START, due_day: int = 20,
+                       product: str = "credit") -> str:
         loan_id = f"loan-{uuid.uuid4().hex[:12]}"
         data = LoanDisbursed(
             loan_id=loan_id, application_id=f"app-{loan_id}",
             borrower=Borrower(name="王小明", id_number_masked="110101********1234", phone="13800138000"),
             principal=Decimal(principal), annual_rate=Decimal(rate), term_months=months, repayment_method=method,
-            disbursement_date=on, due_day=due_day, product="credit",
+            disbursement_date=on, due_day=due_day, product=product,
             contacts=[ContactPerson(relation="family", name="王大明", phone="13900139000")], disbursed_by="carol")
         event = make_event("origination", data, subject=loan_id, businessdate=on)
         kernel = self.app.state.kernel
@@ -57,8 +58,8 @@ class ServicingApp:
             await on_loan_disbursed(conn, self.app.state.servicing, event)
         return loan_id
 
-    async def partner(self) -> dict[str, str]:
-        r = await self.client.post("/v1/partners", json={"name": "Alipay"}, headers=self.admin)
+    async def partner(self, channel: str | None = None) -> dict[str, str]:
+        r = await self.client.post("/v1/partners", json={"name": "Alipay", "channel": channel}, headers=self.admin)
         assert r.status_code == 201, r.text
         return r.json()
 

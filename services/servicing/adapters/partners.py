@@ -16,13 +16,22 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-async def add(conn: asyncpg.Connection, name: str, box: SecretBox) -> dict[str, str]:
+async def add(conn: asyncpg.Connection, name: str, box: SecretBox, *,
+              channel: str | None = None) -> dict[str, str | None]:
     """Register a partner; the secret is returned once, here (stored sealed)."""
     partner_id = f"ptn_{uuid.uuid4().hex[:16]}"
     secret = new_secret()
-    await conn.execute("INSERT INTO partners (partner_id, name, secret) VALUES ($1, $2, $3)",
-                       partner_id, name, box.seal(secret, bound_to=partner_id))
-    return {"partner_id": partner_id, "name": name, "secret": secret}
+    await conn.execute("INSERT INTO partners (partner_id, name, secret, channel) VALUES ($1, $2, $3, $4)",
+                       partner_id, name, box.seal(secret, bound_to=partner_id), channel)
+    return {"partner_id": partner_id, "name": name, "channel": channel, "secret": secret}
+
+
+async def channel_and_product(conn: asyncpg.Connection, partner_id: str, loan_id: str) -> tuple[str | None, str | None]:
+    """The partner's channel (None: any loan) and the loan's product (None: unknown loan)."""
+    row = await conn.fetchrow(
+        "SELECT (SELECT channel FROM partners WHERE partner_id = $1) AS channel,"
+        " (SELECT product FROM loans WHERE loan_id = $2) AS product", partner_id, loan_id)
+    return row["channel"], row["product"]
 
 
 async def seal_stored(conn: asyncpg.Connection, box: SecretBox) -> int:
@@ -72,6 +81,6 @@ async def secrets_of(conn: asyncpg.Connection, partner_id: str, now: datetime, b
 async def listing(conn: asyncpg.Connection, limit: int, after: str | None) -> list[dict[str, Any]]:
     """Partners without their secrets, by id."""
     rows = await conn.fetch(
-        """SELECT partner_id, name, active, created_at, rotated_at FROM partners
+        """SELECT partner_id, name, channel, active, created_at, rotated_at FROM partners
            WHERE $2::text IS NULL OR partner_id > $2 ORDER BY partner_id LIMIT $1""", limit, after)
     return [dict(r) for r in rows]

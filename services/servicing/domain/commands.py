@@ -31,9 +31,10 @@ class RecordRepayment(Command[Answer]):
 
 @dataclass(frozen=True)
 class AddPartner(Command[Answer]):
-    """Register a partner; answers its id and secret (shown only then)."""
+    """Register a partner (bound to a channel, or to none); answers its id and secret (shown only then)."""
 
     name: str
+    channel: str | None = None
 
 
 @dataclass(frozen=True)

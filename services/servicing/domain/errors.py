@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 
 class LoanNotFound(NotFound):
@@ -36,6 +36,18 @@ class InvalidRepayment(Unprocessable):
 
 class PartnerNotFound(NotFound):
     code = "partner_not_found"
+
+
+class OutsideChannel(Forbidden):
+    """A partner bound to a channel pays only loans of that channel's products (403)."""
+
+    code = "partner_channel"
+
+
+class UnknownChannel(Unprocessable):
+    """A partner's channel must be one of LOANFLOW_SERVICING_PARTNER_CHANNELS (422)."""
+
+    code = "unknown_channel"
 
 
 class AdvanceTooFar(Unprocessable):

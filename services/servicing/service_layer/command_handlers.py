@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from services.servicing.adapters import partners
+from services.servicing.domain.channels import check_channel
 from services.servicing.domain.commands import (
     AddPartner,
     AdvanceBusinessDate,
@@ -30,8 +31,9 @@ async def record_repayment_once(cmd: RecordRepayment, deps: Deps) -> Answer:
 
 
 async def add_partner(cmd: AddPartner, deps: Deps) -> Answer:
+    check_channel(cmd.channel, deps.svc.settings.partner_channels)
     async with deps.kernel.unit_of_work() as uow:
-        return await partners.add(uow.conn, cmd.name, deps.box)
+        return await partners.add(uow.conn, cmd.name, deps.box, channel=cmd.channel)
 
 
 async def rotate_partner_secret(cmd: RotatePartnerSecret, deps: Deps) -> Answer | None:

@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from services.servicing.adapters import partners
+from services.servicing.domain.channels import check_may_pay
 from services.servicing.domain.commands import RecordRepayment
 from services.servicing.domain.errors import LoanNotFound
 from services.servicing.domain.loan import Loan
@@ -18,8 +20,12 @@ from shared.money import money_str
 
 
 async def record_repayment(conn: asyncpg.Connection, svc: Servicing, req: RecordRepayment) -> dict[str, Any]:
-    """Record one repayment on a loan; 404 unknown loan, 409 paid off, 422 overpayment."""
+    """Record one repayment on a loan; 404 unknown loan, 403 outside the partner's channel, 409 paid off,
+    422 overpayment."""
     payment_id = f"pay_{uuid.uuid4().hex}"
+    channel, product = await partners.channel_and_product(conn, req.partner_id, req.loan_id)
+    if product is not None:  # an unknown loan is 404 below
+        check_may_pay(req.partner_id, channel, req.loan_id, product, svc.settings.partner_channels)
 
     def decide(loan: Loan, on: date) -> list[EventData]:
         if not loan.exists:

@@ -26,6 +26,7 @@ RULES = {
     "not_found": N_("Not found"),
     "invalid_token": N_("The sign-in token is not valid"),
     "unknown_role": N_("Unknown role"),
+    "rate_limited": N_("Too many sign-in attempts; wait a moment and try again"),
     "unknown_queue": N_("Unknown queue"),
     "concurrent_modification": N_("Someone changed this case at the same moment; reload and try again"),
     "outcome_not_for_channel": N_("This outcome does not fit the channel"),

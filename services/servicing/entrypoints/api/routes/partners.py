@@ -25,7 +25,7 @@ router = APIRouter(prefix="/partners", tags=["partners"])
 @router.post("", status_code=201, response_model=PartnerCreated)
 async def add_partner(body: PartnerCreate, bus: Bus, _: Admin) -> Answer:
     """Register a partner; the answer holds its secret (shown only here and on rotation)."""
-    return await bus.handle(AddPartner(body.name.strip()))
+    return await bus.handle(AddPartner(body.name.strip(), body.channel))
 
 
 @router.get("", response_model=PartnerPage)

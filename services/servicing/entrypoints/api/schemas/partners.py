@@ -11,6 +11,9 @@ class PartnerCreate(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)  # a blank name is refused, not registered as ""
 
     name: str = Field(min_length=1, max_length=200)
+    channel: str | None = Field(default=None, min_length=1, max_length=100,
+                                description="pays only loans of this channel's products "
+                                            "(LOANFLOW_SERVICING_PARTNER_CHANNELS); none: any loan")
 
 
 class PartnerRotate(BaseModel):
@@ -20,6 +23,7 @@ class PartnerRotate(BaseModel):
 class PartnerCreated(BaseModel):
     partner_id: str
     name: str
+    channel: str | None
     secret: str = Field(description="the HMAC secret; shown only here and on rotation")
 
 
@@ -32,6 +36,7 @@ class PartnerRotated(BaseModel):
 class PartnerPublic(BaseModel):
     partner_id: str
     name: str
+    channel: str | None
     active: bool
     created_at: datetime
     rotated_at: datetime | None

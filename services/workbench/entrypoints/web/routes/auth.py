@@ -1,10 +1,13 @@
-"""Sign-in: /login (a company JWT from the OIDC proxy, or a pasted token), /dev-login outside production, /logout."""
+"""Sign-in: /login (a company JWT from the OIDC proxy, or a pasted token), /dev-login outside production, /logout.
+
+Attempts (/login POST, /dev-login) are limited per user name and per client address: 429 with Retry-After."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Annotated
 
+import jwt
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -23,7 +26,8 @@ from services.workbench.entrypoints.web.session import (
     user_from_token,
 )
 from shared.auth import ROLES
-from shared.errors import Unauthorized
+from shared.errors import TooManyRequests, Unauthorized
+from shared.ratelimit import TokenBuckets
 
 router = APIRouter(tags=["sign-in"])
 LOGIN_CSRF_COOKIE = "lf_login_csrf"
@@ -38,6 +42,35 @@ DEV_PEOPLE = (  # the links the sign-in page offers outside production (collecto
     ("km-1", ("credit_manager",)),
     ("reporter-1", ("reporting",)),
 )
+
+
+def _too_many(request: Request, user_name: str | None) -> Response | None:
+    """Sign-in attempts per user name and per client address (token buckets in this process): 429 past them."""
+    state = request.app.state
+    if not hasattr(state, "signin_limits"):
+        s = state.settings
+        state.signin_limits = (TokenBuckets(s.signin_per_minute / 60, s.signin_burst),
+                               TokenBuckets(s.signin_ip_per_minute / 60, s.signin_ip_burst))
+    per_user, per_address = state.signin_limits
+    address = request.client.host if request.client else "unknown"
+    try:
+        if user_name:
+            per_user.check(user_name, f"user {user_name}")
+        per_address.check(address, f"address {address}")
+    except TooManyRequests as exc:
+        page = render(request, "error.html", status=429, user=None,
+                      refusal=ApiRefusal(429, exc.code, exc.message, exc.details))
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    return None
+
+
+def _claimed_sub(token: str) -> str | None:
+    """The `sub` a pasted token claims (unverified: only to count attempts per person)."""
+    try:
+        return str(jwt.decode(token, options={"verify_signature": False}).get("sub") or "") or None
+    except jwt.PyJWTError:
+        return None
 
 
 def _signed_in(request: Request, user: User, next_path: str | None) -> Response:
@@ -84,8 +117,11 @@ async def login_submit(request: Request) -> Response:
     next_path = str(form.get("next") or "")
     if not nonce or form.get("csrf_token") != nonce:
         return _login_form(request, next_path, ApiRefusal(403, "csrf", ""))
+    pasted = str(form.get("token") or "").strip()
+    if limited := _too_many(request, _claimed_sub(pasted)):
+        return limited
     try:
-        user = user_from_token(request.app.state.issuer, request.app.state.key, str(form.get("token") or "").strip())
+        user = user_from_token(request.app.state.issuer, request.app.state.key, pasted)
     except Unauthorized as exc:
         return _login_form(request, next_path, ApiRefusal(401, "invalid_token", exc.message))
     return _signed_in(request, user, next_path)
@@ -98,6 +134,8 @@ async def dev_login(request: Request, user: Annotated[str, Query(min_length=1, m
     """Outside production: sign in as anyone with the development key (404 in production)."""
     if not request.app.state.dev_login_enabled:
         raise HTTPException(404)
+    if limited := _too_many(request, user):
+        return limited
     unknown = sorted(set(role) - set(ROLES))
     if unknown:
         return render(request, "error.html", status=422, refusal=ApiRefusal(
