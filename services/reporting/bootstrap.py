@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.reporting.config import ReportingSettings
-from services.reporting.entrypoints.api.routes import reports, timeline
+from services.reporting.entrypoints.api.routes import arms, reports, timeline
 from services.reporting.entrypoints.consumer import projection_consumer
 from shared.clock import Clock
 from shared.config import PlatformSettings
@@ -23,6 +23,6 @@ def create_app(settings: ReportingSettings | None = None, platform: PlatformSett
     platform = platform or PlatformSettings()
     kernel = ServiceKernel("reporting", platform, platform.service_dsn("reporting", settings.database_url), MIGRATIONS,
                            clock=clock, consumers=[projection_consumer(settings)])
-    app = create_service_app(kernel, title="loanflow reporting", routers=[reports.router, timeline.router])
+    app = create_service_app(kernel, title="loanflow reporting", routers=[reports.router, arms.router, timeline.router])
     app.state.reporting_settings = settings
     return app

@@ -132,7 +132,9 @@ SPEC: dict[str, tuple[Row, ...]] = {
     ),
     "loan.paid_off": (_loan_state(Const("paid_off"), Const(ZERO), NULL),),
     "loan.written_off": (_loan_state(Const("written_off"), Const(ZERO), NULL),),
-    "collections.case.opened": (_case_state("opened", stage="stage", episode="episode"),),
+    "collections.case.opened": (_case_state("opened", stage="stage", episode="episode"),
+                                # the policy arm the case follows for life (issue 17; v1 events: champion)
+                                Row("case_arms", EVENT_ID, "case_id", "loan_id", BUSINESSDATE, "arm")),
     "collections.case.escalated": (_case_state("escalated", stage="to_stage"),),
     "collections.case.assigned": (_case_state("assigned", collector="collector"),),
     "collections.case.resolved": (_case_state("resolved", stage="stage", resolution="resolution"),),

@@ -8,6 +8,8 @@ from typing import Any
 import asyncpg
 
 from services.reporting.adapters import queries
+from services.reporting.adapters.arm_queries import arm_cohort
+from services.reporting.domain.arms import policy_arms_report
 from services.reporting.domain.book import previous_month_end
 from services.reporting.domain.collections import collections_report
 from services.reporting.domain.delinquency import delinquency
@@ -49,6 +51,13 @@ async def collections_figures(conn: asyncpg.Connection, start: date, end: date,
     regions, households = await queries.loan_places(conn)
     return collections_report(start, end, await queries.activities(conn, start, end),
                               await queries.case_histories(conn, end), regions, households, group_by)
+
+
+async def policy_arms(conn: asyncpg.Connection, start: date, end: date) -> dict[str, Any]:
+    """Champion vs challenger over the cases opened in `start`..`end` (a start after the end: 400)."""
+    if start > end:
+        raise BadPeriod("'from' must not be after 'to'")
+    return {"from": start.isoformat(), "to": end.isoformat(), **policy_arms_report(await arm_cohort(conn, start, end))}
 
 
 async def loan_timeline(conn: asyncpg.Connection, loan_id: str) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ BOOK_COLUMNS = ["loan_id", "borrower", "region", "product", "principal", "disbur
 Format = Annotated[Literal["json", "csv"] | None, Query(description="csv for a CSV export")]
 
 
-async def _as_of(kernel: ServiceKernel, conn: Any, as_of: date | None) -> date:
+async def as_of_or_latest(kernel: ServiceKernel, conn: Any, as_of: date | None) -> date:
     """The requested business date, else the latest one any event carried."""
     if as_of is not None:
         return as_of
@@ -34,7 +34,7 @@ async def portfolio(request: Request, kernel: KernelDep, _: Reader, as_of: date 
                     format: Format = None) -> Any:
     """Loans disbursed, active, outstanding, interest received/receivable, 到期收回率, concentration."""
     async with kernel.db.acquire() as conn:
-        day = await _as_of(kernel, conn, as_of)
+        day = await as_of_or_latest(kernel, conn, as_of)
         report = await reports.portfolio_report(conn, day)
     return report_response(request, report, format, f"portfolio-{day}")
 
@@ -45,7 +45,7 @@ async def loan_book(request: Request, kernel: KernelDep, _: Reader, as_of: date 
                     format: Format = None) -> Any:
     """The loan book at the end of `as_of`: one row per loan (paged by loan id; CSV gives every loan)."""
     async with kernel.db.acquire() as conn:
-        day = await _as_of(kernel, conn, as_of)
+        day = await as_of_or_latest(kernel, conn, as_of)
         loans = await reports.loan_book(conn, day)
     if not wants_csv(request, format):
         after = [loan for loan in loans if cursor is None or loan["loan_id"] > cursor]
@@ -62,7 +62,7 @@ async def delinquency(request: Request, kernel: KernelDep, _: Reader, as_of: dat
     """Stage and DPD-bucket balances, NPL balance and ratio, change vs previous month end, roll rates."""
     threshold = npl_threshold if npl_threshold is not None else request.app.state.reporting_settings.npl_dpd_threshold
     async with kernel.db.acquire() as conn:
-        day = await _as_of(kernel, conn, as_of)
+        day = await as_of_or_latest(kernel, conn, as_of)
         report = await reports.delinquency_report(conn, day, threshold)
     return report_response(request, report, format, f"delinquency-{day}")
 
@@ -74,7 +74,7 @@ async def collections(request: Request, kernel: KernelDep, _: Reader,
                       group_by: Literal["region"] | None = None, format: Format = None) -> Any:
     """Recovered, promise-kept rate, cure rate per stage, activity counts, per collector (and per region)."""
     async with kernel.db.acquire() as conn:
-        last = await _as_of(kernel, conn, end)
+        last = await as_of_or_latest(kernel, conn, end)
         first = start if start is not None else last.replace(day=1)
         report = await reports.collections_figures(conn, first, last, group_by)
     return report_response(request, report, format, f"collections-{first}-{last}")
