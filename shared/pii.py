@@ -1,4 +1,4 @@
-"""Masking of personal data (resident ID numbers, mobile phones) for logs, topics and reports."""
+"""Masking of personal data (resident ID numbers, mobile phones, addresses) for logs, topics and reports."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 ID_NUMBER_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)")
 PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+ADDRESS_KEPT = 6  # leading characters of an address left readable: about province, city and district
 
 
 def mask_id_number(value: str) -> str:
@@ -23,6 +24,12 @@ def mask_phone(value: str) -> str:
     if len(v) < 7:
         return "*" * len(v)
     return v[:3] + "*" * (len(v) - 7) + v[-4:]
+
+
+def mask_address(value: str) -> str:
+    """北京市朝阳区**** style: the leading part (at most six characters, at most half) and stars."""
+    kept = min(ADDRESS_KEPT, len(value) // 2)
+    return value[:kept] + "****"
 
 
 def mask_text(text: str) -> str:

@@ -198,3 +198,31 @@ def _never_pay(st: Story) -> None:
             "L09", D(2026, 5, 22))
     st.case(c.ContactLogged(case_id="C09", loan_id="L09", contact_id="K5", channel="visit", outcome="met_borrower",
                             collector="li", contacted_at=datetime(2026, 5, 23, 15, tzinfo=UTC)), "L09", D(2026, 5, 23))
+
+
+HOME, WORK = "北京市朝阳区建国路88号院3号楼502", "北京市海淀区中关村大街1号"
+EMPLOYER_ADDRESS = "北京市海淀区中关村大街1号7层"
+APPLICANT_ID, GUARANTOR_ID = "110101199003071234", "110105198507154321"
+
+
+def with_contact_points(st: Story, loan: str = "L21") -> CloudEvent:
+    """An application and a `loan.disbursed` v2 carrying addresses, employer and a guarantor (full ID numbers)."""
+    app, day = f"A-{loan}", D(2026, 1, 8)
+    addresses = o.Addresses(home=HOME, work=WORK)
+    employer = o.Employer(name="北京某某科技有限公司", address=EMPLOYER_ADDRESS, phone="01062345678")
+    guarantor = o.Guarantor(name="赵保人", id_number=GUARANTOR_ID, phone="13700007777")
+    applicant = o.Applicant(name="孙大伟", id_number=APPLICANT_ID, phone="13600006666",
+                            monthly_income=Decimal("12000.00"), region=TOWN, addresses=addresses, employer=employer)
+    st.emit("origination", o.ApplicationSubmitted(
+        application_id=app, applicant=applicant, product="guaranteed", amount=Decimal("20000.00"), term_months=6,
+        annual_rate=Decimal("0.12"), repayment_method="interest_only", guarantor=guarantor,
+        contacts=[o.ContactPerson(relation="family", name="孙小红", phone="13500005555")],
+        credit_report=o.CreditReport(max_overdue_months=0), submitted_by="cm-zhang"), subject=app, day=day)
+    borrower = o.Borrower(name="孙大伟", id_number_masked="110101********1234", phone="13600006666", region=TOWN,
+                          addresses=addresses, employer=employer)
+    return st.emit("origination", o.LoanDisbursed(
+        loan_id=loan, application_id=app, borrower=borrower, principal=Decimal("20000.00"),
+        annual_rate=Decimal("0.12"), term_months=6, repayment_method="interest_only",
+        disbursement_date=D(2026, 1, 10), due_day=20, product="guaranteed", guarantor=guarantor,
+        contacts=[o.ContactPerson(relation="family", name="孙小红", phone="13500005555")], disbursed_by="ops-wu"),
+        subject=loan, day=D(2026, 1, 10), stream=app)

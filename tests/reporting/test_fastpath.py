@@ -17,7 +17,7 @@ from services.reporting.domain.spec import SPEC
 from shared.contracts import CloudEvent, make_event
 from shared.contracts import collections as c
 from shared.contracts import origination as o
-from tests.reporting.story import scripted_portfolio
+from tests.reporting.story import Story, scripted_portfolio, with_contact_points
 from tests.reporting.test_write_off import written_off_story
 
 TIME_COLUMN = 8  # rpt_events.time: "…Z" and "…+00:00" are the same instant
@@ -39,8 +39,11 @@ def _both_ways(raw: bytes) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 
 
 def _busy_story() -> list[CloudEvent]:
-    """The scripted portfolio, the written-off story, an amended application, a letter: every type in `SPEC`."""
-    events = [e for _, e in scripted_portfolio().events + written_off_story().events]
+    """The scripted portfolio, the written-off story, an amended application, a letter, a v2 disbursement with
+    addresses, employer and guarantor: every type in `SPEC`."""
+    v2 = Story()
+    with_contact_points(v2)
+    events = [e for _, e in scripted_portfolio().events + written_off_story().events + v2.events]
     submitted = next(e for e in events if e.type == "loan.application.submitted")
     applicant = o.Applicant(name="王小明", id_number="110101********1234", phone="13800001234",
                             monthly_income=Decimal("9000.00"), region="Dongshan town")

@@ -10,16 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from services.origination.domain.errors import NotPermitted
-from shared.pii import mask_id_number, mask_phone
+from shared.pii import mask_address, mask_id_number, mask_phone
 
 LOAN_OFFICERS = ("client_manager", "team_manager", "credit_manager")  # who may reveal an application's data
-ADDRESS_KEPT = 6  # leading characters of an address left readable: about province, city and district
-
-
-def mask_address(value: str) -> str:
-    """北京市朝阳区**** style: the leading part (at most six characters, at most half) and stars."""
-    kept = min(ADDRESS_KEPT, len(value) // 2)
-    return value[:kept] + "****"
 
 
 def masked_person(person: dict[str, Any]) -> dict[str, Any]:

@@ -196,13 +196,14 @@ def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
-# What `mask_data` could change: a personal key, an 11-digit run, or an escape (any backslash) hiding either.
+# What `mask_data` could change: a personal key (addresses too), an 11-digit run, or an escape hiding either.
 _DIGITS = bytes(48 if chr(i).isdigit() else 32 for i in range(256))  # digit -> "0", else " "
 
 
 def _maybe_personal(raw: bytes) -> bool:
     """Whether masking could change anything in this record (substring tests, no regex: ~30x faster)."""
     return (b'"name"' in raw or b'"phone"' in raw or b'"mobile"' in raw or b'"id_number' in raw
+            or b'"address"' in raw or b'"home"' in raw or b'"work"' in raw
             or b"\\" in raw or b"00000000000" in raw.translate(_DIGITS))
 
 

@@ -1,4 +1,4 @@
-"""Personal data never reaches a report: names, ID numbers and phones are masked on the way in."""
+"""Personal data never reaches a report: names, ID numbers, phones and addresses are masked on the way in."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import hashlib
 import re
 from typing import Any
 
-from shared.pii import mask_id_number, mask_phone, mask_text
+from shared.pii import mask_address, mask_id_number, mask_phone, mask_text
 
 _NAME_KEYS = {"name"}
 _PHONE_KEYS = {"phone", "mobile"}
 _ID_KEYS = {"id_number", "id_number_masked"}
+# A borrower's `addresses {home, work}`, an employer's `address`, a letter's `address` (masked as origination does).
+_ADDRESS_KEYS = {"address", "home", "work"}
 # Only text holding 11+ consecutive digits can carry a mobile or ID number.
 _LONG_NUMBER = re.compile(r"\d{11}")
 
@@ -34,6 +36,8 @@ def mask_data(value: Any) -> Any:
                     item = mask_phone(item)
                 elif key in _ID_KEYS:
                     item = item if "*" in item else mask_id_number(item)
+                elif key in _ADDRESS_KEYS:  # already masked on a topic: 北京市朝阳区**** or 北京市朝阳区…
+                    item = item if "*" in item or "…" in item else mask_address(item)
                 elif _LONG_NUMBER.search(item):
                     item = mask_text(item)
                 out[key] = item
