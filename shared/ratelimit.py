@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 
 from shared.errors import TooManyRequests
 
@@ -35,11 +36,13 @@ class TokenBuckets:
 
     def take(self, key: str) -> int:
         now = self._clock()
-        bucket = self._buckets.get(key)
+        bucket = self._buckets.pop(key, None)  # re-inserted below: the dict runs least recently used first
         if bucket is None:
-            if len(self._buckets) >= self._max_keys:
-                self._forget_full(now)
-            bucket = self._buckets[key] = _Bucket(float(self.burst), now)
+            if len(self._buckets) >= self._max_keys:  # forget the least recently used tenth (long refilled, mostly)
+                for old in list(islice(self._buckets, max(1, self._max_keys // 10))):
+                    del self._buckets[old]
+            bucket = _Bucket(float(self.burst), now)
+        self._buckets[key] = bucket
         bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.at) * self.rate)
         bucket.at = now
         if bucket.tokens >= 1:
@@ -53,12 +56,3 @@ class TokenBuckets:
         if wait:
             raise TooManyRequests(f"too many requests for {what}; retry in {wait} s",
                               details=[{"retry_after_seconds": wait}], retry_after=wait)
-
-    def _forget_full(self, now: float) -> None:
-        """Drop buckets that have refilled (they hold nothing a new bucket would not)."""
-        full = [k for k, b in self._buckets.items() if b.tokens + (now - b.at) * self.rate >= self.burst]
-        for k in full:
-            del self._buckets[k]
-        if len(self._buckets) >= self._max_keys:  # still full of busy keys: forget the oldest
-            for k in sorted(self._buckets, key=lambda k: self._buckets[k].at)[: self._max_keys // 10]:
-                del self._buckets[k]

@@ -46,15 +46,17 @@ def test_check_raises_429_with_retry_after_in_the_contracts_error():
     assert refused.value.retry_after == 60 and refused.value.details == [{"retry_after_seconds": 60}]
 
 
-def test_memory_stays_bounded_by_forgetting_refilled_buckets_first():
+def test_memory_stays_bounded_by_forgetting_the_least_recently_used_buckets():
     clock = Clock()
-    buckets = TokenBuckets(rate=1, burst=1, clock=clock, max_keys=10)
-    for i in range(10):
-        buckets.take(f"old{i}")
-    clock.t += 5  # all refilled: forgetting them loses nothing
+    buckets = TokenBuckets(rate=1 / 60, burst=1, clock=clock, max_keys=10)
     buckets.take("busy")
-    assert buckets.take("busy") == 1  # the new key's bucket is kept and counts
-    assert len(buckets._buckets) == 1
+    for i in range(9):
+        buckets.take(f"old{i}")
+    assert buckets.take("busy") == 60  # used again: now the most recent
+    buckets.take("new")  # the map is full: the least recently used one (old0) is forgotten
+    assert buckets.take("busy") == 60  # the limited key kept its empty bucket
+    assert buckets.take("old0") == 0  # forgotten: a fresh bucket
+    assert buckets.take("old1") == 0
 
 
 def test_a_bucket_needs_a_positive_rate_and_burst():
