@@ -1,5 +1,6 @@
 """Addresses, ID numbers and the guarantor's ID never reach a report: a v2 disbursement's contact points are
-masked on both projection paths and in the loan's timeline (live and after a rebuild)."""
+masked on both projection paths and in the loan's timeline (live and after a rebuild), to every role that reads
+it (collector, collections supervisor, legal as well as reporting); who may read the collections report."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ def test_both_projection_paths_keep_no_full_address_or_id_number():
 
 
 @pytest.mark.integration
-async def test_the_timeline_of_a_v2_disbursed_loan_shows_no_full_address_or_id_number(platform, _drop_platform_dbs):
+async def test_the_timeline_of_a_v2_disbursed_loan_shows_no_full_address_or_id_number_to_any_reader(
+        platform, _drop_platform_dbs):
     story = _story()
     app = create_app(ReportingSettings(), platform)
     async with running(app) as client:
@@ -73,5 +75,20 @@ async def test_the_timeline_of_a_v2_disbursed_loan_shows_no_full_address_or_id_n
 
         live = await timeline_text()
         assert not [full for full in FULL if full in live]
+        for role in ("collector", "collections_supervisor", "legal"):  # a case page reads it, masked the same
+            response = await client.get("/v1/loans/L21/timeline?limit=500", headers=bearer(app, "someone", role))
+            assert response.status_code == 200 and response.text == live, role
+        for role in ("client_manager", "auditor"):
+            assert (await client.get("/v1/loans/L21/timeline", headers=bearer(app, "x", role))).status_code == 403
+
+        supervisor = bearer(app, "sup-ma", "collections_supervisor")
+        report = "/v1/reports/collections?from=2026-01-01&to=2026-01-31"
+        assert (await client.get(report, headers=supervisor)).json()["from"] == "2026-01-01"
+        csv = await client.get(report + "&format=csv", headers=supervisor)
+        assert csv.status_code == 200 and csv.text.splitlines()[0] == "metric,value"
+        for role in ("client_manager", "collector", "legal"):
+            assert (await client.get(report, headers=bearer(app, "x", role))).status_code == 403, role
+        for other in ("/v1/reports/portfolio", "/v1/reports/delinquency", "/v1/reports/loan-book"):
+            assert (await client.get(other, headers=supervisor)).status_code == 403, other
         await rebuild(platform, ReportingSettings(), source="topics")
         assert await timeline_text() == live

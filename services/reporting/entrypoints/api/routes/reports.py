@@ -1,4 +1,5 @@
-"""GET /v1/reports/portfolio, /delinquency, /collections (roles reporting or admin; JSON or CSV)."""
+"""GET /v1/reports/portfolio, /delinquency, /collections (roles reporting or admin, the collections report
+also collections_supervisor; JSON or CSV)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ from shared.auth import require_roles
 from shared.service import KernelDep, ServiceKernel
 
 router = APIRouter(prefix="/reports", tags=["reports"])
-Reader = Annotated[Any, Depends(require_roles("reporting", "admin"))]
+READERS = ("reporting", "admin")
+# A collections supervisor's board reads the collections report; a collector's, supervisor's or legal's case page
+# reads the loan's timeline. Personal data stays masked for every reader.
+COLLECTIONS_READERS = (*READERS, "collections_supervisor")
+TIMELINE_READERS = (*COLLECTIONS_READERS, "collector", "legal")
+Reader = Annotated[Any, Depends(require_roles(*READERS))]
+CollectionsReader = Annotated[Any, Depends(require_roles(*COLLECTIONS_READERS))]
 BOOK_COLUMNS = ["loan_id", "borrower", "region", "product", "principal", "disbursement_date", "status",
                 "outstanding_principal", "days_past_due", "bucket", "stage"]
 Format = Annotated[Literal["json", "csv"] | None, Query(description="csv for a CSV export")]
@@ -68,7 +75,7 @@ async def delinquency(request: Request, kernel: KernelDep, _: Reader, as_of: dat
 
 
 @router.get("/collections", **typed(public.CollectionsPublic))
-async def collections(request: Request, kernel: KernelDep, _: Reader,
+async def collections(request: Request, kernel: KernelDep, _: CollectionsReader,
                       start: Annotated[date | None, Query(alias="from")] = None,
                       end: Annotated[date | None, Query(alias="to")] = None,
                       group_by: Literal["region"] | None = None, format: Format = None) -> Any:

@@ -1,4 +1,5 @@
-"""GET /v1/loans/{loan_id}/timeline: every event about a loan, all services, causal order (paged)."""
+"""GET /v1/loans/{loan_id}/timeline: every event about a loan, all services, causal order (paged; roles
+reporting, admin, collector, collections_supervisor, legal; personal data masked)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from services.reporting.entrypoints.api.public import TimelinePage
 from services.reporting.entrypoints.api.render import table_response, typed
+from services.reporting.entrypoints.api.routes.reports import TIMELINE_READERS
 from services.reporting.service_layer.reports import loan_timeline
 from shared.auth import require_roles
 from shared.paging import parse_cursor
@@ -20,7 +22,7 @@ COLUMNS = ["businessdate", "time", "source", "type", "sequence", "actor", "cause
 
 @router.get("/{loan_id}/timeline", **typed(TimelinePage))
 async def timeline(request: Request, loan_id: str, kernel: KernelDep,
-                   _: Annotated[Any, Depends(require_roles("reporting", "admin"))],
+                   _: Annotated[Any, Depends(require_roles(*TIMELINE_READERS))],
                    limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
                    format: Literal["json", "csv"] | None = None) -> Any:
     """The loan's events from origination, servicing and collections, each after its cause."""
