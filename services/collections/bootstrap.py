@@ -11,7 +11,7 @@ from services.collections.adapters.policy_file import PolicyFileError, load_poli
 from services.collections.config import CollectionsSettings
 from services.collections.domain.arms import PolicyArms
 from services.collections.domain.policy import AssignQueue, Policy
-from services.collections.entrypoints.api.routes import cases, letters, paths
+from services.collections.entrypoints.api.routes import cases, letters, paths, reach
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.events import make_batch_handler, make_handler
 from services.collections.service_layer.handlers import COMMAND_HANDLERS
@@ -49,7 +49,8 @@ def build_context(settings: CollectionsSettings, clock: Clock, kernel: ServiceKe
     return Collections(rules=settings.case_rules(), arms=load_arms(settings),
                        contact_policy=settings.contact_policy(), roster=settings.roster,
                        timezone=ZoneInfo(settings.borrower_timezone), clock=clock, store=kernel.store,
-                       unit_of_work=kernel.unit_of_work, lender=settings.lender)
+                       unit_of_work=kernel.unit_of_work, lender=settings.lender,
+                       complaint_due_days=settings.complaint_due_days)
 
 
 def create_app(settings: CollectionsSettings | None = None, platform: PlatformSettings | None = None,
@@ -64,7 +65,8 @@ def create_app(settings: CollectionsSettings | None = None, platform: PlatformSe
     handler, batch_handler = make_handler(ctx), make_batch_handler(ctx)
     kernel.consumer_specs = [ConsumerSpec("servicing", ["servicing"], handler, batch_handler=batch_handler),
                              ConsumerSpec("origination", ["origination"], handler, batch_handler=batch_handler)]
-    app = create_service_app(kernel, title="loanflow collections", routers=[cases.router, paths.router, letters.router])
+    app = create_service_app(kernel, title="loanflow collections",
+                             routers=[cases.router, paths.router, letters.router, reach.router])
     app.state.collections = ctx
     app.state.bus = CommandBus(COMMAND_HANDLERS, ctx)
     return app

@@ -47,7 +47,8 @@ class CollectionsSettings(ServiceSettings):
     call_window_start: time = time(8, 0)
     call_window_end: time = time(21, 0)
     borrower_timezone: str = "Asia/Shanghai"
-    visit_quota_per_month: int = Field(default=25, ge=0)
+    visit_target: int = Field(default=25, ge=0)  # field visits a month per collector: a target, never a cap
+    complaint_due_days: int = Field(default=15, ge=1, le=365)  # a complaint is due this many days after it came in
     commission_rate: Decimal = Decimal("0.10")
     statute_years: int = 3
     statute_warn_days: int = 90
@@ -63,4 +64,4 @@ class CollectionsSettings(ServiceSettings):
 
     def contact_policy(self) -> ContactPolicy:
         return ContactPolicy(max_calls_per_week=self.max_calls_per_week, window_start=self.call_window_start,
-                             window_end=self.call_window_end, visit_quota_per_month=self.visit_quota_per_month)
+                             window_end=self.call_window_end, visit_target=self.visit_target)

@@ -7,10 +7,19 @@ from typing import Any, Literal
 
 from shared.contracts.registry import EventData, event, upcaster
 from shared.money import Money
+from shared.pii import mask_phone, mask_text
 
 StageName = Literal["front", "mid", "back"]
 # Which escalation policy a case follows (champion/challenger, issue 17); drawn at opening, kept for life.
 PolicyArm = Literal["champion", "challenger"]
+# Who a contact reaches: the borrower, the guarantor (a co-obligor), or a third party who may only
+# help locate the borrower (family, work, other). CONTRACT.md second round.
+TargetKind = Literal["borrower", "guarantor", "family", "work", "other"]
+THIRD_PARTIES = ("family", "work", "other")
+# Why the borrower is late (DOMAIN.md §3: find the cause before acting).
+DelinquencyReason = Literal["forgot", "cash_flow", "business_down", "job_loss", "illness", "dispute", "fraud",
+                            "wilful", "other"]
+VALID_VISIT_OUTCOMES = ("met_borrower", "met_family")  # a visit that reached the household counts as valid
 
 
 @event("collections.case.opened", version=2)
@@ -55,8 +64,17 @@ class CaseEscalated(EventData):
     rule_id: str | None = None
 
 
-@event("collections.contact.logged")
+@event("collections.contact.logged", version=2)
 class ContactLogged(EventData):
+    """A contact attempt. v2 says whom it reached and why the borrower is late:
+
+    `target` as given (a kind or a contact point id), `target_kind` (the kind, or the point's
+    relation), `point_id` (the contact point used, if named), `reason` (why late); on a visit,
+    `valid_visit` (met the borrower or family, vs address_invalid / moved / no answer),
+    `invalid_address` (the address point was already marked invalid: the visits the notes warn
+    about) and `visit_target` (the monthly visit target in force, which reports measure).
+    """
+
     case_id: str
     loan_id: str
     contact_id: str
@@ -66,6 +84,21 @@ class ContactLogged(EventData):
     contacted_at: datetime
     note: str | None = None
     target: str | None = None
+    target_kind: TargetKind | None = None
+    point_id: str | None = None
+    reason: DelinquencyReason | None = None
+    valid_visit: bool | None = None
+    invalid_address: bool = False
+    visit_target: int | None = None
+
+
+_V1_TARGETS = {"borrower": "borrower", "family": "family", "other": "other", "work": "work", "employer": "work"}
+
+
+@upcaster("collections.contact.logged", 1)
+def contact_logged_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 knew the target's kind only (`employer` is a work contact); a v1 visit was not judged valid or not."""
+    return {**data, "target_kind": _V1_TARGETS.get(data.get("target") or "borrower")}
 
 
 @event("collections.promise.made")
@@ -248,6 +281,100 @@ class WriteOffProposed(EventData):
     proposed_by: str
     reason: str
     rule_id: str | None = None
+
+
+ComplaintCategory = Literal["sales", "amount_approved", "fees", "collector_conduct", "privacy", "other"]
+
+
+@event("collections.complaint.opened")
+class ComplaintOpened(EventData):
+    """A complaint (about sales, the amount approved, fees, a collector, privacy): kept apart from the debt.
+
+    It never pauses collection (only a dispute of the debt does). `collector`: the collector
+    complained about (for `collector_conduct`, the case's assignee when it came in); `assignee`:
+    the case's collector then, whatever the category.
+    """
+
+    case_id: str
+    loan_id: str
+    complaint_id: str
+    category: ComplaintCategory
+    description: str
+    owner: str
+    opened_by: str
+    opened_on: date
+    due_on: date
+    collector: str | None = None
+    assignee: str | None = None
+    masked_on_publish = {"description": mask_text}
+
+
+@event("collections.complaint.resolved")
+class ComplaintResolved(EventData):
+    """A complaint answered; `overdue` when resolved after its due date."""
+
+    case_id: str
+    loan_id: str
+    complaint_id: str
+    category: ComplaintCategory
+    resolution: str
+    resolved_by: str
+    resolved_on: date
+    due_on: date
+    overdue: bool
+    collector: str | None = None
+    masked_on_publish = {"resolution": mask_text}
+
+
+PointKind = Literal["phone", "address", "employer"]
+PointStatus = Literal["valid", "invalid", "unknown"]
+
+
+def mask_point_value(value: str) -> str:
+    """A phone as 138****5678; anything else (an address) keeps its leading part only (北京市朝阳区****)."""
+    digits = value.replace(" ", "").replace("-", "")
+    if digits.isdigit():
+        return mask_phone(digits)
+    return value[:min(6, len(value) // 2)] + "****"
+
+
+@event("collections.contact_point.added")
+class ContactPointAdded(EventData):
+    """A way to reach someone on the case found later (skip tracing, a contact's hint): `source` says where.
+
+    The origination points (applicant, contacts, guarantor, addresses, employer) come from
+    `loan.disbursed` and are not re-recorded; their status changes are.
+    """
+
+    case_id: str
+    loan_id: str
+    point_id: str
+    kind: PointKind
+    value: str
+    relation: TargetKind
+    source: str
+    added_by: str
+    contact_id: str | None = None  # the contact that found it, if any
+    masked_on_publish = {"value": mask_point_value}
+
+
+@event("collections.contact_point.status_changed")
+class ContactPointStatusChanged(EventData):
+    """A contact point judged valid or invalid: by hand, by a wrong number, a visit finding the
+    address invalid or the borrower moved, a returned letter (`reason`; `contact_id` when a contact
+    or letter showed it)."""
+
+    case_id: str
+    loan_id: str
+    point_id: str
+    kind: PointKind
+    relation: TargetKind
+    source: str
+    status: Literal["valid", "invalid"]
+    previous: PointStatus
+    changed_by: str
+    reason: str
+    contact_id: str | None = None
 
 
 LetterTemplate = Literal["reminder", "demand_notice", "pre_legal"]

@@ -172,7 +172,7 @@ class Desk:
 @pytest.fixture
 async def desk(platform, _drop_platform_dbs):
     clock = FixedClock(MORNING)
-    settings = CollectionsSettings(visit_quota_per_month=1)
+    settings = CollectionsSettings(visit_target=1)
     app = create_app(settings, platform, clock)
     async with running(app) as client:
         yield Desk(app, client, clock, platform)

@@ -102,12 +102,13 @@ def test_a_dispute_refuses_contact_until_resolved():
     case.actions.open_dispute(dispute_id="d1", reason="says the loan was repaid in cash", by="li")
     at = datetime(2026, 4, 22, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
     contact = dict(contact_id="c1", channel="phone", outcome="no_answer", collector="li", at=at, local_now=at,
-                   note=None, target="borrower", policy=ContactPolicy(), recent_calls=[], visits_this_month=0)
+                   business_date=at.date(), note=None, target="borrower", reason=None, policy=ContactPolicy(),
+                   recent_calls=[], points=[])
     with pytest.raises(CaseRuleViolation) as err:
-        case.actions.log_contact(**contact)
+        case.reach.log_contact(**contact)
     assert err.value.rule == "dispute_pause"
     case.actions.resolve_dispute(resolution="cash receipt was forged; debt stands", by="supervisor")
-    case.actions.log_contact(**contact)
+    case.reach.log_contact(**contact)
     assert case.state.last_contact_at == at
 
 
@@ -194,13 +195,13 @@ def test_a_signed_notice_comes_back_by_letter_or_visit_never_by_phone():
     case = opened()
     types(case)
     at = datetime(2026, 4, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
-    contact = dict(contact_id="c1", collector="li", at=at, local_now=at, note=None, target="borrower",
-                   policy=ContactPolicy(), recent_calls=[], visits_this_month=0)
+    contact = dict(contact_id="c1", collector="li", at=at, local_now=at, business_date=at.date(), note=None,
+                   target="borrower", reason=None, policy=ContactPolicy(), recent_calls=[], points=[])
     with pytest.raises(InvalidCommand) as err:
-        case.actions.log_contact(channel="phone", outcome="notice_signed", **contact)
+        case.reach.log_contact(channel="phone", outcome="notice_signed", **contact)
     assert err.value.code == "outcome_not_for_channel"
     assert (case.pending.events, case.state.last_contact_at) == ([], None)
-    case.actions.log_contact(channel="letter", outcome="notice_signed", **contact)
+    case.reach.log_contact(channel="letter", outcome="notice_signed", **contact)
     [logged] = case.pending.events
     assert (logged.channel, logged.outcome) == ("letter", "notice_signed")
 
@@ -228,8 +229,10 @@ def test_the_view_gives_the_aging_odds_and_asks_for_the_full_amount_first():
     from services.collections.service_layer.views import guidance
 
     case = opened(dpd=100, amount="9000.00")
-    assert guidance(case.state) == {"recovery_odds": "about 80%", "ask_first": "9000.00"}
+    odds = ("recovery_odds", "ask_first")
+    assert {k: guidance(case.state)[k] for k in odds} == {"recovery_odds": "about 80%", "ask_first": "9000.00"}
     case.close_day(APRIL_20 + timedelta(days=729))
     assert guidance(case.state)["recovery_odds"] == "about 80%"
     case.close_day(APRIL_20 + timedelta(days=730))
-    assert guidance(case.state) == {"recovery_odds": "about 20%", "ask_first": "9000.00"}
+    assert {k: guidance(case.state)[k] for k in odds} == {"recovery_odds": "about 20%", "ask_first": "9000.00"}
+    assert "应该要求全额付款" in guidance(case.state)["rule_zh"] and "full amount" in guidance(case.state)["rule_en"]

@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 from services.collections.adapters.policy_file import load_policy
 from services.collections.config import DEFAULT_POLICY
 from services.collections.domain.case import Case
+from services.collections.domain.contact_points import all_points
 from services.collections.domain.contact_policy import ContactPolicy
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from services.collections.domain.history import evolve, fold, opened
 from services.collections.domain.state import CaseRules, CaseState, decided
 from shared.contracts import collections as ev
+from shared.errors import NotFound
 
 RULES = CaseRules()
 APRIL_20, APRIL_21 = date(2026, 4, 20), date(2026, 4, 21)
@@ -78,8 +80,13 @@ def test_a_contact_is_the_last_contact_and_does_what_was_scheduled_on_its_channe
     s.scheduled = [{"channel": "phone", "due": "2026-04-21"}, {"channel": "sms", "due": "2026-04-21"}]
     at = datetime(2026, 4, 22, 2, tzinfo=UTC)
     evolve(s, ev.ContactLogged(**IDS, contact_id="c1", channel="phone", outcome="no_answer", collector="li",
-                               contacted_at=at), None, RULES)
-    assert (s.last_contact_at, s.scheduled) == (at, [{"channel": "sms", "due": "2026-04-21"}])
+                               contacted_at=at, reason="job_loss"), APRIL_21, RULES)
+    assert (s.last_contact_at, s.last_contact_on) == (at, APRIL_21)
+    assert s.scheduled == [{"channel": "sms", "due": "2026-04-21"}]
+    assert s.latest_reason == "job_loss"
+    evolve(s, ev.ContactLogged(**IDS, contact_id="c2", channel="visit", outcome="met_family", collector="li",
+                               contacted_at=at, invalid_address=True, point_id="borrower-home"), APRIL_21, RULES)
+    assert (s.latest_reason, s.invalid_address_visits) == ("job_loss", 1)  # a contact that said no reason keeps it
 
 
 def promised(s: CaseState, amount: str = "500.00") -> CaseState:
@@ -185,7 +192,10 @@ POLICY = load_policy(DEFAULT_POLICY)
 AT = datetime(2026, 4, 22, 10, tzinfo=UTC)
 COMMANDS = st.sampled_from(["promise", "pay", "pay_in_full", "close_day", "contact", "tag", "fraud", "skip_trace",
                             "deceased", "verify", "estate", "dispute", "resolve_dispute", "escalate", "assign",
-                            "write_off", "missed", "restart", "days_later"])
+                            "write_off", "missed", "restart", "days_later", "trace", "mark", "complain",
+                            "resolve_complaint"])
+LOAN = {"borrower": {"phone": "13900000000", "addresses": {"home": "上海市浦东新区张江路1号"}},
+        "contacts": [{"relation": "family", "phone": "13800000001"}], "guarantor": {"phone": "13700000000"}}
 
 
 def run(case: Case, command: str, day: date, n: int) -> date:
@@ -201,12 +211,25 @@ def run(case: Case, command: str, day: date, n: int) -> date:
                                                     loan_status="current", days_past_due=0, overdue_since=None,
                                                     amount_overdue=None),
         "close_day": lambda: case.close_day(day),
-        "contact": lambda: act.log_contact(contact_id=f"c{n}", channel=["phone", "visit", "letter"][n % 3],
-                                           outcome=["no_answer", "wrong_number", "dispute", "right_party_contact",
-                                                    "deceased_reported"][n % 5],
-                                           collector="li", at=AT, local_now=AT, note=None, target="borrower",
-                                           policy=ContactPolicy(), recent_calls=[],
-                                           visits_this_month=0),
+        "contact": lambda: case.reach.log_contact(
+            contact_id=f"c{n}", channel=["phone", "visit", "letter"][n % 3],
+            outcome=["no_answer", "wrong_number", "dispute", "right_party_contact", "deceased_reported", "moved",
+                     "met_borrower"][n % 7],
+            collector="li", at=AT, local_now=AT, business_date=day, note=None,
+            target=["borrower", "borrower-home", "contact-family", "guarantor"][n % 4], reason=["forgot", None][n % 2],
+            policy=ContactPolicy(), recent_calls=[], points=all_points(case.state.contact_points, LOAN)),
+        "trace": lambda: case.reach.add_point(point_id=f"cp{n}", kind=["phone", "address"][n % 2],
+                                              value=f"finding {n}", relation="borrower", source="trace", by="li",
+                                              points=case.state.contact_points),
+        "mark": lambda: case.reach.mark_point(["borrower-home", "borrower-phone"][n % 2], ["valid", "invalid"][n % 2],
+                                              by="li", reason="by hand",
+                                              points=all_points(case.state.contact_points, LOAN)),
+        "complain": lambda: case.complaint_desk.open(
+            complaint_id=f"cmp{n}", category=["fees", "collector_conduct"][n % 2], description="rude", owner=None,
+            by="li", business_date=day, due_days=15),
+        "resolve_complaint": lambda: case.complaint_desk.resolve(
+            complaint_id=next((c.complaint_id for c in case.state.complaints if c.status == "open"), "none"),
+            resolution="apologised", by="wu", business_date=day),
         "tag": lambda: act.tag(["hostile", "victim", "stubborn"][n % 3], by="li"),
         "fraud": lambda: act.report_fraud(by="li", note=None),
         "skip_trace": lambda: act.start_skip_trace(by="li", note=None),
@@ -226,7 +249,7 @@ def run(case: Case, command: str, day: date, n: int) -> date:
         return day + timedelta(days=[1, 7, 40, 400][n % 4])
     try:
         steps[command]()
-    except (CaseRuleViolation, InvalidCommand):
+    except (CaseRuleViolation, InvalidCommand, NotFound):
         pass
     if case.is_open:
         case.apply_policy(POLICY, day)

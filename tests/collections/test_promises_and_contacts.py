@@ -49,7 +49,8 @@ async def test_broken_promises_are_published_and_the_second_makes_a_serial_promi
     view = await desk.until(case["case_id"], lambda v: v["broken_promises"] == 2)
     assert "serial_promiser" in view["tags"]
     assert view["stage"] == "mid"
-    assert {t["behaviour"]: t["zh"][:4] for t in view["tactics"]} == {"serial_promiser": "多次爽约"}
+    assert {t["behaviour"]: t["steps_zh"][0] for t in view["tactics"]} == {
+        "serial_promiser": "告诉他兑现其还款诺言的重要性;"}
 
     published = await desk.published(lambda es: len(of_type(es, "collections.promise.broken", "P2")) == 2
                                      and of_type(es, "collections.case.escalated", "P2"))
@@ -83,7 +84,7 @@ async def test_promise_input_is_checked(desk, servicing):
     assert second.status_code == 409 and second.json()["error"]["code"] == "one_open_promise"
 
 
-async def test_contact_policy_refuses_the_eighth_call_night_calls_and_a_second_visit(desk, servicing):
+async def test_contact_policy_refuses_the_eighth_call_and_night_calls_but_never_a_visit_for_count(desk, servicing):
     await servicing.missed("C1", dpd=2)
     case = await desk.case_of("C1")
     li = desk.as_(case["assignee"], "collector")
@@ -94,23 +95,29 @@ async def test_contact_policy_refuses_the_eighth_call_night_calls_and_a_second_v
     eighth = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "no_answer"})
     assert eighth.status_code == 409
     assert eighth.json()["error"]["code"] == "call_frequency"
-    assert eighth.json()["error"]["details"] == [{"rule": "call_frequency"}]
+    assert eighth.json()["error"]["details"] == [{"rule": "call_frequency",
+                                                  "next_allowed_at": "2026-04-29T10:00:00+08:00"}]
 
     desk.clock.advance(timedelta(days=8, hours=12))  # 22:00 in Shanghai, a week later
     night = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "no_answer"})
     assert night.status_code == 409 and night.json()["error"]["code"] == "contact_hours"
+    assert night.json()["error"]["details"][0]["next_allowed_at"] == "2026-05-01T08:00:00+08:00"
     sms = await desk.client.post(url, headers=li, json={"channel": "sms", "outcome": "no_answer"})
     assert sms.status_code == 201
     signed_by_sms = await desk.client.post(url, headers=li, json={"channel": "sms", "outcome": "notice_signed"})
     assert signed_by_sms.status_code == 422 and signed_by_sms.json()["error"]["code"] == "outcome_not_for_channel"
 
     desk.clock.advance(timedelta(hours=12))  # 10:00 next morning
-    visit = await desk.client.post(url, headers=li, json={"channel": "visit", "outcome": "right_party_contact"})
+    visit = await desk.client.post(url, headers=li, json={"channel": "visit", "outcome": "met_borrower"})
     assert visit.status_code == 201, visit.text
     again = await desk.client.post(url, headers=li, json={"channel": "visit", "outcome": "no_answer"})
-    assert again.status_code == 409 and again.json()["error"]["code"] == "field_visit_quota"  # quota set to 1
-    published = await desk.published(lambda es: len(of_type(es, "collections.contact.logged", "C1")) == 9)
-    assert len(of_type(published, "collections.contact.logged", "C1")) == 9
+    assert again.status_code == 201, again.text  # the visit target (set to 1) is a goal, never a cap
+    by_phone = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "met_borrower"})
+    assert by_phone.status_code == 422 and by_phone.json()["error"]["code"] == "outcome_not_for_channel"
+    published = await desk.published(lambda es: len(of_type(es, "collections.contact.logged", "C1")) == 10)
+    visits = [e for e in of_type(published, "collections.contact.logged", "C1") if e.data["channel"] == "visit"]
+    assert [(e.data["outcome"], e.data["valid_visit"], e.data["visit_target"], e.dataschemaversion)
+            for e in visits] == [("met_borrower", True, 1, 2), ("no_answer", False, 1, 2)]
 
 
 async def test_a_dispute_pauses_contact_and_promises_until_resolved(desk, servicing):

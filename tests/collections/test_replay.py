@@ -79,6 +79,16 @@ async def act(desk: Desk, rng: random.Random, case: dict[str, Any], n: int) -> N
         for channel, outcome in (("phone", "no_answer"), ("letter", "notice_signed"),
                                  ("phone", rng.choice(["wrong_number", "right_party_contact", "dispute"]))):
             await post(f"/v1/cases/{cid}/contacts", headers=chen, json={"channel": channel, "outcome": outcome})
+        found = await post(f"/v1/cases/{cid}/contact-points", headers=chen,
+                           json={"kind": "address", "value": f"上海市徐汇区漕溪北路{n}号", "source": "trace"})
+        await post(f"/v1/cases/{cid}/contacts", headers=chen, json={
+            "channel": "visit", "outcome": rng.choice(["address_invalid", "met_borrower", "moved"]),
+            "target": found.json()["point_id"], "reason": "job_loss"})
+        complaint = await post(f"/v1/cases/{cid}/complaints", headers=chen,
+                               json={"category": "collector_conduct", "description": "called at lunch"})
+        answered = await post(f"/v1/complaints/{complaint.json()['complaint_id']}/resolve", headers=wu,
+                              json={"resolution": "apologised"}) if n % 20 == 8 else complaint
+        assert answered.status_code in (200, 201), answered.text  # a complaint is taken, dispute or not
         r = await post(f"/v1/cases/{cid}/letters", headers=chen, json={"template": "demand_notice", "registered": True})
         if r.status_code == 201:  # signed for on the day it was sent, or returned by the post
             letter = (await desk.client.get(f"/v1/cases/{cid}/letters", headers=chen)).json()["items"][-1]

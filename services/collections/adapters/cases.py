@@ -131,14 +131,19 @@ async def needing_attention(conn: asyncpg.Connection, day: date) -> list[str]:
 
 
 async def list_cases(conn: asyncpg.Connection, *, status: str | None, stage: str | None, assignee: str | None,
-                     loan_id: str | None, queue: str | None, offset: int, limit: int) -> list[dict[str, Any]]:
+                     loan_id: str | None, queue: str | None, offset: int, limit: int,
+                     untouched_since: date | None = None) -> list[dict[str, Any]]:
+    """Cases by filter; `untouched_since`: open cases whose last contact (or opening) is on or before that day."""
     rows = await conn.fetch(
         """SELECT state FROM cases
            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR stage = $2)
              AND ($3::text IS NULL OR assignee = $3) AND ($4::text IS NULL OR loan_id = $4)
              AND ($5::text IS NULL OR queue = $5)
+             AND ($8::date IS NULL OR (status = 'open' AND coalesce((state->>'last_contact_on')::date,
+                                                                    (last_contact_at AT TIME ZONE 'UTC')::date,
+                                                                    opened_on) <= $8))
            ORDER BY opened_on, case_id OFFSET $6 LIMIT $7""",
-        status, stage, assignee, loan_id, queue, offset, limit)
+        status, stage, assignee, loan_id, queue, offset, limit, untouched_since)
     return [r["state"] for r in rows]
 
 

@@ -1,4 +1,4 @@
-"""Contact attempts as rows, for the weekly call limit and the monthly visit quota."""
+"""Contact attempts as rows, for the weekly call limit."""
 
 from __future__ import annotations
 
@@ -20,9 +20,3 @@ async def recent_calls(conn: asyncpg.Connection, case_id: str, since: datetime) 
         "SELECT contacted_at FROM contacts WHERE case_id = $1 AND channel = 'phone' AND contacted_at > $2",
         case_id, since)
     return [r["contacted_at"] for r in rows]
-
-
-async def visits_in_month(conn: asyncpg.Connection, collector: str, local_month: str) -> int:
-    return int(await conn.fetchval(
-        "SELECT count(*) FROM contacts WHERE channel = 'visit' AND collector = $1 AND local_month = $2",
-        collector, local_month))

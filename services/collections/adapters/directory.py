@@ -1,4 +1,5 @@
-"""The loan directory: borrower and the three contacts from loan.disbursed, for tracing."""
+"""The loan directory: borrower (with addresses and employer), the three contacts and the guarantor from
+loan.disbursed, for contact points and tracing."""
 
 from __future__ import annotations
 
@@ -11,14 +12,21 @@ FINISHED = ("current", "paid_off", "written_off")
 
 async def record_disbursed(conn: asyncpg.Connection, data: Any) -> None:
     await conn.execute(
-        """INSERT INTO loan_directory (loan_id, borrower, contacts, principal, disbursement_date, application_id)
-           VALUES ($1, $2, $3, $4, $5, $6)
+        """INSERT INTO loan_directory (loan_id, borrower, contacts, principal, disbursement_date, application_id,
+                                      guarantor)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (loan_id) DO UPDATE SET borrower = EXCLUDED.borrower, contacts = EXCLUDED.contacts,
              principal = EXCLUDED.principal, disbursement_date = EXCLUDED.disbursement_date,
-             application_id = EXCLUDED.application_id""",
+             application_id = EXCLUDED.application_id, guarantor = EXCLUDED.guarantor""",
         data.loan_id, data.borrower.model_dump(mode="json"), [c.model_dump(mode="json") for c in data.contacts],
-        data.principal, data.disbursement_date, data.application_id)
+        data.principal, data.disbursement_date, data.application_id, _guarantor(data))
     await record_originator(conn, data.application_id, data.disbursed_by, "disburser")
+
+
+def _guarantor(data: Any) -> dict[str, Any] | None:
+    """loan.disbursed v2 carries the guarantor (a co-obligor; its ID number masked on the topic); v1 did not."""
+    guarantor = getattr(data, "guarantor", None)
+    return guarantor.model_dump(mode="json") if guarantor is not None else None
 
 
 async def record_originator(conn: asyncpg.Connection, application_id: str, person: str, role: str) -> None:
@@ -74,6 +82,6 @@ async def observe_servicing_many(conn: asyncpg.Connection,
 
 
 async def get(conn: asyncpg.Connection, loan_id: str) -> dict[str, Any] | None:
-    row = await conn.fetchrow("SELECT borrower, contacts, principal, disbursement_date FROM loan_directory "
+    row = await conn.fetchrow("SELECT borrower, contacts, guarantor, principal, disbursement_date FROM loan_directory "
                               "WHERE loan_id = $1", loan_id)
     return dict(row) if row else None

@@ -5,7 +5,8 @@ back-end". A case opens on the first missed payment, escalates as days past due 
 the stage bounds, and is resolved cured / paid_off / written_off, then closed. Methods
 decide and record past-tense contract events in `self.pending`; the state changes only by
 applying them (domain/history.py), except servicing's figures it observes (POSITION_FIELDS).
-Collector actions, policy decisions and letters are the case's collaborators, `actions`, `policy`, `letters`.
+Its collaborators: `actions` (collectors' actions, special paths), `reach` (contacts and contact
+points), `complaint_desk` (complaints, apart from the debt), `letters` and `policy` (the escalation policy).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import Any
 
 from services.collections.domain import history, statute
 from services.collections.domain import promises as promise_rules
+from services.collections.domain.complaints import ComplaintDesk
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from services.collections.domain.letters import CaseLetters
 from services.collections.domain.paths import CollectorActions
 from services.collections.domain.policy import Decision, Policy
 from services.collections.domain.policy_actions import PolicyActions
+from services.collections.domain.reach import Reach
 from services.collections.domain.staging import Stage, stage_rank
 from services.collections.domain.state import POSITION_FIELDS, CaseRules, CaseState, Pending
 from shared.contracts import collections as ev
@@ -36,6 +39,8 @@ class Case:
         self.pending = Pending()
         self.loaded_holder = state.assignee if state.status == "open" else None  # whose caseload it counts in
         self.actions = CollectorActions(self)
+        self.reach = Reach(self)
+        self.complaint_desk = ComplaintDesk(self)
         self.policy = PolicyActions(self)
         self.letters = CaseLetters(self)
 

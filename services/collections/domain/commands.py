@@ -41,13 +41,56 @@ class RecordPromise(CaseCommand):
 
 @dataclass(frozen=True)
 class LogContact(CaseCommand):
-    """A contact attempt, checked against the contact policy."""
+    """A contact attempt on a target (a kind or a contact point id), checked against the contact policy and
+    the third-party rule; `reason`: why the borrower is late, if the contact learned it."""
 
     channel: str
     outcome: str
     note: str | None
     target: str
     idempotency: IdempotencyKey | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AddContactPoint(CaseCommand):
+    """A trace finding: a phone, an address or an employer for the borrower, guarantor or a third party."""
+
+    kind: str
+    value: str
+    relation: str
+    source: str
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True)
+class MarkContactPoint(CaseCommand):
+    """Mark a contact point valid or invalid (by hand; a returned letter marks its address `invalid` with
+    reason `returned_letter`)."""
+
+    point_id: str
+    status: str
+    reason: str = "marked_by_hand"
+
+
+@dataclass(frozen=True)
+class OpenComplaint(CaseCommand):
+    """A complaint kept apart from the debt: never pauses collection."""
+
+    category: str
+    description: str
+    owner: str | None = None
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True)
+class ResolveComplaint(Command[CaseView]):
+    """Answer a complaint by its id (the case is found from it); answers the complaint."""
+
+    complaint_id: str
+    by: str
+    roles: frozenset[str]
+    resolution: str
 
 
 @dataclass(frozen=True)

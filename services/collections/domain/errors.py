@@ -8,8 +8,8 @@ from shared.errors import Conflict, Unprocessable
 class CaseRuleViolation(Conflict):
     """An action refused by a collections rule (409); `rule` names it, as the error code and in details."""
 
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message, code=rule, details=[{"rule": rule}])
+    def __init__(self, rule: str, message: str, **detail: object) -> None:
+        super().__init__(message, code=rule, details=[{"rule": rule, **detail}])
         self.rule = rule
 
 

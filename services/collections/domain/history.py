@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from services.collections.domain.complaints import Complaint
+from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.letters import Letter
 from services.collections.domain.promises import Promise, count_payment, judge_at_day_close
 from services.collections.domain.state import CaseRules, CaseState
@@ -100,9 +102,38 @@ def _policy_decided(s: CaseState, e: ev.PolicyDecided, on: date, rules: CaseRule
             s.queue = s.stage
 
 
-def _contact_logged(s: CaseState, e: ev.ContactLogged) -> None:
-    s.last_contact_at = e.contacted_at
+def _contact_logged(s: CaseState, e: ev.ContactLogged, on: date, rules: CaseRules) -> None:
+    s.last_contact_at, s.last_contact_on = e.contacted_at, on
     s.scheduled = [a for a in s.scheduled if a.get("channel") != e.channel]
+    if e.reason is not None:
+        s.latest_reason = e.reason
+    if e.invalid_address:
+        s.invalid_address_visits += 1
+
+
+def _complaint_opened(s: CaseState, e: ev.ComplaintOpened) -> None:
+    s.complaints.append(Complaint(complaint_id=e.complaint_id, category=e.category, description=e.description,
+                                  owner=e.owner, opened_by=e.opened_by, opened_on=e.opened_on, due_on=e.due_on,
+                                  collector=e.collector, assignee=e.assignee))
+
+
+def _complaint_resolved(s: CaseState, e: ev.ComplaintResolved) -> None:
+    c = next(c for c in s.complaints if c.complaint_id == e.complaint_id)
+    c.status, c.resolution, c.resolved_by, c.resolved_on = "resolved", e.resolution, e.resolved_by, e.resolved_on
+
+
+def _point_added(s: CaseState, e: ev.ContactPointAdded) -> None:
+    s.contact_points.append(ContactPoint(point_id=e.point_id, kind=e.kind, relation=e.relation, source=e.source,
+                                         value=e.value))
+
+
+def _point_status(s: CaseState, e: ev.ContactPointStatusChanged) -> None:
+    """An origination point gets its entry on the case with its first status (its value stays in the directory)."""
+    point = next((p for p in s.contact_points if p.point_id == e.point_id), None)
+    if point is None:
+        point = ContactPoint(point_id=e.point_id, kind=e.kind, relation=e.relation, source=e.source)
+        s.contact_points.append(point)
+    point.status, point.status_reason = e.status, e.reason
 
 
 def _promise_made(s: CaseState, e: ev.PromiseMade, on: date, rules: CaseRules) -> None:
@@ -204,6 +235,7 @@ def _write_off_decided(s: CaseState, e: ev.WriteOffDecided) -> None:
 
 DATED: dict[type[EventData], Step] = {
     ev.PolicyDecided: _policy_decided,
+    ev.ContactLogged: _contact_logged,
     ev.PromiseMade: _promise_made,
     ev.PromiseKept: _promise_kept,
     ev.PromiseBroken: _promise_broken,
@@ -212,7 +244,6 @@ DATED: dict[type[EventData], Step] = {
 UNDATED: dict[type[EventData], Callable[[CaseState, Any], None]] = {
     ev.CaseAssigned: _assigned,
     ev.CaseEscalated: _escalated,
-    ev.ContactLogged: _contact_logged,
     ev.CaseResolved: _resolved,
     ev.CaseTagged: _tagged,
     ev.SpecialStatusChanged: _special_status,
@@ -226,4 +257,8 @@ UNDATED: dict[type[EventData], Callable[[CaseState, Any], None]] = {
     ev.LetterSent: _letter_sent,
     ev.LetterReturned: _letter_returned,
     ev.LetterDelivered: _letter_delivered,
+    ev.ComplaintOpened: _complaint_opened,
+    ev.ComplaintResolved: _complaint_resolved,
+    ev.ContactPointAdded: _point_added,
+    ev.ContactPointStatusChanged: _point_status,
 }

@@ -1,13 +1,11 @@
-"""Collector actions on a case: promises, contacts, tags and the special paths of DOMAIN.md §3."""
+"""Collector actions on a case: promises, tags and the special paths of DOMAIN.md §3 (contacts: reach.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from services.collections.domain.contact_policy import NOTICE_CHANNELS, ContactPolicy, check_contact
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from services.collections.domain.promises import Promise
 from services.collections.domain.tactics import TACTICS
@@ -46,33 +44,6 @@ class CollectorActions:
         self.case.record(ev.PromiseMade(**self.case.ids(), promise_id=promise_id, amount=amount,
                                         promised_date=promised_date, collector=collector), business_date)
         return self.state.promises[-1]
-
-    def log_contact(self, *, contact_id: str, channel: str, outcome: str, collector: str, at: datetime,
-                    local_now: datetime, note: str | None, target: str, policy: ContactPolicy,
-                    recent_calls: Sequence[datetime], visits_this_month: int) -> None:
-        """Log a contact attempt if the contact policy allows it; outcomes may start a special path.
-
-        `notice_signed`: the household signed a collection notice (签回催收通知书), which only a
-        letter or a visit can bring back.
-        """
-        self.case.require_open()
-        if outcome == "notice_signed" and channel not in NOTICE_CHANNELS:
-            raise InvalidCommand("outcome_not_for_channel",
-                                 f"a notice is signed for on a letter or a visit, not by {channel}")
-        check_contact(policy, channel=channel, local_now=local_now, disputed=self.state.dispute is not None,
-                      recent_calls=recent_calls, visits_this_month=visits_this_month)
-        self.case.record(ev.ContactLogged(**self.case.ids(), contact_id=contact_id, channel=channel,  # type: ignore[arg-type]
-                                      outcome=outcome, collector=collector, contacted_at=at, note=note,
-                                      target=target))
-        if outcome == "dispute":
-            self.open_dispute(dispute_id=f"{contact_id}-dispute", reason=note or "raised on contact", by=collector)
-        elif outcome == "deceased_reported" and self.state.special_status in ("none", "unreachable"):
-            self.set_special_status("deceased_reported", by=collector, note=note)
-        elif outcome == "wrong_number" and target == "borrower" and self.state.special_status == "none":
-            self.set_special_status("unreachable", by=collector, note="borrower number wrong: trace through contacts")
-        elif outcome in ("right_party_contact", "promise") and target == "borrower" \
-                and self.state.special_status == "unreachable":
-            self.set_special_status("none", by=collector, note="borrower reached again: trace ended")
 
     def tag(self, behaviour: str, *, by: str, reason: str | None = None) -> bool:
         """Tag the borrower with a behaviour type; False when already tagged."""
@@ -135,7 +106,10 @@ class CollectorActions:
             self.propose_write_off(by=by, reason=note or "borrower deceased, no estate or relative repayment")
 
     def open_dispute(self, *, dispute_id: str, reason: str, by: str) -> None:
-        """A complaint or dispute pauses ordinary treatment until resolved."""
+        """A dispute of the debt itself (identity, amount) pauses ordinary treatment until resolved.
+
+        DOMAIN.md §3: the only thing that pauses; a complaint does not (complaints.py).
+        """
         self.case.require_open()
         if self.state.dispute is not None:
             raise CaseRuleViolation("dispute_already_open", "the case already has an open dispute")

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.collections.domain.complaints import Complaint
+from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.letters import Letter
 from services.collections.domain.promises import Promise
 from services.collections.domain.staging import Stage, StageBounds
@@ -78,6 +80,11 @@ class CaseState(BaseModel):
     statute_warned: bool = False
     statute_expired: bool = False
     last_contact_at: datetime | None = None
+    last_contact_on: date | None = None  # business date of the last contact (untouched cases count from it)
+    latest_reason: str | None = None  # why the borrower is late, as the latest contact that said so recorded
+    invalid_address_visits: int = 0  # visits to an address already marked invalid (the notes' warning)
+    contact_points: list[ContactPoint] = Field(default_factory=list)  # trace findings; status of any point
+    complaints: list[Complaint] = Field(default_factory=list)
     recovered: Decimal = ZERO
     charges: dict[str, Decimal] = Field(default_factory=dict)
     letters: list[Letter] = Field(default_factory=list)

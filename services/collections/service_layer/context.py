@@ -40,6 +40,7 @@ class Collections:
     store: PostgresEventStore
     unit_of_work: Callable[[], UnitOfWork]  # a command's transaction (kernel.unit_of_work)
     lender: Lender = field(default_factory=Lender)  # who signs the letters
+    complaint_due_days: int = 15
 
     def local_now(self) -> datetime:
         """Wall time in the borrowers' time zone (contact hours)."""

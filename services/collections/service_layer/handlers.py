@@ -14,15 +14,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.collections.adapters import cases as case_rows
+from services.collections.adapters import complaints as complaint_rows
 from services.collections.adapters import contacts as contact_rows
 from services.collections.adapters import directory
 from services.collections.domain import commands as c
 from services.collections.domain.assignment import check_segregation
 from services.collections.domain.case import Case
+from services.collections.domain.contact_points import masked
 from services.collections.domain.errors import CaseRuleViolation
 from services.collections.domain.staging import next_stage
 from services.collections.service_layer.context import Collections
-from services.collections.service_layer.views import case_view
+from services.collections.service_layer.views import case_view, complaint_view, contact_points
 from shared.errors import Forbidden, NotFound
 from shared.idempotency import IdempotencyKey
 from shared.messagebus import Handler
@@ -47,8 +49,9 @@ def new_id(prefix: str) -> str:
 
 
 async def _on_case(ctx: Collections, cmd: c.CaseCommand, decide: Decide, *, idempotency: IdempotencyKey | None = None,
-                   action: str = "", answer: Answer | None = None) -> c.CaseView:
-    """Load, authorise, decide, save, answer the view (or `answer`); with a key, at most once (one replay rule)."""
+                   action: str = "", answer: Answer | None = None, on_closed: bool = False) -> c.CaseView:
+    """Load, authorise, decide, save, answer (the case view, or `answer(case)`); with a key, at most once
+    (one replay rule). `on_closed`: the command may act on a closed case (a complaint outlives the debt)."""
     async with ctx.unit_of_work() as uow:
         async def act() -> c.CaseView:
             loaded = await case_rows.load(uow.conn, cmd.case_id, ctx.rules)
@@ -58,13 +61,14 @@ async def _on_case(ctx: Collections, cmd: c.CaseCommand, decide: Decide, *, idem
             if not cmd.supervising and case.state.assignee != cmd.by:
                 raise Forbidden(f"case {cmd.case_id} is assigned to {case.state.assignee or 'nobody'}, not to you",
                                 code="not_assignee")
-            case.require_open()
+            if not on_closed:
+                case.require_open()
             business_date = await ctx.business_date(uow.conn)
             pending = decide(case, Today(business_date, uow))
             if pending is not None:
                 await pending
             await ctx.save(uow.conn, case, version, business_date, actor=cmd.by)
-            return answer(case) if answer else await case_view(ctx, uow.conn, case.state)
+            return answer(case) if answer is not None else await case_view(ctx, uow.conn, case.state)
 
         return await uow.once(f"collections:{cmd.by}:/v1/cases/{cmd.case_id}/{action}", idempotency, act)
 
@@ -77,21 +81,86 @@ async def record_promise(cmd: c.RecordPromise, ctx: Collections) -> c.CaseView:
 
 
 async def log_contact(cmd: c.LogContact, ctx: Collections) -> c.CaseView:
-    """Checked against the contact policy: the case's calls this week, the collector's visits this month."""
+    """Checked against the contact policy (the case's calls this week) and the third-party rule, on the
+    case's contact points; a visit is never refused for count."""
     now, local_now = ctx.clock.now(), ctx.local_now()
     month, contact_id = f"{local_now:%Y-%m}", new_id("ct")
 
     async def decide(case: Case, today: Today) -> None:
         conn = today.uow.conn
         calls = await contact_rows.recent_calls(conn, cmd.case_id, now - timedelta(days=7))
-        visits = await contact_rows.visits_in_month(conn, cmd.by, month)
-        case.actions.log_contact(contact_id=contact_id, channel=cmd.channel, outcome=cmd.outcome, collector=cmd.by,
-                                 at=now, local_now=local_now, note=cmd.note, target=cmd.target,
-                                 policy=ctx.contact_policy, recent_calls=[t.astimezone(ctx.timezone) for t in calls],
-                                 visits_this_month=visits)
+        case.reach.log_contact(contact_id=contact_id, channel=cmd.channel, outcome=cmd.outcome, collector=cmd.by,
+                               at=now, local_now=local_now, business_date=today.business_date, note=cmd.note,
+                               target=cmd.target, reason=cmd.reason, policy=ctx.contact_policy,
+                               recent_calls=[t.astimezone(ctx.timezone) for t in calls],
+                               points=await contact_points(conn, case.state))
         await contact_rows.record(conn, contact_id=contact_id, case_id=cmd.case_id, channel=cmd.channel,
                                   outcome=cmd.outcome, collector=cmd.by, target=cmd.target, at=now, local_month=month)
     return await _on_case(ctx, cmd, decide, idempotency=cmd.idempotency, action="contacts")
+
+
+def _point_answer(point_id: str) -> Answer:
+    """The point as the case now holds it (an origination point's value comes from the directory: masked here)."""
+    def answer(case: Case) -> dict[str, Any]:
+        point = next(p for p in case.state.contact_points if p.point_id == point_id)
+        return {"case_id": case.state.case_id, **masked(point).model_dump(mode="json")}
+    return answer
+
+
+async def add_contact_point(cmd: c.AddContactPoint, ctx: Collections) -> c.CaseView:
+    """A trace finding on the case; answers the new point (value masked)."""
+    point_id = new_id("cp")
+
+    async def decide(case: Case, today: Today) -> None:
+        case.reach.add_point(point_id=point_id, kind=cmd.kind, value=cmd.value, relation=cmd.relation,
+                             source=cmd.source, by=cmd.by, points=await contact_points(today.uow.conn, case.state))
+    return await _on_case(ctx, cmd, decide, idempotency=cmd.idempotency, action="contact-points",
+                          answer=_point_answer(point_id))
+
+
+async def mark_contact_point(cmd: c.MarkContactPoint, ctx: Collections) -> c.CaseView:
+    """Mark any of the case's points (origination's or a finding) valid or invalid; answers the point."""
+    marked: dict[str, Any] = {}
+
+    async def decide(case: Case, today: Today) -> None:
+        point = case.reach.mark_point(cmd.point_id, cmd.status, by=cmd.by, reason=cmd.reason,
+                                      points=await contact_points(today.uow.conn, case.state))
+        marked.update(case_id=case.state.case_id, **masked(point).model_dump(mode="json"))
+    return await _on_case(ctx, cmd, decide, answer=lambda _: marked)
+
+
+def _complaint_answer(complaint_id: str) -> Answer:
+    def answer(case: Case) -> dict[str, Any]:
+        return complaint_view(case.state, next(x for x in case.state.complaints if x.complaint_id == complaint_id))
+    return answer
+
+
+async def open_complaint(cmd: c.OpenComplaint, ctx: Collections) -> c.CaseView:
+    """A complaint of the case, due after the configured days; answers the complaint. Collection goes on."""
+    complaint_id = new_id("cmp")
+
+    async def decide(case: Case, today: Today) -> None:
+        complaint = case.complaint_desk.open(
+            complaint_id=complaint_id, category=cmd.category, description=cmd.description,  # type: ignore[arg-type]
+            owner=cmd.owner, by=cmd.by, business_date=today.business_date, due_days=ctx.complaint_due_days)
+        await complaint_rows.save(today.uow.conn, case.state.case_id, case.state.loan_id, complaint)
+    return await _on_case(ctx, cmd, decide, idempotency=cmd.idempotency, action="complaints",
+                          answer=_complaint_answer(complaint_id))
+
+
+async def resolve_complaint(cmd: c.ResolveComplaint, ctx: Collections) -> c.CaseView:
+    """Found by its id; resolved on its case (open or closed)."""
+    async with ctx.unit_of_work() as uow:
+        case_id = await complaint_rows.case_of(uow.conn, cmd.complaint_id)
+    if case_id is None:
+        raise NotFound(f"no complaint {cmd.complaint_id}")
+
+    async def decide(case: Case, today: Today) -> None:
+        complaint = case.complaint_desk.resolve(complaint_id=cmd.complaint_id, resolution=cmd.resolution,
+                                                by=cmd.by, business_date=today.business_date)
+        await complaint_rows.save(today.uow.conn, case.state.case_id, case.state.loan_id, complaint)
+    return await _on_case(ctx, c.CaseCommand(case_id, cmd.by, cmd.roles), decide,
+                          answer=_complaint_answer(cmd.complaint_id), on_closed=True)
 
 
 async def assign_case(cmd: c.AssignCase, ctx: Collections) -> c.CaseView:
@@ -185,6 +254,10 @@ async def record_letter_delivery(cmd: c.RecordLetterDelivery, ctx: Collections) 
 COMMAND_HANDLERS: dict[type[Any], Handler[Collections]] = {
     c.RecordPromise: record_promise,
     c.LogContact: log_contact,
+    c.AddContactPoint: add_contact_point,
+    c.MarkContactPoint: mark_contact_point,
+    c.OpenComplaint: open_complaint,
+    c.ResolveComplaint: resolve_complaint,
     c.AssignCase: assign_case,
     c.EscalateCase: escalate_case,
     c.TagBehaviour: tag_behaviour,

@@ -1,4 +1,4 @@
-"""The case as the API shows it: state, borrower, trace contacts, tactics, statute, timeline."""
+"""The case as the API shows it: state, borrower, contact points, tactics, statute, timeline."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import asyncpg
 from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
 from services.collections.domain import statute
+from services.collections.domain.complaints import Complaint
+from services.collections.domain.contact_points import ContactPoint, all_points, masked
 from services.collections.domain.state import CaseState
-from services.collections.domain.tactics import tactic
+from services.collections.domain.tactics import FULL_AMOUNT_RULE, tactic
 from services.collections.service_layer.context import Collections
 
 
@@ -18,8 +20,10 @@ def summary(state: dict[str, Any]) -> dict[str, Any]:
     """The list/queue form of a case."""
     keys = ("case_id", "loan_id", "episode", "status", "stage", "queue", "assignee", "days_past_due",
             "amount_overdue", "special_status", "tags", "broken_promises", "opened_on", "resolution",
-            "resolved_on", "last_contact_at")
+            "resolved_on", "last_contact_at", "last_contact_on", "latest_reason", "invalid_address_visits")
     out = {k: state.get(k) for k in keys}
+    out["invalid_address_visits"] = out["invalid_address_visits"] or 0
+    out["open_complaints"] = sum(1 for c in state.get("complaints", []) if c["status"] == "open")
     out["disputed"] = state.get("dispute") is not None
     open_promise = next((p for p in state.get("promises", []) if p["status"] == "open"), None)
     out["open_promise"] = open_promise
@@ -32,10 +36,22 @@ def summary(state: dict[str, Any]) -> dict[str, Any]:
 
 def guidance(state: CaseState) -> dict[str, Any]:
     """DOMAIN.md §3: "debts under two years are recovered about 80% of the time, over two years
-    about 20%. Ask for the full amount first."
+    about 20%. Ask for the full amount first." The rule holds for every behaviour type; the notes'
+    own words are `rule_zh` (seed line 242) and `rule_en`.
     """
     return {"recovery_odds": "about 80%" if state.days_past_due < 730 else "about 20%",
-            "ask_first": f"{state.amount_overdue:.2f}"}
+            "ask_first": f"{state.amount_overdue:.2f}", "rule_zh": FULL_AMOUNT_RULE["zh"],
+            "rule_en": FULL_AMOUNT_RULE["en"]}
+
+
+async def contact_points(conn: asyncpg.Connection, state: CaseState) -> list[ContactPoint]:
+    """Every contact point of the case, unmasked (for decisions): origination's, then trace findings."""
+    return all_points(state.contact_points, await directory.get(conn, state.loan_id))
+
+
+def complaint_view(state: CaseState, complaint: Complaint) -> dict[str, Any]:
+    """A complaint as the API shows it, with its case and loan."""
+    return {"case_id": state.case_id, "loan_id": state.loan_id, **complaint.model_dump(mode="json")}
 
 
 async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState, *,
@@ -52,6 +68,7 @@ async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState
     loan = await directory.get(conn, state.loan_id)
     view["borrower"] = loan["borrower"] if loan else None
     view["trace_contacts"] = (loan["contacts"] or []) if loan else []
+    view["contact_points"] = [masked(p).model_dump(mode="json") for p in all_points(state.contact_points, loan)]
     if timeline:
         events = await ctx.store.load(conn, case_rows.stream_id(state.case_id))
         view["timeline"] = [{"sequence": e.sequence, "type": e.type, "time": e.time.isoformat(),

@@ -15,6 +15,7 @@ from services.collections.domain.letters import Letter
 from services.collections.domain.promises import PromiseStatus
 from services.collections.domain.staging import Stage
 from services.collections.domain.state import SpecialStatus
+from shared.contracts.collections import ComplaintCategory, PointKind, PointStatus, TargetKind
 from shared.contracts.origination import Borrower, ContactPerson
 from shared.money import Money
 
@@ -56,8 +57,10 @@ class TacticPublic(Public):
 
     behaviour: str
     label_zh: str
-    zh: str
+    zh: str  # the notes' steps (seed lines 156–221), one a line
     en: str
+    steps_zh: list[str]
+    steps_en: list[str]
 
 
 class LetterPublic(Letter):
@@ -79,6 +82,52 @@ class GuidancePublic(Public):
 
     recovery_odds: str
     ask_first: Money
+    rule_zh: str  # ask for the full amount, never a part payment first: the notes' words (seed line 242)
+    rule_en: str
+
+
+class ContactPointPublic(Public):
+    """A way to reach someone on the case; `value` masked (phones 138****5678, addresses' leading part)."""
+
+    point_id: str
+    kind: PointKind
+    relation: TargetKind
+    source: str
+    value: str | None
+    status: PointStatus
+    status_reason: str | None
+
+
+class ContactPointAnswer(ContactPointPublic):
+    case_id: str
+
+
+class ComplaintFields(Public):
+    """A complaint, apart from the debt: `collector` is the one complained about (collector_conduct)."""
+
+    complaint_id: str
+    category: ComplaintCategory
+    description: str
+    owner: str
+    opened_by: str
+    opened_on: date
+    due_on: date
+    collector: str | None
+    assignee: str | None
+    status: Literal["open", "resolved"]
+    resolution: str | None
+    resolved_by: str | None
+    resolved_on: date | None
+
+
+class ComplaintPublic(ComplaintFields):
+    case_id: str
+    loan_id: str
+
+
+class ComplaintsPage(Public):
+    items: list[ComplaintPublic]
+    next_cursor: str | None
 
 
 class TimelineEntryPublic(Public):
@@ -111,6 +160,9 @@ class CaseFields(Public):
     resolution: str | None
     resolved_on: date | None
     last_contact_at: datetime | None
+    last_contact_on: date | None  # business date of the last contact
+    latest_reason: str | None  # why the borrower is late, by the latest contact that said
+    invalid_address_visits: int  # visits to an address already marked invalid
     disputed: bool
 
 
@@ -118,6 +170,7 @@ class CaseSummaryPublic(CaseFields):
     """A case in a list or work queue; `promise_due` (queue only): a promise due today or earlier."""
 
     open_promise: PromisePublic | None
+    open_complaints: int
     next_action: ScheduledActionPublic | None
     promise_due: bool | None = None
 
@@ -148,6 +201,8 @@ class CasePublic(CaseFields):
     guidance: GuidancePublic
     borrower: Borrower | None
     trace_contacts: list[ContactPerson]
+    contact_points: list[ContactPointPublic]
+    complaints: list[ComplaintFields]
     timeline: list[TimelineEntryPublic] | None = None
 
 

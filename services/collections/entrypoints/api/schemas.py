@@ -8,10 +8,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.collections.domain.tactics import Behaviour
+from shared.contracts.collections import ComplaintCategory, DelinquencyReason, PointKind, TargetKind
 from shared.money import Money
 
 Outcome = Literal["right_party_contact", "no_answer", "third_party", "refused", "promise", "dispute",
-                  "deceased_reported", "wrong_number", "notice_signed"]
+                  "deceased_reported", "wrong_number", "notice_signed",
+                  "met_borrower", "met_family", "address_invalid", "moved"]  # the last four: visits only
+TARGET_DOC = ("whom the contact reached: `borrower`, `guarantor` (a co-obligor: may be asked to pay), `family`, "
+              "`work`, `other` (third parties: for locating the borrower only — a promise or a debt discussion "
+              "with them is 409 `third_party_disclosure`), or a contact point id of the case")
 
 
 class Body(BaseModel):
@@ -27,7 +32,32 @@ class ContactCreate(Body):
     channel: Literal["phone", "sms", "letter", "visit"]
     outcome: Outcome
     note: str | None = Field(None, max_length=2000)
-    target: Literal["borrower", "family", "other", "work", "employer"] = "borrower"
+    target: str = Field("borrower", min_length=1, max_length=100, description=TARGET_DOC)
+    reason: DelinquencyReason | None = Field(None, description="why the borrower is late, if the contact learned it")
+
+
+class ContactPointCreate(Body):
+    kind: PointKind
+    value: str = Field(min_length=1, max_length=300)
+    relation: TargetKind = "borrower"
+    source: str = Field("trace", min_length=1, max_length=100, description="where it was found, e.g. trace, "
+                        "contact:<point id>, public_record")
+
+
+class ContactPointStatus(Body):
+    status: Literal["valid", "invalid"]
+    reason: str = Field("marked_by_hand", min_length=1, max_length=200)
+
+
+class ComplaintCreate(Body):
+    category: ComplaintCategory
+    description: str = Field(min_length=1, max_length=2000)
+    owner: str | None = Field(None, min_length=1, max_length=100,
+                              description="who handles it; default the supervisors of the case's queue")
+
+
+class ComplaintResolve(Body):
+    resolution: str = Field(min_length=1, max_length=2000)
 
 
 class AssignBody(Body):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -18,18 +19,23 @@ from shared.paging import parse_cursor
 from shared.service import IdempotencyDep
 
 router = APIRouter(tags=["cases"])
+UNTOUCHED = ("open cases with no contact for at least this many days (business days since the last contact, or "
+             "since opening when never contacted)")
 
 
 @router.get("/cases", response_model=CasesPage, response_model_exclude_unset=True)
-async def list_cases(request: Request, _: Reader, status: Literal["open", "closed"] | None = None,
+async def list_cases(request: Request, ctx: CtxDep, _: Reader, status: Literal["open", "closed"] | None = None,
                      stage: Literal["front", "mid", "back"] | None = None, assignee: str | None = None,
                      loan_id: str | None = None, queue: str | None = None,
+                     untouched_days: int | None = Query(None, ge=1, le=36500, description=UNTOUCHED),
                      limit: int = Query(50, ge=1, le=500), cursor: str | None = None) -> dict[str, Any]:
-    """Cases filtered by status, stage, assignee, loan or queue; paged."""
+    """Cases filtered by status, stage, assignee, loan or queue, or untouched for N days; paged."""
     offset = parse_cursor(cursor)
     async with reading(request) as conn:
+        untouched_since = None if untouched_days is None else \
+            await ctx.business_date(conn) - timedelta(days=untouched_days)
         rows = await case_rows.list_cases(conn, status=status, stage=stage, assignee=assignee, loan_id=loan_id,
-                                          queue=queue, offset=offset, limit=limit)
+                                          queue=queue, untouched_since=untouched_since, offset=offset, limit=limit)
     return page([summary(r) for r in rows], offset, limit)
 
 
@@ -71,9 +77,17 @@ async def make_promise(bus: Bus, who: Worker, case_id: str, body: PromiseCreate,
 
 @router.post("/cases/{case_id}/contacts", status_code=201, **CASE)
 async def log_contact(bus: Bus, who: Worker, case_id: str, body: ContactCreate, key: IdempotencyDep) -> dict[str, Any]:
-    """A contact attempt; refused with 409 naming the contact-policy rule it would break. Optional Idempotency-Key."""
+    """A contact attempt on a target; refused with 409 naming the rule it would break. Optional Idempotency-Key.
+
+    Contact policy: `call_frequency`, `contact_hours`, `dispute_pause` (details carry `next_allowed_at`,
+    borrower local time, null while a dispute is open). Third parties: a contact whose target is
+    `family`, `work` or `other` (or a point of theirs) is for locating the borrower only; an outcome
+    `promise`, `right_party_contact` or `dispute` with them is 409 `third_party_disclosure`. The
+    guarantor is a co-obligor and may be asked to pay. A field visit is never refused for count
+    (25 a month is a target reports measure); `met_borrower` / `met_family` make it valid.
+    """
     return await bus.handle(c.LogContact(case_id, who.sub, who.roles, channel=body.channel, outcome=body.outcome,
-                                         note=body.note, target=body.target, idempotency=key))
+                                         note=body.note, target=body.target, reason=body.reason, idempotency=key))
 
 
 @router.post("/cases/{case_id}/assign", **CASE)
