@@ -90,7 +90,8 @@ class Reach:
 
     def _judge_point(self, outcome: str, kind: str, point: ContactPoint | None, points: Sequence[ContactPoint], *,
                      by: str, contact_id: str) -> None:
-        """A wrong number / invalid address / move marks the point used invalid; reaching someone, valid.
+        """A wrong number / invalid address / move marks the point used invalid; reaching whom it belongs to
+        (the borrower or guarantor on theirs, the third party on a third party's), valid.
 
         A wrong number on the borrower with no point named is the applicant's phone.
         """
@@ -100,7 +101,7 @@ class Reach:
             return
         if outcome in INVALIDATING and point.kind in (INVALIDATING[outcome], "employer"):
             self.set_point_status(point, "invalid", by=by, reason=outcome, contact_id=contact_id)
-        elif outcome in REACHED:
+        elif outcome in REACHED or (outcome == "third_party" and point.relation in THIRD_PARTIES):
             self.set_point_status(point, "valid", by=by, reason=outcome, contact_id=contact_id)
 
     def _follow_outcome(self, outcome: str, kind: str, *, contact_id: str, note: str | None, by: str) -> None:

@@ -1,0 +1,168 @@
+"""Contact points, complaints, third parties, reasons and untouched cases through the running service."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.collections.test_promises_and_contacts import of_type
+
+
+async def open_case(desk, servicing, loan_id: str, *, disbursed: bool = True):
+    if disbursed:
+        await servicing.disbursed(loan_id)
+    await servicing.missed(loan_id, dpd=2)
+    case = await desk.case_of(loan_id)
+    return case, desk.as_(case["assignee"], "collector")
+
+
+async def test_the_case_lists_its_contact_points_masked_and_a_finding_is_added_and_marked(desk, servicing):
+    case, li = await open_case(desk, servicing, "R1")
+    cid = case["case_id"]
+    await desk.handled(servicing.sent)
+    view = await desk.case(cid)
+    assert [(p["point_id"], p["relation"], p["value"], p["status"], p["source"]) for p in view["contact_points"]] == [
+        ("borrower-phone", "borrower", "139****0000", "unknown", "origination"),
+        ("contact-family", "family", "138****0001", "unknown", "origination"),
+        ("contact-other", "other", "138****0002", "unknown", "origination"),
+        ("contact-work", "work", "138****0003", "unknown", "origination")]  # a v1 loan.disbursed: no addresses
+
+    added = await desk.client.post(f"/v1/cases/{cid}/contact-points", headers=li, json={
+        "kind": "phone", "value": "13612345678", "relation": "borrower", "source": "contact:contact-family"})
+    assert added.status_code == 201, added.text
+    point = added.json()
+    assert (point["value"], point["status"], point["source"]) == ("136****5678", "unknown", "contact:contact-family")
+    twice = await desk.client.post(f"/v1/cases/{cid}/contact-points", headers=li, json={
+        "kind": "phone", "value": "13612345678", "source": "trace"})
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "contact_point_exists"
+    bad = await desk.client.post(f"/v1/cases/{cid}/contact-points", headers=li, json={"kind": "fax", "value": "1"})
+    assert bad.status_code == 422
+
+    url = f"/v1/cases/{cid}/contacts"
+    wrong = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "wrong_number",
+                                                          "target": "contact-other"})
+    assert wrong.status_code == 201, wrong.text
+    marked = await desk.client.post(f"/v1/cases/{cid}/contact-points/{point['point_id']}/status", headers=li,
+                                    json={"status": "valid"})
+    assert marked.status_code == 200 and marked.json()["status"] == "valid"
+    missing = await desk.client.post(f"/v1/cases/{cid}/contact-points/cp-none/status", headers=li,
+                                     json={"status": "invalid"})
+    assert missing.status_code == 404
+    unknown = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "no_answer",
+                                                            "target": "cp-none"})
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_contact_point"
+
+    view = await desk.case(cid)
+    status = {p["point_id"]: (p["status"], p["status_reason"]) for p in view["contact_points"]}
+    assert status["contact-other"] == ("invalid", "wrong_number")
+    assert status[point["point_id"]] == ("valid", "marked_by_hand")
+    assert view["special_status"] == "none"  # a contact's number was wrong, not the borrower's
+    published = await desk.published(lambda es: of_type(es, "collections.contact_point.status_changed", "R1")
+                                     and of_type(es, "collections.contact_point.added", "R1"))
+    [found] = of_type(published, "collections.contact_point.added", "R1")
+    assert found.data["value"] == "136****5678"  # masked on the topic too
+
+
+async def test_third_parties_locate_the_borrower_only_and_reasons_show_on_the_case(desk, servicing):
+    case, li = await open_case(desk, servicing, "R2")
+    url = f"/v1/cases/{case['case_id']}/contacts"
+    for target, outcome in (("family", "promise"), ("contact-work", "right_party_contact"), ("other", "dispute")):
+        refused = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": outcome,
+                                                                "target": target})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"]["code"] == "third_party_disclosure"
+    locate = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "third_party",
+                                                           "target": "family", "reason": "job_loss",
+                                                           "note": "wife says he lost his job in March"})
+    assert locate.status_code == 201 and locate.json()["latest_reason"] == "job_loss"
+    guarantor = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "promise",
+                                                              "target": "guarantor", "reason": "cash_flow"})
+    assert guarantor.status_code == 201 and guarantor.json()["latest_reason"] == "cash_flow"
+    bad_reason = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "no_answer",
+                                                               "reason": "lazy"})
+    assert bad_reason.status_code == 422
+    [summary] = (await desk.client.get("/v1/cases", params={"loan_id": "R2"}, headers=desk.supervisor)).json()["items"]
+    assert summary["latest_reason"] == "cash_flow"
+    published = await desk.published(lambda es: len(of_type(es, "collections.contact.logged", "R2")) == 2)
+    assert [(e.data["target_kind"], e.data["reason"]) for e in of_type(published, "collections.contact.logged",
+                                                                       "R2")] == [("family", "job_loss"),
+                                                                                  ("guarantor", "cash_flow")]
+
+
+async def test_a_complaint_never_pauses_collection_and_only_a_dispute_does(desk, servicing):
+    case, li = await open_case(desk, servicing, "R3")
+    cid, collector = case["case_id"], case["assignee"]
+    made = await desk.client.post(f"/v1/cases/{cid}/complaints", headers=li, json={
+        "category": "collector_conduct", "description": "called my office three times"})
+    assert made.status_code == 201, made.text
+    complaint = made.json()
+    assert (complaint["status"], complaint["collector"], complaint["owner"]) == ("open", collector, "supervisor:front")
+    assert date.fromisoformat(complaint["due_on"]) == date.fromisoformat(case["opened_on"]) + timedelta(days=15)
+    fees = await desk.client.post(f"/v1/cases/{cid}/complaints", headers=li, json={
+        "category": "fees", "description": "the penalty interest is too high", "owner": "wu"})
+    assert fees.status_code == 201 and (fees.json()["collector"], fees.json()["owner"]) == (None, "wu")
+    assert (await desk.client.post(f"/v1/cases/{cid}/complaints", headers=li, json={
+        "category": "weather", "description": "x"})).status_code == 422
+
+    contact = await desk.client.post(f"/v1/cases/{cid}/contacts", headers=li,
+                                     json={"channel": "phone", "outcome": "right_party_contact"})
+    assert contact.status_code == 201 and contact.json()["disputed"] is False  # collection goes on
+    promise = await desk.client.post(f"/v1/cases/{cid}/promises", headers=li,
+                                     json={"amount": "1066.19", "promised_date": "2026-04-30"})
+    assert promise.status_code == 201
+    assert len((await desk.case(cid))["complaints"]) == 2
+
+    listed = await desk.client.get("/v1/complaints", params={"status": "open", "collector": collector},
+                                   headers=desk.supervisor)
+    assert [c["complaint_id"] for c in listed.json()["items"]] == [complaint["complaint_id"]]
+    first = await desk.client.get("/v1/complaints", params={"limit": 1, "case_id": cid}, headers=li)
+    assert len(first.json()["items"]) == 1 and first.json()["next_cursor"] == "1"
+
+    by_collector = await desk.client.post(f"/v1/complaints/{complaint['complaint_id']}/resolve", headers=li,
+                                          json={"resolution": "mine"})
+    assert by_collector.status_code == 403
+    resolved = await desk.client.post(f"/v1/complaints/{complaint['complaint_id']}/resolve",
+                                      headers=desk.supervisor, json={"resolution": "calls reviewed; apologised"})
+    assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
+    again = await desk.client.post(f"/v1/complaints/{complaint['complaint_id']}/resolve",
+                                   headers=desk.supervisor, json={"resolution": "again"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "complaint_resolved"
+    assert (await desk.client.post("/v1/complaints/cmp-none/resolve", headers=desk.supervisor,
+                                   json={"resolution": "x"})).status_code == 404
+    open_now = await desk.client.get("/v1/complaints", params={"status": "open"}, headers=desk.supervisor)
+    assert [c["category"] for c in open_now.json()["items"] if c["case_id"] == cid] == ["fees"]
+
+    dispute = await desk.client.post(f"/v1/cases/{cid}/disputes", headers=li, json={"reason": "amount is wrong"})
+    assert dispute.status_code == 201
+    paused = await desk.client.post(f"/v1/cases/{cid}/contacts", headers=li,
+                                    json={"channel": "phone", "outcome": "no_answer"})
+    assert paused.status_code == 409 and paused.json()["error"]["details"] == [
+        {"rule": "dispute_pause", "next_allowed_at": None}]
+
+    published = await desk.published(lambda es: of_type(es, "collections.complaint.resolved", "R3"))
+    opened = of_type(published, "collections.complaint.opened", "R3")
+    assert [(e.data["category"], e.data.get("collector"), e.data["assignee"]) for e in opened] == [
+        ("collector_conduct", collector, collector), ("fees", None, collector)]
+
+
+async def test_untouched_cases_are_the_open_ones_with_no_contact_for_the_days_asked(desk, servicing):
+    quiet, _ = await open_case(desk, servicing, "R4", disbursed=False)
+    busy, _ = await open_case(desk, servicing, "R5", disbursed=False)
+    later = date.fromisoformat(quiet["opened_on"]) + timedelta(days=31)
+    await servicing.day_closed(later - timedelta(days=2))
+    await desk.handled(servicing.sent)
+    r = await desk.client.post(f"/v1/cases/{busy['case_id']}/contacts", headers=desk.supervisor,
+                               json={"channel": "sms", "outcome": "no_answer"})
+    assert r.status_code == 201 and r.json()["last_contact_on"] == (later - timedelta(days=2)).isoformat()
+    await servicing.day_closed(later)
+    await desk.handled(servicing.sent)
+
+    async def untouched(days: int) -> set[str]:
+        got = await desk.client.get("/v1/cases", params={"untouched_days": days}, headers=desk.supervisor)
+        assert got.status_code == 200, got.text
+        return {c["loan_id"] for c in got.json()["items"]} & {"R4", "R5"}
+
+    assert await untouched(30) == {"R4"}  # opened 31 days ago, never contacted
+    assert await untouched(2) == {"R4", "R5"}
+    assert await untouched(32) == set()
+    assert (await desk.client.get("/v1/cases", params={"untouched_days": 0},
+                                  headers=desk.supervisor)).status_code == 422
