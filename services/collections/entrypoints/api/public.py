@@ -11,11 +11,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from services.collections.domain.complaints import Complaint
+from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.letters import Letter
 from services.collections.domain.promises import PromiseStatus
 from services.collections.domain.staging import Stage
 from services.collections.domain.state import SpecialStatus
-from shared.contracts.collections import ComplaintCategory, PointKind, PointStatus, TargetKind
 from shared.contracts.origination import Borrower, ContactPerson
 from shared.money import Money
 
@@ -86,38 +87,20 @@ class GuidancePublic(Public):
     rule_en: str
 
 
-class ContactPointPublic(Public):
+class ContactPointPublic(ContactPoint):
     """A way to reach someone on the case; `value` masked (phones 138****5678, addresses' leading part)."""
 
-    point_id: str
-    kind: PointKind
-    relation: TargetKind
-    source: str
-    value: str | None
-    status: PointStatus
-    status_reason: str | None
+    model_config = ConfigDict(extra="forbid")
 
 
 class ContactPointAnswer(ContactPointPublic):
     case_id: str
 
 
-class ComplaintFields(Public):
+class ComplaintFields(Complaint):
     """A complaint, apart from the debt: `collector` is the one complained about (collector_conduct)."""
 
-    complaint_id: str
-    category: ComplaintCategory
-    description: str
-    owner: str
-    opened_by: str
-    opened_on: date
-    due_on: date
-    collector: str | None
-    assignee: str | None
-    status: Literal["open", "resolved"]
-    resolution: str | None
-    resolved_by: str | None
-    resolved_on: date | None
+    model_config = ConfigDict(extra="forbid")
 
 
 class ComplaintPublic(ComplaintFields):
