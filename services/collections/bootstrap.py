@@ -15,6 +15,7 @@ from services.collections.entrypoints.api.routes import cases, letters, paths, r
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.events import make_batch_handler, make_handler
 from services.collections.service_layer.handlers import COMMAND_HANDLERS
+from shared.access_audit import access_audit_router
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
 from shared.messagebus import CommandBus
@@ -66,7 +67,8 @@ def create_app(settings: CollectionsSettings | None = None, platform: PlatformSe
     kernel.consumer_specs = [ConsumerSpec("servicing", ["servicing"], handler, batch_handler=batch_handler),
                              ConsumerSpec("origination", ["origination"], handler, batch_handler=batch_handler)]
     app = create_service_app(kernel, title="loanflow collections",
-                             routers=[cases.router, paths.router, letters.router, reach.router])
+                             routers=[cases.router, paths.router, letters.router, reach.router,
+                                      access_audit_router(subject_alias="case_id")])
     app.state.collections = ctx
     app.state.bus = CommandBus(COMMAND_HANDLERS, ctx)
     return app

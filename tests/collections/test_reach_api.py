@@ -166,3 +166,27 @@ async def test_untouched_cases_are_the_open_ones_with_no_contact_for_the_days_as
     assert await untouched(32) == set()
     assert (await desk.client.get("/v1/cases", params={"untouched_days": 0},
                                   headers=desk.supervisor)).status_code == 422
+
+
+async def test_contact_points_are_revealed_to_the_collector_with_a_reason_and_the_access_recorded(desk, servicing):
+    case, li = await open_case(desk, servicing, "R6")
+    cid = case["case_id"]
+    await desk.handled(servicing.sent)
+    url = f"/v1/cases/{cid}"
+    assert (await desk.client.get(url, params={"reveal": "true"}, headers=li)).json()["error"]["code"] == \
+        "reason_required"
+    other = await desk.client.get(url, params={"reveal": "true", "reason": "curious"},
+                                  headers=desk.as_("zhou", "collector"))
+    assert other.status_code == 403 and other.json()["error"]["code"] == "reveal_not_permitted"
+    shown = await desk.client.get(url, params={"reveal": "true", "reason": "calling the family contact"},
+                                  headers=li)
+    assert shown.status_code == 200, shown.text
+    values = {p["point_id"]: p["value"] for p in shown.json()["contact_points"]}
+    assert (values["borrower-phone"], values["contact-family"]) == ("13900000000", "13800000001")
+    assert {p["point_id"]: p["value"] for p in (await desk.case(cid))["contact_points"]}["contact-family"] == \
+        "138****0001"  # masked again without a reveal
+
+    audit = await desk.client.get("/v1/audit/access", params={"case_id": cid}, headers=desk.as_("au", "auditor"))
+    assert [(a["actor"], a["subject_type"], a["reason"]) for a in audit.json()["items"]] == [
+        (case["assignee"], "case", "calling the family contact")]
+    assert (await desk.client.get("/v1/audit/access", headers=li)).status_code == 403

@@ -27,6 +27,12 @@ async def load(conn: asyncpg.Connection, case_id: str, rules: CaseRules) -> tupl
     return Case(CaseState.model_validate(row["state"]), rules), row["version"]
 
 
+async def state_of(conn: asyncpg.Connection, case_id: str) -> CaseState | None:
+    """The case's state as its row holds it (no lock: for reading)."""
+    state = await conn.fetchval("SELECT state FROM cases WHERE case_id = $1", case_id)
+    return None if state is None else CaseState.model_validate(state)
+
+
 async def open_case_id(conn: asyncpg.Connection, loan_id: str) -> str | None:
     return await conn.fetchval("SELECT case_id FROM cases WHERE loan_id = $1 AND status = 'open'", loan_id)
 

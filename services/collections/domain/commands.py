@@ -192,3 +192,11 @@ class RecordLetterDelivery(CaseCommand):
 
     letter_id: str
     on: date
+
+
+@dataclass(frozen=True)
+class RevealCase(CaseCommand):
+    """The case with its contact points unmasked, for its collector, a supervisor or legal, with the reason
+    (recorded in the access audit); answers the full case view."""
+
+    reason: str

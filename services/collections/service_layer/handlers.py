@@ -25,6 +25,7 @@ from services.collections.domain.errors import CaseRuleViolation
 from services.collections.domain.staging import next_stage
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.views import case_view, complaint_view, contact_points
+from shared import access_audit
 from shared.errors import Forbidden, NotFound
 from shared.idempotency import IdempotencyKey
 from shared.messagebus import Handler
@@ -163,6 +164,24 @@ async def resolve_complaint(cmd: c.ResolveComplaint, ctx: Collections) -> c.Case
                           answer=_complaint_answer(cmd.complaint_id), on_closed=True)
 
 
+REVEALERS = frozenset({"collections_supervisor", "legal"})
+
+
+async def reveal_case(cmd: c.RevealCase, ctx: Collections) -> c.CaseView:
+    """Issue 16: revealing personal data is an explicit act with a reason, allowed to the case's assignee, a
+    supervisor or legal, recorded (who, when, case, reason) in the read's own transaction: nothing is shown
+    unrecorded, and a refused or unknown case records nothing."""
+    async with ctx.unit_of_work() as uow:
+        state = await case_rows.state_of(uow.conn, cmd.case_id)
+        if state is None:
+            raise NotFound(f"no case {cmd.case_id}")
+        if state.assignee != cmd.by and not cmd.roles & REVEALERS:
+            raise Forbidden("personal data on a case is revealed to its collector, a supervisor or legal",
+                            code="reveal_not_permitted")
+        await access_audit.record(uow.conn, cmd.by, "case", cmd.case_id, cmd.reason, roles=cmd.roles)
+        return await case_view(ctx, uow.conn, state, timeline=True, reveal=True)
+
+
 async def assign_case(cmd: c.AssignCase, ctx: Collections) -> c.CaseView:
     """Only to a queue on the roster, never to someone who originated the loan."""
     if cmd.queue is not None and cmd.queue not in ctx.roster:
@@ -258,6 +277,7 @@ COMMAND_HANDLERS: dict[type[Any], Handler[Collections]] = {
     c.MarkContactPoint: mark_contact_point,
     c.OpenComplaint: open_complaint,
     c.ResolveComplaint: resolve_complaint,
+    c.RevealCase: reveal_case,
     c.AssignCase: assign_case,
     c.EscalateCase: escalate_case,
     c.TagBehaviour: tag_behaviour,

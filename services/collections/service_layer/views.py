@@ -55,8 +55,11 @@ def complaint_view(state: CaseState, complaint: Complaint) -> dict[str, Any]:
 
 
 async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState, *,
-                    timeline: bool = False) -> dict[str, Any]:
-    """The full case: everything in its state plus borrower, tactics, statute dates and the timeline."""
+                    timeline: bool = False, reveal: bool = False) -> dict[str, Any]:
+    """The full case: everything in its state plus borrower, tactics, statute dates and the timeline.
+
+    Contact points' values are masked unless `reveal` (a recorded reveal, handlers.reveal_case).
+    """
     view = state.model_dump(mode="json")
     view["disputed"] = state.dispute is not None
     view["tactics"] = [tactic(t) for t in state.tags]
@@ -68,7 +71,8 @@ async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState
     loan = await directory.get(conn, state.loan_id)
     view["borrower"] = loan["borrower"] if loan else None
     view["trace_contacts"] = (loan["contacts"] or []) if loan else []
-    view["contact_points"] = [masked(p).model_dump(mode="json") for p in all_points(state.contact_points, loan)]
+    view["contact_points"] = [(p if reveal else masked(p)).model_dump(mode="json")
+                              for p in all_points(state.contact_points, loan)]
     if timeline:
         events = await ctx.store.load(conn, case_rows.stream_id(state.case_id))
         view["timeline"] = [{"sequence": e.sequence, "type": e.type, "time": e.time.isoformat(),

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query, Request
 
 from services.collections.adapters import cases as case_rows
 from services.collections.domain import commands as c
-from services.collections.domain.state import CaseState
 from services.collections.entrypoints.api.deps import Bus, CtxDep, Reader, Supervisor, Worker, page, reading
 from services.collections.entrypoints.api.public import CASE, CasePublic, CasesPage
 from services.collections.entrypoints.api.schemas import AssignBody, ContactCreate, EscalateBody, PromiseCreate
 from services.collections.service_layer.views import case_view, summary
+from shared.access_audit import RevealDep
 from shared.errors import NotFound
 from shared.paging import parse_cursor
 from shared.service import IdempotencyDep
@@ -59,13 +59,21 @@ async def work_queue(request: Request, ctx: CtxDep, who: Reader, collector: str 
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic)
-async def get_case(request: Request, ctx: CtxDep, _: Reader, case_id: str) -> dict[str, Any]:
-    """One case with borrower, trace contacts, tactics, statute dates and its timeline."""
+async def get_case(request: Request, ctx: CtxDep, bus: Bus, who: Reader, case_id: str,
+                   reveal: RevealDep) -> dict[str, Any]:
+    """One case with borrower, contact points, tactics, statute dates and its timeline.
+
+    Contact points' values are masked; `?reveal=true&reason=...` shows them to the case's collector, a
+    supervisor or legal (403 `reveal_not_permitted` to others, 422 `reason_required` without a reason)
+    and records who, when and why in the access audit (`GET /audit/access?case_id=`).
+    """
+    if reveal is not None:
+        return await bus.handle(c.RevealCase(case_id, who.sub, who.roles, reason=reveal.reason))
     async with reading(request) as conn:
-        state = await conn.fetchval("SELECT state FROM cases WHERE case_id = $1", case_id)
+        state = await case_rows.state_of(conn, case_id)
         if state is None:
             raise NotFound(f"no case {case_id}")
-        return await case_view(ctx, conn, CaseState.model_validate(state), timeline=True)
+        return await case_view(ctx, conn, state, timeline=True)
 
 
 @router.post("/cases/{case_id}/promises", status_code=201, **CASE)
