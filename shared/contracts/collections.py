@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from shared.contracts.registry import EventData, event, upcaster
 from shared.money import Money
-from shared.pii import mask_phone, mask_text
+from shared.pii import mask_address, mask_phone, mask_text
 
 StageName = Literal["front", "mid", "back"]
 # Which escalation policy a case follows (champion/challenger, issue 17); drawn at opening, kept for life.
@@ -333,9 +333,7 @@ PointStatus = Literal["valid", "invalid", "unknown"]
 def mask_point_value(value: str) -> str:
     """A phone as 138****5678; anything else (an address) keeps its leading part only (北京市朝阳区****)."""
     digits = value.replace(" ", "").replace("-", "")
-    if digits.isdigit():
-        return mask_phone(digits)
-    return value[:min(6, len(value) // 2)] + "****"
+    return mask_phone(digits) if digits.isdigit() else mask_address(value)
 
 
 @event("collections.contact_point.added")
