@@ -89,13 +89,18 @@ async def build_book(urls: dict[str, str], secret: str, loans: int) -> dict[str,
 async def pages(url: str, users: list[str], book: dict[str, list[str]], per_user: int) -> dict[str, list[float]]:
     """Every user opens /queue `per_user` times, then `per_user` of their cases; latencies by page."""
     took: dict[str, list[float]] = {"queue": [], "case": []}
-    clients = [httpx.AsyncClient(base_url=url, timeout=60) for _ in users]
+    # a browser's connection: idle ones are dropped before uvicorn's 5 s keep-alive closes them from its side
+    clients = [httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(keepalive_expiry=2.0))
+               for _ in users]
+
+    async def sign_in(client: httpx.AsyncClient, who: str) -> None:
+        r = await client.get("/dev-login", params={"user": who, "role": "collector", "lang": "zh"},
+                             follow_redirects=True)
+        if r.status_code != 200 or "/queue" not in str(r.url):
+            raise AssertionError(f"{who} could not sign in: {r.status_code} {r.url}")
+
     try:
-        for client, who in zip(clients, users, strict=True):
-            r = await client.get("/dev-login", params={"user": who, "role": "collector", "lang": "zh"},
-                                 follow_redirects=True)
-            if r.status_code != 200 or "/queue" not in str(r.url):
-                raise AssertionError(f"{who} could not sign in: {r.status_code} {r.url}")
+        await asyncio.gather(*(sign_in(client, who) for client, who in zip(clients, users, strict=True)))
 
         async def user(n: int, kind: str) -> None:
             mine = book[users[n]]
