@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from bench.scenarios._processes import Server, service_env
 from bench.support import RssSampler, latency_ms, pick, ratio, run_alone, unique
@@ -86,6 +87,19 @@ async def build_book(urls: dict[str, str], secret: str, loans: int) -> dict[str,
         await client.close()
 
 
+async def settle(pids: list[int], idle_percent: float = 15.0, timeout: float = 120.0) -> float:
+    """Wait until the services have digested the book (the consumers behind the last day-close: all
+    processes together under `idle_percent` of one core for a second), so no round pays for it."""
+    procs = [psutil.Process(pid) for pid in pids]
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = sum(p.cpu_times().user + p.cpu_times().system for p in procs)
+        await asyncio.sleep(1.0)
+        if (sum(p.cpu_times().user + p.cpu_times().system for p in procs) - before) * 100 < idle_percent:
+            break
+    return round(time.monotonic() - started, 1)
+
+
 async def pages(url: str, users: list[str], book: dict[str, list[str]], per_user: int) -> dict[str, list[float]]:
     """Every user opens /queue `per_user` times, then `per_user` of their cases; latencies by page."""
     took: dict[str, list[float]] = {"queue": [], "case": []}
@@ -143,7 +157,7 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
     """Page p95 beside API-call p95, per page, same users, same concurrency, alternating rounds."""
     loans = pick(size, tiny=20, default=300, large=1000)
     per_user = pick(size, tiny=1, default=6, large=20)
-    rounds = pick(size, tiny=2, default=3, large=5)
+    rounds = pick(size, tiny=2, default=4, large=6)
     users = pick(size, tiny=10, default=USERS, large=USERS)
     prefix, secret = unique("wb").replace("_", ""), "bench-" + unique("k")
     home = tempfile.mkdtemp(prefix="bench-workbench-")
@@ -175,6 +189,7 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
         results: dict[str, list[dict[str, list[float]]]] = {"pages": [], "api": []}
         try:
             with RssSampler({s: server.proc.pid for s, server in servers.items()}) as rss:
+                await settle([server.proc.pid for server in servers.values()])
                 await pages(workbench.url, people, book, 1)  # warm-up: templates compiled, pools filled
                 await api_calls(api, tokens, people, book, 1)
                 for r in range(rounds):

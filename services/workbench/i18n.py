@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 from babel.support import Translations
 
 LANGS = ("zh", "en")
@@ -58,14 +59,24 @@ def to_decimal(value: Any) -> Decimal | None:
         return None
 
 
+@lru_cache(maxsize=8)
+def _money_symbols(lang: str) -> dict[int, str]:
+    """The locale's group and decimal symbols, as a str.translate table over Python's `,` and `.`."""
+    locale = BABEL_LOCALES[lang]
+    return str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+
+
 def money(value: Any, lang: str) -> str:
-    """`¥1,234.56` in both languages (CNY, half-up to the fen); an em dash when there is no amount."""
+    """`¥1,234.56` in both languages (CNY, half-up to the fen); an em dash when there is no amount.
+
+    The locale's `#,##0.00` with its own symbols (Babel's), formatted by Python: a page shows
+    hundreds of amounts and Babel parses its pattern again for each."""
     amount = to_decimal(value)
     if amount is None:
         return "—"
     amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     sign = "-" if amount < 0 else ""
-    return f"{sign}¥{format_decimal(abs(amount), format='#,##0.00', locale=BABEL_LOCALES[lang])}"
+    return f"{sign}¥{f'{abs(amount):,.2f}'.translate(_money_symbols(lang))}"
 
 
 def as_date(value: Any) -> date | None:
@@ -95,7 +106,13 @@ def as_datetime(value: Any) -> datetime | None:
 def fmt_date(value: Any, lang: str, form: str = "medium") -> str:
     """A business date per locale (zh 2026年4月20日, en Apr 20, 2026); '—' when absent."""
     day = as_date(value)
-    return format_date(day, form, locale=BABEL_LOCALES[lang]) if day else "—"
+    return _formatted_date(day, lang, form) if day else "—"
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(day: date, lang: str, form: str) -> str:
+    """Babel's formatting of one date (a page repeats a few dates many times; Babel is slow per call)."""
+    return format_date(day, form, locale=BABEL_LOCALES[lang])
 
 
 def fmt_datetime(value: Any, lang: str, tz: str | None = None) -> str:

@@ -38,3 +38,18 @@ def test_the_language_is_asked_then_remembered_then_chinese():
     assert i18n.pick_lang("en", "zh") == "en"
     assert i18n.pick_lang(None, "en") == "en"
     assert i18n.pick_lang("fr", None) == "zh"
+
+
+def test_money_is_babels_pattern_for_each_language_to_the_fen_half_up():
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from babel.numbers import format_decimal
+
+    from services.workbench.i18n import BABEL_LOCALES, money
+
+    for lang, locale in BABEL_LOCALES.items():
+        for text in ("0", "0.005", "-0.004", "12.345", "-5853.835", "1234567.891", "100", "999999999.995"):
+            amount = Decimal(text).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            sign = "-" if amount < 0 else ""
+            assert money(text, lang) == f"{sign}¥{format_decimal(abs(amount), format='#,##0.00', locale=locale)}"
+    assert money(None, "zh") == "—" and money("x", "en") == "—"

@@ -91,8 +91,11 @@ def optional_user(request: Request) -> User | None:
         return None
 
 
-def current_user(request: Request) -> User:
-    """The signed-in person, else SignInRequired (the page redirects to /login)."""
+async def current_user(request: Request) -> User:
+    """The signed-in person, else SignInRequired (the page redirects to /login).
+
+    Async although it does no I/O: FastAPI runs a plain `def` dependency in its thread pool, a hop
+    per page that queues behind the pool's 40 threads when 50 people load pages at once."""
     user = optional_user(request)
     if user is None:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
