@@ -118,6 +118,12 @@ async def test_a_returned_letter_is_recorded_and_bad_input_is_a_clear_4xx_record
     assert returned.status_code == 200, returned.text
     letter = returned.json()["letters"][1]
     assert (letter["status"], letter["returned_on"], letter["return_reason"]) == ("returned", "2026-05-22", "查无此人")
+    assert letter["address_point_id"] == "borrower-home"  # the home address on the loan file
+    [home] = [p for p in returned.json()["contact_points"] if p["point_id"] == "borrower-home"]
+    assert (home["status"], home["status_reason"]) == ("invalid", "returned_letter")
+    there_again = await desk.client.post(f"/v1/cases/{cid}/letters", headers=li, json={
+        "template": "reminder", "registered": False, "address_point_id": "borrower-home"})
+    assert there_again.status_code == 409 and there_again.json()["error"]["code"] == "address_invalid"
     published = await desk.published(lambda es: of_type(es, "collections.letter.returned", "LT3"))
     assert of_type(published, "collections.letter.returned", "LT3")[0].data["letter_id"] == f"{cid}-L2"
 

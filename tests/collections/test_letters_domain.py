@@ -11,6 +11,7 @@ from services.collections.adapters.letter_pdf import letter_paragraphs
 from services.collections.adapters.policy_file import load_policy
 from services.collections.config import DEFAULT_POLICY
 from services.collections.domain.case import Case
+from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from services.collections.domain.history import fold
 from services.collections.domain.letter_text import Lender, letter_fields
@@ -182,4 +183,38 @@ def test_the_policys_letter_is_a_real_letter_named_in_its_decision():
     assert {"type": "send_letter", "template": "demand_notice", "registered": True,
             "letter_id": sent.letter_id} in decision.actions
     assert not [s for s in case.state.scheduled if s["channel"] == "letter"]  # sent, so nothing left to schedule
+    assert decided(fold(history, episode_key=APRIL_20, rules=CaseRules())) == decided(case.state)
+
+
+def test_a_letter_goes_to_the_borrowers_first_valid_address_and_its_return_marks_that_address_invalid():
+    case, history = mid_case()
+    home = ContactPoint(point_id="borrower-home", kind="address", relation="borrower", source="origination",
+                        value="上海市静安区南京西路1号")
+    found = ContactPoint(point_id="cp-1", kind="address", relation="borrower", source="trace",
+                         value="上海市徐汇区漕溪北路8号")
+    phone = ContactPoint(point_id="borrower-phone", kind="phone", relation="borrower", source="origination",
+                         value="13900000000")
+    letter = case.letters.send(template="demand_notice", registered=True, by="li", business_date=MAY_21,
+                               points=[phone, home, found])
+    [sent] = recorded(case, history, MAY_21)
+    assert (letter.address_point_id, sent.address) == ("borrower-home", "上海市静安区南京西路1号")
+    case.letters.returned(letter.letter_id, reason="迁出", by="li", business_date=MAY_21, points=[phone, home, found])
+    returned, invalid = recorded(case, history, MAY_21)
+    assert isinstance(returned, ev.LetterReturned) and returned.address_point_id == "borrower-home"
+    assert isinstance(invalid, ev.ContactPointStatusChanged)
+    assert (invalid.point_id, invalid.status, invalid.reason) == ("borrower-home", "invalid", "returned_letter")
+    home_now = home.model_copy(update={"status": "invalid", "status_reason": "returned_letter"})
+    with pytest.raises(CaseRuleViolation) as refused:
+        case.letters.send(template="reminder", registered=False, by="li", business_date=MAY_21,
+                          address_point_id="borrower-home", points=[home_now, found])
+    assert refused.value.code == "address_invalid"
+    for not_an_address in ("borrower-phone", "cp-9"):
+        with pytest.raises(InvalidCommand) as unknown:
+            case.letters.send(template="reminder", registered=False, by="li", business_date=MAY_21,
+                              address_point_id=not_an_address, points=[phone, home_now, found])
+        assert unknown.value.code == "unknown_address_point"
+    second = case.letters.send(template="reminder", registered=False, by="li", business_date=MAY_21,
+                               points=[phone, home_now, found])
+    assert second.address_point_id == "cp-1"  # the home address came back: the address tracing found
+    recorded(case, history, MAY_21)
     assert decided(fold(history, episode_key=APRIL_20, rules=CaseRules())) == decided(case.state)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
+from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from shared.contracts import collections as ev
 from shared.errors import NotFound
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from services.collections.domain.state import CaseState
 
 LetterStatus = Literal["sent", "returned", "delivered"]
+HOME_POINT = "borrower-home"  # the contact point of the home address on the loan file
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,11 @@ class CaseLetters:
 
     def send(self, *, template: str, registered: bool, by: str, business_date: date,
              tracking_number: str | None = None, address_point_id: str | None = None,
-             rule_id: str | None = None) -> Letter:
+             points: Sequence[ContactPoint] = (), rule_id: str | None = None) -> Letter:
         """Send a letter of `template`; a registered one carries the given or a derived tracking number.
 
+        It goes to the address point named, else to the borrower's first address not known invalid
+        among `points` (the case's contact points; none given: the home address on the loan file).
         Like every contact, no letter while a dispute of the debt is open (DOMAIN.md §3: the only pause).
         """
         s = self.case.state
@@ -130,8 +135,7 @@ class CaseLetters:
             raise InvalidCommand("invalid_tracking_number",
                                  "a tracking number is an S10 identifier: 2 letters, 8 digits, check digit, "
                                  "2 letters (e.g. XA123456785CN)")
-        if address_point_id is not None:
-            raise InvalidCommand("unknown_address_point", f"the case has no address point {address_point_id}")
+        point = address_for(points, address_point_id)
         if s.dispute is not None:
             raise CaseRuleViolation("dispute_pause", "the case has an open dispute: no contact until it is resolved")
         letter_id = f"{s.case_id}-L{len(s.letters) + 1}"
@@ -141,18 +145,26 @@ class CaseLetters:
             raise CaseRuleViolation("tracking_number_used", f"a letter of this case already has {tracking_number}")
         self.case.record(ev.LetterSent(
             **self.case.ids(), letter_id=letter_id, template=template, registered=registered,  # type: ignore[arg-type]
-            tracking_number=tracking_number, address_point_id=address_point_id, sent_on=business_date,
+            tracking_number=tracking_number, address_point_id=point.point_id if point else None,
+            address=point.value if point else None, sent_on=business_date,
             pay_by=business_date + timedelta(days=TEMPLATES[template].days_to_pay), days_past_due=s.days_past_due,
             overdue_since=s.overdue_since, **amounts(s), sent_by=by,
             collector=by if rule_id is None else s.assignee, rule_id=rule_id))
         return s.letters[-1]
 
-    def returned(self, letter_id: str, *, reason: str | None, by: str, business_date: date) -> None:
-        """The post returned the letter: its address is not the borrower's (a signed-for letter cannot come back)."""
+    def returned(self, letter_id: str, *, reason: str | None, by: str, business_date: date,
+                 points: Sequence[ContactPoint] = ()) -> None:
+        """The post returned the letter: its address is marked invalid (a signed-for letter cannot come back).
+
+        A letter that named no point went to the home address on the loan file (`borrower-home`).
+        """
         letter = self._sent(letter_id)
+        point_id = letter.address_point_id or HOME_POINT
         self.case.record(ev.LetterReturned(**self.case.ids(), letter_id=letter_id, returned_on=business_date,
                                            reason=reason, address_point_id=letter.address_point_id,
                                            recorded_by=by))
+        if any(p.point_id == point_id for p in points):
+            self.case.reach.mark_point(point_id, "invalid", by=by, reason="returned_letter", points=points)
 
     def delivered(self, letter_id: str, *, on: date, by: str, business_date: date) -> None:
         """A registered letter was signed for on `on`; a delivered demand restarts the statute when it may."""
@@ -176,6 +188,20 @@ class CaseLetters:
         if letter.status != "sent":
             raise CaseRuleViolation(f"letter_{letter.status}", f"letter {letter_id} was already {letter.status}")
         return letter
+
+
+def address_for(points: Sequence[ContactPoint], point_id: str | None) -> ContactPoint | None:
+    """The address a letter goes to: the point named (an address not known invalid), else the borrower's first."""
+    if point_id is None:
+        return next((p for p in points if p.kind == "address" and p.relation == "borrower" and p.value
+                     and p.status != "invalid"), None)
+    point = next((p for p in points if p.point_id == point_id), None)
+    if point is None or point.kind != "address":
+        raise InvalidCommand("unknown_address_point", f"the case has no address point {point_id}")
+    if point.status == "invalid":
+        raise CaseRuleViolation("address_invalid", f"address point {point_id} is marked invalid "
+                                                   f"({point.status_reason}): a letter there comes back")
+    return point
 
 
 def restarts_statute(state: CaseState, *, demand: bool, delivered_on: date) -> bool:

@@ -249,10 +249,11 @@ async def decide_write_off(cmd: c.DecideWriteOff, ctx: Collections) -> c.CaseVie
 
 async def send_letter(cmd: c.SendLetter, ctx: Collections) -> c.CaseView:
     """Answers `{letter_id, tracking_number}` of the letter sent (the case's last)."""
-    def decide(case: Case, today: Today) -> None:
+    async def decide(case: Case, today: Today) -> None:
         case.letters.send(template=cmd.template, registered=cmd.registered, by=cmd.by,
                           business_date=today.business_date, tracking_number=cmd.tracking_number,
-                          address_point_id=cmd.address_point_id)
+                          address_point_id=cmd.address_point_id,
+                          points=await contact_points(today.uow.conn, case.state))
 
     def sent(case: Case) -> c.CaseView:
         letter = case.state.letters[-1]
@@ -261,8 +262,11 @@ async def send_letter(cmd: c.SendLetter, ctx: Collections) -> c.CaseView:
 
 
 async def return_letter(cmd: c.ReturnLetter, ctx: Collections) -> c.CaseView:
-    return await _on_case(ctx, cmd, lambda case, today: case.letters.returned(
-        cmd.letter_id, reason=cmd.reason, by=cmd.by, business_date=today.business_date))
+    """The letter's address point is marked invalid (`collections.contact_point.status_changed`)."""
+    async def decide(case: Case, today: Today) -> None:
+        case.letters.returned(cmd.letter_id, reason=cmd.reason, by=cmd.by, business_date=today.business_date,
+                              points=await contact_points(today.uow.conn, case.state))
+    return await _on_case(ctx, cmd, decide)
 
 
 async def record_letter_delivery(cmd: c.RecordLetterDelivery, ctx: Collections) -> c.CaseView:

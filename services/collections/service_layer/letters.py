@@ -26,8 +26,8 @@ async def letters_of(conn: asyncpg.Connection, case_id: str) -> list[dict[str, A
 async def letter_pdf(ctx: Collections, conn: asyncpg.Connection, case_id: str, letter_id: str) -> bytes:
     """The letter as sent: its `collections.letter.sent` event, the borrower on the loan file, the lender.
 
-    A letter recorded without an address went to the borrower's home address on the loan file
-    (loan.disbursed v2; unknown for loans disbursed before it).
+    A letter recorded without an address point (the policy's) went to the borrower's home address
+    on the loan file (loan.disbursed v2; unknown for loans disbursed before it).
     """
     events = await ctx.store.load(conn, case_rows.stream_id(case_id))
     if not events:
@@ -39,6 +39,6 @@ async def letter_pdf(ctx: Collections, conn: asyncpg.Connection, case_id: str, l
     loan = await directory.get(conn, sent.loan_id)
     borrower = (loan or {}).get("borrower") or {}
     home = (borrower.get("addresses") or {}).get("home")
-    if sent.address is None and home:
+    if sent.address is None and sent.address_point_id is None and home:
         sent = sent.model_copy(update={"address": home})
     return render_pdf(sent, name=borrower.get("name") or "借款人", lender=ctx.lender)
