@@ -1,0 +1,175 @@
+"""What-if replay of a candidate escalation policy over recorded case streams (issue 17). Pure, in memory.
+
+Each case's recorded stream is replayed through the case aggregate. Its *facts* (opening,
+contacts, promises, tags, special paths, escalations by DPD, resolutions: everything the
+policy did not decide) are applied as recorded; the recorded decisions, and the events
+they caused (a policy escalation, a write-off proposal, a letter the policy sent: those
+naming a `rule_id`), are set aside, and the candidate decides instead, at the same moments,
+with the triggers those facts raise. Outcomes are the recorded ones: how a borrower would
+have answered a different treatment is not known, and the report says so.
+
+A *moment* is a run of consecutive fact events of one business date and correlation id (one
+transaction of the service: a command or a consumed event); the policy is evaluated once
+after it, as the service does. Days past due on business date D are D − the first unpaid due
+date (what day-close counts); the amount overdue is the opening amount (servicing's later
+notices are not in the case stream). `day_closed` rules are evaluated on every calendar day
+of an open case, before its moments of that day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from services.collections.domain import history
+from services.collections.domain.case import Case
+from services.collections.domain.policy import Policy
+from services.collections.domain.state import CaseRules
+from shared.contracts import collections as ev
+from shared.contracts.registry import EventData
+
+TRIGGERS: dict[type[EventData], str] = {
+    ev.CaseOpened: "case_opened", ev.CaseEscalated: "stage_changed", ev.PromiseBroken: "promise_broken",
+    ev.CaseTagged: "tagged", ev.SpecialStatusChanged: "special_status_changed", ev.DisputeResolved: "dispute_resolved",
+}
+NOTE = ("Outcomes are the recorded ones: payments, promises, contacts and resolutions happened as they did; "
+        "the replay shows what the candidate policy would have decided at the same moments, not how borrowers "
+        "would have answered.")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One recorded event of a case stream: its data (current version), business date and correlation id."""
+
+    data: EventData
+    businessdate: date
+    correlationid: str | None = None
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A decision: which case, on which business date, which rule on which trigger, its actions."""
+
+    case_id: str
+    on: date
+    rule_id: str
+    trigger: str
+    actions: tuple[tuple[tuple[str, Any], ...], ...]
+
+    @classmethod
+    def of(cls, e: ev.PolicyDecided, on: date) -> Decided:
+        return cls(e.case_id, on, e.rule_id, e.trigger,
+                   tuple(tuple(sorted((k, v) for k, v in a.items() if not isinstance(v, dict | list)))
+                         for a in e.actions))
+
+
+@dataclass
+class Replay:
+    """The candidate's decisions and the recorded ones over the cases replayed."""
+
+    candidate: list[Decided] = field(default_factory=list)
+    recorded: list[Decided] = field(default_factory=list)
+
+
+def policy_made(data: EventData) -> bool:
+    """Whether a recorded event is the policy's: a decision, or an event a decision caused (names its rule)."""
+    return isinstance(data, ev.PolicyDecided) or getattr(data, "rule_id", None) is not None
+
+
+def moments(stream: list[Recorded]) -> list[list[Recorded]]:
+    """The stream's fact events grouped by transaction (business date and correlation id, consecutive)."""
+    groups: list[list[Recorded]] = []
+    key: tuple[date, str | None] | None = None
+    for r in stream:
+        if policy_made(r.data):
+            key = None  # a decision closes the transaction's facts
+            continue
+        if key != (r.businessdate, r.correlationid) or not groups:
+            groups.append([])
+        key = (r.businessdate, r.correlationid)
+        groups[-1].append(r)
+    return groups
+
+
+def replay_case(stream: list[Recorded], candidate: Policy, rules: CaseRules, until: date, out: Replay) -> None:
+    """Replay one case stream (opened first) under the candidate, adding to `out`."""
+    opened = stream[0].data
+    if not isinstance(opened, ev.CaseOpened):
+        raise ValueError(f"a case stream starts with collections.case.opened, not {opened.event_type}")
+    out.recorded += [Decided.of(r.data, r.businessdate) for r in stream if isinstance(r.data, ev.PolicyDecided)]
+    overdue_since = opened.opened_on - timedelta(days=opened.days_past_due)
+    case = Case(history.opened(opened, overdue_since), rules)
+    day_rules = any("day_closed" in rule.triggers for rule in candidate.rules)
+    day = stream[0].businessdate
+    for group in moments(stream):
+        on = group[0].businessdate
+        while day_rules and day < on and case.is_open:
+            day += timedelta(days=1)
+            _decide(case, candidate, day, ["day_closed"], out)
+        for r in group[1:] if group[0].data is opened else group:
+            history.evolve(case.state, r.data, r.businessdate, rules)
+        _decide(case, candidate, on, triggers_of([r.data for r in group]), out)
+    while day_rules and day < until and case.is_open:
+        day += timedelta(days=1)
+        _decide(case, candidate, day, ["day_closed"], out)
+
+
+def triggers_of(facts: list[EventData]) -> list[str]:
+    """The triggers a transaction's facts raised, in the order the case raised them.
+
+    A broken promise that makes a serial promiser raises `tagged` (the tag, recorded after it) first.
+    """
+    out: list[str] = []
+    held: str | None = None
+    for data in facts:
+        trigger = TRIGGERS.get(type(data))
+        if held is not None and not isinstance(data, ev.CaseTagged):
+            out.append(held)
+            held = None
+        if isinstance(data, ev.PromiseBroken):
+            held = trigger
+        elif trigger is not None:
+            out.append(trigger)
+            if held is not None:
+                out.append(held)
+                held = None
+    return out + ([held] if held else [])
+
+
+def _decide(case: Case, candidate: Policy, on: date, triggers: list[str], out: Replay) -> None:
+    s = case.state
+    if s.status == "open":
+        case.observe(days_past_due=max(s.days_past_due, (on - s.overdue_since).days))
+    case.pending.triggers = list(triggers)
+    if case.is_open and triggers:
+        case.apply_policy(candidate, on)
+    out.candidate += [Decided.of(e, on) for e in case.pending.events if isinstance(e, ev.PolicyDecided)]
+    case.pending.events, case.pending.triggers = [], []
+
+
+def replay(streams: Iterable[list[Recorded]], candidate: Policy, rules: CaseRules, until: date,
+           start: date = date.min) -> Replay:
+    """Every case stream replayed under the candidate up to `until` (each opened first); the decisions
+    of business days `start`..`until` kept (a case opened earlier is replayed from its opening)."""
+    out = Replay()
+    for stream in streams:
+        recorded = [r for r in stream if r.businessdate <= until]
+        if recorded:
+            replay_case(recorded, candidate, rules, until, out)
+    out.candidate = [d for d in out.candidate if start <= d.on <= until]
+    out.recorded = [d for d in out.recorded if start <= d.on <= until]
+    return out
+
+
+def workload(decisions: Iterable[Decided]) -> Counter[tuple[date, str]]:
+    """The work the decisions schedule: (due day, channel) -> count (skipped actions do nothing)."""
+    out: Counter[tuple[date, str]] = Counter()
+    for d in decisions:
+        for action in map(dict, d.actions):
+            channel = history.SCHEDULING.get(action["type"], "") or action.get("channel")
+            if channel and "skipped" not in action:
+                out[(d.on + timedelta(days=int(action.get("in_days", 0))), str(channel))] += 1
+    return out

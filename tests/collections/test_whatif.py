@@ -1,0 +1,100 @@
+"""What-if replay (issue 17): the champion replayed over the recorded streams reproduces exactly the recorded
+decisions; a challenger that sends letters at once shows more letters on the cases' opening days."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+from services.collections.adapters.cases import stream_id
+from services.collections.adapters.policy_file import load_policy
+from services.collections.domain.whatif import Recorded, replay, triggers_of, workload
+from services.collections.domain.whatif_report import Capacity, load, report
+from shared.contracts import collections as ev
+from shared.contracts import parse_data
+from tests.collections.test_arms import write_challenger
+from tests.collections.test_promises_and_contacts import promise
+
+UNTIL = date(2026, 7, 31)
+
+
+async def recorded_streams(desk) -> list[list[Recorded]]:
+    """Every case stream as the event store holds it (what `loanflow collections what-if` reads)."""
+    store = desk.app.state.collections.store
+    async with desk.app.state.kernel.db.acquire() as conn:
+        ids = [r["case_id"] for r in await conn.fetch("SELECT case_id FROM cases ORDER BY case_id")]
+        streams = [await store.load(conn, stream_id(i)) for i in ids]
+    return [[Recorded(parse_data(e), e.businessdate, e.correlationid) for e in s] for s in streams]
+
+
+async def a_recorded_period(desk, servicing) -> None:
+    """Front cases, a serial promiser escalated by the policy, cases rolled to mid and back by DPD."""
+    for loan in ("W1", "W2", "W3"):
+        await servicing.missed(loan, dpd=2)
+    case = await desk.case_of("W1")
+    li = desk.as_(case["assignee"], "collector")
+    await promise(desk, case, "500.00", date(2026, 4, 25), li)
+    await desk.handled(servicing.sent)
+    await servicing.day_closed(date(2026, 4, 26))
+    await desk.until(case["case_id"], lambda v: v["broken_promises"] == 1)
+    await promise(desk, case, "400.00", date(2026, 4, 28), li)
+    await servicing.day_closed(date(2026, 4, 29))
+    await desk.until(case["case_id"], lambda v: v["stage"] == "mid")
+    await servicing.missed("W2", dpd=31)
+    await servicing.missed("W3", dpd=95, amount="800.00")
+    w3 = await desk.case_of("W3")
+    await desk.until(w3["case_id"], lambda v: v["stage"] == "back")
+    await desk.handled(servicing.sent)
+
+
+async def test_the_champion_replayed_reproduces_the_recorded_decisions(desk, servicing):
+    await a_recorded_period(desk, servicing)
+    streams = await recorded_streams(desk)
+    ctx = desk.app.state.collections
+    result = replay(streams, ctx.arms.champion, ctx.rules, UNTIL)
+    assert len(result.recorded) >= 8
+    assert {d.rule_id for d in result.recorded} >= {"front-first-contact", "serial-promiser-escalation",
+                                                   "mid-registered-letter", "back-agency-small"}
+    assert result.candidate == result.recorded  # same decisions, days, triggers and actions, in order
+    figures = report(result, Capacity(collectors=2, calls_per_collector_per_day=1, visits_per_collector_per_month=1),
+                     date(2026, 4, 1), UNTIL)
+    assert all(not d["only_candidate"] and not d["only_recorded"] for d in figures["differences"].values())
+    assert "recorded" in figures["note"]
+
+
+async def test_a_challenger_sending_letters_at_once_shows_more_letters_on_the_opening_days(desk, servicing, tmp_path):
+    await a_recorded_period(desk, servicing)
+    streams = await recorded_streams(desk)
+    ctx = desk.app.state.collections
+    challenger = load_policy(write_challenger(tmp_path))  # front-first-contact sends a reminder letter at once
+    result = replay(streams, challenger, ctx.rules, UNTIL)
+    opened = {s[0].data.case_id: s[0].businessdate for s in streams}
+    front = [case for case, s in zip(opened, streams, strict=True) if s[0].data.stage == "front"]
+    letters_then = Counter({day: n for (day, channel), n in workload(result.candidate).items() if channel == "letter"})
+    letters_recorded = Counter({day: n for (day, channel), n in workload(result.recorded).items()
+                                if channel == "letter"})
+    for day in {opened[c] for c in front}:
+        expected = sum(1 for c in front if opened[c] == day)
+        assert letters_then[day] - letters_recorded[day] == expected
+    figures = report(result, Capacity(collectors=1, calls_per_collector_per_day=1, visits_per_collector_per_month=1),
+                     date(2026, 4, 1), UNTIL)
+    changed = figures["differences"]["front-first-contact"]
+    assert changed["both"] == 0 and len(changed["only_candidate"]) == len(changed["only_recorded"]) == len(front)
+
+
+def test_a_broken_promise_that_tags_a_serial_promiser_raises_tagged_first():
+    ids = {"case_id": "C1", "loan_id": "L1"}
+    broken = ev.PromiseBroken(**ids, promise_id="p", amount=Decimal("1.00"), paid_amount=Decimal("0.00"),
+                              promised_date=date(2026, 4, 1), broken_count=2)
+    tagged = ev.CaseTagged(**ids, behaviour="serial_promiser", tagged_by="system")
+    assert triggers_of([broken, tagged]) == ["tagged", "promise_broken"]
+    assert triggers_of([broken]) == ["promise_broken"]
+
+
+def test_workload_against_capacity():
+    work = Counter({(date(2026, 4, 22), "phone"): 3, (date(2026, 4, 23), "phone"): 1, (date(2026, 4, 23), "visit"): 2})
+    figures = load(work, Capacity(collectors=2, calls_per_collector_per_day=1, visits_per_collector_per_month=1))
+    assert figures["calls_over_capacity"] == ["2026-04-22"] and figures["call_capacity_per_day"] == 2
+    assert figures["visits_by_month"] == {"2026-04": {"visits": 2, "target": 2}}
+    assert figures["by_day"]["2026-04-23"] == {"phone": 1, "visit": 2}
