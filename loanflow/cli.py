@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from shared.auth import ROLES
 from shared.config import SERVICES
@@ -64,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = rep_sub.add_parser("rebuild", help="rebuild the read models from events")
     rebuild.add_argument("--source", choices=("topics", "stores"), default="topics",
                          help="replay the Kafka topics, or export each service's event store (default topics)")
+
+    collections = sub.add_parser("collections", help="collections tools")
+    col_sub = collections.add_subparsers(dest="collections_command", required=True, metavar="ACTION")
+    what_if = col_sub.add_parser("what-if", help="replay a period's recorded cases through a candidate policy "
+                                 "(in memory; writes nothing)")
+    what_if.add_argument("--policy", type=Path, required=True, help="the candidate policy YAML")
+    what_if.add_argument("--from", dest="start", type=_date, required=True, help="first business date (YYYY-MM-DD)")
+    what_if.add_argument("--to", dest="end", type=_date, required=True, help="last business date (YYYY-MM-DD)")
+    what_if.add_argument("--source", choices=("stores",), default="stores",
+                         help="collections' event store, read-only (the only source so far)")
+    what_if.add_argument("--calls-per-collector", type=int, default=80, help="call capacity per collector per day")
 
     migrate = sub.add_parser("migrate", help="create the service databases and run their migrations")
     migrate.add_argument("services", nargs="*", metavar="SERVICE",
@@ -134,6 +146,10 @@ def _run(argv: list[str]) -> int:
         if unknown:
             build_parser().error(f"unknown service(s) {', '.join(unknown)}; choose from {', '.join(SERVICES)}")
         return cmd_migrate(args.services)
+    if args.command == "collections":
+        from loanflow.whatif import cmd_what_if
+
+        return cmd_what_if(args.policy, args.start, args.end, args.calls_per_collector)
     from loanflow import ops
 
     if args.command == "reporting":

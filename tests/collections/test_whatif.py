@@ -9,8 +9,10 @@ from decimal import Decimal
 
 from services.collections.adapters.cases import stream_id
 from services.collections.adapters.policy_file import load_policy
+from services.collections.config import DEFAULT_POLICY, CollectionsSettings
 from services.collections.domain.whatif import Recorded, replay, triggers_of, workload
 from services.collections.domain.whatif_report import Capacity, load, report
+from services.collections.service_layer.whatif import what_if
 from shared.contracts import collections as ev
 from shared.contracts import parse_data
 from tests.collections.test_arms import write_challenger
@@ -98,3 +100,23 @@ def test_workload_against_capacity():
     assert figures["calls_over_capacity"] == ["2026-04-22"] and figures["call_capacity_per_day"] == 2
     assert figures["visits_by_month"] == {"2026-04": {"visits": 2, "target": 2}}
     assert figures["by_day"]["2026-04-23"] == {"phone": 1, "visit": 2}
+
+
+async def test_what_if_reads_the_event_store_and_writes_nothing(desk, servicing, tmp_path):
+    """What the CLI runs: the streams of the period from collections' database, replayed, nothing written."""
+    await a_recorded_period(desk, servicing)
+    async with desk.app.state.kernel.db.acquire() as conn:
+        before = await conn.fetchval("SELECT count(*) FROM events")
+    figures = await what_if(desk.app.state.kernel.dsn, write_challenger(tmp_path), date(2026, 4, 1), UNTIL,
+                            CollectionsSettings(), calls_per_collector_per_day=1)
+    assert figures["policy_version"] == "challenger-1" and figures["cases"] == 3
+    assert figures["fired"]["candidate"]["front-first-contact"] == 3
+    opening_day = "2026-04-22"  # the 20 April installment, 2 days past due
+    assert figures["workload"]["candidate"]["by_day"][opening_day]["letter"] == 3
+    assert "letter" not in figures["workload"]["recorded"]["by_day"][opening_day]
+    assert figures["workload"]["recorded"]["by_day"][opening_day]["sms"] == 3
+    later = await what_if(desk.app.state.kernel.dsn, DEFAULT_POLICY, date(2026, 8, 1), date(2026, 8, 31),
+                          CollectionsSettings(), calls_per_collector_per_day=1)
+    assert later["cases"] == 0
+    async with desk.app.state.kernel.db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM events") == before
