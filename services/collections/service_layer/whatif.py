@@ -50,6 +50,6 @@ async def what_if(dsn: str, policy_path: Path, start: date, end: date, settings:
         await conn.close()
     collectors = len({c for queue in ("front", "mid", "back") for c in settings.roster.get(queue, [])})
     capacity = Capacity(collectors=collectors, calls_per_collector_per_day=calls_per_collector_per_day,
-                        visits_per_collector_per_month=settings.visit_quota_per_month)
+                        visits_per_collector_per_month=settings.visit_target)
     return {"policy_version": candidate.version,
             **report(replay(streams, candidate, settings.case_rules(), end, start), capacity, start, end)}
