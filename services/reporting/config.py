@@ -14,6 +14,9 @@ class ReportingSettings(ServiceSettings):
     port: int = DEFAULT_PORTS["reporting"]
     # A loan is non-performing when its days past due exceed this many days (90 → the 91+ buckets).
     npl_dpd_threshold: int = 90
+    # Field visits a collector is measured against each month (外访考核, a target, never a limit), when
+    # collections' visit events do not carry the target in force.
+    visit_target: int = 25
     # Name of the projection consumer (its inbox rows and positions carry it).
     consumer_name: str = "projections"
     # Where `rebuild(source="stores")` reads each service's event export (GET /v1/events).

@@ -92,9 +92,10 @@ async def allocated(conn: asyncpg.Connection, as_of: date) -> list[Allocated]:
 
 async def activities(conn: asyncpg.Connection, start: date, end: date) -> list[Activity]:
     """Contacts, promise outcomes, recoveries, complaints/disputes and time-barred cases in `start`..`end`."""
-    out = [Activity(r["loan_id"], "contact", r["collector"], r["channel"], r["outcome"]) for r in await conn.fetch(
-        "SELECT loan_id, collector, channel, outcome FROM rpt_contacts WHERE businessdate BETWEEN $1 AND $2",
-        start, end)]
+    out = [Activity(r["loan_id"], "contact", r["collector"], r["channel"], r["outcome"], reason=r["reason"],
+                    visit_target=r["visit_target"]) for r in await conn.fetch(
+        """SELECT loan_id, collector, channel, outcome, reason, visit_target FROM rpt_contacts
+           WHERE businessdate BETWEEN $1 AND $2 ORDER BY businessdate, event_id""", start, end)]
     out += [Activity(r["loan_id"], "promise", r["collector"], outcome=r["kind"]) for r in await conn.fetch(
         """SELECT DISTINCT ON (promise_id, kind) loan_id, collector, kind FROM rpt_promises
            WHERE businessdate BETWEEN $1 AND $2 ORDER BY promise_id, kind, businessdate, event_id""", start, end)]
@@ -106,8 +107,12 @@ async def activities(conn: asyncpg.Connection, start: date, end: date) -> list[A
             for r in await conn.fetch(
         f"""SELECT loan_id, actor, CASE WHEN type = 'collections.statute.expired' THEN 'time_barred'
                                        ELSE 'complaint' END AS kind
-            FROM rpt_events WHERE {COMPLAINT_EVENTS} AND businessdate BETWEEN $1 AND $2""",
+            FROM rpt_events WHERE {COMPLAINT_EVENTS} AND businessdate BETWEEN $1 AND $2
+                 AND type NOT LIKE 'collections.complaint.%'""",
         start, end)]
+    # a complaint record counts once, for the collector it is about ("unassigned" when it is about none)
+    out += [Activity(r["loan_id"], "complaint", r["collector"]) for r in await conn.fetch(
+        "SELECT loan_id, collector FROM rpt_complaints WHERE businessdate BETWEEN $1 AND $2", start, end)]
     return out
 
 

@@ -29,17 +29,20 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
                     ("amount", "numeric")],
     "case_states": [("event_id", "text"), ("case_id", "text"), ("loan_id", "text"), ("businessdate", "date"),
                     ("sequence", "int"), ("kind", "text"), ("stage", "text"), ("resolution", "text"),
-                    ("collector", "text"), ("episode", "int")],
+                    ("collector", "text"), ("episode", "int"), ("queue", "text")],
     "case_arms": [("event_id", "text"), ("case_id", "text"), ("loan_id", "text"), ("businessdate", "date"),
                   ("arm", "text")],
     "contacts": [("event_id", "text"), ("case_id", "text"), ("loan_id", "text"), ("businessdate", "date"),
-                 ("channel", "text"), ("outcome", "text"), ("collector", "text")],
+                 ("channel", "text"), ("outcome", "text"), ("collector", "text"), ("reason", "text"),
+                 ("visit_target", "int")],
     "promises": [("event_id", "text"), ("promise_id", "text"), ("case_id", "text"), ("loan_id", "text"),
                  ("businessdate", "date"), ("kind", "text"), ("amount", "numeric"), ("paid_amount", "numeric"),
                  ("promised_date", "date"), ("collector", "text")],
     "recoveries": [("event_id", "text"), ("case_id", "text"), ("loan_id", "text"), ("payment_id", "text"),
                    ("businessdate", "date"), ("collector", "text"), ("amount", "numeric"),
                    ("commission", "numeric"), ("stage", "text")],
+    "complaints": [("event_id", "text"), ("complaint_id", "text"), ("case_id", "text"), ("loan_id", "text"),
+                   ("businessdate", "date"), ("category", "text"), ("collector", "text")],
 }
 
 READ_MODEL_TABLES = [f"rpt_{table}" for table in COLUMNS]
@@ -59,6 +62,7 @@ ANALYZED_COLUMNS = {
     "contacts": "businessdate",
     "promises": "businessdate, promise_id, kind, event_id",
     "recoveries": "businessdate",
+    "complaints": "businessdate",
 }
 ANALYZE = [f"ANALYZE rpt_{table} ({columns})" for table, columns in ANALYZED_COLUMNS.items()]
 

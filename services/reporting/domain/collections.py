@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.reporting.domain.book import ZERO, ratio
+from services.reporting.domain.reach import OpenCase, is_valid_visit, reason_counts, target_in_force, untouched_cases
 
 CHANNELS = {"phone": "calls", "letter": "letters", "visit": "visits", "sms": "sms"}
 CURED = ("cured", "paid_off")
@@ -25,6 +26,8 @@ class Activity:
     outcome: str | None = None
     amount: Decimal = ZERO
     commission: Decimal = ZERO
+    reason: str | None = None  # a contact's reason for being late
+    visit_target: int | None = None  # a visit's monthly target in force
 
 
 @dataclass
@@ -138,8 +141,9 @@ def _stage_order(stage: str) -> tuple[int, str]:
 
 def collections_report(start: date, end: date, activities: list[Activity], cases: list[CaseHistory],
                        regions: dict[str, str | None], households: dict[str, str],
-                       group_by: str | None = None) -> dict[str, Any]:
-    """The collections figures for business days `start`..`end` (DOMAIN.md §3 and §4)."""
+                       group_by: str | None = None, open_cases: list[OpenCase] | None = None,
+                       visit_target: int = 25) -> dict[str, Any]:
+    """The collections figures for business days `start`..`end` (DOMAIN.md §3 and §4; issue 14's reach)."""
     per_collector: dict[str, list[Activity]] = defaultdict(list)
     for a in activities:
         per_collector[a.collector or "unassigned"].append(a)
@@ -148,7 +152,11 @@ def collections_report(start: date, end: date, activities: list[Activity], cases
                                                      for a in activities if signed_notice(a)}),
                               "cure_rate": cure_rates(cases, start, end),
                               "stage_roll": stage_rolls(cases, start, end),
-                              "collectors": {name: _collector(items) for name, items in sorted(per_collector.items())}}
+                              "delinquency_reasons": reason_counts([a.reason for a in activities
+                                                                    if a.kind == "contact"]),
+                              "untouched_cases": untouched_cases(open_cases or [], end),
+                              "collectors": {name: _collector(items, visit_target)
+                                             for name, items in sorted(per_collector.items())}}
     if group_by == "region":
         per_region: dict[str, list[Activity]] = defaultdict(list)
         for a in activities:
@@ -161,7 +169,10 @@ def collections_report(start: date, end: date, activities: list[Activity], cases
     return report
 
 
-def _collector(items: list[Activity]) -> dict[str, Any]:
+def _collector(items: list[Activity], default_target: int) -> dict[str, Any]:
     figures = _figures(items)
+    visits = [a for a in items if a.kind == "contact" and a.channel == "visit"]
     return {"recovered": figures["recovered"], "commission": figures["commission"], **figures["activity"],
+            "valid_visits": sum(is_valid_visit(a.channel, a.outcome) for a in visits),
+            "visit_target": target_in_force([a.visit_target for a in visits], default_target),
             "promises": figures["promises"], "complaints": figures["complaints"]}

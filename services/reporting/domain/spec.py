@@ -101,9 +101,9 @@ def _loan_state(status: Column, outstanding: Column, anchor: Column) -> Row:
 
 
 def _case_state(kind: str, stage: Column = NULL, resolution: Column = NULL, collector: Column = NULL,
-                episode: Column = NULL) -> Row:
+                episode: Column = NULL, queue: Column = NULL) -> Row:
     return Row("case_states", EVENT_ID, "case_id", "loan_id", BUSINESSDATE, SEQUENCE, Const(kind), stage, resolution,
-               collector, episode)
+               collector, episode, queue)
 
 
 def _promise(kind: str, paid_amount: Column = NULL) -> Row:
@@ -136,13 +136,17 @@ SPEC: dict[str, tuple[Row, ...]] = {
                                 # the policy arm the case follows for life (issue 17; v1 events: champion)
                                 Row("case_arms", EVENT_ID, "case_id", "loan_id", BUSINESSDATE, "arm")),
     "collections.case.escalated": (_case_state("escalated", stage="to_stage"),),
-    "collections.case.assigned": (_case_state("assigned", collector="collector"),),
+    "collections.case.assigned": (_case_state("assigned", collector="collector", queue="queue"),),
     "collections.case.resolved": (_case_state("resolved", stage="stage", resolution="resolution"),),
+    # v2: why the borrower is late, and on a visit the monthly visit target in force
     "collections.contact.logged": (Row("contacts", EVENT_ID, "case_id", "loan_id", BUSINESSDATE, "channel", "outcome",
-                                       "collector"),),
+                                       "collector", "reason", "visit_target"),),
     # a letter sent is a contact on the letter channel, counted for the case's collector
     "collections.letter.sent": (Row("contacts", EVENT_ID, "case_id", "loan_id", BUSINESSDATE, Const("letter"),
-                                    Const("letter_sent"), "collector"),),
+                                    Const("letter_sent"), "collector", NULL, NULL),),
+    # a complaint kept apart from the debt; `collector`: the collector complained about (None when not about one)
+    "collections.complaint.opened": (Row("complaints", EVENT_ID, "complaint_id", "case_id", "loan_id", BUSINESSDATE,
+                                         "category", "collector"),),
     "collections.promise.made": (_promise("made"),),
     "collections.promise.kept": (_promise("kept", "paid_amount"),),
     "collections.promise.broken": (_promise("broken", "paid_amount"),),

@@ -9,6 +9,7 @@ import asyncpg
 
 from services.reporting.adapters import queries
 from services.reporting.adapters.arm_queries import arm_cohort
+from services.reporting.adapters.reach_queries import cases_open_at
 from services.reporting.domain.arms import policy_arms_report
 from services.reporting.domain.book import previous_month_end
 from services.reporting.domain.collections import collections_report
@@ -44,13 +45,14 @@ async def delinquency_report(conn: asyncpg.Connection, as_of: date, threshold: i
 
 
 async def collections_figures(conn: asyncpg.Connection, start: date, end: date,
-                              group_by: str | None) -> dict[str, Any]:
+                              group_by: str | None, visit_target: int = 25) -> dict[str, Any]:
     """Collections figures over business days `start`..`end` (a start after the end: 400)."""
     if start > end:
         raise BadPeriod("'from' must not be after 'to'")
     regions, households = await queries.loan_places(conn)
     return collections_report(start, end, await queries.activities(conn, start, end),
-                              await queries.case_histories(conn, end), regions, households, group_by)
+                              await queries.case_histories(conn, end), regions, households, group_by,
+                              open_cases=await cases_open_at(conn, end), visit_target=visit_target)
 
 
 async def policy_arms(conn: asyncpg.Connection, start: date, end: date) -> dict[str, Any]:

@@ -188,8 +188,17 @@ class CollectorPublic(Public):
     visits: int
     sms: int
     other: int = 0
+    valid_visits: int  # visits that met the borrower or family
+    visit_target: int  # the monthly visit target they are measured against
     promises: PromisesPublic
     complaints: int
+
+
+class UntouchedPublic(Public):
+    days: int
+    total: int
+    by_queue: dict[str, int]
+    by_collector: dict[str, int]
 
 
 class RegionPublic(FiguresPublic):
@@ -203,6 +212,8 @@ class CollectionsPublic(FiguresPublic):
     notices_signed: int
     cure_rate: dict[str, CurePublic]
     stage_roll: dict[str, StageRollPublic]
+    delinquency_reasons: dict[str, int]
+    untouched_cases: UntouchedPublic
     collectors: dict[str, CollectorPublic]
     regions: dict[str, RegionPublic] | None = None  # with ?group_by=region only
 
