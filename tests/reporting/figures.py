@@ -123,7 +123,8 @@ def _collections(r: dict[str, Any]) -> None:
     assert c["stage_roll"] == {"front": {"worked": 3, "rolled": 2, "to": "mid", "rate": "0.6667"},
                                "mid": {"worked": 2, "rolled": 1, "to": "back", "rate": "0.5000"}}
     assert c["collectors"]["zhao"] == {"recovered": "100.00", "commission": "10.00", "calls": 1, "letters": 0,
-                                       "visits": 0, "sms": 0, "promises": {"made": 1, "kept": 1, "broken": 0},
+                                       "visits": 0, "sms": 0, "valid_visits": 0, "visit_target": 25,
+                                       "promises": {"made": 1, "kept": 1, "broken": 0},
                                        "complaints": 0}
     assert c["collectors"]["wang"]["calls"] == 3 and c["collectors"]["wang"]["letters"] == 1
     assert c["collectors"]["wang"]["promises"] == {"made": 2, "kept": 0, "broken": 2}

@@ -108,9 +108,9 @@ async def activities(conn: asyncpg.Connection, start: date, end: date) -> list[A
         f"""SELECT loan_id, actor, CASE WHEN type = 'collections.statute.expired' THEN 'time_barred'
                                        ELSE 'complaint' END AS kind
             FROM rpt_events WHERE {COMPLAINT_EVENTS} AND businessdate BETWEEN $1 AND $2
-                 AND type NOT LIKE 'collections.complaint.%'""",
+                 AND type NOT IN ('collections.complaint.opened', 'collections.complaint.resolved')""",
         start, end)]
-    # a complaint record counts once, for the collector it is about ("unassigned" when it is about none)
+    # a complaint record (from rpt_complaints, not the log above) counts once, for the collector it is about
     out += [Activity(r["loan_id"], "complaint", r["collector"]) for r in await conn.fetch(
         "SELECT loan_id, collector FROM rpt_complaints WHERE businessdate BETWEEN $1 AND $2", start, end)]
     return out
