@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from loanflow.testing import eventually
 from shared.config import PlatformSettings
 from shared.contracts import CloudEvent
 from shared.contracts.registry import public_data
@@ -39,6 +40,16 @@ async def publish_raw(platform: PlatformSettings, service: str, value: bytes, ke
         await producer.send_and_wait(platform.topic(service), value, key=key)
     finally:
         await producer.stop()
+
+
+async def publish_and_wait(platform: PlatformSettings, app: FastAPI, events: list[tuple[str, CloudEvent]]) -> None:
+    """Publish the events and wait until the app's projection consumer has recorded them all."""
+    await publish(platform, events)
+
+    async def all_in() -> bool:
+        return await handled(app) >= len(events)
+
+    await eventually(all_in, timeout=60)
 
 
 def scrambled(events: list[tuple[str, CloudEvent]], seed: int = 7) -> list[tuple[str, CloudEvent]]:

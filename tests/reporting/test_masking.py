@@ -7,7 +7,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from loanflow.testing import bearer, eventually, running
+from loanflow.testing import bearer, running
 from services.reporting.adapters.writer import copy_lines, lines_of_rows
 from services.reporting.bootstrap import create_app
 from services.reporting.config import ReportingSettings
@@ -16,7 +16,7 @@ from services.reporting.domain.masking import mask_data
 from services.reporting.domain.projection import project
 from services.reporting.rebuild import rebuild
 from shared.contracts.registry import public_data
-from tests.reporting.helpers import READER, handled, publish
+from tests.reporting.helpers import READER, publish_and_wait
 from tests.reporting.story import APPLICANT_ID, EMPLOYER_ADDRESS, GUARANTOR_ID, HOME, WORK, Story, with_contact_points
 
 FULL = (HOME, WORK, EMPLOYER_ADDRESS, APPLICANT_ID, GUARANTOR_ID, "13700007777", "01062345678")
@@ -55,12 +55,7 @@ async def test_the_timeline_of_a_v2_disbursed_loan_shows_no_full_address_or_id_n
     story = _story()
     app = create_app(ReportingSettings(), platform)
     async with running(app) as client:
-        await publish(platform, story.events)
-
-        async def all_in() -> bool:
-            return await handled(app) >= len(story.events)
-
-        await eventually(all_in, timeout=60)
+        await publish_and_wait(platform, app, story.events)
         headers = bearer(app, *READER)
 
         async def timeline_text() -> str:

@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from loanflow.testing import bearer, eventually, running
+from loanflow.testing import bearer, running
 from services.reporting.bootstrap import create_app
 from services.reporting.config import ReportingSettings
 from services.reporting.domain.reach import OpenCase, open_cases, reason_counts, target_in_force, untouched_cases
 from services.reporting.rebuild import rebuild
-from tests.reporting.helpers import READER, handled, publish
+from tests.reporting.helpers import READER, publish_and_wait
 from tests.reporting.reach_story import reach_story
 
 D = date
@@ -51,12 +51,7 @@ async def test_the_collections_report_measures_reach_by_hand_live_and_rebuilt(pl
     settings = ReportingSettings(visit_target=20)
     app = create_app(settings, platform)
     async with running(app) as client:
-        await publish(platform, story.events)
-
-        async def all_in() -> bool:
-            return await handled(app) >= len(story.events)
-
-        await eventually(all_in, timeout=60)
+        await publish_and_wait(platform, app, story.events)
         url = "/v1/reports/collections?from=2026-03-01&to=2026-03-31"
         march = (await client.get(url, headers=bearer(app, *READER))).json()
         qian, zhou = march["collectors"]["qian"], march["collectors"]["zhou"]
