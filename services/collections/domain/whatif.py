@@ -102,19 +102,28 @@ def replay_case(stream: list[Recorded], candidate: Policy, rules: CaseRules, unt
     out.recorded += [Decided.of(r.data, r.businessdate) for r in stream if isinstance(r.data, ev.PolicyDecided)]
     overdue_since = opened.opened_on - timedelta(days=opened.days_past_due)
     case = Case(history.opened(opened, overdue_since), rules)
-    day_rules = any("day_closed" in rule.triggers for rule in candidate.rules)
     day = stream[0].businessdate
+    first = _first_day_rule_day(candidate, overdue_since)  # no day_closed rule can match before it
     for group in moments(stream):
         on = group[0].businessdate
-        while day_rules and day < on and case.is_open:
+        day = max(day, min(first, on))
+        while day < on and case.is_open:
             day += timedelta(days=1)
             _decide(case, candidate, day, ["day_closed"], out)
         for r in group[1:] if group[0].data is opened else group:
             history.evolve(case.state, r.data, r.businessdate, rules)
         _decide(case, candidate, on, triggers_of([r.data for r in group]), out)
-    while day_rules and day < until and case.is_open:
+    day = max(day, min(first, until))
+    while day < until and case.is_open:
         day += timedelta(days=1)
         _decide(case, candidate, day, ["day_closed"], out)
+
+
+def _first_day_rule_day(candidate: Policy, overdue_since: date) -> date:
+    """The eve of the first day a `day_closed` rule can match: its DPD threshold reached (date.max: none)."""
+    days = [overdue_since + timedelta(days=rule.when.dpd_min - 1) if rule.when.dpd_min is not None else date.min
+            for rule in candidate.rules if "day_closed" in rule.triggers]
+    return min(days, default=date.max)
 
 
 def triggers_of(facts: list[EventData]) -> list[str]:
