@@ -54,6 +54,7 @@ class PostgresPart(Child):
             if self.server is None:
                 self.server, self.uri = start_postgres(self.data_dir)
             else:
+                self._await_reaped(self.postmaster)
                 with self.server._lock:
                     self.server.ensure_postgres_running()
                 self.uri = str(self.server.get_uri())
@@ -61,6 +62,20 @@ class PostgresPart(Child):
         self.recovery_seconds = time.monotonic() - began
         self.started_at = time.monotonic()
         self.restart_at = None
+
+    @staticmethod
+    def _await_reaped(pid: int | None, timeout: float = 10.0) -> None:
+        """Wait until the dead postmaster is reaped by its parent (not ours: pg_ctl daemonized it).
+        A zombie still answers to its PID, and pgserver would take it for a running server."""
+        deadline = time.monotonic() + timeout
+        while pid is not None and time.monotonic() < deadline:
+            try:
+                psutil.Process(pid).status()
+            except psutil.NoSuchProcess:
+                return
+            time.sleep(0.05)
+        if pid is not None and psutil.pid_exists(pid):
+            raise RuntimeError(f"the dead postmaster (pid {pid}) is not reaped yet")
 
     def exited(self) -> int | None:
         if self.postmaster is None:

@@ -90,11 +90,11 @@ async def _pay_through(world: World, stop: asyncio.Event, done: dict[str, Decima
     while not stop.is_set():
         loan = world.loans[f"L{n % 6}"]
         key, amount = f"pay-{uuid.uuid4().hex}", Decimal("1.00") + n % 7
-        ref = f"ref-{key}"
-        while True:
+        ref, paid_at = f"ref-{key}", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        while True:  # the same request each time: same key, same body
             try:
                 answer = await world.client.repay(world.partner, loan.loan_id, f"{amount:.2f}", key=key,
-                                                  external_ref=ref)
+                                                  external_ref=ref, paid_at=paid_at)
                 if answers is not None:
                     answers[answer.status_code] += 1
                 if answer.status_code in (200, 201):
