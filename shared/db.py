@@ -10,12 +10,18 @@ import asyncpg
 from shared.config import with_database
 
 
-def database_lost(exc: BaseException) -> bool:
+def database_lost(exc: BaseException | None) -> bool:
     """The database is unreachable or went away (refused, broken connection, server starting up or
-    shutting down): nothing to do with the request or record being handled; worth a retry."""
-    if isinstance(exc, OSError | asyncpg.PostgresConnectionError | asyncpg.exceptions.OperatorInterventionError):
-        return True
-    return isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
+    shutting down), here or in what caused `exc`: nothing to do with the request or record being
+    handled; worth a retry."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError | asyncpg.PostgresConnectionError | asyncpg.exceptions.OperatorInterventionError):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -190,7 +190,7 @@ def install_error_handlers(app: FastAPI) -> None:
                             status_code=503, headers={"Retry-After": "1"})
 
     for lost in (OSError, asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
-                 asyncpg.InterfaceError):
+                 asyncpg.InterfaceError, Exception):  # Exception: an error raised while handling a lost one
         app.add_exception_handler(lost, _unavailable)
 
     @app.exception_handler(StarletteHTTPException)
