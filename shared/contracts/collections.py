@@ -378,11 +378,6 @@ class ContactPointStatusChanged(EventData):
 LetterTemplate = Literal["reminder", "demand_notice", "pre_legal"]
 
 
-def _mask_address(address: str) -> str:
-    """Only the first six characters (province, city) of a postal address leave the service."""
-    return address[:6] + "…" if len(address) > 6 else address
-
-
 @event("collections.letter.sent")
 class LetterSent(EventData):
     """A letter to the borrower (挂号信 when registered), with the amounts it demands as of `sent_on`.
@@ -412,7 +407,7 @@ class LetterSent(EventData):
     sent_by: str  # who sent it, or "policy"
     collector: str | None = None  # the case's collector the letter counts for
     rule_id: str | None = None  # the policy rule that sent it
-    masked_on_publish = {"address": _mask_address}
+    masked_on_publish = {"address": mask_point_value}
 
 
 @event("collections.letter.returned")
