@@ -99,6 +99,14 @@ def test_untouched_counts_from_the_last_contact_or_else_the_opening_to_the_busin
     assert rows["collector-f1"].untouched == 0
 
 
+def test_complaints_open_per_collector_from_the_case_summaries():
+    cases = [{"assignee": "collector-f1", "stage": "front", "opened_on": "2026-03-21", "open_complaints": 2},
+             {"assignee": "collector-f1", "stage": "front", "opened_on": "2026-03-21", "open_complaints": 0},
+             {"assignee": "collector-f2", "stage": "mid", "opened_on": "2026-03-21"}]
+    rows = {r.collector: r for r in board.caseloads(cases, None, date(2026, 3, 22))}
+    assert (rows["collector-f1"].complaints, rows["collector-f2"].complaints) == (2, 0)
+
+
 def test_decisions_waiting_and_the_special_queues():
     waiting = board.waiting_for_decision(OPEN)
     assert [(w["what"], w["case"]["case_id"]) for w in waiting] == [("death_report", "d-E1"), ("dispute", "b-E1")]

@@ -19,6 +19,7 @@ class Caseload:
     by_stage: dict[str, int] = field(default_factory=lambda: {"front": 0, "mid": 0, "back": 0})
     amount_overdue: Decimal = Decimal(0)
     untouched: int = 0
+    complaints: int = 0  # complaints open on the collector's cases
     figures: Mapping[str, Any] = field(default_factory=dict)  # reporting's per-collector figures this month
 
     @property
@@ -67,6 +68,7 @@ def caseloads(cases: Sequence[Mapping[str, Any]], figures: Mapping[str, Any] | N
         row.by_stage[stage] = row.by_stage.get(stage, 0) + 1
         row.amount_overdue += _amount(case.get("amount_overdue"))
         row.untouched += is_untouched(case, as_of)
+        row.complaints += int(case.get("open_complaints") or 0)
     per_collector = (figures or {}).get("collectors") or {}
     for who, numbers in per_collector.items():
         rows.setdefault(who, Caseload(who)).figures = numbers

@@ -220,3 +220,46 @@ def test_a_collector_sends_a_demand_notice_opens_its_pdf_and_records_the_posts_r
     assert "已退信" in page.locator("#h-letters + table tbody tr").first.inner_text()
     recorded = book.api_read("collections", f"/cases/{case['case_id']}/letters")["items"][0]
     assert (recorded["status"], recorded["return_reason"]) == ("returned", "查无此人")
+
+
+def test_reaching_the_borrower_contact_points_a_visit_with_its_reason_and_a_complaint_on_the_board(book, open_page):
+    case = book.cases["wb-c"]
+    page = open_page("zh", javascript=False)
+    sign_in(page, case["assignee"], "collector")
+    page.goto(f"/cases/{case['case_id']}")
+    points = page.locator("#points-card tbody tr")
+    assert "暂无联系方式" not in page.locator("#points-card").inner_text(), "the loan file's points are listed"
+    on_file = points.count()
+
+    page.select_option("#contact-points select[name=kind]", "phone")
+    page.fill("#contact-points input[name=value]", "13912345678")
+    page.click("#contact-points button[type=submit]")
+    assert "联系方式已添加" in page.locator(".notice").inner_text()
+    assert points.count() == on_file + 1
+    found = next(p for p in book.api_case(case["case_id"])["contact_points"] if p["source"] == "trace")
+    row = page.locator(f'tr[id="point-{found["point_id"]}"]')
+    assert "未核实" in row.inner_text()
+    row.locator("button[type=submit]").click()
+    assert "联系方式已标记" in page.locator(".notice").inner_text()
+    assert "无效" in page.locator(f'tr[id="point-{found["point_id"]}"]').inner_text()
+
+    page.select_option("#contacts select[name=channel]", "visit")
+    page.select_option("#contacts select[name=outcome]", "met_borrower")
+    page.select_option("#contacts select[name=reason]", "cash_flow")
+    page.fill("#contacts textarea[name=note]", "上门见到本人，生意周转不开")
+    page.click("#contacts button[type=submit]")
+    assert "联系记录已保存" in page.locator(".notice").inner_text()
+    assert "外访：见到本人" in page.locator("#h-contacts + table tbody tr").first.inner_text()
+    logged = [e for e in book.api_case(case["case_id"])["timeline"] if e["type"] == "collections.contact.logged"]
+    assert logged[-1]["data"]["reason"] == "cash_flow"
+
+    page.select_option("#complaints select[name=category]", "collector_conduct")
+    page.fill("#complaints textarea[name=description]", "借款人投诉催收员语气不好")
+    page.click("#complaints button[type=submit]")
+    assert "投诉已记录" in page.locator(".notice").inner_text()
+    assert "催收人员行为" in page.locator("#complaints-card tbody tr").first.inner_text()
+
+    board = open_page("zh", javascript=False)
+    sign_in(board, "sup-wb", "collections_supervisor")
+    board.goto("/board")
+    assert int(board.locator("#complaints-open .n").inner_text()) >= 1

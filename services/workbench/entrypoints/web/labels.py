@@ -37,9 +37,22 @@ LABELS: dict[str, dict[str, str]] = {
         "third_party": N_("Reached a third party"), "refused": N_("Refused to pay"), "promise": N_("Promise to pay"),
         "dispute": N_("Disputes the debt"), "deceased_reported": N_("Reported deceased"),
         "wrong_number": N_("Wrong number"), "notice_signed": N_("Notice signed"),
+        "met_borrower": N_("Visit: met the borrower"), "met_family": N_("Visit: met the family"),
+        "address_invalid": N_("Visit: address invalid"), "moved": N_("Visit: borrower moved"),
     },
-    "target": {"borrower": N_("Borrower"), "family": N_("Family"), "work": N_("Work contact"),
-               "other": N_("Other contact"), "employer": N_("Employer")},
+    "target": {"borrower": N_("Borrower"), "guarantor": N_("Guarantor"), "family": N_("Family"),
+               "work": N_("Work contact"), "other": N_("Other contact"), "employer": N_("Employer")},
+    "reason": {"forgot": N_("Forgot"), "cash_flow": N_("Short of cash"), "business_down": N_("Business is down"),
+               "job_loss": N_("Lost the job"), "illness": N_("Illness"), "dispute": N_("Disputes the debt"),
+               "fraud": N_("Fraud"), "wilful": N_("Will not pay"), "other": N_("Other reason")},
+    "point_kind": {"phone": N_("Phone"), "address": N_("Address"), "employer": N_("Employer")},
+    "point_reason": {"marked_by_hand": N_("marked by hand"), "wrong_number": N_("Wrong number"),
+                     "address_invalid": N_("Visit: address invalid"), "moved": N_("Visit: borrower moved")},
+    "point_status": {"unknown": N_("Not yet tried"), "valid": N_("Valid"), "invalid": N_("Invalid")},
+    "complaint_category": {"sales": N_("Sales"), "amount_approved": N_("Amount approved"), "fees": N_("Fees"),
+                           "collector_conduct": N_("Collector's conduct"), "privacy": N_("Privacy"),
+                           "other": N_("Other")},
+    "complaint_status": {"open": N_("Open"), "resolved": N_("Resolved")},
     "promise_status": {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken"), "partial": N_("Partly paid"),
                        "cancelled": N_("Cancelled")},
     "queue": {"front": N_("Front-end"), "mid": N_("Mid-end"), "back": N_("Back-end"), "fraud": N_("Fraud"),
@@ -71,6 +84,8 @@ DONE = {
     "statute/restart": N_("The statute clock restarts."), "write-off": N_("The write-off is decided."),
     "letters": N_("The letter is sent."), "letters/returned": N_("The return is recorded."),
     "letters/delivered": N_("The delivery is recorded."),
+    "contact-points": N_("The contact point is added."), "contact-points/status": N_("The contact point is marked."),
+    "complaints": N_("The complaint is recorded: collection goes on."),
 }
 
 EVENTS = {
@@ -95,6 +110,9 @@ EVENTS = {
     "collections.recovery.attributed": N_("Recovery credited"),
     "collections.letter.sent": N_("Letter sent"), "collections.letter.returned": N_("Letter returned"),
     "collections.letter.delivered": N_("Letter signed for"),
+    "collections.complaint.opened": N_("Complaint opened"), "collections.complaint.resolved": N_("Complaint resolved"),
+    "collections.contact_point.added": N_("Contact point added"),
+    "collections.contact_point.status_changed": N_("Contact point marked"),
 }
 
 

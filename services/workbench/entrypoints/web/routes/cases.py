@@ -26,7 +26,9 @@ TIMELINE_CAP = 1000
 
 # action (the REST path under /cases/{id}) -> the body fields the API takes
 ACTIONS: dict[str, tuple[str, ...]] = {
-    "contacts": ("channel", "outcome", "target", "note"),
+    "contacts": ("channel", "outcome", "target", "note", "reason"),
+    "contact-points": ("kind", "value", "relation", "source"),
+    "complaints": ("category", "description"),
     "promises": ("amount", "promised_date"),
     "tags": ("behaviour", "reason"),
     "disputes": ("reason",),
@@ -42,22 +44,23 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "write-off": ("reason",),
     "letters": ("template", "registered", "tracking_number"),
 }
-# what the post said of one letter: POST /cases/{id}/letters/{letter_id}/returned|delivered
-LETTER_ANSWER = re.compile(r"letters/([A-Za-z0-9_.:-]{1,120})/(returned|delivered)")
-LETTER_FIELDS = {"returned": ("reason",), "delivered": ("on",)}
+# one item's own action: what the post said of a letter (POST /cases/{id}/letters/{letter_id}/returned|delivered)
+# or a contact point marked valid/invalid (POST /cases/{id}/contact-points/{point_id}/status)
+ITEM_ACTION = re.compile(r"(letters|contact-points)/([A-Za-z0-9_.:-]{1,120})/(returned|delivered|status)")
+ITEM_FIELDS = {"returned": ("reason",), "delivered": ("on",), "status": ("status", "reason")}
 REPLAYABLE = ("contacts", "promises", "letters")  # sent with the form's Idempotency-Key: a double submit records once
 
 
 def fields_of(action: str) -> tuple[str, ...] | None:
     """The body fields a case form's action takes; None when the action is not one of the page's."""
-    answer = LETTER_ANSWER.fullmatch(action)
-    return LETTER_FIELDS[answer.group(2)] if answer else ACTIONS.get(action)
+    answer = ITEM_ACTION.fullmatch(action)
+    return ITEM_FIELDS[answer.group(3)] if answer else ACTIONS.get(action)
 
 
 def done_key(action: str) -> str:
-    """The action as the page's "done" notice names it (a letter's answer without its id)."""
-    answer = LETTER_ANSWER.fullmatch(action)
-    return f"letters/{answer.group(2)}" if answer else action
+    """The action as the page's "done" notice names it (an item's action without the item's id)."""
+    answer = ITEM_ACTION.fullmatch(action)
+    return f"{answer.group(1)}/{answer.group(3)}" if answer else action
 
 
 async def _timeline(api: ApiCaller, loan_id: str) -> Any:
@@ -101,6 +104,7 @@ async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiR
         borrower=view.masked_borrower(case.get("borrower")),
         trace_contacts=view.masked_contacts(case.get("trace_contacts") or []),
         contacts=view.contact_log(own_events), letters=case.get("letters") or [],
+        contact_points=case.get("contact_points") or [], complaints=case.get("complaints") or [],
         timeline=view.timeline_rows(timeline if cross_service else own_events), cross_service=cross_service,
         timeline_refusal=None if cross_service else timeline,
         statute=view.statute_clock(case.get("statute"), business_date),
