@@ -18,6 +18,7 @@ import pytest
 from loanflow.client import LoanflowClient, id_number, wait_for
 from loanflow.stories import types_in
 from loanflow.world import ANALYST, CLIENT_MANAGER, CREDIT_MANAGER, OPS, SUPERVISOR, TEAM_MANAGER
+from tests.collections.test_letters_api import pdf_text
 
 HOME = "上海市浦东新区张江路100弄5号"
 WORK = "上海市徐汇区漕溪北路88号"
@@ -132,17 +133,23 @@ async def test_a_borrower_who_moved_is_traced_visited_sent_a_demand_complains_an
     assert met["special_status"] == "none"
     assert next(p for p in met["contact_points"] if p["point_id"] == new_point)["status"] == "valid"
 
-    # a registered demand notice (催收通知书), delivered two days later
-    # MISSING on main: `address_point_id` (the new address point) — main refuses every id with 422
-    # unknown_address_point, so the letter goes without one (to the address on the loan file)
+    # a registered demand notice (催收通知书) to the new address, delivered two days later
+    stale = await c.post("collections", f"/v1/cases/{cid}/letters", li,
+                         {"template": "demand_notice", "registered": True, "address_point_id": "borrower-home"},
+                         expect=409)
+    assert stale["error"]["code"] == "address_invalid"
     letter = await c.post("collections", f"/v1/cases/{cid}/letters", li,
-                          {"template": "demand_notice", "registered": True},
+                          {"template": "demand_notice", "registered": True, "address_point_id": new_point},
                           expect=201)
     letter_id = letter["letter_id"]
-    assert letter_id.startswith(f"{cid}-L") and letter["tracking_number"].endswith("CN")
+    assert letter_id == f"{cid}-L2" and letter["tracking_number"].endswith("CN")  # the refusal recorded nothing
     pdf = await c.http.get(f"{c.urls['collections']}/v1/cases/{cid}/letters/{letter_id}.pdf",
                            headers=c.headers(*li))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    text = pdf_text(pdf.content)
+    for words in ("催收通知书", "张伟", NEW_HOME, letter["tracking_number"], "回执"):
+        assert words in text, words
+    assert HOME not in text, "the letter goes to the new address, not the one he left"
     delivered_on = opened_on + timedelta(days=2)
     await c.advance(delivered_on.isoformat())
 
@@ -153,14 +160,15 @@ async def test_a_borrower_who_moved_is_traced_visited_sent_a_demand_complains_an
     after = await c.post("collections", f"/v1/cases/{cid}/letters/{letter_id}/delivered", li,
                          {"on": delivered_on.isoformat()}, expect=200)
     mine = next(x for x in after["letters"] if x["letter_id"] == letter_id)
+    assert [(x["template"], x["sent_by"]) for x in after["letters"]] == [
+        ("reminder", "policy"), ("demand_notice", collector)]  # the policy's: unreachable-skip-trace
     assert (mine["status"], mine["address_point_id"], mine["delivered_on"], mine["sent_on"]) == (
-        "delivered", None, "2026-04-23", "2026-04-21")
+        "delivered", new_point, "2026-04-23", "2026-04-21")
     # the statute clock restarted from the delivery: documented demand
     assert (after["statute"]["runs_from"], after["statute"]["expires_on"]) == ("2026-04-23", "2029-04-23")
 
     # he complains about the collector: the complaint is open and kept apart; collection goes on
-    # (the collector he complains to calms him and records it; its owner is the queue's supervisors)
-    complaint = await c.post("collections", f"/v1/cases/{cid}/complaints", li,
+    complaint = await c.post("collections", f"/v1/cases/{cid}/complaints", SUPERVISOR,
                              {"category": "collector_conduct", "description": "催收员向邻居透露欠款"}, expect=201)
     assert (complaint["status"], complaint["category"], complaint["collector"], complaint["owner"]) == (
         "open", "collector_conduct", collector, "supervisor:front")
@@ -205,7 +213,7 @@ async def test_a_borrower_who_moved_is_traced_visited_sent_a_demand_complains_an
     assert figures["promises"] == {"made": 1, "kept": 1, "broken": 0}
     assert Decimal(figures["recovered"]) == Decimal(owed)
     assert figures["complaints"] == 1, figures
-    # MISSING on main (issue 14 "Reports"): per-collector `valid_visits` and `visit_target`
+    assert (figures["valid_visits"], figures["visit_target"]) == (1, 25), figures
 
     async def timeline() -> list[dict[str, Any]] | None:
         page = await c.get("reporting", f"/v1/loans/{loan_id}/timeline", ANALYST, params={"limit": 500})
