@@ -264,4 +264,15 @@ def test_reaching_the_borrower_contact_points_a_visit_with_its_reason_and_a_comp
     board = open_page("zh", javascript=False)
     sign_in(board, "sup-wb", "collections_supervisor")
     board.goto("/board")
-    assert int(board.locator("#complaints-open .n").inner_text()) >= 1
+    waiting = int(board.locator("#complaints-open .n").inner_text())
+    assert waiting >= 1
+    complaint = book.api_case(case["case_id"])["complaints"][-1]
+    board.goto(f"/cases/{case['case_id']}")
+    answer = f"#complaint-{complaint['complaint_id']}-resolve"
+    board.fill(f"{answer} input[name=resolution]", "已约谈催收员并致歉")
+    board.click(f"{answer} button[type=submit]")
+    assert "投诉已答复" in board.locator(".notice").inner_text()
+    assert "已处理" in board.locator("#complaints-card tbody tr").last.inner_text()
+    assert book.api_case(case["case_id"])["complaints"][-1]["status"] == "resolved"
+    board.goto("/board")
+    assert int(board.locator("#complaints-open .n").inner_text()) == waiting - 1

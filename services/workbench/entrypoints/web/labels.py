@@ -86,6 +86,7 @@ DONE = {
     "letters/delivered": N_("The delivery is recorded."),
     "contact-points": N_("The contact point is added."), "contact-points/status": N_("The contact point is marked."),
     "complaints": N_("The complaint is recorded: collection goes on."),
+    "complaints/resolve": N_("The complaint is answered."),
 }
 
 EVENTS = {

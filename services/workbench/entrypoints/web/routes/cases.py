@@ -46,8 +46,11 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 }
 # one item's own action: what the post said of a letter (POST /cases/{id}/letters/{letter_id}/returned|delivered)
 # or a contact point marked valid/invalid (POST /cases/{id}/contact-points/{point_id}/status)
-ITEM_ACTION = re.compile(r"(letters|contact-points)/([A-Za-z0-9_.:-]{1,120})/(returned|delivered|status)")
-ITEM_FIELDS = {"returned": ("reason",), "delivered": ("on",), "status": ("status", "reason")}
+# or a complaint answered (POST /complaints/{complaint_id}/resolve: complaints live outside the case's path)
+ITEM_ACTION = re.compile(r"(letters|contact-points|complaints)/([A-Za-z0-9_.:-]{1,120})/"
+                         r"(returned|delivered|status|resolve)")
+ITEM_FIELDS = {"returned": ("reason",), "delivered": ("on",), "status": ("status", "reason"),
+               "resolve": ("resolution",)}
 REPLAYABLE = ("contacts", "promises", "letters")  # sent with the form's Idempotency-Key: a double submit records once
 
 
@@ -55,6 +58,14 @@ def fields_of(action: str) -> tuple[str, ...] | None:
     """The body fields a case form's action takes; None when the action is not one of the page's."""
     answer = ITEM_ACTION.fullmatch(action)
     return ITEM_FIELDS[answer.group(3)] if answer else ACTIONS.get(action)
+
+
+def api_path(case_id: str, action: str) -> str:
+    """Where a case form's action goes in collections."""
+    answer = ITEM_ACTION.fullmatch(action)
+    if answer and answer.group(1) == "complaints":
+        return f"/complaints/{answer.group(2)}/resolve"
+    return f"/cases/{case_id}/{action}"
 
 
 def done_key(action: str) -> str:
@@ -141,7 +152,7 @@ async def act_on_case(request: Request, user: CurrentUser, case_id: str, action:
     body = {k: v for k, v in form.items() if k in fields}
     key = form.get("idempotency_key") if action in REPLAYABLE else None
     try:
-        await api_for(request, user).post("collections", f"/cases/{case_id}/{action}", body, idempotency_key=key)
+        await api_for(request, user).post("collections", api_path(case_id, action), body, idempotency_key=key)
     except ApiRefusal as refusal:
         if refusal.status == 401:
             raise
