@@ -12,6 +12,7 @@ Each step raises StepFailed when the system does not answer as it should.
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -97,10 +98,12 @@ async def promise_broken_then_kept(world: World, d1: date) -> dict[str, Any]:
     await world.advance_to(d1 + timedelta(days=5))
     owed = (await world.loan(key))["overdue"]["total"]
     idem = f"demo-{world.loans[key].loan_id}-1"
+    # A partner's retry resends the same request: the same body (paid_at included), the same key.
+    paid_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     first = await world.client.repay(world.partner, world.loans[key].loan_id, owed, key=idem,
-                                     external_ref="bank-001")
+                                     paid_at=paid_at, external_ref="bank-001")
     retry = await world.client.repay(world.partner, world.loans[key].loan_id, owed, key=idem,
-                                     external_ref="bank-001")
+                                     paid_at=paid_at, external_ref="bank-001")
     if first.status_code != 201 or retry.status_code != 201 or first.json() != retry.json():
         raise StepFailed(f"retried repayment not replayed: {first.status_code} {retry.status_code}")
     world.payments += 1

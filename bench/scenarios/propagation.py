@@ -62,7 +62,7 @@ async def watch_cases(conn: Any, opened: dict[str, float], expected: int, stop: 
 
 
 async def watch_topic(bootstrap: str, topic: str, seen: dict[str, float], expected: int,
-                      stop: asyncio.Event) -> None:
+                      stop: asyncio.Event, ready: asyncio.Event) -> None:
     """Note when each missed event (by id) is readable on servicing's topic: the relay's part."""
     consumer = make_consumer(bootstrap, None)
     await consumer.start()
@@ -70,6 +70,9 @@ async def watch_topic(bootstrap: str, topic: str, seen: dict[str, float], expect
         partitions = [TopicPartition(topic, p) for p in range(6)]
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
+        for tp in partitions:  # resolve the end now: a lazy seek after the first commits would skip them
+            await consumer.position(tp)
+        ready.set()
         while not stop.is_set() and len(seen) < expected:
             batch = await consumer.getmany(timeout_ms=100)
             now = time.perf_counter()
@@ -91,8 +94,10 @@ async def propagate(servicing_dsn: str, collections_dsn: str, bootstrap: str, to
     stop = asyncio.Event()
     watch_conn = await connect(collections_dsn)
     watcher = asyncio.create_task(watch_cases(watch_conn, opened, count, stop))
-    reader = asyncio.create_task(watch_topic(bootstrap, topic, on_broker, count, stop))
+    reader_ready = asyncio.Event()
+    reader = asyncio.create_task(watch_topic(bootstrap, topic, on_broker, count, stop, reader_ready))
     await asyncio.sleep(0.5)  # the watchers have found where collections' events and the topic end
+    await asyncio.wait_for(reader_ready.wait(), 30)
     pool = await create_pool(servicing_dsn, min_size=4, max_size=10)
     prefix = uuid.uuid4().hex[:8]
     try:
@@ -130,6 +135,8 @@ async def raw_hop(bootstrap: str, topic: str, per_second: int, count: int) -> li
         partitions = [TopicPartition(topic, p) for p in range(6)]
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
+        for tp in partitions:  # resolve the end now: a lazy seek after the first commits would skip them
+            await consumer.position(tp)
 
         async def command(i: int) -> None:
             key = str(i).encode()
