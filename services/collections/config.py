@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -53,6 +54,8 @@ class CollectionsSettings(ServiceSettings):
     statute_years: int = 3
     statute_warn_days: int = 90
     roster: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_ROSTER))
+    # a collector's open cases of a queue they leave (PUT /roster/{collector}): stay with them, or rebalance
+    roster_cases: Literal["stay", "rebalance"] = "stay"
     lender: Lender = Field(default_factory=Lender)  # LOANFLOW_COLLECTIONS_LENDER='{"phone": ...}': signs letters
 
     def case_rules(self) -> CaseRules:

@@ -433,3 +433,25 @@ class LetterDelivered(EventData):
     delivered_on: date
     documented_demand: bool
     recorded_by: str
+
+
+RosterCases = Literal["stay", "rebalance"]
+
+
+@event("collections.roster.changed")
+class RosterChanged(EventData):
+    """A collector moved between queues (stages) or made (in)active on the roster (stream `roster`).
+
+    `from_queues`: the queues the collector worked before (none: new on the roster); `cases`: what
+    happened to their open cases of a queue they left or of every queue when made inactive
+    (`stay` with them, or `rebalance`d to the queue's other active collectors: each case then has
+    its own collections.case.assigned)."""
+
+    collector: str
+    from_queues: list[str]
+    to_queue: str
+    was_active: bool
+    active: bool
+    cases: RosterCases
+    changed_by: str
+    reason: str | None = None

@@ -200,3 +200,30 @@ class RevealCase(CaseCommand):
     (recorded in the access audit); answers the full case view."""
 
     reason: str
+
+
+@dataclass(frozen=True)
+class MoveCollector(Command[CaseView]):
+    """A supervisor moves a collector to a queue (stage) and/or makes them (in)active on the roster; their open
+    cases of a queue they leave stay with them or are rebalanced (`cases`, default from configuration).
+    `version`: the roster version the supervisor saw (another move since → 409 `roster_changed`)."""
+
+    collector: str
+    by: str
+    queue: str
+    active: bool
+    cases: str | None = None
+    reason: str | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class AssignCases(Command[CaseView]):
+    """A supervisor gives several cases to one collector: each case as `AssignCase` would, on its own."""
+
+    case_ids: tuple[str, ...]
+    by: str
+    roles: frozenset[str]
+    collector: str
+    queue: str | None = None
+    reason: str | None = None

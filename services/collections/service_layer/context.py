@@ -11,12 +11,14 @@ import asyncpg
 
 from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
+from services.collections.adapters import roster as roster_rows
 from services.collections.domain.arms import PolicyArms
 from services.collections.domain.assignment import pick_collector
 from services.collections.domain.attention import next_attention
 from services.collections.domain.case import Case
 from services.collections.domain.contact_policy import ContactPolicy
 from services.collections.domain.letter_text import Lender
+from services.collections.domain.roster import Roster
 from services.collections.domain.state import CaseRules
 from shared.clock import Clock
 from shared.contracts import CloudEvent, make_event
@@ -41,6 +43,7 @@ class Collections:
     unit_of_work: Callable[[], UnitOfWork]  # a command's transaction (kernel.unit_of_work)
     lender: Lender = field(default_factory=Lender)  # who signs the letters
     complaint_due_days: int = 15
+    roster_cases: str = "stay"  # a collector's open cases when they leave a queue: stay | rebalance
 
     def local_now(self) -> datetime:
         """Wall time in the borrowers' time zone (contact hours)."""
@@ -73,10 +76,11 @@ class Collections:
                 case.apply_policy(self.arms.policy(case.state.arm), business_date)
         to_assign = [case for case, _, _, _ in changes if case.is_open and case.pending.needs_assignment]
         if to_assign:
-            load = await case_rows.caseloads(conn, sorted({c for q in self.roster.values() for c in q}))
+            roster = Roster(self.roster, await roster_rows.moves(conn)).active_by_queue()
+            load = await case_rows.caseloads(conn, sorted({c for q in roster.values() for c in q}))
             excluded = await directory.originators(conn, sorted({c.state.loan_id for c in to_assign}))
             for case in to_assign:
-                collector = pick_collector(self.roster.get(case.state.queue, []), load, excluded[case.state.loan_id])
+                collector = pick_collector(roster.get(case.state.queue, []), load, excluded[case.state.loan_id])
                 case.assign(collector, by="routing" if actor == "system" else actor,
                             reason=f"routed to the {case.state.queue} queue")
                 if collector is not None:

@@ -17,11 +17,13 @@ from services.collections.adapters import cases as case_rows
 from services.collections.adapters import complaints as complaint_rows
 from services.collections.adapters import contacts as contact_rows
 from services.collections.adapters import directory
+from services.collections.adapters import roster as roster_rows
 from services.collections.domain import commands as c
 from services.collections.domain.assignment import check_segregation
 from services.collections.domain.case import Case
 from services.collections.domain.contact_points import masked
 from services.collections.domain.errors import CaseRuleViolation
+from services.collections.domain.roster import Roster
 from services.collections.domain.staging import next_stage
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.views import case_view, complaint_view, contact_points
@@ -183,14 +185,29 @@ async def reveal_case(cmd: c.RevealCase, ctx: Collections) -> c.CaseView:
 
 
 async def assign_case(cmd: c.AssignCase, ctx: Collections) -> c.CaseView:
-    """Only to a queue on the roster, never to someone who originated the loan."""
+    """Only to a queue on the roster, never to someone who originated the loan nor to an inactive collector."""
+    return await reassign(cmd, ctx)
+
+
+async def reassign(cmd: c.AssignCase, ctx: Collections, *, changed: list[bool] | None = None) -> c.CaseView:
+    """`assign_case`; with `changed`, a case already with that collector (and queue) records nothing, and
+    `changed` gets whether it was reassigned (the bulk reassignment's rule)."""
     if cmd.queue is not None and cmd.queue not in ctx.roster:
         raise CaseRuleViolation("unknown_queue", f"queue must be one of {sorted(ctx.roster)}")
 
     async def decide(case: Case, today: Today) -> None:
+        conn = today.uow.conn
+        if changed is not None and case.state.assignee == cmd.collector and cmd.queue in (None, case.state.queue):
+            changed.append(False)
+            return
         loan_id = case.state.loan_id
-        check_segregation(cmd.collector, (await directory.originators(today.uow.conn, [loan_id]))[loan_id])
+        check_segregation(cmd.collector, (await directory.originators(conn, [loan_id]))[loan_id])
+        if not Roster(ctx.roster, await roster_rows.moves(conn)).is_active(cmd.collector):
+            raise CaseRuleViolation("collector_inactive", f"{cmd.collector} is inactive on the roster",
+                                    collector=cmd.collector)
         case.assign(cmd.collector, by=cmd.by, reason=cmd.reason or "reassigned by supervisor", queue=cmd.queue)
+        if changed is not None:
+            changed.append(True)
     return await _on_case(ctx, cmd, decide)
 
 

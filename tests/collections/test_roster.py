@@ -1,0 +1,271 @@
+"""The roster: collectors moved between queues (stages), their cases staying or rebalanced; bulk reassignment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.collections.domain.errors import CaseRuleViolation
+from services.collections.domain.roster import Move, Roster, apply, left_queues, rebalance
+from shared.contracts import parse_data
+
+CONFIG = {"front": ["f1", "f2", "f3"], "mid": ["m1"], "legal": ["l1"]}
+
+
+# ---- the roster, pure ------------------------------------------------------------------------------------------
+
+
+def test_a_moved_collector_works_only_their_new_queue_after_its_configured_members():
+    roster = Roster(CONFIG, [Move("f2", "mid", True)])
+    assert roster.active_by_queue() == {"front": ["f1", "f3"], "mid": ["m1", "f2"], "legal": ["l1"]}
+    assert [(m.collector, m.stage) for m in roster.members() if m.queue == "mid"] == [("m1", "mid"), ("f2", "mid")]
+    assert roster.queues_of("f2") == ["mid"]
+
+
+def test_an_inactive_collector_stays_listed_but_takes_no_new_cases():
+    roster = Roster(CONFIG, [Move("f1", "front", False)])
+    assert roster.active_by_queue()["front"] == ["f2", "f3"]
+    assert not roster.is_active("f1") and roster.is_active("f2")
+    assert roster.is_active("someone-not-on-the-roster")  # as before the roster: a supervisor may name anyone
+
+
+def test_a_move_records_where_the_collector_came_from_and_a_repeat_records_nothing():
+    roster = Roster(CONFIG)
+    event = roster.move("f2", queue="mid", active=True, cases="rebalance", by="chen")
+    assert event is not None
+    assert (event.from_queues, event.to_queue, event.was_active, event.cases) == (["front"], "mid", True, "rebalance")
+    after = Roster(CONFIG, apply([], event))
+    assert after.move("f2", queue="mid", active=True, cases="stay", by="chen") is None
+    assert left_queues(event) == ["front"]
+
+
+def test_making_a_collector_inactive_applies_the_rule_to_their_own_queue_too():
+    event = Roster(CONFIG).move("f1", queue="front", active=False, cases="rebalance", by="chen")
+    assert event is not None and left_queues(event) == ["front"]
+
+
+def test_a_move_to_a_queue_not_configured_is_refused():
+    with pytest.raises(CaseRuleViolation) as err:
+        Roster(CONFIG).move("f1", queue="nowhere", active=True, cases="stay", by="chen")
+    assert err.value.rule == "unknown_queue"
+
+
+def test_a_new_collector_joins_a_queue():
+    event = Roster(CONFIG).move("new", queue="front", active=True, cases="stay", by="chen")
+    assert event is not None and event.from_queues == [] and not event.was_active
+    assert Roster(CONFIG, apply([], event)).active_by_queue()["front"] == ["f1", "f2", "f3", "new"]
+
+
+def test_moves_keep_the_order_of_first_move():
+    moves = [Move("f1", "mid", True), Move("f2", "mid", True)]
+    event = Roster(CONFIG, moves).move("f1", queue="mid", active=False, cases="stay", by="chen")
+    assert event is not None
+    assert apply(moves, event) == [Move("f1", "mid", False), Move("f2", "mid", True)]
+
+
+def test_rebalance_spreads_over_the_least_loaded_never_to_the_leaver_nor_an_originator():
+    plan = rebalance(
+        [("c1", "L1"), ("c2", "L2"), ("c3", "L3"), ("c4", "L4")],
+        ["f1", "f2", "f3"],
+        {"f1": 5, "f2": 0, "f3": 0},
+        {"L2": {"f3"}, "L4": {"f2", "f3"}},
+        leaving="f1",
+    )
+    assert plan == {"c1": "f2", "c2": "f2", "c3": "f3", "c4": None}
+
+
+# ---- the API, on the running service ----------------------------------------------------------------------------
+
+
+async def _open_cases(desk: Any, servicing: Any, loans: tuple[str, ...]) -> list[dict[str, Any]]:
+    for loan in loans:
+        await servicing.missed(loan, dpd=1)
+    return [await desk.case_of(loan) for loan in loans]
+
+
+async def _stream(desk: Any, stream: str) -> list[Any]:
+    ctx = desk.app.state.collections
+    async with desk.app.state.kernel.db.acquire() as conn:
+        return await ctx.store.load(conn, stream)
+
+
+def _member(roster: dict[str, Any], collector: str) -> dict[str, Any]:
+    [found] = [m for m in roster["items"] if m["collector"] == collector]
+    return found
+
+
+async def test_the_roster_lists_collectors_with_stage_activity_and_open_cases(desk, servicing):
+    await _open_cases(desk, servicing, ("R1", "R2", "R3"))
+    r = await desk.client.get("/v1/roster", headers=desk.supervisor)
+    assert r.status_code == 200, r.text
+    roster = r.json()
+    assert roster["version"] == 0 and roster["cases_rule"] == "stay"
+    assert (_member(roster, "collector-f1")["open_cases"], _member(roster, "collector-f2")["open_cases"]) == (2, 1)
+    assert _member(roster, "collector-m1") == {
+        "collector": "collector-m1",
+        "queue": "mid",
+        "stage": "mid",
+        "active": True,
+        "open_cases": 0,
+        "open_cases_total": 0,
+    }
+    assert _member(roster, "legal-1")["stage"] is None
+    refused = await desk.client.get("/v1/roster", headers=desk.as_("collector-f1", "collector"))
+    assert refused.status_code == 403
+
+
+async def test_a_front_collector_moved_to_mid_keeps_their_cases_and_new_front_cases_skip_them(desk, servicing):
+    """The notes: part of the front-end team moved to support mid-end in July–August."""
+    [first] = await _open_cases(desk, servicing, ("S1",))
+    assert first["assignee"] == "collector-f1"
+    r = await desk.client.put(
+        "/v1/roster/collector-f1",
+        headers=desk.supervisor,
+        json={"queue": "mid", "cases": "stay", "reason": "support mid-end, July–August"},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["changed"] and body["rebalanced"] == [] and body["version"] == 1
+    assert _member(body, "collector-f1") == {
+        "collector": "collector-f1",
+        "queue": "mid",
+        "stage": "mid",
+        "active": True,
+        "open_cases": 0,
+        "open_cases_total": 1,
+    }
+    assert (await desk.case(first["case_id"]))["assignee"] == "collector-f1"  # stay
+    cases = await _open_cases(desk, servicing, ("S2", "S3"))
+    assert {c["assignee"] for c in cases} == {"collector-f2"}  # the front queue now has collector-f2 only
+    [event] = await _stream(desk, "roster")
+    data = parse_data(event)
+    assert (event.type, data.collector, data.from_queues, data.to_queue, data.changed_by) == (
+        "collections.roster.changed",
+        "collector-f1",
+        ["front"],
+        "mid",
+        "chen",
+    )
+    again = await desk.client.put("/v1/roster/collector-f1", headers=desk.supervisor, json={"queue": "mid"})
+    assert again.json()["changed"] is False and len(await _stream(desk, "roster")) == 1
+
+
+async def test_with_rebalance_a_leavers_cases_go_to_the_queues_other_active_collectors(desk, servicing):
+    cases = await _open_cases(desk, servicing, ("T1", "T2", "T3", "T4"))
+    held = [c["case_id"] for c in cases if c["assignee"] == "collector-f2"]
+    assert len(held) == 2
+    r = await desk.client.put(
+        "/v1/roster/collector-f2", headers=desk.supervisor, json={"queue": "mid", "cases": "rebalance", "version": 0}
+    )
+    assert r.status_code == 200, r.text
+    assert sorted((x["case_id"], x["collector"], x["status"]) for x in r.json()["rebalanced"]) == [
+        (case_id, "collector-f1", "assigned") for case_id in sorted(held)
+    ]
+    [roster_event] = await _stream(desk, "roster")
+    for case_id in held:
+        view = await desk.case(case_id)
+        assert view["assignee"] == "collector-f1" and view["queue"] == "front"
+        last = view["timeline"][-1]
+        assert last["type"] == "collections.case.assigned"
+        assert last["data"]["reason"] == "roster: collector-f2 left the front queue (rebalance)"
+        [stored] = [e for e in await _stream(desk, f"case-{case_id}") if e.type == "collections.case.assigned"][-1:]
+        assert stored.causationid == roster_event.id
+    roster = (await desk.client.get("/v1/roster", headers=desk.supervisor)).json()
+    assert _member(roster, "collector-f1")["open_cases"] == 4 and _member(roster, "collector-f2")["open_cases"] == 0
+
+
+async def test_a_move_on_a_stale_roster_version_or_to_an_unknown_queue_changes_nothing(desk, servicing):
+    ok = await desk.client.put("/v1/roster/collector-m2", headers=desk.supervisor, json={"queue": "back"})
+    assert ok.status_code == 200
+    stale = await desk.client.put(
+        "/v1/roster/collector-m1", headers=desk.supervisor, json={"queue": "back", "version": 0}
+    )
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "roster_changed"
+    unknown = await desk.client.put("/v1/roster/collector-m1", headers=desk.supervisor, json={"queue": "nowhere"})
+    assert unknown.status_code == 409 and unknown.json()["error"]["code"] == "unknown_queue"
+    bad = await desk.client.put(
+        "/v1/roster/collector-m1", headers=desk.supervisor, json={"queue": "mid", "cases": "scatter"}
+    )
+    assert bad.status_code == 422
+    assert len(await _stream(desk, "roster")) == 1
+
+
+async def test_an_inactive_collector_gets_no_cases_by_routing_nor_by_hand(desk, servicing):
+    r = await desk.client.put(
+        "/v1/roster/collector-f1", headers=desk.supervisor, json={"queue": "front", "active": False}
+    )
+    assert r.status_code == 200 and _member(r.json(), "collector-f1")["active"] is False
+    cases = await _open_cases(desk, servicing, ("U1", "U2"))
+    assert {c["assignee"] for c in cases} == {"collector-f2"}
+    refused = await desk.client.post(
+        f"/v1/cases/{cases[0]['case_id']}/assign", headers=desk.supervisor, json={"collector": "collector-f1"}
+    )
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "collector_inactive"
+
+
+async def test_bulk_reassignment_gives_each_case_its_own_event_and_reports_each_refusal(desk, servicing):
+    await servicing.reviewed("BK3", "collector-m1")
+    await servicing.disbursed("BK3")
+    await desk.handled(servicing.sent)
+    cases = await _open_cases(desk, servicing, ("BK1", "BK2", "BK3", "BK4"))
+    ids = [c["case_id"] for c in cases]
+    await servicing.paid_off("BK4", cases[3]["opened_on"])
+    await desk.case_of("BK4", status="closed")
+    r = await desk.client.post(
+        "/v1/cases/assign",
+        headers=desk.supervisor,
+        json={"case_ids": [*ids, "nope-E1"], "collector": "collector-m1", "reason": "mid team takes them"},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["assigned"], body["unchanged"], body["refused"]) == (2, 0, 3)
+    assert [(x["case_id"], x["status"], x["rule"]) for x in body["results"]] == [
+        (ids[0], "assigned", None),
+        (ids[1], "assigned", None),
+        (ids[2], "refused", "segregation_of_duties"),
+        (ids[3], "refused", "case_closed"),
+        ("nope-E1", "refused", "not_found"),
+    ]
+    for case_id in ids[:2]:
+        view = await desk.case(case_id)
+        assert view["assignee"] == "collector-m1"
+        assert [t for t in view["timeline"] if t["type"] == "collections.case.assigned"][-1]["data"] == {
+            "case_id": case_id,
+            "loan_id": view["loan_id"],
+            "collector": "collector-m1",
+            "queue": "front",
+            "assigned_by": "chen",
+            "reason": "mid team takes them",
+        }
+    assert (await desk.case(ids[2]))["assignee"] != "collector-m1"
+    before = len(await _stream(desk, f"case-{ids[0]}"))
+    again = await desk.client.post(
+        "/v1/cases/assign", headers=desk.supervisor, json={"case_ids": ids[:2], "collector": "collector-m1"}
+    )
+    assert (again.json()["assigned"], again.json()["unchanged"]) == (0, 2)
+    assert len(await _stream(desk, f"case-{ids[0]}")) == before
+
+
+async def test_bulk_reassignment_input_is_checked_before_anything_changes(desk, servicing):
+    [case] = await _open_cases(desk, servicing, ("BV1",))
+    for body in (
+        {"case_ids": [], "collector": "collector-m1"},
+        {"case_ids": [case["case_id"], case["case_id"]], "collector": "collector-m1"},
+        {"case_ids": [case["case_id"]]},
+    ):
+        r = await desk.client.post("/v1/cases/assign", headers=desk.supervisor, json=body)
+        assert r.status_code == 422, body
+    unknown_queue = await desk.client.post(
+        "/v1/cases/assign",
+        headers=desk.supervisor,
+        json={"case_ids": [case["case_id"]], "collector": "collector-m1", "queue": "nowhere"},
+    )
+    assert unknown_queue.json()["results"][0]["rule"] == "unknown_queue"
+    assert (await desk.case(case["case_id"]))["assignee"] == case["assignee"]
+    collector = await desk.client.post(
+        "/v1/cases/assign",
+        headers=desk.as_("collector-f1", "collector"),
+        json={"case_ids": [case["case_id"]], "collector": "collector-f1"},
+    )
+    assert collector.status_code == 403
