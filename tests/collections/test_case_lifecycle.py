@@ -22,6 +22,13 @@ async def test_a_missed_payment_opens_a_front_case_assigned_and_queued(desk, ser
     assert queued["next_action"]["channel"] == "sms"  # the policy's reminder, due the day the case opened
     view = await desk.until(case["case_id"], lambda v: len(v["trace_contacts"]) == 3)
     assert view["borrower"]["name"] == "张伟"
+    queue = await desk.client.get("/v1/queue", headers=desk.as_("collector-f1", "collector"))
+    [queued] = queue.json()["items"]
+    assert (queued["borrower_name_masked"], queued["borrower_phone_masked"]) == ("张*", "139****0000"), \
+        "the queue says who the borrower is, masked"
+    listed = await desk.client.get("/v1/cases", params={"loan_id": "L1"}, headers=desk.supervisor)
+    assert [c["borrower_name_masked"] for c in listed.json()["items"]] == ["张*"]
+    assert "张伟" not in queue.text + listed.text and "13900000000" not in queue.text + listed.text
     assert [t["type"] for t in view["timeline"]][:2] == ["collections.case.opened", "collections.policy.decided"]
     published = await desk.published(lambda es: of_type(es, "collections.case.assigned", "L1"))
     [decided] = of_type(published, "collections.policy.decided", "L1")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.collections.domain import contact_points as cp
 from services.collections.domain.case import Case
 from services.collections.domain.contact_points import all_points, masked, origination_points
 from services.collections.domain.contact_policy import ContactPolicy
@@ -249,3 +250,13 @@ def test_the_full_amount_rule_is_the_notes_and_no_tactic_asks_for_a_part_payment
     for t in texts.values():
         assert "部分还款" not in t["zh"] and "part payment" not in t["en"].lower()
     assert "用行动证明" in texts["serial_promiser"]["zh"] and "不兑现诺言的严重后果" in texts["serial_promiser"]["zh"]
+
+
+def test_a_summary_shows_the_borrower_by_masked_name_and_phone_only():
+    assert cp.borrower_masked({"name": "张三丰", "phone": "13812345678", "id_number_masked": "x"}) == {
+        "borrower_name_masked": "张**", "borrower_phone_masked": "138****5678"}
+    assert cp.borrower_masked({"name": "王五", "phone": ""}) == {"borrower_name_masked": "王*",
+                                                              "borrower_phone_masked": None}
+    assert cp.borrower_masked(None) == {"borrower_name_masked": None, "borrower_phone_masked": None}, \
+        "a loan the directory does not know yet"
+    assert cp.mask_name("李") == "李*" and cp.mask_name("  ") is None

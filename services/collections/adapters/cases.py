@@ -138,30 +138,45 @@ async def needing_attention(conn: asyncpg.Connection, day: date) -> list[str]:
 
 async def list_cases(conn: asyncpg.Connection, *, status: str | None, stage: str | None, assignee: str | None,
                      loan_id: str | None, queue: str | None, offset: int, limit: int,
-                     untouched_since: date | None = None) -> list[dict[str, Any]]:
-    """Cases by filter; `untouched_since`: open cases whose last contact (or opening) is on or before that day."""
+                     untouched_since: date | None = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Cases by filter, each with its borrower's name and phone (`BORROWER`); `untouched_since`: open cases
+    whose last contact (or opening) is on or before that day."""
     rows = await conn.fetch(
-        """SELECT state FROM cases
-           WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR stage = $2)
-             AND ($3::text IS NULL OR assignee = $3) AND ($4::text IS NULL OR loan_id = $4)
-             AND ($5::text IS NULL OR queue = $5)
-             AND ($8::date IS NULL OR (status = 'open' AND coalesce((state->>'last_contact_on')::date,
-                                                                    (last_contact_at AT TIME ZONE 'UTC')::date,
-                                                                    opened_on) <= $8))
-           ORDER BY opened_on, case_id OFFSET $6 LIMIT $7""",
+        f"""SELECT c.state, {BORROWER} FROM cases c LEFT JOIN loan_directory d ON d.loan_id = c.loan_id
+           WHERE ($1::text IS NULL OR c.status = $1) AND ($2::text IS NULL OR c.stage = $2)
+             AND ($3::text IS NULL OR c.assignee = $3) AND ($4::text IS NULL OR c.loan_id = $4)
+             AND ($5::text IS NULL OR c.queue = $5)
+             AND ($8::date IS NULL OR (c.status = 'open' AND coalesce((c.state->>'last_contact_on')::date,
+                                                                      (c.last_contact_at AT TIME ZONE 'UTC')::date,
+                                                                      c.opened_on) <= $8))
+           ORDER BY c.opened_on, c.case_id OFFSET $6 LIMIT $7""",
         status, stage, assignee, loan_id, queue, offset, limit, untouched_since)
-    return [r["state"] for r in rows]
+    return [(r["state"], _borrower(r)) for r in rows]
 
 
 async def work_queue(conn: asyncpg.Connection, *, assignee: str | None, queue: str | None, business_date: date,
-                     offset: int, limit: int) -> list[dict[str, Any]]:
-    """Open cases by urgency: promise due (or overdue) today, later stage, larger amount, longest without contact."""
+                     offset: int, limit: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Open cases by urgency: promise due (or overdue) today, later stage, larger amount, longest without
+    contact; each with its borrower's name and phone (`BORROWER`)."""
     rows = await conn.fetch(
-        """SELECT state, (promise_due_on IS NOT NULL AND promise_due_on <= $3) AS promise_due FROM cases
-           WHERE status = 'open' AND ($1::text IS NULL OR assignee = $1) AND ($2::text IS NULL OR queue = $2)
-           ORDER BY promise_due DESC,
-                    CASE stage WHEN 'back' THEN 2 WHEN 'mid' THEN 1 ELSE 0 END DESC,
-                    amount_overdue DESC, last_contact_at ASC NULLS FIRST, case_id
-           OFFSET $4 LIMIT $5""",
+        f"""SELECT q.state, q.promise_due, {BORROWER}
+           FROM (SELECT state, loan_id, (promise_due_on IS NOT NULL AND promise_due_on <= $3) AS promise_due,
+                        stage, amount_overdue, last_contact_at, case_id FROM cases
+                 WHERE status = 'open' AND ($1::text IS NULL OR assignee = $1) AND ($2::text IS NULL OR queue = $2)
+                 ORDER BY promise_due DESC,
+                          CASE stage WHEN 'back' THEN 2 WHEN 'mid' THEN 1 ELSE 0 END DESC,
+                          amount_overdue DESC, last_contact_at ASC NULLS FIRST, case_id
+                 OFFSET $4 LIMIT $5) q
+           LEFT JOIN loan_directory d ON d.loan_id = q.loan_id
+           ORDER BY q.promise_due DESC, CASE q.stage WHEN 'back' THEN 2 WHEN 'mid' THEN 1 ELSE 0 END DESC,
+                    q.amount_overdue DESC, q.last_contact_at ASC NULLS FIRST, q.case_id""",
         assignee, queue, business_date, offset, limit)
-    return [{**r["state"], "promise_due": r["promise_due"]} for r in rows]
+    return [({**r["state"], "promise_due": r["promise_due"]}, _borrower(r)) for r in rows]
+
+
+# The borrower's name and phone from the loan directory (loan.disbursed), for the summaries' masked fields.
+BORROWER = "d.borrower->>'name' AS borrower_name, d.borrower->>'phone' AS borrower_phone"
+
+
+def _borrower(row: Any) -> dict[str, Any]:
+    return {"name": row["borrower_name"], "phone": row["borrower_phone"]}

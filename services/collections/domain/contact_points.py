@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from shared.contracts.collections import PointKind, PointStatus, TargetKind, mask_point_value
+from shared.pii import mask_phone
 
 TARGET_KINDS: tuple[TargetKind, ...] = ("borrower", "guarantor", "family", "work", "other")
 TARGET_ALIASES = {"employer": "work"}  # first-round clients named a work contact `employer`
@@ -82,3 +83,23 @@ def masked(point: ContactPoint) -> ContactPoint:
     if point.value is None or point.kind == "employer":
         return point
     return point.model_copy(update={"value": mask_point_value(point.value)})
+
+
+def mask_name(name: str | None) -> str | None:
+    """张三丰 → 张**: the family name is enough to tell borrowers apart in a queue; None without a name."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    name = name.strip()
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def borrower_masked(borrower: Mapping[str, Any] | None) -> dict[str, str | None]:
+    """Who the borrower is, as lists and queues show it: the masked name (张**) and phone (138****5678).
+
+    The one place a case summary derives personal data (from the loan directory's `loan.disbursed`
+    borrower); None for a loan the directory does not know yet.
+    """
+    borrower = borrower or {}
+    phone = borrower.get("phone")
+    return {"borrower_name_masked": mask_name(borrower.get("name")),
+            "borrower_phone_masked": mask_phone(phone.strip()) if isinstance(phone, str) and phone.strip() else None}

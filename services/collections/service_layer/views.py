@@ -10,14 +10,14 @@ from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
 from services.collections.domain import statute
 from services.collections.domain.complaints import Complaint
-from services.collections.domain.contact_points import ContactPoint, all_points, masked
+from services.collections.domain.contact_points import ContactPoint, all_points, borrower_masked, masked
 from services.collections.domain.state import CaseState
 from services.collections.domain.tactics import FULL_AMOUNT_RULE, tactic
 from services.collections.service_layer.context import Collections
 
 
-def summary(state: dict[str, Any]) -> dict[str, Any]:
-    """The list/queue form of a case."""
+def summary(state: dict[str, Any], borrower: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The list/queue form of a case; `borrower` (the loan directory's name and phone) shown masked."""
     keys = ("case_id", "loan_id", "episode", "status", "stage", "queue", "assignee", "days_past_due",
             "amount_overdue", "special_status", "tags", "broken_promises", "opened_on", "resolution",
             "resolved_on", "last_contact_at", "last_contact_on", "latest_reason", "invalid_address_visits")
@@ -31,6 +31,7 @@ def summary(state: dict[str, Any]) -> dict[str, Any]:
     out["next_action"] = scheduled[0] if scheduled else None
     if "promise_due" in state:
         out["promise_due"] = state["promise_due"]
+    out.update(borrower_masked(borrower))
     return out
 
 

@@ -156,6 +156,8 @@ class CaseSummaryPublic(CaseFields):
     open_complaints: int
     next_action: ScheduledActionPublic | None
     promise_due: bool | None = None
+    borrower_name_masked: str | None = None  # 张** (the loan directory's borrower; None before loan.disbursed)
+    borrower_phone_masked: str | None = None  # 138****5678
 
 
 class CasePublic(CaseFields):

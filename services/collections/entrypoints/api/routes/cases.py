@@ -36,7 +36,7 @@ async def list_cases(request: Request, ctx: CtxDep, _: Reader, status: Literal["
             await ctx.business_date(conn) - timedelta(days=untouched_days)
         rows = await case_rows.list_cases(conn, status=status, stage=stage, assignee=assignee, loan_id=loan_id,
                                           queue=queue, untouched_since=untouched_since, offset=offset, limit=limit)
-    return page([summary(r) for r in rows], offset, limit)
+    return page([summary(state, borrower) for state, borrower in rows], offset, limit)
 
 
 @router.get("/queue", response_model=CasesPage, response_model_exclude_unset=True)
@@ -55,7 +55,7 @@ async def work_queue(request: Request, ctx: CtxDep, who: Reader, collector: str 
     async with reading(request) as conn:
         rows = await case_rows.work_queue(conn, assignee=assignee, queue=queue,
                                           business_date=await ctx.business_date(conn), offset=offset, limit=limit)
-    return page([summary(r) for r in rows], offset, limit)
+    return page([summary(state, borrower) for state, borrower in rows], offset, limit)
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic)
