@@ -7,7 +7,7 @@ from itertools import count
 
 import pytest
 
-from services.reporting.domain.arms import ArmCase, newcombe, policy_arms_report, wilson
+from services.reporting.domain.arms import ArmCase, mean_interval, newcombe, policy_arms_report, welch, wilson
 
 
 def four(values):
@@ -66,3 +66,27 @@ def test_figures_per_arm_and_the_difference():
     empty = policy_arms_report([])
     assert empty["arms"]["challenger"]["cure_rate"]["low"] is None
     assert empty["difference"]["cure_rate"]["difference"] is None
+
+
+def test_a_per_case_mean_has_the_normal_interval_and_the_difference_welchs():
+    # 2, 4, 4, 4, 5, 5, 7, 9: mean 5, sample variance 32/7; half-width 1.96 * sqrt(32/7/8) = 1.4816...
+    mean, low, high = mean_interval([Decimal(v) for v in (2, 4, 4, 4, 5, 5, 7, 9)])
+    assert mean == 5 and four((low, high)) == (3.5184, 6.4816)
+    # a: 1, 3 (mean 2, var 2); b: 0, 0, 0 (mean 0, var 0): 2 ± 1.96 * sqrt(2/2) = 2 ± 1.96
+    d, lo, hi = welch([Decimal(1), Decimal(3)], [Decimal(0)] * 3)
+    assert (d, four((lo, hi))) == (2, (0.04, 3.96))
+    assert mean_interval([Decimal(1)]) is None and welch([Decimal(1)], [Decimal(1), Decimal(2)]) is None
+
+
+def test_the_per_case_figures_carry_their_intervals_in_the_report():
+    cases = ([case("champion", recovered="10.00", contacts=1), case("champion", recovered="30.00", contacts=3)]
+             + [case("challenger", recovered="40.00", contacts=2)] * 3)
+    report = policy_arms_report(cases)
+    champion = report["arms"]["champion"]
+    assert champion["recovered_per_case_interval"]["mean"] == champion["recovered_per_case"] == Decimal("20.00")
+    assert champion["recovered_per_case_interval"]["low"] == Decimal("0.40")  # 20 - 1.96 * sqrt(200 / 2)
+    assert champion["contacts_per_case_interval"] == {"mean": Decimal("2.00"), "low": Decimal("0.04"),
+                                                      "high": Decimal("3.96")}
+    gap = report["difference"]["recovered_per_case_interval"]
+    assert gap == {"difference": Decimal("20.00"), "low": Decimal("0.40"), "high": Decimal("39.60")}
+    assert policy_arms_report([])["difference"]["contacts_per_case_interval"]["low"] is None

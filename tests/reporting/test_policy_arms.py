@@ -131,6 +131,15 @@ async def test_the_arms_report_on_a_seeded_book_matches_an_independent_count(pla
         assert report["arms"]["challenger"]["cases"] > 20 and report["arms"]["champion"]["cases"] > 40
         diff = report["difference"]["cure_rate"]
         assert Decimal(diff["low"]) <= Decimal(diff["difference"]) <= Decimal(diff["high"])
+        for key in ("recovered_per_case", "contacts_per_case"):
+            gap = report["difference"][f"{key}_interval"]
+            assert Decimal(gap["low"]) <= Decimal(gap["difference"]) <= Decimal(gap["high"])
+            # the interval's centre is the unrounded means' difference; the plain one that of the rounded means
+            assert abs(Decimal(gap["difference"]) - Decimal(report["difference"][key])) <= Decimal("0.01")
+            for arm in ("champion", "challenger"):
+                mean = report["arms"][arm][f"{key}_interval"]
+                assert Decimal(mean["low"]) <= Decimal(report["arms"][arm][key]) == Decimal(mean["mean"]) \
+                    <= Decimal(mean["high"])
 
         await rebuild(platform, ReportingSettings(), source="topics")
         again = await client.get(f"/v1/reports/policy-arms?from={START}&to={END}", headers=headers)

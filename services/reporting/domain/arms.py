@@ -5,7 +5,9 @@ outcomes are those known at the end of the period: cured (cured or paid off), ro
 a later stage), recovered, contacts, promises judged (kept or broken). Each rate comes with a
 95% Wilson score interval, and the difference between the arms (challenger − champion) with
 Newcombe's hybrid score interval (method 10 of Newcombe 1998), which is built from the two
-Wilson intervals.
+Wilson intervals. The per-case figures (recovered, contacts) come with the normal 95% interval
+of a mean (mean ± 1.96·s/√n, s the sample standard deviation; none under two cases), their
+difference with Welch's (± 1.96·√(s₁²/n₁ + s₂²/n₂)).
 """
 
 from __future__ import annotations
@@ -83,6 +85,45 @@ def difference(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return {"difference": _q(found[0]), "low": _q(found[1]), "high": _q(found[2])}
 
 
+def mean_interval(values: list[Decimal]) -> tuple[Decimal, Decimal, Decimal] | None:
+    """The mean with its normal 95% interval (unrounded): mean ± z·s/√n; None under two values."""
+    n = len(values)
+    if n < 2:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 34
+        mean = sum(values, Decimal(0)) / n
+        half = Z95 * (_variance(values, mean) / n).sqrt()
+        return mean, mean - half, mean + half
+
+
+def _variance(values: list[Decimal], mean: Decimal) -> Decimal:
+    return sum(((v - mean) ** 2 for v in values), Decimal(0)) / (len(values) - 1)
+
+
+def welch(a: list[Decimal], b: list[Decimal]) -> tuple[Decimal, Decimal, Decimal] | None:
+    """mean(a) − mean(b) with the normal 95% interval of Welch (unrounded); None when either has under two."""
+    if len(a) < 2 or len(b) < 2:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 34
+        ma, mb = sum(a, Decimal(0)) / len(a), sum(b, Decimal(0)) / len(b)
+        half = Z95 * (_variance(a, ma) / len(a) + _variance(b, mb) / len(b)).sqrt()
+        return ma - mb, ma - mb - half, ma - mb + half
+
+
+def _interval(found: tuple[Decimal, Decimal, Decimal] | None, places: Decimal, name: str) -> dict[str, Any]:
+    """{name, low, high} rounded half-up to `places` (all None without an interval)."""
+    if found is None:
+        return {name: None, "low": None, "high": None}
+    value, low, high = (v.quantize(places, rounding=ROUND_HALF_UP) for v in found)
+    return {name: value, "low": low, "high": high}
+
+
+FEN = Decimal("0.01")
+PER_CASE = {"recovered_per_case": lambda c: c.recovered, "contacts_per_case": lambda c: Decimal(c.contacts)}
+
+
 def _per_case(total: Decimal | int, cases: int, places: Decimal) -> Decimal | None:
     return (Decimal(total) / cases).quantize(places, rounding=ROUND_HALF_UP) if cases else None
 
@@ -95,14 +136,18 @@ def arm_figures(cases: list[ArmCase]) -> dict[str, Any]:
     return {"cases": n,
             "cure_rate": rate(sum(c.cured for c in cases), n),
             "roll_rate": rate(sum(c.rolled for c in cases), n),
-            "recovered": recovered, "recovered_per_case": _per_case(recovered, n, Decimal("0.01")),
-            "contacts": contacts, "contacts_per_case": _per_case(contacts, n, Decimal("0.01")),
+            "recovered": recovered, "recovered_per_case": _per_case(recovered, n, FEN),
+            "recovered_per_case_interval": _interval(mean_interval([c.recovered for c in cases]), FEN, "mean"),
+            "contacts": contacts, "contacts_per_case": _per_case(contacts, n, FEN),
+            "contacts_per_case_interval": _interval(mean_interval([Decimal(c.contacts) for c in cases]), FEN,
+                                                    "mean"),
             "promise_kept_rate": rate(sum(c.promises_kept for c in cases), sum(c.promises_judged for c in cases))}
 
 
 def policy_arms_report(cases: list[ArmCase]) -> dict[str, Any]:
     """Per arm figures and the challenger − champion differences (rates with Newcombe's interval)."""
-    arms = {arm: arm_figures([c for c in cases if c.arm == arm]) for arm in ARMS}
+    cohorts = {arm: [c for c in cases if c.arm == arm] for arm in ARMS}
+    arms = {arm: arm_figures(cohorts[arm]) for arm in ARMS}
     champion, challenger = arms["champion"], arms["challenger"]
 
     def gap(key: str) -> Decimal | None:
@@ -112,4 +157,7 @@ def policy_arms_report(cases: list[ArmCase]) -> dict[str, Any]:
     return {"arms": arms,
             "difference": {key: difference(challenger[key], champion[key])
                            for key in ("cure_rate", "roll_rate", "promise_kept_rate")}
-            | {"recovered_per_case": gap("recovered_per_case"), "contacts_per_case": gap("contacts_per_case")}}
+            | {"recovered_per_case": gap("recovered_per_case"), "contacts_per_case": gap("contacts_per_case")}
+            | {f"{key}_interval": _interval(welch([of(c) for c in cohorts["challenger"]],
+                                                  [of(c) for c in cohorts["champion"]]), FEN, "difference")
+               for key, of in PER_CASE.items()}}

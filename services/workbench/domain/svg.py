@@ -95,3 +95,47 @@ def line_chart(data: Sequence[Datum], title: str, empty: str = "") -> str:
         parts.append(_text(x, y - 8, d.caption, "value"))
         parts.append(_text(x, HEIGHT - PAD_BOTTOM + 16, d.label, "label"))
     return "".join(parts) + "</svg>"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A bar with its 95% interval: the series it belongs to, the value, the interval's ends and the caption."""
+
+    series: str
+    value: Decimal
+    low: Decimal
+    high: Decimal
+    caption: str = ""
+
+
+def interval_chart(groups: Sequence[tuple[str, Sequence[Estimate]]], title: str, empty: str = "") -> str:
+    """Grouped bars (one group per label, one bar per series in it) each with a whisker from the interval's
+    low to its high end; the value axis from 0 to the highest end. A group without estimates keeps its slot."""
+    if not any(estimates for _, estimates in groups):
+        return _open(title, "bars intervals") + _text(WIDTH / 2, HEIGHT / 2, empty, "empty") + "</svg>"
+    plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    slot = (WIDTH - PAD_LEFT - PAD_RIGHT) / len(groups)
+    top = scale([e.high for _, estimates in groups for e in estimates] + [e.value for _, es in groups for e in es])
+    base = HEIGHT - PAD_BOTTOM
+
+    def y_of(value: Decimal) -> float:
+        return base - float(max(value, Decimal(0)) / top) * plot_h
+
+    parts = [_open(title, "bars intervals"),
+             f'<line x1="{PAD_LEFT}" y1="{base}" x2="{WIDTH - PAD_RIGHT}" y2="{base}" class="axis"/>']
+    for g, (label, estimates) in enumerate(groups):
+        left = PAD_LEFT + g * slot + slot * 0.12
+        bar_w = slot * 0.76 / max(1, len(estimates))
+        for i, e in enumerate(estimates):
+            x = left + i * bar_w + bar_w * 0.1
+            w = bar_w * 0.8
+            y = y_of(e.value)
+            parts.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(base - y)}" '
+                         f'class="bar series-{i}"><title>{escape(label)} · {escape(e.series)}: '
+                         f"{escape(e.caption)}</title></rect>")
+            mid, lo, hi = x + w / 2, y_of(e.low), y_of(e.high)
+            parts.append(f'<path d="M{_num(mid)} {_num(lo)}V{_num(hi)}M{_num(mid - 5)} {_num(lo)}h10'
+                         f'M{_num(mid - 5)} {_num(hi)}h10" class="whisker"/>')
+            parts.append(_text(mid, hi - 5, e.caption, "value"))
+        parts.append(_text(PAD_LEFT + g * slot + slot / 2, base + 16, label, "label"))
+    return "".join(parts) + "</svg>"

@@ -19,14 +19,24 @@ class RatePublic(Public):
     high: Ratio
 
 
+class MeanPublic(Public):
+    """A per-case mean with its normal 95% interval (None under two cases)."""
+
+    mean: Ratio
+    low: Ratio
+    high: Ratio
+
+
 class ArmPublic(Public):
     cases: int  # opened in the period in this arm
     cure_rate: RatePublic  # cured or paid off by the end of the period
     roll_rate: RatePublic  # moved on to a later stage by the end of the period
     recovered: Amount
     recovered_per_case: Amount | None
+    recovered_per_case_interval: MeanPublic
     contacts: int
     contacts_per_case: Ratio
+    contacts_per_case_interval: MeanPublic
     promise_kept_rate: RatePublic  # of the promises judged (kept or broken)
 
 
@@ -44,6 +54,8 @@ class ArmsDifferencePublic(Public):
     promise_kept_rate: DifferencePublic
     recovered_per_case: Ratio
     contacts_per_case: Ratio
+    recovered_per_case_interval: DifferencePublic  # Welch's normal 95% interval
+    contacts_per_case_interval: DifferencePublic
 
 
 class ArmsPairPublic(Public):

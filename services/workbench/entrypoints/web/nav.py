@@ -25,6 +25,7 @@ NAV = (
     NavItem("/board", N_("Board"), ("collections_supervisor", "legal", "admin"), "b"),
     NavItem("/applications", N_("Applications"), ("client_manager", "team_manager", "credit_manager", "admin"), "a"),
     NavItem("/reports", N_("Reports"), ("reporting", "admin", "collections_supervisor"), "r"),
+    NavItem("/reports/arms", N_("Policy arms"), ("reporting", "admin", "collections_supervisor"), "m"),
 )
 
 
@@ -32,3 +33,9 @@ def nav_for(user: User | None) -> list[NavItem]:
     if user is None:
         return []
     return [item for item in NAV if user.has(*item.roles)]
+
+
+def current(items: list[NavItem], path: str) -> str | None:
+    """The bar's item the page belongs to: the longest item path the page's path starts with."""
+    found = [item.path for item in items if path == item.path or path.startswith(item.path.rstrip("/") + "/")]
+    return max(found, key=len, default=None)

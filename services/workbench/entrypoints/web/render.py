@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 from services.workbench import i18n
 from services.workbench.adapters.api import ApiRefusal
 from services.workbench.entrypoints.web.labels import done_message, event_label, label, queue_label
-from services.workbench.entrypoints.web.nav import nav_for
+from services.workbench.entrypoints.web.nav import current, nav_for
 from services.workbench.entrypoints.web.rules import rule_title
 from services.workbench.entrypoints.web.session import CSRF_FIELD, User, optional_user
 
@@ -53,10 +53,12 @@ def page_context(request: Request, user: User | None) -> dict[str, Any]:
     """What every template can use: `_`, `lang`, `user`, `nav`, `csrf_field`, the current path."""
     lang: str = request.state.lang
     translations = request.app.state.catalogs[lang]
+    nav = nav_for(user)
     return {
         "request": request, "lang": lang, "other_lang": "en" if lang == "zh" else "zh",
         "_": translations.gettext, "ngettext": translations.ngettext,
-        "user": user, "nav": nav_for(user), "path": request.url.path,
+        "user": user, "nav": nav, "path": request.url.path,
+        "nav_current": current(nav, request.url.path),
         "lang_href": "?" + str(request.url.include_query_params(lang="en" if lang == "zh" else "zh").query),
         "csrf_field": CSRF_FIELD, "csrf_token": user.csrf if user else "",
         "dev_login": request.app.state.dev_login_enabled, "tz": request.app.state.settings.timezone,

@@ -1,4 +1,4 @@
-"""GET /v1/reports/policy-arms (roles reporting or admin; JSON or CSV): champion vs challenger."""
+"""GET /v1/reports/policy-arms (roles reporting, admin, collections_supervisor; JSON or CSV): champion vs challenger."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from services.reporting.entrypoints.api.arms_public import PolicyArmsPublic
 from services.reporting.entrypoints.api.render import report_response, typed
-from services.reporting.entrypoints.api.routes.reports import Format, Reader, as_of_or_latest
+from services.reporting.entrypoints.api.routes.reports import CollectionsReader, Format, as_of_or_latest
 from services.reporting.service_layer import reports
 from shared.service import KernelDep
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 
 
 @router.get("/policy-arms", **typed(PolicyArmsPublic))
-async def policy_arms(request: Request, kernel: KernelDep, _: Reader,
+async def policy_arms(request: Request, kernel: KernelDep, _: CollectionsReader,
                       start: Annotated[date | None, Query(alias="from")] = None,
                       end: Annotated[date | None, Query(alias="to")] = None, format: Format = None) -> Any:
     """Per arm over the cases opened in the period: cure, roll and promise-kept rates with 95% Wilson
