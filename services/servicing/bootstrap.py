@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.servicing.adapters import partners as partners_table
+from services.servicing.adapters.credit_bureau import FileCreditBureau
 from services.servicing.config import ServicingSettings
 from services.servicing.entrypoints.api.routes import business_date, loans, partners, repayments
 from services.servicing.service_layer.advance_jobs import AdvanceJobs
@@ -35,7 +36,8 @@ def create_app(settings: ServicingSettings | None = None, platform: PlatformSett
     clock = clock or SystemClock()
     kernel = ServiceKernel("servicing", platform, platform.service_dsn("servicing", settings.database_url),
                            MIGRATIONS, clock=clock)
-    svc = Servicing(kernel.store, settings, clock)
+    bureau = None if settings.credit_bureau_dir is None else FileCreditBureau(settings.credit_bureau_dir)
+    svc = Servicing(kernel.store, settings, clock, bureau)
     handler = consumer_handler(svc)
     kernel.consumer_specs = [
         ConsumerSpec("loans", sources=["origination"], handler=handler),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import get_args
 
 from pydantic import Field, field_validator
@@ -35,6 +36,8 @@ class ServicingSettings(ServiceSettings):
     partner_burst: int = Field(default=200, ge=1)
     # a partner with a channel pays only loans whose product is in its channel (channel -> products)
     partner_channels: dict[str, list[str]] = {p: [p] for p in PRODUCTS}
+    # credit-bureau reporting (DOMAIN.md §2): the directory of the report files (unset: reporting off)
+    credit_bureau_dir: Path | None = None
     dayclose_batch: int = 20_000  # unused since day-close is one statement; kept so configs still load
 
     @field_validator("waterfall")

@@ -118,3 +118,31 @@ class DayClosed(EventData):
 
     business_date: date
     loans_processed: int = 0
+
+
+@event("loan.credit_record.reported")
+class CreditRecordReported(EventData):
+    """A negative credit record sent to the credit bureau (DOMAIN.md §2: "Each broken promise adds a
+    negative credit record"); `record_id` is derived from the causing event's id (one record per cause)."""
+
+    loan_id: str
+    record_id: str
+    kind: Literal["broken_promise"]
+    amount: Money  # what was promised and not paid
+    promised_date: date
+    reported_on: date
+    case_id: str | None = None
+    promise_id: str | None = None
+    caused_by: str | None = None  # the collections.promise.broken event id
+
+
+@event("loan.credit_record.corrected")
+class CreditRecordCorrected(EventData):
+    """A negative record corrected at the bureau because the debt was settled (the loan paid off)."""
+
+    loan_id: str
+    record_id: str  # the correction's own id
+    corrects: str  # the reported record's id
+    reason: Literal["paid_off"]
+    settled_on: date
+    corrected_on: date

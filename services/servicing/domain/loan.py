@@ -19,6 +19,8 @@ from shared.contracts.registry import EventData
 from shared.contracts.servicing import (
     AllocationLine,
     ChargeApplied,
+    CreditRecordCorrected,
+    CreditRecordReported,
     LoanPaidOff,
     LoanWrittenOff,
     PaymentReceived,
@@ -81,6 +83,7 @@ class Loan:
     total_paid: Decimal = ZERO
     closed: str | None = None  # paid_off | written_off
     closed_on: date | None = None
+    open_credit_records: list[str] = field(default_factory=list)  # negative records reported, not yet corrected
 
     # ---- folding --------------------------------------------------------------------------
     @classmethod
@@ -112,6 +115,10 @@ class Loan:
                 inst.interest_waived += inst.interest_left
         elif isinstance(data, LoanWrittenOff):
             self.closed, self.closed_on = "written_off", data.written_off_on
+        elif isinstance(data, CreditRecordReported):
+            self.open_credit_records.append(data.record_id)
+        elif isinstance(data, CreditRecordCorrected):
+            self.open_credit_records.remove(data.corrects)
 
     def _settle(self, kind: str, number: int | None, amount: Decimal) -> None:
         if kind in ("charge", "penalty_interest"):

@@ -12,8 +12,10 @@ from typing import Any
 
 import asyncpg
 
+from services.servicing.adapters import credit_subjects
 from services.servicing.adapters import loan_repository as repo
 from services.servicing.config import ServicingSettings
+from services.servicing.domain import credit_record
 from services.servicing.domain.loan import Loan
 from services.servicing.domain.schedule import build_schedule
 from shared.clock import Clock, SystemClock
@@ -21,7 +23,13 @@ from shared.contracts.collections import PromiseBroken, WriteOffDecided
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.origination import LoanDisbursed
 from shared.contracts.registry import EventData, make_event, parse_data
-from shared.contracts.servicing import ChargeApplied, ScheduleCreated, ScheduledInstallment
+from shared.contracts.servicing import (
+    ChargeApplied,
+    CreditRecordCorrected,
+    CreditRecordReported,
+    ScheduleCreated,
+    ScheduledInstallment,
+)
 from shared.db import fetch_business_date
 from shared.eventstore import PostgresEventStore
 from shared.money import to_fen
@@ -32,11 +40,13 @@ SOURCE = "servicing"
 
 @dataclass
 class Servicing:
-    """What the handlers need: the event store, the service's settings and a clock."""
+    """What the handlers need: the event store, the service's settings, a clock and the credit-bureau port
+    (None: credit-bureau reporting is off)."""
 
     store: PostgresEventStore
     settings: ServicingSettings
     clock: Clock = field(default_factory=SystemClock)
+    bureau: credit_record.CreditBureau | None = None
 
 
 async def business_date(conn: asyncpg.Connection) -> date:
@@ -57,12 +67,28 @@ async def change_loan(conn: asyncpg.Connection, svc: Servicing, loan_id: str,
     decided = decide(loan, on)
     if not decided:
         return loan, []
+    decided = [*decided, *credit_record.corrections(loan, decided, on)]  # settled: negative records corrected
     envelopes = [make_event(SOURCE, d, subject=loan_id, businessdate=on, causation=cause) for d in decided]
     stored = await svc.store.append(conn, repo.stream_of(loan_id), envelopes, expected_version=loan.version)
     for data in decided:
         loan.apply(data, on)
     await repo.save(conn, loan, on)
+    await report_credit(conn, svc, loan_id, decided)
     return loan, stored
+
+
+async def report_credit(conn: asyncpg.Connection, svc: Servicing, loan_id: str, decided: list[EventData]) -> None:
+    """Hand the records these events report or correct to the credit bureau, inside the transaction that
+    records them (the port refuses a record id it already holds, so a retry never reports twice)."""
+    records = [d for d in decided if isinstance(d, CreditRecordReported | CreditRecordCorrected)]
+    if not records:
+        return
+    if svc.bureau is None:
+        log.warning("credit records %s of loan %s recorded but not filed: credit-bureau reporting is off",
+                    [r.record_id for r in records], loan_id)
+        return
+    subject = await credit_subjects.get(conn, loan_id)
+    svc.bureau.submit([credit_record.line_of(r, subject) for r in records])
 
 
 async def on_loan_disbursed(conn: asyncpg.Connection, svc: Servicing, event: CloudEvent) -> None:
@@ -84,18 +110,25 @@ async def on_loan_disbursed(conn: asyncpg.Connection, svc: Servicing, event: Clo
     loan = Loan(d.loan_id)
     loan.apply(schedule, on)
     await repo.insert_new(conn, loan, schedule, product=d.product, borrower_name=d.borrower.name)
+    await credit_subjects.record(conn, d.loan_id, credit_record.Subject(d.application_id, d.borrower.name,
+                                                                        d.borrower.id_number_masked))
 
 
 async def on_promise_broken(conn: asyncpg.Connection, svc: Servicing, event: CloudEvent) -> None:
-    """DOMAIN.md §2: "Each broken promise adds ... a failed-debit fee (扣款失败费)"."""
+    """DOMAIN.md §2: "Each broken promise adds a negative credit record and a failed-debit fee (扣款失败费)"."""
     d: PromiseBroken = parse_data(event)
     fee = to_fen(svc.settings.failed_debit_fee)
 
     def decide(loan: Loan, on: date) -> list[EventData]:
+        reported = [] if svc.bureau is None else credit_record.report_broken_promise(loan, d, cause_id=event.id,
+                                                                                        on=on)
+        charge_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"failed-debit/{event.id}"))
         if not loan.exists or loan.closed in ("paid_off", "written_off") or fee <= 0:  # off book: no new charges
-            return []
-        return [ChargeApplied(
-            loan_id=loan.loan_id, charge_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"failed-debit/{event.id}")),
+            return reported
+        if any(c.charge_id == charge_id for c in loan.charges):  # this broken promise's fee is already charged
+            return reported
+        return [*reported, ChargeApplied(
+            loan_id=loan.loan_id, charge_id=charge_id,
             kind="failed_debit_fee", amount=fee, caused_by=event.id,
             reason=f"promise {d.promise_id} of {d.promised_date} broken (爽约), broken count {d.broken_count}")]
 

@@ -1,0 +1,231 @@
+"""Negative credit records: a broken promise is reported to the credit bureau (one file line, once), and the
+record is corrected when the loan is paid off (DOMAIN.md §2)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from services.servicing.adapters.credit_bureau import FileCreditBureau
+from services.servicing.domain.credit_record import BureauLine, Subject, corrections, parse, record_id_for
+from services.servicing.domain.credit_record import report_broken_promise as report
+from services.servicing.domain.loan import Loan
+from shared.contracts import CloudEvent, make_event
+from shared.contracts.collections import PromiseBroken
+from shared.contracts.servicing import LoanPaidOff
+from tests.servicing.conftest import servicing_app
+from tests.servicing.test_collections_reactions import deliver
+
+SUBJECT = Subject("app-1", "王小明", "110101********1234")
+
+
+def _line(**kw: object) -> BureauLine:
+    fields: dict[str, object] = dict(
+        record_id="r-1",
+        action="NEW",
+        on=date(2026, 4, 21),
+        loan_id="L1",
+        subject=SUBJECT,
+        reason="BROKEN_PROMISE",
+        amount=Decimal("535.5"),
+        promised_date=date(2026, 4, 20),
+    )
+    return BureauLine(**{**fields, **kw})  # type: ignore[arg-type]
+
+
+# ---- the format, pure -------------------------------------------------------------------------------------------
+
+
+def test_a_record_is_one_line_of_fixed_fields():
+    assert _line().render() == (
+        "CR1|r-1|NEW|20260421|L1|app-1|王小明|110101********1234|BROKEN_PROMISE|535.50|20260420|"
+    )
+    correction = _line(
+        record_id="r-2", action="COR", reason="PAID_OFF", amount=Decimal("0"), promised_date=None, corrects="r-1"
+    )
+    assert parse(correction.render()) == {
+        "format": "CR1",
+        "record_id": "r-2",
+        "action": "COR",
+        "date": "20260421",
+        "loan_id": "L1",
+        "application_id": "app-1",
+        "name": "王小明",
+        "id_number": "110101********1234",
+        "reason": "PAID_OFF",
+        "amount": "0.00",
+        "promised_date": "",
+        "corrects": "r-1",
+    }
+
+
+def test_a_separator_or_line_break_in_a_name_cannot_break_the_line():
+    line = _line(subject=Subject("app-1", "王|小\n明", "")).render()
+    assert "\n" not in line and parse(line)["name"] == "王 小 明"
+
+
+def test_the_same_cause_always_gives_the_same_record():
+    assert record_id_for("ev-1", "broken_promise") == record_id_for("ev-1", "broken_promise")
+    assert record_id_for("ev-1", "broken_promise") != record_id_for("ev-2", "broken_promise")
+
+
+def _broken(loan_id: str = "L1", paid: str = "0.00") -> PromiseBroken:
+    return PromiseBroken(
+        case_id="c1",
+        loan_id=loan_id,
+        promise_id="p1",
+        amount=Decimal("535.58"),
+        paid_amount=Decimal(paid),
+        promised_date=date(2026, 4, 20),
+        broken_count=1,
+    )
+
+
+def test_a_record_on_a_loan_on_book_only_and_corrections_only_on_payoff():
+    loan = Loan("L1")
+    assert report(loan, _broken(), cause_id="ev-1", on=date(2026, 4, 21)) == []  # unknown loan
+    loan.installments = [object()]  # type: ignore[list-item]
+    [record] = report(loan, _broken(paid="35.58"), cause_id="ev-1", on=date(2026, 4, 21))
+    assert record.amount == Decimal("500.00")  # what was promised and not paid
+    loan.apply(record, date(2026, 4, 21))
+    assert report(loan, _broken(), cause_id="ev-1", on=date(2026, 4, 21)) == []  # the same cause: once
+    assert corrections(loan, [], date(2026, 5, 1)) == []
+    paid_off = LoanPaidOff(loan_id="L1", paid_off_on=date(2026, 5, 1), total_paid=Decimal("1.00"))
+    [fix] = corrections(loan, [paid_off], date(2026, 5, 1))
+    assert (fix.corrects, fix.reason, fix.settled_on) == (record.record_id, "paid_off", date(2026, 5, 1))
+    loan.apply(fix, date(2026, 5, 1))
+    assert loan.open_credit_records == [] and corrections(loan, [paid_off], date(2026, 5, 1)) == []
+    loan.closed = "written_off"
+    assert report(loan, _broken(), cause_id="ev-9", on=date(2026, 5, 2)) == []
+
+
+# ---- the file adapter -------------------------------------------------------------------------------------------
+
+
+def test_the_file_adapter_writes_a_record_once_across_processes_and_masks_the_id_in_logs(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    subject = Subject("app-1", "王小明", "110101199003071234")
+    first, second = FileCreditBureau(tmp_path), FileCreditBureau(tmp_path)
+    assert first.submit([_line(subject=subject)]) == ["r-1"]
+    assert second.submit([_line(subject=subject), _line(record_id="r-2")]) == ["r-2"]  # another process
+    assert first.submit([_line(record_id="r-2")]) == []
+    [path] = list(tmp_path.glob("credit-records-*.txt"))
+    assert path.name == "credit-records-20260421.txt"
+    assert [parse(x)["record_id"] for x in path.read_text(encoding="utf-8").splitlines()] == ["r-1", "r-2"]
+    assert "110101199003071234" in path.read_text(encoding="utf-8")  # the bureau gets the ID as given
+    assert "110101199003071234" not in caplog.text and "110101********1234" in caplog.text
+
+
+# ---- servicing, on its database ---------------------------------------------------------------------------------
+
+
+def _promise_broken(loan_id: str, on: date) -> CloudEvent:
+    return make_event(
+        "collections",
+        PromiseBroken(
+            case_id="case-1",
+            loan_id=loan_id,
+            promise_id=f"prm-{uuid.uuid4().hex[:6]}",
+            amount=Decimal("535.58"),
+            paid_amount=Decimal("0.00"),
+            promised_date=date(2026, 4, 20),
+            broken_count=1,
+            collector="dora",
+        ),
+        subject=loan_id,
+        businessdate=on,
+    )
+
+
+def _lines(directory: Path) -> list[dict[str, str]]:
+    return [
+        parse(x)
+        for p in sorted(directory.glob("credit-records-*.txt"))
+        for x in p.read_text(encoding="utf-8").splitlines()
+    ]
+
+
+async def test_a_broken_promise_files_one_record_and_paying_off_corrects_it(platform, _drop_platform_dbs, tmp_path):
+    async with servicing_app(platform, credit_bureau_dir=tmp_path) as servicing:
+        loan_id = await servicing.disburse()
+        await servicing.advance(date(2026, 4, 21))
+        broken = _promise_broken(loan_id, date(2026, 4, 21))
+        await deliver(servicing, broken)
+        [reported] = [e for e in await servicing.events(loan_id) if e["type"] == "loan.credit_record.reported"]
+        record_id = reported["data"]["record_id"]
+        assert reported["data"]["amount"] == "535.58" and reported["data"]["caused_by"] == broken.id
+        [line] = _lines(tmp_path)
+        assert (
+            line["record_id"],
+            line["action"],
+            line["date"],
+            line["loan_id"],
+            line["application_id"],
+            line["name"],
+            line["id_number"],
+            line["reason"],
+            line["amount"],
+            line["promised_date"],
+        ) == (
+            record_id,
+            "NEW",
+            "20260421",
+            loan_id,
+            f"app-{loan_id}",
+            "王小明",
+            "110101********1234",
+            "BROKEN_PROMISE",
+            "535.58",
+            "20260420",
+        )
+
+        events_before = await servicing.events(loan_id)
+        await deliver(servicing, broken)  # redelivered (the inbox would drop it; the loan does too)
+        assert len(_lines(tmp_path)) == 1
+        assert [e["type"] for e in await servicing.events(loan_id)] == [e["type"] for e in events_before]
+
+        partner = await servicing.partner()
+        r = await servicing.pay(partner, loan_id, (await servicing.loan(loan_id))["payoff_amount"])
+        assert r.status_code == 201 and r.json()["status"] == "paid_off", r.text
+        [corrected] = [e for e in await servicing.events(loan_id) if e["type"] == "loan.credit_record.corrected"]
+        assert (corrected["data"]["corrects"], corrected["data"]["reason"]) == (record_id, "paid_off")
+        new, cor = _lines(tmp_path)
+        assert (cor["action"], cor["corrects"], cor["reason"], cor["amount"], cor["date"]) == (
+            "COR",
+            record_id,
+            "PAID_OFF",
+            "0.00",
+            "20260421",
+        )
+        assert cor["record_id"] == corrected["data"]["record_id"] != new["record_id"]
+
+
+async def test_a_line_written_before_a_rolled_back_transaction_is_not_written_again(
+    platform, _drop_platform_dbs, tmp_path
+):
+    """The file write happens inside the transaction; if that transaction then fails, the redelivered event
+    records the event and finds its line already there."""
+    async with servicing_app(platform, credit_bureau_dir=tmp_path) as servicing:
+        loan_id = await servicing.disburse()
+        await servicing.advance(date(2026, 4, 21))
+        broken = _promise_broken(loan_id, date(2026, 4, 21))
+        record_id = record_id_for(broken.id, "broken_promise")
+        FileCreditBureau(tmp_path).submit([_line(record_id=record_id, loan_id=loan_id)])  # the lost attempt
+        await deliver(servicing, broken)
+        assert [x["record_id"] for x in _lines(tmp_path)] == [record_id]
+        assert [
+            e["data"]["record_id"]
+            for e in await servicing.events(loan_id)
+            if e["type"] == "loan.credit_record.reported"
+        ] == [record_id]
+
+
+async def test_with_reporting_off_a_broken_promise_only_costs_the_fee(servicing):
+    loan_id = await servicing.disburse()
+    await servicing.advance(date(2026, 4, 21))
+    await deliver(servicing, _promise_broken(loan_id, date(2026, 4, 21)))
+    types = [e["type"] for e in await servicing.events(loan_id)]
+    assert "loan.charge.applied" in types and "loan.credit_record.reported" not in types
