@@ -11,10 +11,11 @@ from services.collections.adapters.policy_file import PolicyFileError, load_poli
 from services.collections.config import CollectionsSettings
 from services.collections.domain.arms import PolicyArms
 from services.collections.domain.policy import AssignQueue, Policy
-from services.collections.entrypoints.api.routes import cases, letters, paths, reach, roster
+from services.collections.entrypoints.api.routes import cases, letters, paths, qa, reach, roster
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.events import make_batch_handler, make_handler
 from services.collections.service_layer.handlers import COMMAND_HANDLERS
+from services.collections.service_layer.qa import QA_HANDLERS
 from services.collections.service_layer.roster import ROSTER_HANDLERS
 from shared.access_audit import access_audit_router
 from shared.clock import Clock, SystemClock
@@ -52,7 +53,8 @@ def build_context(settings: CollectionsSettings, clock: Clock, kernel: ServiceKe
                        contact_policy=settings.contact_policy(), roster=settings.roster,
                        timezone=ZoneInfo(settings.borrower_timezone), clock=clock, store=kernel.store,
                        unit_of_work=kernel.unit_of_work, lender=settings.lender,
-                       complaint_due_days=settings.complaint_due_days, roster_cases=settings.roster_cases)
+                       complaint_due_days=settings.complaint_due_days, roster_cases=settings.roster_cases,
+                       qa_sample_size=settings.qa_sample_size, qa_scorecard=tuple(settings.qa_scorecard))
 
 
 def create_app(settings: CollectionsSettings | None = None, platform: PlatformSettings | None = None,
@@ -69,7 +71,7 @@ def create_app(settings: CollectionsSettings | None = None, platform: PlatformSe
                              ConsumerSpec("origination", ["origination"], handler, batch_handler=batch_handler)]
     app = create_service_app(kernel, title="loanflow collections",
                              routers=[roster.router, cases.router, paths.router, letters.router, reach.router,
-                                      access_audit_router(subject_alias="case_id")])
+                                      qa.router, access_audit_router(subject_alias="case_id")])
     app.state.collections = ctx
-    app.state.bus = CommandBus({**COMMAND_HANDLERS, **ROSTER_HANDLERS}, ctx)
+    app.state.bus = CommandBus({**COMMAND_HANDLERS, **ROSTER_HANDLERS, **QA_HANDLERS}, ctx)
     return app

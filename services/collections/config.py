@@ -7,11 +7,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.collections.domain.contact_policy import ContactPolicy
 from services.collections.domain.letter_text import Lender
+from services.collections.domain.qa import DEFAULT_SCORECARD, ScorecardItem
 from services.collections.domain.staging import StageBounds
 from services.collections.domain.state import CaseRules
 from shared.config import DEFAULT_PORTS, ServiceSettings
@@ -50,6 +51,9 @@ class CollectionsSettings(ServiceSettings):
     borrower_timezone: str = "Asia/Shanghai"
     visit_target: int = Field(default=25, ge=0)  # field visits a month per collector: a target, never a cap
     complaint_due_days: int = Field(default=15, ge=1, le=365)  # a complaint is due this many days after it came in
+    qa_sample_size: int = Field(default=5, ge=1, le=1000)  # recorded contacts drawn per collector per week
+    # the QA scorecard: JSON list of {id, zh, en, coaching}; failing a `coaching` item requires coaching
+    qa_scorecard: list[ScorecardItem] = Field(default_factory=lambda: list(DEFAULT_SCORECARD), min_length=1)
     commission_rate: Decimal = Decimal("0.10")
     statute_years: int = 3
     statute_warn_days: int = 90
@@ -57,6 +61,14 @@ class CollectionsSettings(ServiceSettings):
     # a collector's open cases of a queue they leave (PUT /roster/{collector}): stay with them, or rebalance
     roster_cases: Literal["stay", "rebalance"] = "stay"
     lender: Lender = Field(default_factory=Lender)  # LOANFLOW_COLLECTIONS_LENDER='{"phone": ...}': signs letters
+
+    @field_validator("qa_scorecard")
+    @classmethod
+    def _distinct_items(cls, items: list[ScorecardItem]) -> list[ScorecardItem]:
+        ids = [i.id for i in items]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"scorecard item ids repeat: {ids}")
+        return items
 
     def case_rules(self) -> CaseRules:
         return CaseRules(bounds=StageBounds(self.front_max_dpd, self.mid_max_dpd),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.contracts.registry import EventData, event, upcaster
 from shared.money import Money
@@ -64,6 +67,30 @@ class CaseEscalated(EventData):
     rule_id: str | None = None
 
 
+# A recording's reference (issue 16): a URI with a scheme and an authority, e.g. s3://calls/2026/04/ct-1.wav
+# or https://media.example.com/calls/1; the audio stays in the company's storage.
+RECORDING_URI = r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*$"
+SHA256_HEX = r"^[0-9a-fA-F]{64}$"
+RECORDED_CHANNELS = ("phone", "visit")  # a call or a visit can be recorded; an sms or a letter is its own record
+
+
+class Recording(BaseModel):
+    """The reference to a contact's recording `{uri, duration_s, sha256}`: where the audio lives, how long it
+    runs (seconds, > 0, at most a day, to the millisecond) and the SHA-256 of its bytes (64 hex digits, kept
+    lower-case), so a reviewer can check the file is the one recorded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    uri: str = Field(min_length=8, max_length=1000, pattern=RECORDING_URI)
+    duration_s: Decimal = Field(gt=0, le=86400, decimal_places=3)
+    sha256: str = Field(pattern=SHA256_HEX)
+
+    @field_validator("sha256")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
 @event("collections.contact.logged", version=2)
 class ContactLogged(EventData):
     """A contact attempt. v2 says whom it reached and why the borrower is late:
@@ -73,6 +100,8 @@ class ContactLogged(EventData):
     `valid_visit` (met the borrower or family, vs address_invalid / moved / no answer),
     `invalid_address` (the address point was already marked invalid: the visits the notes warn
     about) and `visit_target` (the monthly visit target in force, which reports measure).
+    `recording` (optional, added compatibly within v2: earlier v2 events simply have none) is the
+    reference to the call's or visit's recording, which QA samples and scores.
     """
 
     case_id: str
@@ -90,6 +119,7 @@ class ContactLogged(EventData):
     valid_visit: bool | None = None
     invalid_address: bool = False
     visit_target: int | None = None
+    recording: Recording | None = None
 
 
 _V1_TARGETS = {"borrower": "borrower", "family": "family", "other": "other", "work": "work", "employer": "work"}
@@ -455,3 +485,65 @@ class RosterChanged(EventData):
     cases: RosterCases
     changed_by: str
     reason: str | None = None
+
+
+# Call quality (issue 16): the weekly sample, the scorecard review, coaching acknowledged by the collector.
+QaScore = Literal["pass", "fail", "na"]
+
+
+@event("collections.qa.sample_drawn")
+class QaSampleDrawn(EventData):
+    """The week's QA sample, drawn once: `seed` and `population` (each collector's recorded contacts of the
+    week, by business date, sorted) are enough to draw `sample` again (domain/qa.draw) and audit it."""
+
+    week: str  # ISO week, e.g. 2026-W17
+    seed: str
+    per_collector: int
+    drawn_by: str
+    drawn_on: date
+    population: dict[str, list[str]]
+    sample: dict[str, list[str]]
+
+
+class QaFinding(BaseModel):
+    """A failed scorecard item; `coaching_required`: the collector must acknowledge it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    finding_id: str
+    item: str
+    coaching_required: bool
+
+
+@event("collections.qa.reviewed")
+class QaReviewed(EventData):
+    """A sampled contact scored on the scorecard in force (every item pass, fail or na); failed items are
+    `findings`."""
+
+    review_id: str
+    contact_id: str
+    case_id: str
+    loan_id: str
+    collector: str
+    reviewer: str
+    week: str
+    reviewed_on: date
+    scores: dict[str, QaScore]
+    note: str | None = None
+    findings: list[QaFinding] = []
+
+
+@event("collections.qa.coaching_acknowledged")
+class QaCoachingAcknowledged(EventData):
+    """The collector acknowledged a finding that required coaching."""
+
+    review_id: str
+    finding_id: str
+    contact_id: str
+    case_id: str
+    loan_id: str
+    collector: str
+    item: str
+    acknowledged_by: str
+    acknowledged_on: date
+    note: str | None = None

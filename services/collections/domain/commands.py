@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.collections.domain.staging import Stage
+from shared.contracts.collections import Recording
 from shared.idempotency import IdempotencyKey
 from shared.messagebus import Command
 
@@ -42,7 +43,8 @@ class RecordPromise(CaseCommand):
 @dataclass(frozen=True)
 class LogContact(CaseCommand):
     """A contact attempt on a target (a kind or a contact point id), checked against the contact policy and
-    the third-party rule; `reason`: why the borrower is late, if the contact learned it."""
+    the third-party rule; `reason`: why the borrower is late, if the contact learned it; `recording`: the
+    reference to its recording (a call or a visit), which QA samples."""
 
     channel: str
     outcome: str
@@ -50,6 +52,7 @@ class LogContact(CaseCommand):
     target: str
     idempotency: IdempotencyKey | None = None
     reason: str | None = None
+    recording: Recording | None = None
 
 
 @dataclass(frozen=True)
@@ -227,3 +230,26 @@ class AssignCases(Command[CaseView]):
     collector: str
     queue: str | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewContact(Command[CaseView]):
+    """Role qa scores a sampled recorded contact on the scorecard; answers the review with its findings."""
+
+    contact_id: str
+    by: str
+    roles: frozenset[str]
+    scores: dict[str, str]
+    note: str | None
+    coaching: bool = False
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True)
+class AcknowledgeFinding(Command[CaseView]):
+    """The collector whose contact it was acknowledges a finding that requires coaching; answers the finding."""
+
+    finding_id: str
+    by: str
+    roles: frozenset[str]
+    note: str | None

@@ -19,7 +19,7 @@ from services.collections.domain.contact_points import TARGET_ALIASES, TARGET_KI
 from services.collections.domain.contact_policy import NOTICE_CHANNELS, VISIT_OUTCOMES, ContactPolicy, check_contact
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from shared.contracts import collections as ev
-from shared.contracts.collections import THIRD_PARTIES, VALID_VISIT_OUTCOMES, TargetKind
+from shared.contracts.collections import RECORDED_CHANNELS, THIRD_PARTIES, VALID_VISIT_OUTCOMES, Recording, TargetKind
 from shared.errors import NotFound
 
 if TYPE_CHECKING:
@@ -54,11 +54,13 @@ class Reach:
 
     def log_contact(self, *, contact_id: str, channel: str, outcome: str, collector: str, at: datetime,
                     local_now: datetime, business_date: date, note: str | None, target: str, reason: str | None,
-                    policy: ContactPolicy, recent_calls: Sequence[datetime], points: Sequence[ContactPoint]) -> None:
+                    policy: ContactPolicy, recent_calls: Sequence[datetime], points: Sequence[ContactPoint],
+                    recording: Recording | None = None) -> None:
         """Log a contact attempt if the rules allow it; outcomes may start a special path or judge a point.
 
         `notice_signed`: the household signed a collection notice (签回催收通知书), which only a
-        letter or a visit can bring back; the visit outcomes come only from a visit.
+        letter or a visit can bring back; the visit outcomes come only from a visit. A recording
+        reference belongs to a call or a visit (an sms or a letter is its own record).
         """
         case, state = self.case, self.case.state
         case.require_open()
@@ -67,6 +69,10 @@ class Reach:
                                  f"a notice is signed for on a letter or a visit, not by {channel}")
         if outcome in VISIT_OUTCOMES and channel != "visit":
             raise InvalidCommand("outcome_not_for_channel", f"{outcome} is what a field visit finds, not a {channel}")
+        if recording is not None and channel not in RECORDED_CHANNELS:
+            raise InvalidCommand("recording_not_for_channel",
+                                 f"a recording belongs to a call or a visit ({', '.join(RECORDED_CHANNELS)}), "
+                                 f"not to a {channel}")
         kind, point = resolve_target(target, points)
         if point is not None and channel not in POINT_CHANNELS[point.kind]:
             raise InvalidCommand("channel_not_for_point", f"a {point.kind} is not reached by {channel}")
@@ -84,7 +90,7 @@ class Reach:
             point_id=point.point_id if point else None, reason=reason,  # type: ignore[arg-type]
             valid_visit=(outcome in VALID_VISIT_OUTCOMES) if visit else None,
             invalid_address=visit and point is not None and point.kind == "address" and point.status == "invalid",
-            visit_target=policy.visit_target if visit else None), business_date)
+            visit_target=policy.visit_target if visit else None, recording=recording), business_date)
         self._judge_point(outcome, kind, point, points, by=collector, contact_id=contact_id)
         self._follow_outcome(outcome, kind, contact_id=contact_id, note=note, by=collector)
 

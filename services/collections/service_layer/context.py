@@ -18,6 +18,7 @@ from services.collections.domain.attention import next_attention
 from services.collections.domain.case import Case
 from services.collections.domain.contact_policy import ContactPolicy
 from services.collections.domain.letter_text import Lender
+from services.collections.domain.qa import DEFAULT_SCORECARD, ScorecardItem
 from services.collections.domain.roster import Roster
 from services.collections.domain.state import CaseRules
 from shared.clock import Clock
@@ -44,6 +45,8 @@ class Collections:
     lender: Lender = field(default_factory=Lender)  # who signs the letters
     complaint_due_days: int = 15
     roster_cases: str = "stay"  # a collector's open cases when they leave a queue: stay | rebalance
+    qa_sample_size: int = 5  # recorded contacts drawn per collector per week for QA
+    qa_scorecard: tuple[ScorecardItem, ...] = DEFAULT_SCORECARD
 
     def local_now(self) -> datetime:
         """Wall time in the borrowers' time zone (contact hours)."""

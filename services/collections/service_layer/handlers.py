@@ -17,6 +17,7 @@ from services.collections.adapters import cases as case_rows
 from services.collections.adapters import complaints as complaint_rows
 from services.collections.adapters import contacts as contact_rows
 from services.collections.adapters import directory
+from services.collections.adapters import qa as qa_rows
 from services.collections.adapters import roster as roster_rows
 from services.collections.domain import commands as c
 from services.collections.domain.assignment import check_segregation
@@ -96,9 +97,14 @@ async def log_contact(cmd: c.LogContact, ctx: Collections) -> c.CaseView:
                                at=now, local_now=local_now, business_date=today.business_date, note=cmd.note,
                                target=cmd.target, reason=cmd.reason, policy=ctx.contact_policy,
                                recent_calls=[t.astimezone(ctx.timezone) for t in calls],
-                               points=await contact_points(conn, case.state))
+                               points=await contact_points(conn, case.state), recording=cmd.recording)
         await contact_rows.record(conn, contact_id=contact_id, case_id=cmd.case_id, channel=cmd.channel,
                                   outcome=cmd.outcome, collector=cmd.by, target=cmd.target, at=now, local_month=month)
+        if cmd.recording is not None:  # what the weekly QA sample draws from
+            await qa_rows.record_recording(conn, contact_id=contact_id, case_id=cmd.case_id,
+                                           loan_id=case.state.loan_id, collector=cmd.by, channel=cmd.channel,
+                                           outcome=cmd.outcome, at=now, business_date=today.business_date,
+                                           recording=cmd.recording)
     return await _on_case(ctx, cmd, decide, idempotency=cmd.idempotency, action="contacts")
 
 

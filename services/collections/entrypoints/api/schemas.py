@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.collections.domain.tactics import Behaviour
-from shared.contracts.collections import ComplaintCategory, DelinquencyReason, PointKind, TargetKind
+from shared.contracts.collections import ComplaintCategory, DelinquencyReason, PointKind, Recording, TargetKind
 from shared.money import Money
 
 Outcome = Literal["right_party_contact", "no_answer", "third_party", "refused", "promise", "dispute",
@@ -28,12 +28,19 @@ class PromiseCreate(Body):
     promised_date: date
 
 
+class RecordingBody(Recording):
+    """`{uri, duration_s, sha256}`: a URI with a scheme (s3://, https://, ...), seconds > 0, 64 hex digits."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 class ContactCreate(Body):
     channel: Literal["phone", "sms", "letter", "visit"]
     outcome: Outcome
     note: str | None = Field(None, max_length=2000)
     target: str = Field("borrower", min_length=1, max_length=100, description=TARGET_DOC)
     reason: DelinquencyReason | None = Field(None, description="why the borrower is late, if the contact learned it")
+    recording: RecordingBody | None = Field(None, description="the call's (or visit's) recording reference, for QA")
 
 
 class ContactPointCreate(Body):

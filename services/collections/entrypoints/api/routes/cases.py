@@ -14,6 +14,7 @@ from services.collections.entrypoints.api.public import CASE, CasePublic, CasesP
 from services.collections.entrypoints.api.schemas import AssignBody, ContactCreate, EscalateBody, PromiseCreate
 from services.collections.service_layer.views import case_view, summary
 from shared.access_audit import RevealDep
+from shared.contracts.collections import Recording
 from shared.errors import NotFound
 from shared.paging import parse_cursor
 from shared.service import IdempotencyDep
@@ -93,9 +94,14 @@ async def log_contact(bus: Bus, who: Worker, case_id: str, body: ContactCreate, 
     `promise`, `right_party_contact` or `dispute` with them is 409 `third_party_disclosure`. The
     guarantor is a co-obligor and may be asked to pay. A field visit is never refused for count
     (25 a month is a target reports measure); `met_borrower` / `met_family` make it valid.
+    `recording {uri, duration_s, sha256}` (optional): the reference to the call's or visit's recording (the
+    audio stays in the company's storage); a malformed one is 422, one on an sms or a letter 422
+    `recording_not_for_channel`. Recorded contacts are what the weekly QA sample draws from (`/qa/sample`).
     """
     return await bus.handle(c.LogContact(case_id, who.sub, who.roles, channel=body.channel, outcome=body.outcome,
-                                         note=body.note, target=body.target, reason=body.reason, idempotency=key))
+                                         note=body.note, target=body.target, reason=body.reason, idempotency=key,
+                                         recording=None if body.recording is None else
+                                         Recording.model_validate(body.recording.model_dump())))
 
 
 @router.post("/cases/{case_id}/assign", **CASE)
