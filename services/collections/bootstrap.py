@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,8 +11,8 @@ from fastapi import FastAPI
 from services.collections.adapters.policy_file import PolicyFileError, load_policy
 from services.collections.config import CollectionsSettings
 from services.collections.domain.arms import PolicyArms
-from services.collections.domain.policy import AssignQueue, Policy
-from services.collections.entrypoints.api.routes import cases, letters, paths, qa, reach, roster
+from services.collections.domain.policy import AssignQueue, PlaceWithAgency, Policy
+from services.collections.entrypoints.api.routes import cases, letters, paths, placements, qa, reach, roster
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.events import make_batch_handler, make_handler
 from services.collections.service_layer.handlers import COMMAND_HANDLERS
@@ -26,21 +27,26 @@ from shared.service import ConsumerSpec, ServiceKernel, create_service_app
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def load_staffed(path: Path, roster: dict[str, list[str]]) -> Policy:
-    """A policy file, validated, whose queues all have collectors on the roster."""
+def load_staffed(path: Path, roster: dict[str, list[str]], agencies: Collection[str] = ("default",)) -> Policy:
+    """A policy file, validated, whose queues all have collectors on the roster and whose agencies have terms."""
     policy = load_policy(path)
     unstaffed = sorted({a.queue for r in policy.rules for a in r.then if isinstance(a, AssignQueue)} - set(roster))
     if unstaffed:
         raise PolicyFileError(f"escalation policy {path} routes to queues with no roster: "
                               f"{unstaffed} (roster has {sorted(roster)})")
+    unknown = sorted({a.agency for r in policy.rules for a in r.then if isinstance(a, PlaceWithAgency)}
+                     - set(agencies))
+    if unknown:
+        raise PolicyFileError(f"escalation policy {path} places cases with agencies that have no terms: {unknown} "
+                              f"(LOANFLOW_COLLECTIONS_AGENCIES has {sorted(agencies)})")
     return policy
 
 
 def load_arms(settings: CollectionsSettings) -> PolicyArms:
     """The champion and the optional challenger with its share; any fault stops the start."""
-    champion = load_staffed(settings.policy_path, settings.roster)
+    champion = load_staffed(settings.policy_path, settings.roster, settings.agencies)
     challenger = None if settings.challenger_policy is None else load_staffed(settings.challenger_policy,
-                                                                              settings.roster)
+                                                                              settings.roster, settings.agencies)
     try:
         return PolicyArms(champion, challenger, settings.challenger_share)
     except ValueError as exc:
@@ -71,7 +77,7 @@ def create_app(settings: CollectionsSettings | None = None, platform: PlatformSe
                              ConsumerSpec("origination", ["origination"], handler, batch_handler=batch_handler)]
     app = create_service_app(kernel, title="loanflow collections",
                              routers=[roster.router, cases.router, paths.router, letters.router, reach.router,
-                                      qa.router, access_audit_router(subject_alias="case_id")])
+                                      qa.router, placements.router, access_audit_router(subject_alias="case_id")])
     app.state.collections = ctx
     app.state.bus = CommandBus({**COMMAND_HANDLERS, **ROSTER_HANDLERS, **QA_HANDLERS}, ctx)
     return app

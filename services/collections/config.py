@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.collections.domain.commission import CommissionRates
 from services.collections.domain.contact_policy import ContactPolicy
 from services.collections.domain.letter_text import Lender
+from services.collections.domain.placements import DEFAULT_AGENCIES, AgencyTerms
 from services.collections.domain.qa import DEFAULT_SCORECARD, ScorecardItem
 from services.collections.domain.staging import StageBounds
 from services.collections.domain.state import CaseRules
@@ -54,7 +55,12 @@ class CollectionsSettings(ServiceSettings):
     qa_sample_size: int = Field(default=5, ge=1, le=1000)  # recorded contacts drawn per collector per week
     # the QA scorecard: JSON list of {id, zh, en, coaching}; failing a `coaching` item requires coaching
     qa_scorecard: list[ScorecardItem] = Field(default_factory=lambda: list(DEFAULT_SCORECARD), min_length=1)
-    commission_rate: Decimal = Decimal("0.10")
+    # LOANFLOW_COLLECTIONS_COMMISSION_RATES='{"collector": {"front": "0.12", "mid": "0.15", "back": "0.20"},
+    #   "legal": {...}}': rates by channel and stage (domain/commission.py); an agency earns its placement fee
+    commission_rates: CommissionRates = Field(default_factory=CommissionRates)
+    # LOANFLOW_COLLECTIONS_AGENCIES='{"default": {"fee_rate": "0.25", "placement_days": 90}}': the terms of the
+    # agencies the escalation policy's place_with_agency names (a person's placement gives its own)
+    agencies: dict[str, AgencyTerms] = Field(default_factory=lambda: dict(DEFAULT_AGENCIES))
     statute_years: int = 3
     statute_warn_days: int = 90
     roster: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_ROSTER))
@@ -75,7 +81,7 @@ class CollectionsSettings(ServiceSettings):
                          promise_grace_days=self.promise_grace_days,
                          promise_max_days=self.promise_max_days, serial_promiser_after=self.serial_promiser_after,
                          statute_years=self.statute_years, statute_warn_days=self.statute_warn_days,
-                         commission_rate=self.commission_rate)
+                         commission=self.commission_rates, agencies=dict(self.agencies))
 
     def contact_policy(self) -> ContactPolicy:
         return ContactPolicy(max_calls_per_week=self.max_calls_per_week, window_start=self.call_window_start,

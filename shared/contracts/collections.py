@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.contracts.registry import EventData, event, upcaster
-from shared.money import Money
+from shared.money import Money, Rate
 from shared.pii import mask_address, mask_phone, mask_text
 
 StageName = Literal["front", "mid", "back"]
@@ -207,17 +207,80 @@ class WriteOffDecided(EventData):
     reason: str
 
 
-@event("collections.recovery.attributed")
+# Who recovered a payment (issue 15): the case's own collector, the collection agency it is placed with,
+# or legal proceedings.
+RecoveryChannel = Literal["collector", "agency", "legal"]
+
+
+@event("collections.recovery.attributed", version=2)
 class RecoveryAttributed(EventData):
-    """A payment on a case credited to its assigned collector, with commission."""
+    """A payment on a case credited to whoever recovered it, with the commission or the agency's fee.
+
+    v2 adds the `channel`: `collector` (the assignee earns commission at the rate of the case's
+    stage), `legal` (the case is in legal proceedings: legal's rate), `agency` (the case is placed:
+    `agency` and `placement_id` name the placement, `agency_fee` is its fee on the amount, and no
+    collector is credited, so `collector` is None and `commission` 0.00). Amounts are rounded
+    half-up to the fen per recovery.
+    """
 
     case_id: str
     loan_id: str
     payment_id: str
-    collector: str | None
     amount: Money
     commission: Money
+    collector: str | None = None  # None: nobody held the case, or the agency channel
     stage: StageName | None = None
+    channel: RecoveryChannel = "collector"
+    agency: str | None = None
+    placement_id: str | None = None
+    agency_fee: Money = Decimal("0.00")
+
+
+@upcaster("collections.recovery.attributed", 1)
+def recovery_attributed_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Before placements and legal channels every recovery was credited to the case's collector."""
+    return {**data, "channel": "collector", "agency": None, "placement_id": None, "agency_fee": "0.00"}
+
+
+PlacementRecall = Literal["requested", "recall_date", "case_closed"]
+
+
+@event("collections.placement.made")
+class PlacementMade(EventData):
+    """The case placed with a collection agency (委外催收) until `recall_on`, for a fee on what it recovers.
+
+    `placed_balance`: what the agency is asked to collect, the case's total due when placed (amount
+    overdue, penalty interest and fees); `rule_id` when the escalation policy placed it.
+    """
+
+    case_id: str
+    loan_id: str
+    placement_id: str
+    agency: str
+    fee_rate: Rate
+    placed_on: date
+    recall_on: date
+    placed_balance: Money
+    placed_by: str
+    rule_id: str | None = None
+
+
+@event("collections.placement.recalled")
+class PlacementRecalled(EventData):
+    """The placement ended: `requested` by a person, the `recall_date` passed, or the case closed.
+
+    `recovered` and `agency_fees`: what came in during the placement and the agency's fees on it.
+    """
+
+    case_id: str
+    loan_id: str
+    placement_id: str
+    agency: str
+    recalled_on: date
+    reason: PlacementRecall
+    recalled_by: str
+    recovered: Money
+    agency_fees: Money
 
 
 Behaviour = Literal["hostile", "evasive", "victim", "confident", "stubborn", "sophisticated", "serial_promiser"]

@@ -11,6 +11,7 @@ import pytest
 from services.collections.adapters.policy_file import load_policy
 from services.collections.config import DEFAULT_POLICY
 from services.collections.domain.case import Case
+from services.collections.domain.commission import CommissionRates, StageRates
 from services.collections.domain.contact_policy import ContactPolicy
 from services.collections.domain.errors import CaseRuleViolation
 from services.collections.domain.state import CaseRules
@@ -88,12 +89,13 @@ def test_partial_payment_against_a_promise_is_partial_not_kept():
 
 
 def test_payment_is_attributed_to_the_collector_with_commission_and_cures_the_case():
-    case = opened(rules=CaseRules(commission_rate=Decimal("0.1331")))
+    rates = CommissionRates(collector=StageRates(front=Decimal("0.1331"), mid=Decimal("0.15"), back=Decimal("0.2")))
+    case = opened(rules=CaseRules(commission=rates))
     types(case)
     case.observe_payment(payment_id="pay1", amount=Decimal("1200.00"), paid_on=date(2026, 4, 28),
                          loan_status="current", days_past_due=0, overdue_since=None, amount_overdue=None)
     recovered, resolved = case.pending.events
-    assert (recovered.collector, recovered.commission) == ("li", Decimal("159.72"))
+    assert (recovered.collector, recovered.commission, recovered.channel) == ("li", Decimal("159.72"), "collector")
     assert (resolved.resolution, case.state.status) == ("cured", "closed")
 
 

@@ -193,7 +193,7 @@ AT = datetime(2026, 4, 22, 10, tzinfo=UTC)
 COMMANDS = st.sampled_from(["promise", "pay", "pay_in_full", "close_day", "contact", "tag", "fraud", "skip_trace",
                             "deceased", "verify", "estate", "dispute", "resolve_dispute", "escalate", "assign",
                             "write_off", "missed", "restart", "days_later", "trace", "mark", "complain",
-                            "resolve_complaint"])
+                            "resolve_complaint", "place", "recall"])
 LOAN = {"borrower": {"phone": "13900000000", "addresses": {"home": "上海市浦东新区张江路1号"}},
         "contacts": [{"relation": "family", "phone": "13800000001"}], "guarantor": {"phone": "13700000000"}}
 
@@ -244,6 +244,10 @@ def run(case: Case, command: str, day: date, n: int) -> date:
         "missed": lambda: case.observe_missed(days_past_due=(day - APRIL_20).days, overdue_since=APRIL_20,
                                               amount_overdue=Decimal("2132.38"), principal_outstanding=Decimal("9000")),
         "restart": lambda: case.restart_statute(kind="demand", on=day, by="li", evidence="letter", business_date=day),
+        "place": lambda: case.placements.place(agency=["acme", "huaxia"][n % 2], fee_rate=Decimal("0.25"),
+                                               recall_on=day + timedelta(days=[0, 3, 30][n % 3]), by="chen",
+                                               business_date=day),
+        "recall": lambda: case.placements.recall(f"L1-E1-P{n % 3}", by="chen", business_date=day),
     }
     if command == "days_later":
         return day + timedelta(days=[1, 7, 40, 400][n % 4])

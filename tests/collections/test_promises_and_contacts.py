@@ -28,8 +28,9 @@ async def test_a_promise_paid_by_its_date_is_kept(desk, servicing):
     assert view["promises"][0]["paid"] == "500.00"
     published = await desk.published(lambda es: of_type(es, "collections.promise.kept", "P1"))
     recovered = of_type(published, "collections.recovery.attributed", "P1")
-    assert {(e.data["collector"], e.data["amount"], e.data["commission"]) for e in recovered} == {
-        (case["assignee"], "300.00", "30.00"), (case["assignee"], "200.00", "20.00")}
+    # a front-end case's collector earns the front-end rate (12% by default)
+    assert {(e.data["channel"], e.data["collector"], e.data["amount"], e.data["commission"]) for e in recovered} == {
+        ("collector", case["assignee"], "300.00", "36.00"), ("collector", case["assignee"], "200.00", "24.00")}
 
 
 async def test_broken_promises_are_published_and_the_second_makes_a_serial_promiser(desk, servicing):

@@ -10,7 +10,8 @@ from services.collections.domain.state import CaseRules, CaseState
 
 
 def next_attention(state: CaseState, rules: CaseRules, policy: Policy) -> date:
-    """The earliest day-close that may escalate, judge a promise, warn of the statute or fire a day rule.
+    """The earliest day-close that may escalate, judge a promise, warn of the statute, recall a placement or
+    fire a day rule.
 
     Until then, day-close only counts the case's days past due up, which is done in bulk.
     """
@@ -22,6 +23,7 @@ def next_attention(state: CaseState, rules: CaseRules, policy: Policy) -> date:
     if bound is not None:
         days.append(since + timedelta(days=bound + 1))
     days += [p.deadline(rules.promise_grace_days) + timedelta(days=1) for p in state.promises if p.status == "open"]
+    days += [p.recall_on + timedelta(days=1) for p in state.placements if p.status == "active"]  # recalled then
     if not state.statute_expired:
         expiry = statute.expires_on(state.statute_runs_from, rules.statute_years)
         days.append(expiry if state.statute_warned else expiry - timedelta(days=rules.statute_warn_days))

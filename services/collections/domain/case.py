@@ -6,7 +6,8 @@ the stage bounds, and is resolved cured / paid_off / written_off, then closed. M
 decide and record past-tense contract events in `self.pending`; the state changes only by
 applying them (domain/history.py), except servicing's figures it observes (POSITION_FIELDS).
 Its collaborators: `actions` (collectors' actions, special paths), `reach` (contacts and contact
-points), `complaint_desk` (complaints, apart from the debt), `letters` and `policy` (the escalation policy).
+points), `complaint_desk` (complaints, apart from the debt), `letters`, `placements` (agencies) and
+`policy` (the escalation policy).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from typing import Any
 
 from services.collections.domain import history, statute
 from services.collections.domain import promises as promise_rules
+from services.collections.domain.commission import credit
 from services.collections.domain.complaints import ComplaintDesk
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from services.collections.domain.letters import CaseLetters
 from services.collections.domain.paths import CollectorActions
+from services.collections.domain.placements import CasePlacements
 from services.collections.domain.policy import Decision, Policy
 from services.collections.domain.policy_actions import PolicyActions
 from services.collections.domain.reach import Reach
@@ -43,6 +46,7 @@ class Case:
         self.complaint_desk = ComplaintDesk(self)
         self.policy = PolicyActions(self)
         self.letters = CaseLetters(self)
+        self.placements = CasePlacements(self)
 
     @property
     def is_open(self) -> bool:
@@ -150,6 +154,7 @@ class Case:
             for p in self.state.promises:
                 if p.status == "open":
                     self._promise_kept(p, on)
+        self.placements.end_with_case(on)
         self.record(ev.CaseResolved(**self.ids(), resolution=resolution, resolved_on=on,  # type: ignore[arg-type]
                                     stage=self.state.stage))
 
@@ -182,14 +187,21 @@ class Case:
             self.observe(overdue_since=overdue_since, days_past_due=days_past_due)
 
     def attribute_recovery(self, payment_id: str, amount: Decimal, *, on: date) -> None:
-        """Credit a payment to the case's collector, with commission at the configured rate.
+        """Credit a payment to whoever recovered it (domain/commission.py): the agency the case is placed
+        with (its fee, no collector commission), legal while in proceedings, else the case's collector, at
+        the configured rate of the channel and the case's stage.
 
         Also after a write-off: what is recovered on a written-off debt counts for whoever held it.
         """
         s = self.state
-        commission = to_fen(amount * self.rules.commission_rate) if s.assignee else to_fen(0)
-        self.record(ev.RecoveryAttributed(**self.ids(), payment_id=payment_id, collector=s.assignee,
-                                          amount=amount, commission=commission, stage=s.stage), on)
+        placed = self.placements.active
+        earned = credit(amount, stage=s.stage, holder=s.assignee, in_legal=s.legal_referred,
+                        rates=self.rules.commission,
+                        placement=(placed.placement_id, placed.agency, placed.fee_rate) if placed else None)
+        self.record(ev.RecoveryAttributed(**self.ids(), payment_id=payment_id, collector=earned.collector,
+                                          amount=amount, commission=earned.commission, stage=s.stage,
+                                          channel=earned.channel, agency=earned.agency,
+                                          placement_id=earned.placement_id, agency_fee=earned.agency_fee), on)
 
     # ---- business clock ----------------------------------------------------------------------
 
@@ -202,6 +214,7 @@ class Case:
             if promise_rules.due_for_verdict(p, day, self.rules.promise_grace_days):
                 self._promise_broken(p, day)
         self._watch_statute(day)
+        self.placements.recall_if_due(day)
         self.pending.triggers.append("day_closed")
 
     def _promise_broken(self, p: promise_rules.Promise, day: date) -> None:

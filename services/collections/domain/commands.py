@@ -198,6 +198,23 @@ class RecordLetterDelivery(CaseCommand):
 
 
 @dataclass(frozen=True)
+class PlaceWithAgency(CaseCommand):
+    """Place the case with a collection agency for a fee rate until `recall_on`; answers `{placement_id}`."""
+
+    agency: str
+    fee_rate: Decimal
+    recall_on: date
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True)
+class RecallPlacement(CaseCommand):
+    """Recall the case from the agency before its recall date; answers the case view."""
+
+    placement_id: str
+
+
+@dataclass(frozen=True)
 class RevealCase(CaseCommand):
     """The case with its contact points unmasked, for its collector, a supervisor or legal, with the reason
     (recorded in the access audit); answers the full case view."""

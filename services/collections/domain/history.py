@@ -20,6 +20,7 @@ from typing import Any
 from services.collections.domain.complaints import Complaint
 from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.letters import Letter
+from services.collections.domain.placements import Placement
 from services.collections.domain.promises import Promise, count_payment, judge_at_day_close
 from services.collections.domain.state import CaseRules, CaseState
 from shared.contracts import collections as ev
@@ -96,7 +97,7 @@ def _policy_decided(s: CaseState, e: ev.PolicyDecided, on: date, rules: CaseRule
             s.legal_referred = True
             if action.get("route") != "police":  # the fraud desk keeps police referrals
                 s.queue = "legal"
-        elif kind == "place_with_agency":
+        elif kind == "place_with_agency" and "placement_id" not in action:  # placed before placements had events
             s.agency, s.queue = action["agency"], "agency"
         elif kind == "escalate_stage" and s.queue in STAGE_QUEUES:
             s.queue = s.stage
@@ -156,10 +157,37 @@ def _promise_broken(s: CaseState, e: ev.PromiseBroken, on: date, rules: CaseRule
 
 
 def _recovery_attributed(s: CaseState, e: ev.RecoveryAttributed, on: date, rules: CaseRules) -> None:
-    """A payment credited on the case also counts toward an open promise when made in time."""
+    """A payment credited on the case also counts toward an open promise when made in time, and toward
+    the placement it was recovered under."""
     s.recovered += e.amount
     for p in s.promises:
         count_payment(p, e.amount, on, rules.promise_grace_days)
+    if e.placement_id is not None:
+        placement = _placement(s, e.placement_id)
+        placement.recovered += e.amount
+        placement.agency_fees += e.agency_fee
+
+
+def _placement(s: CaseState, placement_id: str) -> Placement:
+    return next(p for p in s.placements if p.placement_id == placement_id)
+
+
+def _placement_made(s: CaseState, e: ev.PlacementMade) -> None:
+    """Placed with an agency: the case goes to the agency queue."""
+    s.placements.append(Placement(placement_id=e.placement_id, agency=e.agency, fee_rate=e.fee_rate,
+                                  placed_on=e.placed_on, recall_on=e.recall_on, placed_balance=e.placed_balance,
+                                  placed_by=e.placed_by, rule_id=e.rule_id))
+    s.agency, s.queue = e.agency, "agency"
+
+
+def _placement_recalled(s: CaseState, e: ev.PlacementRecalled) -> None:
+    """Recalled: the case comes back from the agency queue to its stage queue."""
+    placement = _placement(s, e.placement_id)
+    placement.status, placement.recalled_on = "recalled", e.recalled_on
+    placement.recall_reason, placement.recalled_by = e.reason, e.recalled_by
+    s.agency = None
+    if s.queue == "agency":
+        s.queue = s.stage
 
 
 def _resolved(s: CaseState, e: ev.CaseResolved) -> None:
@@ -261,4 +289,6 @@ UNDATED: dict[type[EventData], Callable[[CaseState, Any], None]] = {
     ev.ComplaintResolved: _complaint_resolved,
     ev.ContactPointAdded: _point_added,
     ev.ContactPointStatusChanged: _point_status,
+    ev.PlacementMade: _placement_made,
+    ev.PlacementRecalled: _placement_recalled,
 }

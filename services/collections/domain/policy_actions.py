@@ -1,8 +1,9 @@
 """The escalation policy's decisions carried out on a case (`case.policy`).
 
 A decision is recorded as `collections.policy.decided` naming its actions; applying it
-(domain/history.py) schedules contacts, refers to legal, places with an agency and routes.
-Actions with events of their own (an escalation, a write-off proposal, a letter sent) are recorded first.
+(domain/history.py) schedules contacts, refers to legal and routes.
+Actions with events of their own (an escalation, a write-off proposal, a letter sent, an agency
+placement) are recorded first.
 """
 
 from __future__ import annotations
@@ -60,6 +61,15 @@ class PolicyActions:
         kind = action["type"]
         if kind == "refer_legal" and s.statute_expired:
             return {**action, "skipped": "statute_expired"}
+        if kind == "place_with_agency":  # a real placement (collections.placement.made), named in the decision
+            terms = self.case.rules.agencies.get(action["agency"])
+            if terms is None:
+                return {**action, "skipped": "agency_not_configured"}
+            if self.case.placements.active is not None:
+                return {**action, "skipped": "already_placed"}
+            placement = self.case.placements.place_by_policy(action["agency"], terms, business_date=business_date,
+                                                             rule_id=rule_id)
+            return {**action, "placement_id": placement.placement_id}
         if kind == "propose_write_off":
             self.case.actions.propose_write_off(by="policy", reason=f"policy rule {rule_id}", rule_id=rule_id)
         elif kind == "escalate_stage":

@@ -9,9 +9,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.collections.domain.commission import CommissionRates
 from services.collections.domain.complaints import Complaint
 from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.letters import Letter
+from services.collections.domain.placements import DEFAULT_AGENCIES, AgencyTerms, Placement
 from services.collections.domain.promises import Promise
 from services.collections.domain.staging import Stage, StageBounds
 from shared.contracts.registry import EventData
@@ -30,7 +32,8 @@ class CaseRules:
     serial_promiser_after: int = 2
     statute_years: int = 3
     statute_warn_days: int = 90
-    commission_rate: Decimal = Decimal("0.10")
+    commission: CommissionRates = field(default_factory=CommissionRates)  # by channel and stage (commission.py)
+    agencies: dict[str, AgencyTerms] = field(default_factory=lambda: dict(DEFAULT_AGENCIES))  # policy placements
 
 
 # Servicing's figures on the loan, observed by the case rather than decided by it: refreshed from
@@ -73,7 +76,7 @@ class CaseState(BaseModel):
     scheduled: list[dict[str, Any]] = Field(default_factory=list)
     fired_rules: list[str] = Field(default_factory=list)
     legal_referred: bool = False
-    agency: str | None = None
+    agency: str | None = None  # the agency the case is placed with now
     write_off_proposed: bool = False
     write_off_decided: bool = False
     statute_runs_from: date
@@ -88,6 +91,7 @@ class CaseState(BaseModel):
     recovered: Decimal = ZERO
     charges: dict[str, Decimal] = Field(default_factory=dict)
     letters: list[Letter] = Field(default_factory=list)
+    placements: list[Placement] = Field(default_factory=list)  # agency placements, oldest first (placements.py)
 
 
 @dataclass

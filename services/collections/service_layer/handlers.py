@@ -297,6 +297,24 @@ async def record_letter_delivery(cmd: c.RecordLetterDelivery, ctx: Collections) 
         cmd.letter_id, on=cmd.on, by=cmd.by, business_date=today.business_date))
 
 
+async def place_with_agency(cmd: c.PlaceWithAgency, ctx: Collections) -> c.CaseView:
+    """Answers `{placement_id}` of the placement made (the case moves to the agency queue)."""
+    def decide(case: Case, today: Today) -> None:
+        case.placements.place(agency=cmd.agency, fee_rate=cmd.fee_rate, recall_on=cmd.recall_on, by=cmd.by,
+                              business_date=today.business_date)
+
+    def placed(case: Case) -> c.CaseView:
+        return {"placement_id": case.state.placements[-1].placement_id}
+    return await _on_case(ctx, cmd, decide, idempotency=cmd.idempotency, action="placements", answer=placed)
+
+
+async def recall_placement(cmd: c.RecallPlacement, ctx: Collections) -> c.CaseView:
+    """The case comes back to its stage queue (and a collector of it)."""
+    def decide(case: Case, today: Today) -> None:
+        case.placements.recall(cmd.placement_id, by=cmd.by, business_date=today.business_date)
+    return await _on_case(ctx, cmd, decide)
+
+
 COMMAND_HANDLERS: dict[type[Any], Handler[Collections]] = {
     c.RecordPromise: record_promise,
     c.LogContact: log_contact,
@@ -320,4 +338,6 @@ COMMAND_HANDLERS: dict[type[Any], Handler[Collections]] = {
     c.SendLetter: send_letter,
     c.ReturnLetter: return_letter,
     c.RecordLetterDelivery: record_letter_delivery,
+    c.PlaceWithAgency: place_with_agency,
+    c.RecallPlacement: recall_placement,
 }

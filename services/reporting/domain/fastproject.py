@@ -11,6 +11,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from types import NoneType, UnionType
 from typing import Annotated, Any, NamedTuple
 
@@ -94,7 +95,9 @@ def _reader(model: type[BaseModel], name: str, check: Check, nullable: bool) -> 
         if nullable:
             return lambda d: None if (v := d[name]) is None else check(v, name)
         return lambda d: check(d[name], name)
-    default = None if info.default is None or info.default_factory else check(info.default, name)
+    # a default as the JSON holds such a value (a Decimal default, e.g. Money "0.00", is a string there)
+    given = format(info.default, "f") if isinstance(info.default, Decimal) else info.default
+    default = None if info.default is None or info.default_factory else check(given, name)
 
     def read(d: dict[str, Any]) -> Any:
         v = d.get(name, _MISSING)

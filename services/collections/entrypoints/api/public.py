@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from services.collections.domain.complaints import Complaint
 from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.letters import Letter
+from services.collections.domain.placements import Placement
 from services.collections.domain.promises import PromiseStatus
 from services.collections.domain.staging import Stage
 from services.collections.domain.state import SpecialStatus
@@ -66,6 +67,12 @@ class TacticPublic(Public):
 
 class LetterPublic(Letter):
     """A letter sent on the case (挂号信 when registered) and what the post said of it: the case's own record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlacementPublic(Placement):
+    """A placement with a collection agency: terms, what it recovered and the agency's fees, how it ended."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -181,6 +188,7 @@ class CasePublic(CaseFields):
     recovered: Money
     charges: dict[str, Money]
     letters: list[LetterPublic]
+    placements: list[PlacementPublic]
     tactics: list[TacticPublic]
     statute: StatutePublic
     guidance: GuidancePublic
