@@ -99,9 +99,10 @@ async def activities(conn: asyncpg.Connection, start: date, end: date) -> list[A
     out += [Activity(r["loan_id"], "promise", r["collector"], outcome=r["kind"]) for r in await conn.fetch(
         """SELECT DISTINCT ON (promise_id, kind) loan_id, collector, kind FROM rpt_promises
            WHERE businessdate BETWEEN $1 AND $2 ORDER BY promise_id, kind, businessdate, event_id""", start, end)]
-    out += [Activity(r["loan_id"], "recovery", r["collector"], amount=r["amount"], commission=r["commission"])
+    out += [Activity(r["loan_id"], "recovery", r["collector"], amount=r["amount"], commission=r["commission"],
+                     via=r["channel"])
             for r in await conn.fetch(
-                """SELECT loan_id, collector, amount, commission FROM rpt_recoveries
+                """SELECT loan_id, collector, amount, commission, channel FROM rpt_recoveries
                    WHERE businessdate BETWEEN $1 AND $2""", start, end)]
     out += [Activity(r["loan_id"], r["kind"], None if r["actor"].startswith("system:") else r["actor"])
             for r in await conn.fetch(

@@ -40,7 +40,11 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
                  ("promised_date", "date"), ("collector", "text")],
     "recoveries": [("event_id", "text"), ("case_id", "text"), ("loan_id", "text"), ("payment_id", "text"),
                    ("businessdate", "date"), ("collector", "text"), ("amount", "numeric"),
-                   ("commission", "numeric"), ("stage", "text")],
+                   ("commission", "numeric"), ("stage", "text"), ("channel", "text"), ("agency", "text"),
+                   ("placement_id", "text"), ("agency_fee", "numeric")],
+    "placements": [("event_id", "text"), ("placement_id", "text"), ("case_id", "text"), ("loan_id", "text"),
+                   ("businessdate", "date"), ("kind", "text"), ("agency", "text"), ("fee_rate", "numeric"),
+                   ("placed_balance", "numeric"), ("recall_on", "date"), ("reason", "text")],
     "complaints": [("event_id", "text"), ("complaint_id", "text"), ("case_id", "text"), ("loan_id", "text"),
                    ("businessdate", "date"), ("category", "text"), ("collector", "text")],
 }
@@ -62,6 +66,7 @@ ANALYZED_COLUMNS = {
     "contacts": "businessdate",
     "promises": "businessdate, promise_id, kind, event_id",
     "recoveries": "businessdate",
+    "placements": "businessdate",
     "complaints": "businessdate",
 }
 ANALYZE = [f"ANALYZE rpt_{table} ({columns})" for table, columns in ANALYZED_COLUMNS.items()]

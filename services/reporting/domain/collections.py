@@ -27,6 +27,7 @@ class Activity:
     amount: Decimal = ZERO
     commission: Decimal = ZERO
     reason: str | None = None  # a contact's reason for being late
+    via: str = "collector"  # a recovery's channel: collector, legal, or agency (credited to no collector)
     visit_target: int | None = None  # a visit's monthly target in force
 
 
@@ -146,6 +147,8 @@ def collections_report(start: date, end: date, activities: list[Activity], cases
     """The collections figures for business days `start`..`end` (DOMAIN.md §3 and §4; issue 14's reach)."""
     per_collector: dict[str, list[Activity]] = defaultdict(list)
     for a in activities:
+        if a.kind == "recovery" and a.via == "agency":
+            continue  # an agency's recovery earns its fee (the agencies section), not a collector's commission
         per_collector[a.collector or "unassigned"].append(a)
     report: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat(), **_figures(activities),
                               "notices_signed": len({households.get(a.loan_id, a.loan_id)

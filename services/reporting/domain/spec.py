@@ -150,8 +150,15 @@ SPEC: dict[str, tuple[Row, ...]] = {
     "collections.promise.made": (_promise("made"),),
     "collections.promise.kept": (_promise("kept", "paid_amount"),),
     "collections.promise.broken": (_promise("broken", "paid_amount"),),
+    # v2 (issue 15): who recovered it (collector, agency, legal); under a placement the agency's fee, no commission
     "collections.recovery.attributed": (Row("recoveries", EVENT_ID, "case_id", "loan_id", "payment_id", BUSINESSDATE,
-                                            "collector", "amount", "commission", "stage"),),
+                                            "collector", "amount", "commission", "stage", "channel", "agency",
+                                            "placement_id", "agency_fee"),),
+    # agency placements (issue 15): made with their terms and the balance placed; recalled with why
+    "collections.placement.made": (Row("placements", EVENT_ID, "placement_id", "case_id", "loan_id", BUSINESSDATE,
+                                       Const("made"), "agency", "fee_rate", "placed_balance", "recall_on", NULL),),
+    "collections.placement.recalled": (Row("placements", EVENT_ID, "placement_id", "case_id", "loan_id",
+                                           BUSINESSDATE, Const("recalled"), "agency", NULL, NULL, NULL, "reason"),),
 }
 
 

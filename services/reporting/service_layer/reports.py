@@ -7,9 +7,10 @@ from typing import Any
 
 import asyncpg
 
-from services.reporting.adapters import queries
+from services.reporting.adapters import agency_queries, queries
 from services.reporting.adapters.arm_queries import arm_cohort
 from services.reporting.adapters.reach_queries import cases_open_at
+from services.reporting.domain.agencies import agencies_report, commission_report
 from services.reporting.domain.arms import policy_arms_report
 from services.reporting.domain.book import previous_month_end
 from services.reporting.domain.collections import collections_report
@@ -50,9 +51,16 @@ async def collections_figures(conn: asyncpg.Connection, start: date, end: date,
     if start > end:
         raise BadPeriod("'from' must not be after 'to'")
     regions, households = await queries.loan_places(conn)
-    return collections_report(start, end, await queries.activities(conn, start, end),
-                              await queries.case_histories(conn, end), regions, households, group_by,
-                              open_cases=await cases_open_at(conn, end), visit_target=visit_target)
+    report = collections_report(start, end, await queries.activities(conn, start, end),
+                                await queries.case_histories(conn, end), regions, households, group_by,
+                                open_cases=await cases_open_at(conn, end), visit_target=visit_target)
+    recovered = await agency_queries.recoveries(conn, start, end)
+    report["agencies"] = agencies_report(await agency_queries.placements(conn, end), recovered, start, end)
+    commission = commission_report(recovered, start, end)
+    report["commission_by_month"], report["commission_by_channel"] = commission["by_month"], commission["by_channel"]
+    for name, figures in report["collectors"].items():
+        figures["commission_by_month"] = commission["by_collector"].get(name, {})
+    return report
 
 
 async def policy_arms(conn: asyncpg.Connection, start: date, end: date) -> dict[str, Any]:

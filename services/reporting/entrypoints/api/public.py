@@ -192,6 +192,31 @@ class CollectorPublic(Public):
     visit_target: int  # the monthly visit target they are measured against
     promises: PromisesPublic
     complaints: int
+    commission_by_month: dict[str, Amount] = {}  # "YYYY-MM" -> commission earned that month
+
+
+class AgencyPublic(Public):
+    """An agency's placements active in the period: the balance placed, what it recovered then and its fees."""
+
+    placements: int
+    active: int  # still placed at the period's end
+    placed_balance: Amount
+    recovered: Amount
+    fees: Amount
+    liquidation_rate: Ratio  # recovered / placed_balance
+
+
+class MonthCommissionPublic(Public):
+    recovered: Amount
+    commission: Amount
+
+
+class ChannelPublic(Public):
+    """What a channel recovered and earned: commission (collector, legal) or agency fees (agency)."""
+
+    recovered: Amount
+    commission: Amount
+    agency_fees: Amount
 
 
 class UntouchedPublic(Public):
@@ -215,6 +240,9 @@ class CollectionsPublic(FiguresPublic):
     delinquency_reasons: dict[str, int]
     untouched_cases: UntouchedPublic
     collectors: dict[str, CollectorPublic]
+    agencies: dict[str, AgencyPublic] = {}
+    commission_by_month: dict[str, MonthCommissionPublic] = {}  # collectors' and legal's, by "YYYY-MM"
+    commission_by_channel: dict[str, ChannelPublic] = {}
     regions: dict[str, RegionPublic] | None = None  # with ?group_by=region only
 
 
