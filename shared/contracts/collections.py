@@ -593,7 +593,7 @@ class QaReviewed(EventData):
     reviewed_on: date
     scores: dict[str, QaScore]
     note: str | None = None
-    findings: list[QaFinding] = []
+    findings: list[QaFinding]
 
 
 @event("collections.qa.coaching_acknowledged")

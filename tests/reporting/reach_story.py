@@ -7,6 +7,8 @@
 - C23 (opened 1 Feb, contacted 10 Feb, resolved 5 Mar): closed, not untouched.
 - C24 (no collector, opened front 15 Feb, contacted 20 Feb): untouched (20 Feb <= 1 Mar).
 - C25 (zhou, opened 1 Mar, escalated to mid 10 Mar): a v1-style visit (no target carried) on 15 Mar.
+- Call quality: qian's recorded call of 20 Mar reviewed on 27 Mar with two findings (one coached and
+  acknowledged on 30 Mar); zhou's visit reviewed on 25 Mar with none; a March sample drawn on 23 Mar.
 """
 
 from __future__ import annotations
@@ -72,4 +74,27 @@ def reach_story(st: Story | None = None) -> Story:
     st.case(c.CaseEscalated(case_id="C25", loan_id="L25", from_stage="front", to_stage="mid", reason="dpd"),
             "L25", D(2026, 3, 10))
     _contact(st, "C25", D(2026, 3, 15), "visit", "met_borrower", "zhou", 1)
+    _call_quality(st)
     return st
+
+
+def _call_quality(st: Story) -> None:
+    st.emit("collections", c.QaSampleDrawn(week="2026-W12", seed="5eed", per_collector=5, drawn_by="qa-li",
+                                           drawn_on=D(2026, 3, 23), population={"qian": ["K-C21-4"]},
+                                           sample={"qian": ["K-C21-4"]}), subject="qa-2026-W12", day=D(2026, 3, 23),
+            stream="qa-sample-2026-W12")
+    findings = [c.QaFinding(finding_id="qr-K-C21-4-1", item="stated_amount_and_due_date", coaching_required=False),
+                c.QaFinding(finding_id="qr-K-C21-4-2", item="no_threat_or_abuse", coaching_required=True)]
+    for contact, case, collector, found, day in (("K-C21-4", "C21", "qian", findings, D(2026, 3, 27)),
+                                                 ("K-C25-1", "C25", "zhou", [], D(2026, 3, 25))):
+        loan = "L" + case[1:]
+        scores = {i: "pass" for i in ("identified_self_and_company", "verified_right_party", "no_threat_or_abuse")}
+        st.emit("collections", c.QaReviewed(review_id=f"qr-{contact}", contact_id=contact, case_id=case, loan_id=loan,
+                                            collector=collector, reviewer="qa-li", week="2026-W12", reviewed_on=day,
+                                            scores=scores | {f.item: "fail" for f in found},  # type: ignore[misc]
+                                            findings=found), subject=loan, day=day, stream=f"qa-review-{contact}")
+    st.emit("collections", c.QaCoachingAcknowledged(review_id="qr-K-C21-4", finding_id="qr-K-C21-4-2",
+                                                    contact_id="K-C21-4", case_id="C21", loan_id="L21",
+                                                    collector="qian", item="no_threat_or_abuse",
+                                                    acknowledged_by="qian", acknowledged_on=D(2026, 3, 30)),
+            subject="L21", day=D(2026, 3, 30), stream="qa-review-K-C21-4")

@@ -60,6 +60,9 @@ async def test_the_collections_report_measures_reach_by_hand_live_and_rebuilt(pl
         assert (zhou["visits"], zhou["valid_visits"], zhou["visit_target"], zhou["complaints"]) == (1, 1, 20, 0)
         assert march["collectors"]["unassigned"]["complaints"] == 1  # the fees complaint is about no collector
         assert "sun" not in march["collectors"] and march["complaints"] == 2
+        # call quality beside recovered: reviews of each collector's recorded contacts and their findings
+        assert (qian["qa_reviewed"], qian["qa_findings"], zhou["qa_reviewed"], zhou["qa_findings"]) == (1, 2, 1, 0)
+        assert (march["qa_reviewed"], march["qa_findings"]) == (2, 2)
         assert {k: v for k, v in march["delinquency_reasons"].items() if v} == {"job_loss": 2, "illness": 1}
         assert march["untouched_cases"] == {"days": 30, "total": 2, "by_queue": {"front": 1, "mid": 1},
                                             "by_collector": {"sun": 1, "unassigned": 1}}

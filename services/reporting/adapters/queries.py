@@ -91,7 +91,8 @@ async def allocated(conn: asyncpg.Connection, as_of: date) -> list[Allocated]:
 
 
 async def activities(conn: asyncpg.Connection, start: date, end: date) -> list[Activity]:
-    """Contacts, promise outcomes, recoveries, complaints/disputes and time-barred cases in `start`..`end`."""
+    """Contacts, promise outcomes, recoveries, complaints/disputes, time-barred cases, QA reviews and findings in
+    `start`..`end`."""
     out = [Activity(r["loan_id"], "contact", r["collector"], r["channel"], r["outcome"], reason=r["reason"],
                     visit_target=r["visit_target"]) for r in await conn.fetch(
         """SELECT loan_id, collector, channel, outcome, reason, visit_target FROM rpt_contacts
@@ -114,6 +115,11 @@ async def activities(conn: asyncpg.Connection, start: date, end: date) -> list[A
     # a complaint record (from rpt_complaints, not the log above) counts once, for the collector it is about
     out += [Activity(r["loan_id"], "complaint", r["collector"]) for r in await conn.fetch(
         "SELECT loan_id, collector FROM rpt_complaints WHERE businessdate BETWEEN $1 AND $2", start, end)]
+    # call quality (issue 16): a QA review of the collector's recorded contact, and each of its findings
+    out += [Activity(r["loan_id"], "qa_review", r["collector"]) for r in await conn.fetch(
+        "SELECT loan_id, collector FROM rpt_qa_reviews WHERE businessdate BETWEEN $1 AND $2", start, end)]
+    out += [Activity(r["loan_id"], "qa_finding", r["collector"], outcome=r["item"]) for r in await conn.fetch(
+        "SELECT loan_id, collector, item FROM rpt_qa_findings WHERE businessdate BETWEEN $1 AND $2", start, end)]
     return out
 
 

@@ -47,6 +47,10 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
                    ("placed_balance", "numeric"), ("recall_on", "date"), ("reason", "text")],
     "complaints": [("event_id", "text"), ("complaint_id", "text"), ("case_id", "text"), ("loan_id", "text"),
                    ("businessdate", "date"), ("category", "text"), ("collector", "text")],
+    "qa_reviews": [("event_id", "text"), ("review_id", "text"), ("case_id", "text"), ("loan_id", "text"),
+                   ("businessdate", "date"), ("collector", "text")],
+    "qa_findings": [("event_id", "text"), ("line_no", "int"), ("review_id", "text"), ("finding_id", "text"),
+                    ("item", "text"), ("loan_id", "text"), ("businessdate", "date"), ("collector", "text")],
 }
 
 READ_MODEL_TABLES = [f"rpt_{table}" for table in COLUMNS]
@@ -68,6 +72,8 @@ ANALYZED_COLUMNS = {
     "recoveries": "businessdate",
     "placements": "businessdate",
     "complaints": "businessdate",
+    "qa_reviews": "businessdate",
+    "qa_findings": "businessdate",
 }
 ANALYZE = [f"ANALYZE rpt_{table} ({columns})" for table, columns in ANALYZED_COLUMNS.items()]
 

@@ -20,7 +20,7 @@ class Activity:
     """One thing that happened in collections within the period, tied to a loan and a collector."""
 
     loan_id: str
-    kind: str  # contact | promise | recovery | complaint | time_barred
+    kind: str  # contact | promise | recovery | complaint | time_barred | qa_review | qa_finding
     collector: str | None = None
     channel: str | None = None
     outcome: str | None = None
@@ -58,7 +58,7 @@ def _figures(items: list[Activity]) -> dict[str, Any]:
     counts = {name: 0 for name in CHANNELS.values()}
     promises = {"made": 0, "kept": 0, "broken": 0}
     recovered = commission = ZERO
-    complaints = time_barred = 0
+    complaints = time_barred = qa_reviewed = qa_findings = 0
     for a in items:
         if a.kind == "contact":
             name = CHANNELS.get(a.channel or "", "other")
@@ -73,9 +73,14 @@ def _figures(items: list[Activity]) -> dict[str, Any]:
             complaints += 1
         elif a.kind == "time_barred":
             time_barred += 1
+        elif a.kind == "qa_review":
+            qa_reviewed += 1
+        elif a.kind == "qa_finding":
+            qa_findings += 1
     return {"recovered": recovered, "commission": commission, "activity": counts, "promises": promises,
             "promise_kept_rate": ratio(promises["kept"], promises["kept"] + promises["broken"]),
-            "complaints": complaints, "time_barred_cases": time_barred}
+            "complaints": complaints, "time_barred_cases": time_barred, "qa_reviewed": qa_reviewed,
+            "qa_findings": qa_findings}
 
 
 def cure_rates(cases: list[CaseHistory], start: date, end: date) -> dict[str, dict[str, Any]]:
@@ -178,4 +183,6 @@ def _collector(items: list[Activity], default_target: int) -> dict[str, Any]:
     return {"recovered": figures["recovered"], "commission": figures["commission"], **figures["activity"],
             "valid_visits": sum(is_valid_visit(a.channel, a.outcome) for a in visits),
             "visit_target": target_in_force([a.visit_target for a in visits], default_target),
-            "promises": figures["promises"], "complaints": figures["complaints"]}
+            "promises": figures["promises"], "complaints": figures["complaints"],
+            # the notes' balance of results and conduct: "zero complaints, zero QA findings" beside recovered
+            "qa_reviewed": figures["qa_reviewed"], "qa_findings": figures["qa_findings"]}

@@ -147,6 +147,11 @@ SPEC: dict[str, tuple[Row, ...]] = {
     # a complaint kept apart from the debt; `collector`: the collector complained about (None when not about one)
     "collections.complaint.opened": (Row("complaints", EVENT_ID, "complaint_id", "case_id", "loan_id", BUSINESSDATE,
                                          "category", "collector"),),
+    # call quality (issue 16): a review of a collector's recorded contact, and one row per finding (failed item)
+    "collections.qa.reviewed": (Row("qa_reviews", EVENT_ID, "review_id", "case_id", "loan_id", BUSINESSDATE,
+                                    "collector"),
+                                Row("qa_findings", EVENT_ID, LINE_NO, "review_id", "findings.finding_id",
+                                    "findings.item", "loan_id", BUSINESSDATE, "collector", of="findings")),
     "collections.promise.made": (_promise("made"),),
     "collections.promise.kept": (_promise("kept", "paid_amount"),),
     "collections.promise.broken": (_promise("broken", "paid_amount"),),

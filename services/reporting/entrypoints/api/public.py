@@ -165,6 +165,8 @@ class FiguresPublic(Public):
     promise_kept_rate: Ratio
     complaints: int
     time_barred_cases: int
+    qa_reviewed: int  # QA reviews of recorded contacts (business date of the review)
+    qa_findings: int  # failed scorecard items of those reviews
 
 
 class CurePublic(Public):
@@ -193,6 +195,8 @@ class CollectorPublic(Public):
     promises: PromisesPublic
     complaints: int
     commission_by_month: dict[str, Amount] = {}  # "YYYY-MM" -> commission earned that month
+    qa_reviewed: int  # reviews of their recorded contacts
+    qa_findings: int  # failed scorecard items found on them
 
 
 class AgencyPublic(Public):
