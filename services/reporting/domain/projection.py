@@ -21,7 +21,7 @@ from shared.contracts import CloudEvent, UnknownEventType, parse_data
 
 _ACTOR_FIELDS = ("disbursed_by", "reviewer", "investigator", "approved_by", "rejected_by", "submitted_by",
                  "amended_by", "decided_by", "proposed_by", "assigned_by", "opened_by", "resolved_by", "tagged_by",
-                 "changed_by", "recorded_by", "collector")
+                 "changed_by", "recorded_by", "placed_by", "recalled_by", "collector")
 
 
 Tables = dict[str, list[tuple[Any, ...]]]

@@ -58,6 +58,9 @@ LABELS: dict[str, dict[str, str]] = {
     "queue": {"front": N_("Front-end"), "mid": N_("Mid-end"), "back": N_("Back-end"), "fraud": N_("Fraud"),
               "deceased": N_("Deceased"), "estate": N_("Estate"), "legal": N_("Legal"), "agency": N_("Agency")},
     "case_status": {"open": N_("Open"), "closed": N_("Closed")},
+    "placement_status": {"active": N_("Placed"), "recalled": N_("Recalled")},
+    "recall_reason": {"requested": N_("recalled by hand"), "recall_date": N_("recall date passed"),
+                      "case_closed": N_("case closed")},
     "letter_template": {"reminder": N_("Reminder letter"), "demand_notice": N_("Demand notice (催收通知书)"),
                         "pre_legal": N_("Pre-legal notice")},
     "letter_status": {"sent": N_("Sent"), "returned": N_("Returned by the post"), "delivered": N_("Signed for")},
@@ -87,6 +90,8 @@ DONE = {
     "contact-points": N_("The contact point is added."), "contact-points/status": N_("The contact point is marked."),
     "complaints": N_("The complaint is recorded: collection goes on."),
     "complaints/resolve": N_("The complaint is answered."),
+    "placements": N_("The case is placed with the agency."),
+    "placements/recall": N_("The case is recalled from the agency."),
 }
 
 EVENTS = {
@@ -114,6 +119,8 @@ EVENTS = {
     "collections.complaint.opened": N_("Complaint opened"), "collections.complaint.resolved": N_("Complaint resolved"),
     "collections.contact_point.added": N_("Contact point added"),
     "collections.contact_point.status_changed": N_("Contact point marked"),
+    "collections.placement.made": N_("Placed with an agency"),
+    "collections.placement.recalled": N_("Recalled from the agency"),
 }
 
 

@@ -30,6 +30,10 @@ RULES = {
     "unknown_queue": N_("Unknown queue"),
     "concurrent_modification": N_("Someone changed this case at the same moment; reload and try again"),
     "outcome_not_for_channel": N_("This outcome does not fit the channel"),
+    "placement_active": N_("The case is already placed with an agency; recall it first"),
+    "placement_not_active": N_("This placement was already recalled"),
+    "recall_on_not_after_business_date": N_("The recall date must be after the business date"),
+    "fee_rate_out_of_range": N_("The fee rate is a share between 0 and 1"),
     # Origination
     "wrong_stage": N_("Reviews go in order: client manager, team manager, credit manager"),
     "reviews_complete": N_("All three reviews are done"),

@@ -43,15 +43,18 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "statute/restart": ("kind", "on", "evidence"),
     "write-off": ("reason",),
     "letters": ("template", "registered", "tracking_number"),
+    "placements": ("agency", "fee_rate", "recall_on"),
 }
 # one item's own action: what the post said of a letter (POST /cases/{id}/letters/{letter_id}/returned|delivered)
 # or a contact point marked valid/invalid (POST /cases/{id}/contact-points/{point_id}/status)
 # or a complaint answered (POST /complaints/{complaint_id}/resolve: complaints live outside the case's path)
-ITEM_ACTION = re.compile(r"(letters|contact-points|complaints)/([A-Za-z0-9_.:-]{1,120})/"
-                         r"(returned|delivered|status|resolve)")
+# or a placement recalled from its agency (POST /cases/{id}/placements/{placement_id}/recall)
+ITEM_ACTION = re.compile(r"(letters|contact-points|complaints|placements)/([A-Za-z0-9_.:-]{1,120})/"
+                         r"(returned|delivered|status|resolve|recall)")
 ITEM_FIELDS = {"returned": ("reason",), "delivered": ("on",), "status": ("status", "reason"),
-               "resolve": ("resolution",)}
-REPLAYABLE = ("contacts", "promises", "letters")  # sent with the form's Idempotency-Key: a double submit records once
+               "resolve": ("resolution",), "recall": ()}
+# sent with the form's Idempotency-Key: a double submit records once
+REPLAYABLE = ("contacts", "promises", "letters", "placements")
 
 
 def fields_of(action: str) -> tuple[str, ...] | None:
