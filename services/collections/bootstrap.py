@@ -12,7 +12,7 @@ from services.collections.adapters.policy_file import PolicyFileError, load_poli
 from services.collections.config import CollectionsSettings
 from services.collections.domain.arms import PolicyArms
 from services.collections.domain.policy import AssignQueue, PlaceWithAgency, Policy
-from services.collections.entrypoints.api.routes import cases, letters, paths, placements, qa, reach, roster
+from services.collections.entrypoints.api.routes import cases, legal, letters, paths, placements, qa, reach, roster
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.events import make_batch_handler, make_handler
 from services.collections.service_layer.handlers import COMMAND_HANDLERS
@@ -77,7 +77,8 @@ def create_app(settings: CollectionsSettings | None = None, platform: PlatformSe
                              ConsumerSpec("origination", ["origination"], handler, batch_handler=batch_handler)]
     app = create_service_app(kernel, title="loanflow collections",
                              routers=[roster.router, cases.router, paths.router, letters.router, reach.router,
-                                      qa.router, placements.router, access_audit_router(subject_alias="case_id")])
+                                      qa.router, placements.router, legal.router,
+                                      access_audit_router(subject_alias="case_id")])
     app.state.collections = ctx
     app.state.bus = CommandBus({**COMMAND_HANDLERS, **ROSTER_HANDLERS, **QA_HANDLERS}, ctx)
     return app

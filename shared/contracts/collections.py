@@ -610,3 +610,50 @@ class QaCoachingAcknowledged(EventData):
     acknowledged_by: str
     acknowledged_on: date
     note: str | None = None
+
+
+# Legal proceedings (issue 15; DOMAIN.md §3: "legal (法务: court, payment order 支付令, enforcement 强制执行;
+# economic-crime police for fraud)"): referral -> filing -> payment order or judgment -> enforcement -> closed.
+LegalRoute = Literal["payment_order", "lawsuit", "enforcement", "police"]
+LegalActionKind = Literal["filing", "payment_order", "judgment", "enforcement", "police_report", "closed"]
+LegalOutcome = Literal["recovered", "settled", "withdrawn", "dismissed", "unrecoverable"]
+
+
+@event("collections.legal.referred")
+class LegalReferred(EventData):
+    """The case was referred to legal (法务) on `on`: by the escalation policy (`rule_id` set, routed by that
+    rule's decision) or by hand (a supervisor or legal; the case moves to the legal queue unless `police`)."""
+
+    case_id: str
+    loan_id: str
+    action_id: str
+    on: date
+    route: LegalRoute | None = None
+    referred_by: str  # a person, or "policy"
+    rule_id: str | None = None
+    note: str | None = None
+
+
+@event("collections.legal.action_recorded")
+class LegalActionRecorded(EventData):
+    """A step of the legal proceedings, recorded by legal or a supervisor, dated `on` (the day it happened).
+
+    `reference`: the court's case number (案号) for a filing, the order's or report's number after it;
+    `cost`: what the step cost (court fees 诉讼费, enforcement fees), exact to the fen;
+    `amount`: the sum ordered or awarded (payment order, judgment), recovered by enforcement, or, on `closed`,
+    the amount the proceedings recovered in all; `outcome`: how they ended (`closed` only).
+    """
+
+    case_id: str
+    loan_id: str
+    action_id: str
+    kind: LegalActionKind
+    on: date
+    reference: str | None = None
+    court: str | None = None
+    cost: Money
+    amount: Money | None = None
+    outcome: LegalOutcome | None = None
+    recorded_by: str
+    stage: StageName
+    collector: str | None = None  # the case's collector when it was recorded

@@ -193,7 +193,7 @@ AT = datetime(2026, 4, 22, 10, tzinfo=UTC)
 COMMANDS = st.sampled_from(["promise", "pay", "pay_in_full", "close_day", "contact", "tag", "fraud", "skip_trace",
                             "deceased", "verify", "estate", "dispute", "resolve_dispute", "escalate", "assign",
                             "write_off", "missed", "restart", "days_later", "trace", "mark", "complain",
-                            "resolve_complaint", "place", "recall"])
+                            "resolve_complaint", "place", "recall", "legal", "legal", "legal"])
 LOAN = {"borrower": {"phone": "13900000000", "addresses": {"home": "上海市浦东新区张江路1号"}},
         "contacts": [{"relation": "family", "phone": "13800000001"}], "guarantor": {"phone": "13700000000"}}
 
@@ -243,6 +243,11 @@ def run(case: Case, command: str, day: date, n: int) -> date:
         "write_off": lambda: act.decide_write_off(by="wu", reason="aged"),
         "missed": lambda: case.observe_missed(days_past_due=(day - APRIL_20).days, overdue_since=APRIL_20,
                                               amount_overdue=Decimal("2132.38"), principal_outstanding=Decimal("9000")),
+        "legal": lambda: case.legal.record(
+            kind=["referral", "filing", "payment_order", "judgment", "enforcement", "police_report", "closed"][n % 7],
+            on=day, by="wu", business_date=day, reference=f"(2026)沪0115民初{n}号", cost=Decimal("12.35") * n,
+            amount=Decimal("500.00") if n % 7 in (2, 3, 4, 6) else None,
+            outcome="recovered" if n % 7 == 6 else None),
         "restart": lambda: case.restart_statute(kind="demand", on=day, by="li", evidence="letter", business_date=day),
         "place": lambda: case.placements.place(agency=["acme", "huaxia"][n % 2], fee_rate=Decimal("0.25"),
                                                recall_on=day + timedelta(days=[0, 3, 30][n % 3]), by="chen",

@@ -6,8 +6,9 @@ the stage bounds, and is resolved cured / paid_off / written_off, then closed. M
 decide and record past-tense contract events in `self.pending`; the state changes only by
 applying them (domain/history.py), except servicing's figures it observes (POSITION_FIELDS).
 Its collaborators: `actions` (collectors' actions, special paths), `reach` (contacts and contact
-points), `complaint_desk` (complaints, apart from the debt), `letters`, `placements` (agencies) and
-`policy` (the escalation policy).
+points), `complaint_desk` (complaints, apart from the debt), `letters`, `placements` (agencies),
+`policy` (the escalation policy) and `legal` (the proceedings: referral, filing, payment order or judgment,
+enforcement, closed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from services.collections.domain import promises as promise_rules
 from services.collections.domain.commission import credit
 from services.collections.domain.complaints import ComplaintDesk
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
+from services.collections.domain.legal import CaseLegal, in_proceedings
 from services.collections.domain.letters import CaseLetters
 from services.collections.domain.paths import CollectorActions
 from services.collections.domain.placements import CasePlacements
@@ -47,6 +49,7 @@ class Case:
         self.policy = PolicyActions(self)
         self.letters = CaseLetters(self)
         self.placements = CasePlacements(self)
+        self.legal = CaseLegal(self)
 
     @property
     def is_open(self) -> bool:
@@ -230,6 +233,8 @@ class Case:
 
     def _watch_statute(self, day: date) -> None:
         s = self.state
+        if in_proceedings(s):  # a suit brought interrupts the limitation period while it is pending
+            return
         expiry = statute.expires_on(s.statute_runs_from, self.rules.statute_years)
         if day >= expiry and not s.statute_expired:  # a time-barred debt leaves the legal queue
             self.record(ev.StatuteExpired(**self.ids(), runs_from=s.statute_runs_from, expired_on=expiry))

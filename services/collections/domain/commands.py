@@ -270,3 +270,19 @@ class AcknowledgeFinding(Command[CaseView]):
     by: str
     roles: frozenset[str]
     note: str | None
+
+
+@dataclass(frozen=True)
+class RecordLegalAction(CaseCommand):
+    """A step of the legal proceedings (legal or a supervisor), in their order (domain/legal.py)."""
+
+    kind: str
+    on: date
+    reference: str | None = None
+    court: str | None = None
+    cost: Decimal | None = None
+    amount: Decimal | None = None
+    outcome: str | None = None
+    route: str | None = None
+    note: str | None = None
+    idempotency: IdempotencyKey | None = None

@@ -19,6 +19,7 @@ from typing import Any
 
 from services.collections.domain.complaints import Complaint
 from services.collections.domain.contact_points import ContactPoint
+from services.collections.domain.legal import LegalAction
 from services.collections.domain.letters import Letter
 from services.collections.domain.placements import Placement
 from services.collections.domain.promises import Promise, count_payment, judge_at_day_close
@@ -94,6 +95,10 @@ def _policy_decided(s: CaseState, e: ev.PolicyDecided, on: date, rules: CaseRule
                                 "rule_id": e.rule_id,
                                 **({"template": action["template"]} if kind == "send_letter" else {})})
         elif kind == "refer_legal":
+            if "action_id" not in action and not s.legal_referred:  # before collections.legal.referred existed
+                s.legal_actions.append(LegalAction(action_id=f"{s.case_id}-A{len(s.legal_actions) + 1}",
+                                                   kind="referral", on=on, reference=action.get("route"),
+                                                   recorded_by="policy", rule_id=e.rule_id))
             s.legal_referred = True
             if action.get("route") != "police":  # the fraud desk keeps police referrals
                 s.queue = "legal"
@@ -253,6 +258,25 @@ def _letter_delivered(s: CaseState, e: ev.LetterDelivered) -> None:
     letter.status, letter.delivered_on = "delivered", e.delivered_on
 
 
+def _legal_referred(s: CaseState, e: ev.LegalReferred) -> None:
+    """Referred to legal: the first step of the proceedings. By hand the case moves to the legal queue (a police
+    referral stays with the fraud desk); a policy rule's referral is routed by that rule's decision."""
+    s.legal_referred = True
+    s.legal_actions.append(LegalAction(action_id=e.action_id, kind="referral", on=e.on, reference=e.route,
+                                       recorded_by=e.referred_by, rule_id=e.rule_id))
+    if e.rule_id is None and e.route != "police":
+        s.queue = "legal"
+
+
+def _legal_action(s: CaseState, e: ev.LegalActionRecorded) -> None:
+    """A step of the proceedings; when they close, a case still open leaves the legal queue for its stage's."""
+    s.legal_actions.append(LegalAction(action_id=e.action_id, kind=e.kind, on=e.on, reference=e.reference,
+                                       court=e.court, cost=e.cost, amount=e.amount, outcome=e.outcome,
+                                       recorded_by=e.recorded_by))
+    if e.kind == "closed" and s.queue == "legal" and s.status == "open":
+        s.queue = s.stage
+
+
 def _write_off_proposed(s: CaseState, e: ev.WriteOffProposed) -> None:
     s.write_off_proposed = True
 
@@ -291,4 +315,6 @@ UNDATED: dict[type[EventData], Callable[[CaseState, Any], None]] = {
     ev.ContactPointStatusChanged: _point_status,
     ev.PlacementMade: _placement_made,
     ev.PlacementRecalled: _placement_recalled,
+    ev.LegalReferred: _legal_referred,
+    ev.LegalActionRecorded: _legal_action,
 }

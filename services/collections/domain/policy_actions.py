@@ -3,7 +3,7 @@
 A decision is recorded as `collections.policy.decided` naming its actions; applying it
 (domain/history.py) schedules contacts, refers to legal and routes.
 Actions with events of their own (an escalation, a write-off proposal, a letter sent, an agency
-placement) are recorded first.
+placement, a referral to legal) are recorded first.
 """
 
 from __future__ import annotations
@@ -70,6 +70,11 @@ class PolicyActions:
             placement = self.case.placements.place_by_policy(action["agency"], terms, business_date=business_date,
                                                              rule_id=rule_id)
             return {**action, "placement_id": placement.placement_id}
+        if kind == "refer_legal" and not s.legal_referred:  # the referral (collections.legal.referred), named
+            action_id = self.case.legal.next_id()
+            self.case.legal.refer(action_id=action_id, on=business_date, by="policy", route=action.get("route"),
+                                  rule_id=rule_id)
+            return {**action, "action_id": action_id}
         if kind == "propose_write_off":
             self.case.actions.propose_write_off(by="policy", reason=f"policy rule {rule_id}", rule_id=rule_id)
         elif kind == "escalate_stage":

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.collections.domain.commission import CommissionRates
 from services.collections.domain.complaints import Complaint
 from services.collections.domain.contact_points import ContactPoint
+from services.collections.domain.legal import LegalAction, in_legal
 from services.collections.domain.letters import Letter
 from services.collections.domain.placements import DEFAULT_AGENCIES, AgencyTerms, Placement
 from services.collections.domain.promises import Promise
@@ -92,6 +93,12 @@ class CaseState(BaseModel):
     charges: dict[str, Decimal] = Field(default_factory=dict)
     letters: list[Letter] = Field(default_factory=list)
     placements: list[Placement] = Field(default_factory=list)  # agency placements, oldest first (placements.py)
+    legal_actions: list[LegalAction] = Field(default_factory=list)  # the proceedings' steps in order (legal.py)
+
+    @property
+    def in_legal(self) -> bool:
+        """Referred to legal or filed, and the proceedings not closed (a recovery now is legal's)."""
+        return in_legal(self)
 
 
 @dataclass

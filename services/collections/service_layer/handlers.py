@@ -315,6 +315,15 @@ async def recall_placement(cmd: c.RecallPlacement, ctx: Collections) -> c.CaseVi
     return await _on_case(ctx, cmd, decide)
 
 
+async def record_legal_action(cmd: c.RecordLegalAction, ctx: Collections) -> c.CaseView:
+    """A step of the proceedings; closing them may follow the case's own close (a pay-off ends the suit)."""
+    def decide(case: Case, today: Today) -> None:
+        case.legal.record(kind=cmd.kind, on=cmd.on, by=cmd.by, business_date=today.business_date,
+                          reference=cmd.reference, court=cmd.court, cost=cmd.cost, amount=cmd.amount,
+                          outcome=cmd.outcome, route=cmd.route, note=cmd.note)
+    return await _on_case(ctx, cmd, decide, idempotency=cmd.idempotency, action="legal-actions", on_closed=True)
+
+
 COMMAND_HANDLERS: dict[type[Any], Handler[Collections]] = {
     c.RecordPromise: record_promise,
     c.LogContact: log_contact,
@@ -340,4 +349,5 @@ COMMAND_HANDLERS: dict[type[Any], Handler[Collections]] = {
     c.RecordLetterDelivery: record_letter_delivery,
     c.PlaceWithAgency: place_with_agency,
     c.RecallPlacement: recall_placement,
+    c.RecordLegalAction: record_legal_action,
 }

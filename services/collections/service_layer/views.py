@@ -8,7 +8,7 @@ import asyncpg
 
 from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
-from services.collections.domain import statute
+from services.collections.domain import legal, statute
 from services.collections.domain.complaints import Complaint
 from services.collections.domain.contact_points import ContactPoint, all_points, borrower_masked, masked
 from services.collections.domain.state import CaseState
@@ -69,6 +69,8 @@ async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState
                        "warned": state.statute_warned, "expired": state.statute_expired,
                        "legal_action_allowed": not state.statute_expired}
     view["guidance"] = guidance(state)
+    view.pop("legal_actions", None)
+    view["legal"] = legal.view(state)
     loan = await directory.get(conn, state.loan_id)
     view["borrower"] = loan["borrower"] if loan else None
     view["trace_contacts"] = (loan["contacts"] or []) if loan else []

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.collections.domain.complaints import Complaint
 from services.collections.domain.contact_points import ContactPoint
+from services.collections.domain.legal import LegalAction, LegalStatus
 from services.collections.domain.letters import Letter
 from services.collections.domain.placements import Placement
 from services.collections.domain.promises import PromiseStatus
@@ -92,6 +93,23 @@ class GuidancePublic(Public):
     ask_first: Money
     rule_zh: str  # ask for the full amount, never a part payment first: the notes' words (seed line 242)
     rule_en: str
+
+
+class LegalActionPublic(LegalAction):
+    """One step of the legal proceedings, in the order recorded (`recorded_by`: a person, or "policy")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LegalPublic(Public):
+    """The legal proceedings (issue 15): `status` none | referred | filed | payment_order | judgment |
+    enforcement | closed; `in_legal` (referred or filed, not closed); `next`: the steps that may follow."""
+
+    status: LegalStatus
+    in_legal: bool
+    actions: list[LegalActionPublic]
+    costs_total: Money
+    next: list[str]
 
 
 class ContactPointPublic(ContactPoint):
@@ -189,6 +207,7 @@ class CasePublic(CaseFields):
     charges: dict[str, Money]
     letters: list[LetterPublic]
     placements: list[PlacementPublic]
+    legal: LegalPublic
     tactics: list[TacticPublic]
     statute: StatutePublic
     guidance: GuidancePublic

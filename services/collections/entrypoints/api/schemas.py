@@ -8,7 +8,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.collections.domain.tactics import Behaviour
-from shared.contracts.collections import ComplaintCategory, DelinquencyReason, PointKind, Recording, TargetKind
+from shared.contracts.collections import (
+    ComplaintCategory,
+    DelinquencyReason,
+    LegalOutcome,
+    LegalRoute,
+    PointKind,
+    Recording,
+    TargetKind,
+)
 from shared.money import Money
 
 Outcome = Literal["right_party_contact", "no_answer", "third_party", "refused", "promise", "dispute",
@@ -105,3 +113,21 @@ class StatuteRestart(Body):
     kind: Literal["acknowledgement", "demand"]
     on: date
     evidence: str = Field(min_length=1, max_length=2000)
+
+
+class LegalActionCreate(Body):
+    """A step of the legal proceedings (issue 15), in order: `referral` (by hand; the policy refers too) →
+    `filing` (the court, its case number as `reference`, the fees as `cost`) → `payment_order` (支付令) or
+    `judgment` → `enforcement` (强制执行) → `closed` (`outcome`, the `amount` recovered); `police_report`
+    (经侦) on the fraud path at any point."""
+
+    kind: Literal["referral", "filing", "payment_order", "judgment", "enforcement", "police_report", "closed"]
+    on: date = Field(description="the day it happened (not after the business date, not before the step before)")
+    reference: str | None = Field(None, min_length=1, max_length=100,
+                                  description="the court's case number (案号) of a filing, or the document's number")
+    court: str | None = Field(None, min_length=1, max_length=200)
+    cost: Money | None = Field(None, description="what the step cost (court or enforcement fees), to the fen")
+    amount: Money | None = Field(None, description="ordered or awarded; recovered (enforcement, closed)")
+    outcome: LegalOutcome | None = Field(None, description="how the proceedings ended (`closed` only)")
+    route: LegalRoute | None = Field(None, description="a referral's intended route")
+    note: str | None = Field(None, max_length=2000)
