@@ -19,6 +19,7 @@ from shared.contracts import collections as c
 from shared.contracts import origination as o
 from shared.contracts.registry import latest_version
 from tests.reporting.agency_story import agency_story
+from tests.reporting.legal_story import legal_story
 from tests.reporting.reach_story import reach_story
 from tests.reporting.story import scripted_portfolio, with_contact_points
 from tests.reporting.test_write_off import written_off_story
@@ -44,12 +45,13 @@ def _both_ways(raw: bytes) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 def _busy_story() -> list[CloudEvent]:
     """The scripted portfolio, the written-off story, an amended application, a letter, a v2 disbursement with
     addresses, employer and guarantor, the reach story (v2 contacts, complaints, queues), the agency story
-    (placements, recoveries by channel): every type in `SPEC`."""
+    (placements, recoveries by channel), the legal story (issue 15): every type in `SPEC`."""
     v2 = reach_story()
     with_contact_points(v2)
     agency_story(v2)  # agency placements, v2 recoveries by channel (its one v1 recovery goes to the models: below)
     v2.events = [(s, e) for s, e in v2.events if e.dataschemaversion == latest_version(e.type)]
-    events = [e for _, e in scripted_portfolio().events + written_off_story().events + v2.events]
+    events = [e for _, e in scripted_portfolio().events + written_off_story().events + v2.events
+              + legal_story().events]
     submitted = next(e for e in events if e.type == "loan.application.submitted")
     applicant = o.Applicant(name="王小明", id_number="110101********1234", phone="13800001234",
                             monthly_income=Decimal("9000.00"), region="Dongshan town")

@@ -51,6 +51,9 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
                    ("businessdate", "date"), ("collector", "text")],
     "qa_findings": [("event_id", "text"), ("line_no", "int"), ("review_id", "text"), ("finding_id", "text"),
                     ("item", "text"), ("loan_id", "text"), ("businessdate", "date"), ("collector", "text")],
+    "legal_actions": [("event_id", "text"), ("case_id", "text"), ("loan_id", "text"), ("businessdate", "date"),
+                      ("sequence", "int"), ("kind", "text"), ("happened_on", "date"), ("cost", "numeric"),
+                      ("amount", "numeric"), ("outcome", "text")],
 }
 
 READ_MODEL_TABLES = [f"rpt_{table}" for table in COLUMNS]
@@ -74,6 +77,7 @@ ANALYZED_COLUMNS = {
     "complaints": "businessdate",
     "qa_reviews": "businessdate",
     "qa_findings": "businessdate",
+    "legal_actions": "businessdate",
 }
 ANALYZE = [f"ANALYZE rpt_{table} ({columns})" for table, columns in ANALYZED_COLUMNS.items()]
 

@@ -111,6 +111,12 @@ def _promise(kind: str, paid_amount: Column = NULL) -> Row:
                paid_amount, "promised_date", "collector")
 
 
+def _legal(kind: Column, *, on: Column, cost: Column = Const(ZERO), amount: Column = NULL,
+           outcome: Column = NULL) -> Row:
+    return Row("legal_actions", EVENT_ID, "case_id", "loan_id", BUSINESSDATE, SEQUENCE,
+               Const(kind) if kind == "referral" else kind, on, cost, amount, outcome)
+
+
 SPEC: dict[str, tuple[Row, ...]] = {
     "loan.application.submitted": (_APPLICANT,),
     "loan.application.amended": (_APPLICANT,),
@@ -155,6 +161,11 @@ SPEC: dict[str, tuple[Row, ...]] = {
     "collections.promise.made": (_promise("made"),),
     "collections.promise.kept": (_promise("kept", "paid_amount"),),
     "collections.promise.broken": (_promise("broken", "paid_amount"),),
+    # legal proceedings (issue 15), one row per step: the referral, each recorded action, and a time bar (which
+    # lapses a referral not yet filed); `on` is the day the step happened
+    "collections.legal.referred": (_legal("referral", on="on"),),
+    "collections.legal.action_recorded": (_legal("kind", on="on", cost="cost", amount="amount", outcome="outcome"),),
+    "collections.statute.expired": (_legal(Const("time_barred"), on="expired_on"),),
     # v2 (issue 15): who recovered it (collector, agency, legal); under a placement the agency's fee, no commission
     "collections.recovery.attributed": (Row("recoveries", EVENT_ID, "case_id", "loan_id", "payment_id", BUSINESSDATE,
                                             "collector", "amount", "commission", "stage", "channel", "agency",

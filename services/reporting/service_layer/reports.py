@@ -9,6 +9,7 @@ import asyncpg
 
 from services.reporting.adapters import agency_queries, queries
 from services.reporting.adapters.arm_queries import arm_cohort
+from services.reporting.adapters.legal_queries import legal_steps
 from services.reporting.adapters.reach_queries import cases_open_at
 from services.reporting.domain.agencies import agencies_report, commission_report
 from services.reporting.domain.arms import policy_arms_report
@@ -16,6 +17,7 @@ from services.reporting.domain.book import previous_month_end
 from services.reporting.domain.collections import collections_report
 from services.reporting.domain.delinquency import delinquency
 from services.reporting.domain.errors import AsOfOutOfRange, BadPeriod, LoanNotFound
+from services.reporting.domain.legal import legal_figures
 from services.reporting.domain.portfolio import portfolio
 from services.reporting.domain.timeline import causal_order, timeline_item
 
@@ -60,6 +62,7 @@ async def collections_figures(conn: asyncpg.Connection, start: date, end: date,
     report["commission_by_month"], report["commission_by_channel"] = commission["by_month"], commission["by_channel"]
     for name, figures in report["collectors"].items():
         figures["commission_by_month"] = commission["by_collector"].get(name, {})
+    report["legal"] = legal_figures(await legal_steps(conn, end), start, end)
     return report
 
 

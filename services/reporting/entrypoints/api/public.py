@@ -235,6 +235,34 @@ class RegionPublic(FiguresPublic):
     notices_signed: int
 
 
+class LegalCasesPublic(Public):
+    """Cases by where their proceedings stand at the period's end (a referral lapsed by the time bar: none)."""
+
+    referred: int
+    filed: int
+    payment_order: int
+    judgment: int
+    enforcement: int
+    closed: int
+
+
+class LegalReportPublic(Public):
+    """Legal proceedings (issue 15): cases per stage; steps recorded in the period, their costs, what the
+    proceedings closed in the period recovered, and how they ended."""
+
+    cases: LegalCasesPublic
+    referrals: int
+    filings: int
+    payment_orders: int
+    judgments: int
+    enforcements: int
+    police_reports: int
+    closed: int
+    costs: Amount
+    recovered: Amount
+    closed_by_outcome: dict[str, int]
+
+
 class CollectionsPublic(FiguresPublic):
     start: dt.date = Field(alias="from")
     end: dt.date = Field(alias="to")
@@ -247,6 +275,7 @@ class CollectionsPublic(FiguresPublic):
     agencies: dict[str, AgencyPublic] = {}
     commission_by_month: dict[str, MonthCommissionPublic] = {}  # collectors' and legal's, by "YYYY-MM"
     commission_by_channel: dict[str, ChannelPublic] = {}
+    legal: LegalReportPublic
     regions: dict[str, RegionPublic] | None = None  # with ?group_by=region only
 
 
