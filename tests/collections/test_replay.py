@@ -58,6 +58,11 @@ async def act(desk: Desk, rng: random.Random, case: dict[str, Any], n: int) -> N
         r = await post(f"/v1/cases/{cid}/tags", headers=chen, json={"behaviour": rng.choice(BEHAVIOURS)})
     elif kind == 3:
         r = await post(f"/v1/cases/{cid}/fraud", headers=chen, json={"reason": "ID card reported stolen"})
+        # legal reports it to the police (经侦); half the cases also go to court (a pending suit keeps the time bar off)
+        r = await post(f"/v1/cases/{cid}/legal-actions", headers=wu, json={"kind": "police_report", "on": "2026-04-21"})
+        if n % 20 == 3:
+            r = await post(f"/v1/cases/{cid}/legal-actions", headers=wu, json={
+                "kind": "filing", "on": "2026-04-21", "reference": f"(2026)沪0115民初{n}号", "cost": "25.00"})
     elif kind == 4:
         r = await post(f"/v1/cases/{cid}/skip-trace", headers=chen, json={"reason": "number dead"})
     elif kind == 5:
