@@ -198,7 +198,7 @@ class Case:
         """
         s = self.state
         placed = self.placements.active
-        earned = credit(amount, stage=s.stage, holder=s.assignee, in_legal=s.legal_referred,
+        earned = credit(amount, stage=s.stage, holder=s.assignee, in_legal=s.in_legal,
                         rates=self.rules.commission,
                         placement=(placed.placement_id, placed.agency, placed.fee_rate) if placed else None)
         self.record(ev.RecoveryAttributed(**self.ids(), payment_id=payment_id, collector=earned.collector,
