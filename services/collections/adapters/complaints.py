@@ -25,11 +25,14 @@ async def case_of(conn: asyncpg.Connection, complaint_id: str) -> str | None:
 
 
 async def page(conn: asyncpg.Connection, *, status: str | None, collector: str | None, case_id: str | None,
-               offset: int, limit: int) -> list[dict[str, Any]]:
-    """Complaints oldest first, filtered by status, the collector complained about, the case."""
+               offset: int, limit: int, own: str | None = None) -> list[dict[str, Any]]:
+    """Complaints oldest first, filtered by status, the collector complained about, the case; `own`: only a
+    collector's own — about them, or on a case assigned to them (when it came in, or now)."""
     rows = await conn.fetch(
         """SELECT case_id, loan_id, complaint FROM complaints
            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR collector = $2)
              AND ($3::text IS NULL OR case_id = $3)
-           ORDER BY seq OFFSET $4 LIMIT $5""", status, collector, case_id, offset, limit)
+             AND ($6::text IS NULL OR collector = $6 OR complaint->>'assignee' = $6
+                  OR case_id IN (SELECT c.case_id FROM cases c WHERE c.assignee = $6))
+           ORDER BY seq OFFSET $4 LIMIT $5""", status, collector, case_id, offset, limit, own)
     return [{"case_id": r["case_id"], "loan_id": r["loan_id"], **r["complaint"]} for r in rows]

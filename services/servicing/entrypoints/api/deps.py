@@ -37,5 +37,11 @@ ServicingDep = Annotated[Servicing, Depends(get_servicing)]
 AdvanceJobsDep = Annotated[AdvanceJobs, Depends(get_advance_jobs)]
 Bus = Annotated[CommandBus[Deps], Depends(get_bus)]
 AnyRole = Annotated[Principal, Depends(current_principal)]
+# Loan figures carry the borrower's name: the roles that work loans (origination's three reviewers, collections,
+# reporting, admin). `qa` scores recorded calls from its sample and `auditor` reads the access audit: neither
+# needs the loan book. The business date is no one's personal data: any role.
+LOAN_READERS = ("client_manager", "team_manager", "credit_manager", "collector", "collections_supervisor", "legal",
+                "reporting", "admin")
+LoanReader = Annotated[Principal, Depends(require_roles(*LOAN_READERS))]
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 PartnerAuth = Depends(partner_auth(lookup_partner_secrets))

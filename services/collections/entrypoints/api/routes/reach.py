@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from services.collections.adapters import complaints as complaint_rows
 from services.collections.domain import commands as c
-from services.collections.entrypoints.api.deps import Bus, Decider, Reader, Worker, page, reading
+from services.collections.entrypoints.api.deps import Bus, Decider, Worker, page, reading
 from services.collections.entrypoints.api.public import ComplaintPublic, ComplaintsPage, ContactPointAnswer
 from services.collections.entrypoints.api.schemas import (
     ComplaintCreate,
@@ -16,6 +16,7 @@ from services.collections.entrypoints.api.schemas import (
     ContactPointCreate,
     ContactPointStatus,
 )
+from shared.auth import Principal, require_roles
 from shared.paging import parse_cursor
 from shared.service import IdempotencyDep
 
@@ -61,14 +62,20 @@ async def resolve_complaint(bus: Bus, who: Decider, complaint_id: str, body: Com
     return await bus.handle(c.ResolveComplaint(complaint_id, who.sub, who.roles, resolution=body.resolution))
 
 
+COMPLAINT_OVERSEERS = ("collections_supervisor", "legal", "auditor", "admin")  # list every complaint
+ComplaintReader = Annotated[Principal, Depends(require_roles("collector", *COMPLAINT_OVERSEERS))]
+
+
 @router.get("/complaints", response_model=ComplaintsPage)
-async def list_complaints(request: Request, _: Reader, status: Literal["open", "resolved"] | None = None,
+async def list_complaints(request: Request, who: ComplaintReader, status: Literal["open", "resolved"] | None = None,
                           collector: str | None = Query(None, description="the collector complained about"),
                           case_id: str | None = None, limit: int = Query(50, ge=1, le=500),
                           cursor: str | None = None) -> dict[str, Any]:
-    """Complaints, oldest first; paged."""
+    """Complaints, oldest first; paged. A collector lists only their own (about them, or on a case assigned to
+    them); supervisors, legal, auditors and admins list all."""
     offset = parse_cursor(cursor)
+    own = None if who.has(*COMPLAINT_OVERSEERS) else who.sub
     async with reading(request) as conn:
         rows = await complaint_rows.page(conn, status=status, collector=collector, case_id=case_id, offset=offset,
-                                         limit=limit)
+                                         limit=limit, own=own)
     return page(rows, offset, limit)
