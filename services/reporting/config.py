@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import DEFAULT_PORTS, ServiceSettings
@@ -17,6 +20,9 @@ class ReportingSettings(ServiceSettings):
     # Field visits a collector is measured against each month (外访考核, a target, never a limit), when
     # collections' visit events do not carry the target in force.
     visit_target: int = 25
+    # The department's share of a collector's commission (the notes, seed line 17: 62,059.50 commission,
+    # "为部门创造业绩62059.5×0.7=43441.65元"): each collector's `department_share` in the collections report.
+    department_share: Decimal = Field(default=Decimal("0.70"), ge=0, le=1)
     # Name of the projection consumer (its inbox rows and positions carry it).
     consumer_name: str = "projections"
     # Where `rebuild(source="stores")` reads each service's event export (GET /v1/events).

@@ -126,7 +126,8 @@ def _collections(r: dict[str, Any]) -> None:
                                        "visits": 0, "sms": 0, "valid_visits": 0, "visit_target": 25,
                                        "promises": {"made": 1, "kept": 1, "broken": 0},
                                        "complaints": 0, "qa_reviewed": 0, "qa_findings": 0,
-                                       "commission_by_month": {"2026-04": "10.00"}}
+                                       "commission_by_month": {"2026-04": "10.00"},
+                                       "department_share": "7.00"}
     assert c["commission_by_month"] == {"2026-04": {"recovered": "100.00", "commission": "10.00"}}
     assert c["agencies"] == {}  # no placements in this story
     assert c["collectors"]["wang"]["calls"] == 3 and c["collectors"]["wang"]["letters"] == 1

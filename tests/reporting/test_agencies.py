@@ -68,6 +68,7 @@ async def test_agencies_and_commission_by_collector_month_and_channel_live_and_r
         half = (await client.get(url, headers=bearer(app, *READER))).json()
         notes = half["collectors"]["collector-f1"]
         assert (notes["recovered"], notes["commission"]) == ("466254.50", "62059.50")  # DOMAIN.md §3, the notes
+        assert notes["department_share"] == "43441.65"  # the notes: 62,059.50 × 0.7 credited to the department
         assert notes["commission_by_month"] == {
             "2026-07": "17705.40",
             "2026-08": "12839.40",

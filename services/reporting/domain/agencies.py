@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.reporting.domain.book import ZERO, ratio
+from shared.money import to_fen
 
 CHANNELS = ("collector", "legal", "agency")
 
@@ -78,6 +79,14 @@ def agencies_report(
 
 def _agency_row() -> dict[str, Any]:
     return {"placements": 0, "active": 0, "placed_balance": ZERO, "recovered": ZERO, "fees": ZERO}
+
+
+def department_credit(commission: Decimal, share: Decimal) -> Decimal:
+    """The department's share of a collector's commission in the period, half-up to the fen on the total.
+
+    The notes (seed line 17): "为公司创造佣金62059.5元,为部门创造业绩62059.5×0.7=43441.65元".
+    """
+    return to_fen(commission * share)
 
 
 def commission_report(recoveries: list[Recovery], start: date, end: date) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -11,7 +12,7 @@ from services.reporting.adapters import agency_queries, queries
 from services.reporting.adapters.arm_queries import arm_cohort
 from services.reporting.adapters.legal_queries import legal_steps
 from services.reporting.adapters.reach_queries import cases_open_at
-from services.reporting.domain.agencies import agencies_report, commission_report
+from services.reporting.domain.agencies import agencies_report, commission_report, department_credit
 from services.reporting.domain.arms import policy_arms_report
 from services.reporting.domain.book import previous_month_end
 from services.reporting.domain.collections import collections_report
@@ -48,7 +49,8 @@ async def delinquency_report(conn: asyncpg.Connection, as_of: date, threshold: i
 
 
 async def collections_figures(conn: asyncpg.Connection, start: date, end: date,
-                              group_by: str | None, visit_target: int = 25) -> dict[str, Any]:
+                              group_by: str | None, visit_target: int = 25,
+                              department_share: Decimal = Decimal("0.70")) -> dict[str, Any]:
     """Collections figures over business days `start`..`end` (a start after the end: 400)."""
     if start > end:
         raise BadPeriod("'from' must not be after 'to'")
@@ -62,6 +64,7 @@ async def collections_figures(conn: asyncpg.Connection, start: date, end: date,
     report["commission_by_month"], report["commission_by_channel"] = commission["by_month"], commission["by_channel"]
     for name, figures in report["collectors"].items():
         figures["commission_by_month"] = commission["by_collector"].get(name, {})
+        figures["department_share"] = department_credit(figures["commission"], department_share)
     report["legal"] = legal_figures(await legal_steps(conn, end), start, end)
     return report
 

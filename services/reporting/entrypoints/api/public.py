@@ -195,6 +195,7 @@ class CollectorPublic(Public):
     promises: PromisesPublic
     complaints: int
     commission_by_month: dict[str, Amount] = {}  # "YYYY-MM" -> commission earned that month
+    department_share: Amount | None = None  # the department's share of the commission (…_DEPARTMENT_SHARE)
     qa_reviewed: int  # reviews of their recorded contacts
     qa_findings: int  # failed scorecard items found on them
 

@@ -83,6 +83,7 @@ async def collections(request: Request, kernel: KernelDep, _: CollectionsReader,
     async with kernel.db.acquire() as conn:
         last = await as_of_or_latest(kernel, conn, end)
         first = start if start is not None else last.replace(day=1)
-        report = await reports.collections_figures(conn, first, last, group_by,
-                                                   request.app.state.reporting_settings.visit_target)
+        settings = request.app.state.reporting_settings
+        report = await reports.collections_figures(conn, first, last, group_by, settings.visit_target,
+                                                   settings.department_share)
     return report_response(request, report, format, f"collections-{first}-{last}")
