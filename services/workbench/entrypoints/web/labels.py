@@ -64,6 +64,16 @@ LABELS: dict[str, dict[str, str]] = {
     "letter_template": {"reminder": N_("Reminder letter"), "demand_notice": N_("Demand notice (催收通知书)"),
                         "pre_legal": N_("Pre-legal notice")},
     "letter_status": {"sent": N_("Sent"), "returned": N_("Returned by the post"), "delivered": N_("Signed for")},
+    # legal proceedings (issue 15)
+    "legal_kind": {"referral": N_("Referral to legal"), "filing": N_("Filing at court (立案)"),
+                   "payment_order": N_("Payment order (支付令)"), "judgment": N_("Judgment"),
+                   "enforcement": N_("Enforcement (强制执行)"), "police_report": N_("Police report (经侦)"),
+                   "closed": N_("Proceedings closed")},
+    "legal_status": {"none": N_("Not in legal"), "referred": N_("Referred to legal"), "filed": N_("Filed at court"),
+                     "payment_order": N_("Payment order issued"), "judgment": N_("Judgment given"),
+                     "enforcement": N_("Under enforcement"), "closed": N_("Proceedings closed")},
+    "legal_outcome": {"recovered": N_("Recovered"), "settled": N_("Settled"), "withdrawn": N_("Withdrawn"),
+                      "dismissed": N_("Dismissed"), "unrecoverable": N_("Nothing to recover")},
     "loan_status": {"current": N_("Current"), "overdue": N_("Overdue"), "paid_off": N_("Paid off"),
                     "written_off": N_("Written off")},
     "installment_status": {"paid": N_("Paid"), "due": N_("Due"), "overdue": N_("Overdue"),
@@ -92,6 +102,7 @@ DONE = {
     "complaints/resolve": N_("The complaint is answered."),
     "placements": N_("The case is placed with the agency."),
     "placements/recall": N_("The case is recalled from the agency."),
+    "legal-actions": N_("The legal step is recorded."),
 }
 
 EVENTS = {
@@ -121,6 +132,8 @@ EVENTS = {
     "collections.contact_point.status_changed": N_("Contact point marked"),
     "collections.placement.made": N_("Placed with an agency"),
     "collections.placement.recalled": N_("Recalled from the agency"),
+    "collections.legal.referred": N_("Referred to legal"),
+    "collections.legal.action_recorded": N_("Legal step recorded"),
 }
 
 

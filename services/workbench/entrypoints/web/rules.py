@@ -34,6 +34,12 @@ RULES = {
     "placement_not_active": N_("This placement was already recalled"),
     "recall_on_not_after_business_date": N_("The recall date must be after the business date"),
     "fee_rate_out_of_range": N_("The fee rate is a share between 0 and 1"),
+    "legal_out_of_order": N_("Legal steps go in order: referral, filing, order or judgment, enforcement, close"),
+    "time_barred": N_("The debt is time-barred: it is never filed"),
+    "police_report_not_fraud": N_("A police report belongs to the fraud path: report the fraud first"),
+    "action_in_future": N_("The date is after the business date"),
+    "outcome_required": N_("Closing the proceedings needs their outcome"),
+    "outcome_only_when_closed": N_("An outcome is recorded only when the proceedings close"),
     # Origination
     "wrong_stage": N_("Reviews go in order: client manager, team manager, credit manager"),
     "reviews_complete": N_("All three reviews are done"),

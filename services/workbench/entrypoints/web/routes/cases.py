@@ -44,6 +44,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "write-off": ("reason",),
     "letters": ("template", "registered", "tracking_number"),
     "placements": ("agency", "fee_rate", "recall_on"),
+    "legal-actions": ("kind", "on", "reference", "court", "cost", "amount", "outcome", "note"),
 }
 # one item's own action: what the post said of a letter (POST /cases/{id}/letters/{letter_id}/returned|delivered)
 # or a contact point marked valid/invalid (POST /cases/{id}/contact-points/{point_id}/status)
@@ -54,7 +55,7 @@ ITEM_ACTION = re.compile(r"(letters|contact-points|complaints|placements)/([A-Za
 ITEM_FIELDS = {"returned": ("reason",), "delivered": ("on",), "status": ("status", "reason"),
                "resolve": ("resolution",), "recall": ()}
 # sent with the form's Idempotency-Key: a double submit records once
-REPLAYABLE = ("contacts", "promises", "letters", "placements")
+REPLAYABLE = ("contacts", "promises", "letters", "placements", "legal-actions")
 
 
 def fields_of(action: str) -> tuple[str, ...] | None:
