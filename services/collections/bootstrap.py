@@ -12,7 +12,17 @@ from services.collections.adapters.policy_file import PolicyFileError, load_poli
 from services.collections.config import CollectionsSettings
 from services.collections.domain.arms import PolicyArms
 from services.collections.domain.policy import AssignQueue, PlaceWithAgency, Policy
-from services.collections.entrypoints.api.routes import cases, legal, letters, paths, placements, qa, reach, roster
+from services.collections.entrypoints.api.routes import (
+    arrangements,
+    cases,
+    legal,
+    letters,
+    paths,
+    placements,
+    qa,
+    reach,
+    roster,
+)
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.events import make_batch_handler, make_handler
 from services.collections.service_layer.handlers import COMMAND_HANDLERS
@@ -60,7 +70,8 @@ def build_context(settings: CollectionsSettings, clock: Clock, kernel: ServiceKe
                        timezone=ZoneInfo(settings.borrower_timezone), clock=clock, store=kernel.store,
                        unit_of_work=kernel.unit_of_work, lender=settings.lender,
                        complaint_due_days=settings.complaint_due_days, roster_cases=settings.roster_cases,
-                       qa_sample_size=settings.qa_sample_size, qa_scorecard=tuple(settings.qa_scorecard))
+                       qa_sample_size=settings.qa_sample_size, qa_scorecard=tuple(settings.qa_scorecard),
+                       arrangement_limits=settings.arrangement_limits())
 
 
 def create_app(settings: CollectionsSettings | None = None, platform: PlatformSettings | None = None,
@@ -77,7 +88,7 @@ def create_app(settings: CollectionsSettings | None = None, platform: PlatformSe
                              ConsumerSpec("origination", ["origination"], handler, batch_handler=batch_handler)]
     app = create_service_app(kernel, title="loanflow collections",
                              routers=[roster.router, cases.router, paths.router, letters.router, reach.router,
-                                      qa.router, placements.router, legal.router,
+                                      arrangements.router, qa.router, placements.router, legal.router,
                                       access_audit_router(subject_alias="case_id")])
     app.state.collections = ctx
     app.state.bus = CommandBus({**COMMAND_HANDLERS, **ROSTER_HANDLERS, **QA_HANDLERS}, ctx)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.collections.domain.arrangements import ArrangementLimits
 from services.collections.domain.commission import CommissionRates
 from services.collections.domain.contact_policy import ContactPolicy
 from services.collections.domain.letter_text import Lender
@@ -66,6 +68,12 @@ class CollectionsSettings(ServiceSettings):
     roster: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_ROSTER))
     # a collector's open cases of a queue they leave (PUT /roster/{collector}): stay with them, or rebalance
     roster_cases: Literal["stay", "rebalance"] = "stay"
+    # arrangements (issue 15): how much of a waiver each role approves; within the proposer's own limit at once
+    arrangement_collector_limit: Decimal = Field(default=Decimal("0.00"), ge=0)
+    arrangement_supervisor_share: Decimal = Field(default=Decimal("0.20"), ge=0, le=1)  # of the amount owed
+    arrangement_supervisor_limit: Decimal = Field(default=Decimal("5000.00"), ge=0)  # and at most this amount
+    arrangement_credit_manager_limit: Decimal | None = Field(default=None, ge=0)  # None: no limit
+    arrangement_max_instalments: int = Field(default=36, ge=1, le=120)
     lender: Lender = Field(default_factory=Lender)  # LOANFLOW_COLLECTIONS_LENDER='{"phone": ...}': signs letters
 
     @field_validator("qa_scorecard")
@@ -82,6 +90,13 @@ class CollectionsSettings(ServiceSettings):
                          promise_max_days=self.promise_max_days, serial_promiser_after=self.serial_promiser_after,
                          statute_years=self.statute_years, statute_warn_days=self.statute_warn_days,
                          commission=self.commission_rates, agencies=dict(self.agencies))
+
+    def arrangement_limits(self) -> ArrangementLimits:
+        return ArrangementLimits(collector=self.arrangement_collector_limit,
+                                 supervisor_share=self.arrangement_supervisor_share,
+                                 supervisor=self.arrangement_supervisor_limit,
+                                 credit_manager=self.arrangement_credit_manager_limit,
+                                 max_instalments=self.arrangement_max_instalments)
 
     def contact_policy(self) -> ContactPolicy:
         return ContactPolicy(max_calls_per_week=self.max_calls_per_week, window_start=self.call_window_start,

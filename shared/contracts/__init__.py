@@ -15,6 +15,7 @@ from shared.contracts.registry import (
 
 # Importing the publishing services' modules registers every event type.
 from shared.contracts import collections, origination, servicing  # noqa: F401  isort:skip
+from shared.contracts import arrangements  # noqa: F401  isort:skip
 
 __all__ = [
     "CloudEvent",

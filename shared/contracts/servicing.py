@@ -55,6 +55,9 @@ class PaymentMissed(EventData):
     overdue_since: date
     principal_outstanding: Money
     dpd_boundary: int | None = None
+    # unpaid principal of the installments due before the business date (so the overdue interest is
+    # amount_overdue − principal_overdue: what collections needs to know the amount owed for an arrangement)
+    principal_overdue: Money | None = None
 
 
 class AllocationLine(Part):
@@ -76,6 +79,7 @@ class PaymentReceived(EventData):
     days_past_due: int
     overdue_since: date | None = None
     status: Literal["current", "overdue", "paid_off", "written_off"]
+    arrangement_id: str | None = None  # the loan was under this arrangement when paid (issue 15)
 
 
 @event("loan.charge.applied")

@@ -106,6 +106,31 @@ async def act(desk: Desk, rng: random.Random, case: dict[str, Any], n: int) -> N
     assert r is None or r.status_code in (200, 201, 409, 422), r.text
 
 
+ARRANGED = {"P009": "approved_then_broken", "P019": "rejected", "P039": "at_once_then_paid_off"}
+INSTALMENTS = [{"due_date": "2026-05-10", "amount": "5000.00"}, {"due_date": "2026-06-10", "amount": "5000.00"}]
+
+
+async def arrange(desk: Desk, cases: dict[str, Any]) -> dict[str, str]:
+    """Arrangements on three cases (owed 11,000.00 each): a settlement waiting for a credit manager, one
+    rejected, and a supervisor's (waiving 1,000.00) within their own limit. Answers the arrangement ids by loan."""
+    ids = {}
+    for loan, story in ARRANGED.items():
+        body = {"kind": "settlement", "instalments": INSTALMENTS, "waive": "1000.00"}
+        who = desk.as_("lin", "collections_supervisor") if story.startswith("at_once") else desk.as_(
+            "zhao", "collector")  # the case's collector (act() assigned it): no waiver within their limit
+        made = await desk.client.post(f"/v1/cases/{cases[loan]['case_id']}/arrangements", headers=who, json=body)
+        assert made.status_code == 201, made.text
+        ids[loan] = aid = made.json()["arrangement_id"]
+        if story == "rejected":
+            r = await desk.client.post(f"/v1/arrangements/{aid}/reject", headers=desk.supervisor,
+                                       json={"reason": "waiver too large"})
+            assert r.json()["status"] == "rejected", r.text
+        elif story == "approved_then_broken":
+            r = await desk.client.post(f"/v1/arrangements/{aid}/approve", headers=desk.as_("wang", "credit_manager"))
+            assert r.json()["status"] == "approved", r.text
+    return ids
+
+
 async def test_every_case_stream_of_a_busy_portfolio_folds_to_its_row(desk: Desk, servicing: Servicing):
     rng = random.Random(20260421)
     await send(desk, servicing, [servicing.missed_event(loan, 1) for loan in LOANS])
@@ -113,6 +138,7 @@ async def test_every_case_stream_of_a_busy_portfolio_folds_to_its_row(desk: Desk
     assert len(cases) == len(LOANS)
     for n, loan in enumerate(LOANS):
         await act(desk, rng, cases[loan], n)
+    await arrange(desk, cases)
 
     payments = []
     for n, loan in enumerate(LOANS):
@@ -129,6 +155,8 @@ async def test_every_case_stream_of_a_busy_portfolio_folds_to_its_row(desk: Desk
     stale = [servicing.missed_event(loan, 2, sequence=1) for n, loan in enumerate(LOANS) if n % 7 == 0]
     await send(desk, servicing, later + stale)
     await close_days(desk, servicing, date(2026, 5, 21), date(2026, 7, 20))
+    await send(desk, servicing, [servicing.missed_event("P009", 1, due=date(2026, 5, 10)),  # the instalment missed
+                                 servicing.paid_off_event("P039", date(2026, 6, 10))])
 
     finished = []
     for n, loan in enumerate(LOANS):

@@ -19,6 +19,7 @@ from typing import Any
 
 from services.collections.domain import history, statute
 from services.collections.domain import promises as promise_rules
+from services.collections.domain.arrangements import CaseArrangements
 from services.collections.domain.commission import credit
 from services.collections.domain.complaints import ComplaintDesk
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
@@ -50,6 +51,7 @@ class Case:
         self.letters = CaseLetters(self)
         self.placements = CasePlacements(self)
         self.legal = CaseLegal(self)
+        self.arrangements = CaseArrangements(self)
 
     @property
     def is_open(self) -> bool:
@@ -89,7 +91,8 @@ class Case:
     @classmethod
     def open(cls, *, case_id: str, loan_id: str, episode: int, days_past_due: int, overdue_since: date,
              amount_overdue: Decimal, principal_outstanding: Decimal, business_date: date,
-             rules: CaseRules, tags: list[str] | None = None, arm: ev.PolicyArm = "champion") -> Case:
+             rules: CaseRules, tags: list[str] | None = None, arm: ev.PolicyArm = "champion",
+             principal_overdue: Decimal | None = None) -> Case:
         """Open a case for a new delinquent episode (first missed payment).
 
         Behaviour tags describe the borrower, so a later episode starts with the earlier one's tags.
@@ -99,6 +102,8 @@ class Case:
                               episode=episode, tags=list(tags or []), arm=arm)
         case = cls(history.opened(event, overdue_since), rules)
         case.observe(principal_outstanding=principal_outstanding)
+        if principal_overdue is not None:
+            case.observe(interest_overdue=max(amount_overdue - principal_overdue, ZERO))
         case.loaded_holder = None
         case.pending.events.append(event)
         case.pending.triggers.append("case_opened")
@@ -106,11 +111,22 @@ class Case:
         return case
 
     def observe_missed(self, *, days_past_due: int, overdue_since: date, amount_overdue: Decimal,
-                       principal_outstanding: Decimal) -> None:
-        """A further missed-payment notice on the open episode: refresh DPD and amounts, maybe escalate.
+                       principal_outstanding: Decimal, principal_overdue: Decimal | None = None,
+                       due_date: date | None = None, on: date | None = None) -> None:
+        """A further missed-payment notice on the open episode: refresh DPD and amounts, maybe escalate;
+        a missed instalment of an approved arrangement breaks it (`due_date`, reported on `on`).
 
         The caller passes only notices newer than anything seen on the loan (servicing's sequence).
+        An arrangement's instalments are the loan's due dates while it holds, so such a notice names a
+        later `overdue_since` than the episode's: the episode's own stays.
         """
+        if due_date is not None and on is not None:
+            self.arrangements.observe_missed(due_date, on)
+        if principal_overdue is not None:
+            self.observe(interest_overdue=max(amount_overdue - principal_overdue, ZERO))
+        if overdue_since > self.state.overdue_since and self.state.arrangements:
+            self.observe(amount_overdue=amount_overdue, principal_outstanding=principal_outstanding)
+            return
         self.observe(amount_overdue=amount_overdue, principal_outstanding=principal_outstanding,
                      overdue_since=overdue_since)
         self._refresh_dpd(days_past_due, reason="days_past_due_crossed")
@@ -118,7 +134,8 @@ class Case:
     def observe_charge(self, kind: str, amount: Decimal) -> None:
         """A charge servicing applied during the episode (罚息, failed-debit fee), totalled by kind."""
         charges = self.state.charges
-        self.observe(charges={**charges, kind: charges.get(kind, ZERO) + amount})
+        self.observe(charges={**charges, kind: charges.get(kind, ZERO) + amount},
+                     charges_outstanding=self.state.charges_outstanding + amount)
 
     def _refresh_dpd(self, days_past_due: int, *, reason: str) -> None:
         s = self.state
@@ -158,6 +175,8 @@ class Case:
                 if p.status == "open":
                     self._promise_kept(p, on)
         self.placements.end_with_case(on)
+        if resolution == "paid_off":
+            self.arrangements.complete(on)
         self.record(ev.CaseResolved(**self.ids(), resolution=resolution, resolved_on=on,  # type: ignore[arg-type]
                                     stage=self.state.stage))
 
@@ -168,11 +187,22 @@ class Case:
     # ---- payments ----------------------------------------------------------------------------
 
     def observe_payment(self, *, payment_id: str, amount: Decimal, paid_on: date, loan_status: str,
-                        days_past_due: int, overdue_since: date | None, amount_overdue: Decimal | None) -> None:
+                        days_past_due: int, overdue_since: date | None, amount_overdue: Decimal | None,
+                        paid_by_kind: dict[str, Decimal] | None = None,
+                        principal_outstanding: Decimal | None = None) -> None:
         """A payment on the loan: credit the collector, count it toward promises, cure or pay off.
 
         DOMAIN.md §3: "Measured per collector/team: amount recovered, commission on it".
+        `paid_by_kind` (the payment's allocation summed by kind) keeps the amount owed exact. Under an
+        approved arrangement the loan is current between instalments: that is not a cure, the case
+        stays open until the loan is paid off (or the arrangement breaks).
         """
+        if paid_by_kind is not None:
+            taken = paid_by_kind.get("charge", ZERO) + paid_by_kind.get("penalty_interest", ZERO)
+            self.observe(charges_outstanding=max(self.state.charges_outstanding - taken, ZERO),
+                         interest_overdue=max(self.state.interest_overdue - paid_by_kind.get("interest", ZERO), ZERO))
+        if principal_outstanding is not None:
+            self.observe(principal_outstanding=principal_outstanding)
         s = self.state
         open_promises = [p for p in s.promises if p.status == "open"]
         self.attribute_recovery(payment_id, amount, on=paid_on)  # counts toward the open promise
@@ -182,7 +212,7 @@ class Case:
         # servicing's next notice brings the exact figure; until then, the payment reduces it
         self.observe(amount_overdue=amount_overdue if amount_overdue is not None
                      else max(s.amount_overdue - amount, to_fen(0)))
-        if loan_status == "current":
+        if loan_status == "current" and self.arrangements.approved is None:
             self.resolve("cured", paid_on)
         elif loan_status in ("paid_off", "written_off"):
             self.resolve(loan_status, paid_on)

@@ -208,10 +208,32 @@ class PlaceWithAgency(CaseCommand):
 
 
 @dataclass(frozen=True)
+class ProposeArrangement(CaseCommand):
+    """An instalment plan or a settlement (减免): instalments (due date, amount) and a waiver; approved at once
+    within the proposer's limit, else waiting for a second person's approval."""
+
+    kind: str
+    instalments: tuple[tuple[date, Decimal], ...]
+    waive: Decimal
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True)
 class RecallPlacement(CaseCommand):
     """Recall the case from the agency before its recall date; answers the case view."""
 
     placement_id: str
+
+
+@dataclass(frozen=True)
+class DecideArrangement(Command[CaseView]):
+    """Approve or reject an arrangement by its id (its case is found from it); answers the arrangement."""
+
+    arrangement_id: str
+    by: str
+    roles: frozenset[str]
+    approve: bool
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from services.collections.domain.arrangements import Arrangement
 from services.collections.domain.complaints import Complaint
 from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.legal import LegalAction
@@ -24,6 +25,7 @@ from services.collections.domain.letters import Letter
 from services.collections.domain.placements import Placement
 from services.collections.domain.promises import Promise, count_payment, judge_at_day_close
 from services.collections.domain.state import CaseRules, CaseState
+from shared.contracts import arrangements as arr
 from shared.contracts import collections as ev
 from shared.contracts.registry import EventData
 
@@ -167,6 +169,9 @@ def _recovery_attributed(s: CaseState, e: ev.RecoveryAttributed, on: date, rules
     s.recovered += e.amount
     for p in s.promises:
         count_payment(p, e.amount, on, rules.promise_grace_days)
+    for a in s.arrangements:
+        if a.status == "approved":  # recovered under the arrangement
+            a.recovered += e.amount
     if e.placement_id is not None:
         placement = _placement(s, e.placement_id)
         placement.recovered += e.amount
@@ -277,6 +282,37 @@ def _legal_action(s: CaseState, e: ev.LegalActionRecorded) -> None:
         s.queue = s.stage
 
 
+def _arrangement(s: CaseState, arrangement_id: str) -> Arrangement:
+    return next(a for a in s.arrangements if a.arrangement_id == arrangement_id)
+
+
+def _arrangement_proposed(s: CaseState, e: arr.ArrangementProposed) -> None:
+    s.arrangements.append(Arrangement(arrangement_id=e.arrangement_id, kind=e.kind, instalments=list(e.instalments),
+                                      waive=e.waive, owed=e.owed, proposed_by=e.proposed_by,
+                                      proposed_on=e.proposed_on, approver_role=e.approver_role))
+
+
+def _arrangement_approved(s: CaseState, e: arr.ArrangementApproved) -> None:
+    a = _arrangement(s, e.arrangement_id)
+    a.status, a.approved_by, a.approved_on = "approved", e.approved_by, e.approved_on
+    a.within_proposer_limit = e.within_proposer_limit
+
+
+def _arrangement_rejected(s: CaseState, e: arr.ArrangementRejected) -> None:
+    a = _arrangement(s, e.arrangement_id)
+    a.status, a.rejected_by, a.rejected_on, a.reason = "rejected", e.rejected_by, e.rejected_on, e.reason
+
+
+def _arrangement_broken(s: CaseState, e: arr.ArrangementBroken) -> None:
+    a = _arrangement(s, e.arrangement_id)
+    a.status, a.broken_on, a.missed_instalment = "broken", e.broken_on, e.instalment_number
+
+
+def _arrangement_completed(s: CaseState, e: arr.ArrangementCompleted) -> None:
+    a = _arrangement(s, e.arrangement_id)
+    a.status, a.completed_on = "completed", e.completed_on
+
+
 def _write_off_proposed(s: CaseState, e: ev.WriteOffProposed) -> None:
     s.write_off_proposed = True
 
@@ -317,4 +353,9 @@ UNDATED: dict[type[EventData], Callable[[CaseState, Any], None]] = {
     ev.PlacementRecalled: _placement_recalled,
     ev.LegalReferred: _legal_referred,
     ev.LegalActionRecorded: _legal_action,
+    arr.ArrangementProposed: _arrangement_proposed,
+    arr.ArrangementApproved: _arrangement_approved,
+    arr.ArrangementRejected: _arrangement_rejected,
+    arr.ArrangementBroken: _arrangement_broken,
+    arr.ArrangementCompleted: _arrangement_completed,
 }

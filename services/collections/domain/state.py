@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.collections.domain.arrangements import Arrangement
 from services.collections.domain.commission import CommissionRates
 from services.collections.domain.complaints import Complaint
 from services.collections.domain.contact_points import ContactPoint
@@ -41,7 +42,7 @@ class CaseRules:
 # servicing's notices and counted up at day-close in bulk (adapters/cases.refresh_idle_dpd).
 # Every other field is a fold of the case's own events (domain/history.py).
 POSITION_FIELDS = frozenset({"days_past_due", "overdue_since", "amount_overdue", "principal_outstanding",
-                             "charges"})
+                             "charges", "interest_overdue", "charges_outstanding"})
 
 
 class CaseState(BaseModel):
@@ -99,6 +100,14 @@ class CaseState(BaseModel):
     def in_legal(self) -> bool:
         """Referred to legal or filed, and the proceedings not closed (a recovery now is legal's)."""
         return in_legal(self)
+    arrangements: list[Arrangement] = Field(default_factory=list)  # instalment plans and settlements (issue 15)
+    interest_overdue: Decimal = ZERO  # servicing's: unpaid interest of installments due (amount_overdue − principal)
+    charges_outstanding: Decimal = ZERO  # servicing's: charges applied in the episode less what payments took
+
+    @property
+    def amount_owed(self) -> Decimal:
+        """What an arrangement covers: principal outstanding + overdue interest + charges outstanding."""
+        return self.principal_outstanding + self.interest_overdue + self.charges_outstanding
 
 
 @dataclass

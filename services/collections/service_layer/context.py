@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from services.collections.adapters import arrangements as arrangement_rows
 from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
 from services.collections.adapters import roster as roster_rows
 from services.collections.domain.arms import PolicyArms
+from services.collections.domain.arrangements import ArrangementLimits
 from services.collections.domain.assignment import pick_collector
 from services.collections.domain.attention import next_attention
 from services.collections.domain.case import Case
@@ -23,11 +25,15 @@ from services.collections.domain.roster import Roster
 from services.collections.domain.state import CaseRules
 from shared.clock import Clock
 from shared.contracts import CloudEvent, make_event
+from shared.contracts import arrangements as arrangement_events
 from shared.db import fetch_business_date
 from shared.eventstore import PostgresEventStore
 from shared.unit_of_work import UnitOfWork
 
 SOURCE = "collections"
+ARRANGEMENT_EVENTS = (arrangement_events.ArrangementProposed, arrangement_events.ArrangementApproved,
+                      arrangement_events.ArrangementRejected, arrangement_events.ArrangementBroken,
+                      arrangement_events.ArrangementCompleted)
 
 
 @dataclass
@@ -47,6 +53,7 @@ class Collections:
     roster_cases: str = "stay"  # a collector's open cases when they leave a queue: stay | rebalance
     qa_sample_size: int = 5  # recorded contacts drawn per collector per week for QA
     qa_scorecard: tuple[ScorecardItem, ...] = DEFAULT_SCORECARD
+    arrangement_limits: ArrangementLimits = field(default_factory=ArrangementLimits)  # who may approve a waiver
 
     def local_now(self) -> datetime:
         """Wall time in the borrowers' time zone (contact hours)."""
@@ -88,8 +95,11 @@ class Collections:
                             reason=f"routed to the {case.state.queue} queue")
                 if collector is not None:
                     load[collector] = load.get(collector, 0) + 1
-        batches = []
+        batches, arranged = [], []
         for case, version, business_date, cause in changes:
+            touched = {e.arrangement_id for e in case.pending.events if isinstance(e, ARRANGEMENT_EVENTS)}
+            if touched:
+                arranged.append((case, touched))
             events = [make_event(SOURCE, e, subject=case.state.loan_id, businessdate=business_date, causation=cause)
                       for e in case.pending.events]
             case.pending.events = []
@@ -99,4 +109,8 @@ class Collections:
             (case, version + len(stamped[stream]),
              next_attention(case.state, self.rules, self.arms.policy(case.state.arm)))
             for (case, version, _, _), (stream, _, _) in zip(changes, batches, strict=True)])
+        for case, touched in arranged:  # the arrangement rows follow their case, in its transaction
+            for a in case.state.arrangements:
+                if a.arrangement_id in touched:
+                    await arrangement_rows.save(conn, case.state.case_id, case.state.loan_id, a)
         return [e for events in stamped.values() for e in events]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -20,10 +21,12 @@ from services.collections.adapters import directory
 from services.collections.domain.case import Case
 from services.collections.service_layer.context import Collections
 from shared.contracts import CloudEvent, UnknownEventType, parse_data
+from shared.contracts import arrangements as arr
 from shared.contracts import origination as og
 from shared.contracts import servicing as sv
 from shared.db import fetch_business_date, store_business_date
 from shared.logging import correlation_id
+from shared.money import ZERO
 
 log = logging.getLogger(__name__)
 DAY_CLOSE_BATCH = 1000
@@ -162,7 +165,9 @@ async def on_missed_many(ctx: Collections, conn: asyncpg.Connection,
                 continue  # an older notice than one already applied: nothing new in it
             case, version = loaded[open_id]
             case.observe_missed(days_past_due=data.days_past_due, overdue_since=data.overdue_since,
-                                amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding)
+                                amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding,
+                                principal_overdue=data.principal_overdue, due_date=data.due_date,
+                                on=event.businessdate)
             changes.append((case, version, event.businessdate, event))
             continue
         if stale and seen_status in directory.FINISHED:
@@ -176,7 +181,7 @@ async def on_missed_many(ctx: Collections, conn: asyncpg.Connection,
                          days_past_due=data.days_past_due, overdue_since=data.overdue_since,
                          amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding,
                          business_date=event.businessdate, rules=ctx.rules, tags=tags.get(data.loan_id),
-                         arm=ctx.arms.arm_for_new_case(case_id))
+                         arm=ctx.arms.arm_for_new_case(case_id), principal_overdue=data.principal_overdue)
         changes.append((case, 0, event.businessdate, event))
     if changes:
         await ctx.save_each(conn, changes)
@@ -206,9 +211,13 @@ async def on_payment(ctx: Collections, conn: asyncpg.Connection, event: CloudEve
         return
     case, version = loaded
     fresh = event.sequence >= seen_seq
+    paid_by_kind: dict[str, Decimal] = {}
+    for line in data.allocation:
+        paid_by_kind[line.kind] = paid_by_kind.get(line.kind, ZERO) + line.amount
     case.observe_payment(payment_id=data.payment_id, amount=data.amount, paid_on=event.businessdate,
                          loan_status=data.status if fresh else "overdue", days_past_due=data.days_past_due,
-                         overdue_since=data.overdue_since if fresh else None, amount_overdue=None)
+                         overdue_since=data.overdue_since if fresh else None, amount_overdue=None,
+                         paid_by_kind=paid_by_kind, principal_outstanding=data.principal_outstanding if fresh else None)
     await ctx.save(conn, case, version, event.businessdate, cause=event)
 
 
@@ -232,6 +241,22 @@ async def on_charge(ctx: Collections, conn: asyncpg.Connection, event: CloudEven
         return
     case, version = loaded
     case.observe_charge(data.kind, data.amount)
+    await ctx.save(conn, case, version, event.businessdate, cause=event)
+
+
+async def on_arrangement_fact(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: object) -> None:
+    """Servicing honoured an arrangement (nothing overdue under it) or reverted a broken one (the original
+    terms' figures are back): the case observes the loan's figures."""
+    loaded = await _open_case(ctx, conn, data.loan_id)  # type: ignore[attr-defined]
+    if loaded is None:
+        return
+    case, version = loaded
+    if isinstance(data, arr.LoanArrangementApplied):
+        case.observe(amount_overdue=ZERO)
+    elif isinstance(data, arr.LoanArrangementReverted):
+        case.observe(amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding,
+                     interest_overdue=data.interest_overdue or ZERO,
+                     charges_outstanding=data.charges_outstanding or ZERO)
     await ctx.save(conn, case, version, event.businessdate, cause=event)
 
 
@@ -280,4 +305,6 @@ HANDLERS: dict[str, Callable[[Collections, asyncpg.Connection, CloudEvent, Any],
     "loan.charge.applied": on_charge,
     "loan.paid_off": on_finished,
     "loan.written_off": on_finished,
+    "loan.arrangement.applied": on_arrangement_fact,
+    "loan.arrangement.reverted": on_arrangement_fact,
 }

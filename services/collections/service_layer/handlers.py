@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from services.collections.adapters import arrangements as arrangement_rows
 from services.collections.adapters import cases as case_rows
 from services.collections.adapters import complaints as complaint_rows
 from services.collections.adapters import contacts as contact_rows
@@ -53,16 +54,18 @@ def new_id(prefix: str) -> str:
 
 
 async def _on_case(ctx: Collections, cmd: c.CaseCommand, decide: Decide, *, idempotency: IdempotencyKey | None = None,
-                   action: str = "", answer: Answer | None = None, on_closed: bool = False) -> c.CaseView:
+                   action: str = "", answer: Answer | None = None, on_closed: bool = False,
+                   any_holder: bool = False) -> c.CaseView:
     """Load, authorise, decide, save, answer (the case view, or `answer(case)`); with a key, at most once
-    (one replay rule). `on_closed`: the command may act on a closed case (a complaint outlives the debt)."""
+    (one replay rule). `on_closed`: the command may act on a closed case (a complaint outlives the debt);
+    `any_holder`: the route's roles suffice, whoever holds the case (an arrangement's approver)."""
     async with ctx.unit_of_work() as uow:
         async def act() -> c.CaseView:
             loaded = await case_rows.load(uow.conn, cmd.case_id, ctx.rules)
             if loaded is None:
                 raise NotFound(f"no case {cmd.case_id}")
             case, version = loaded
-            if not cmd.supervising and case.state.assignee != cmd.by:
+            if not cmd.supervising and not any_holder and case.state.assignee != cmd.by:
                 raise Forbidden(f"case {cmd.case_id} is assigned to {case.state.assignee or 'nobody'}, not to you",
                                 code="not_assignee")
             if not on_closed:
@@ -170,6 +173,44 @@ async def resolve_complaint(cmd: c.ResolveComplaint, ctx: Collections) -> c.Case
         await complaint_rows.save(today.uow.conn, case.state.case_id, case.state.loan_id, complaint)
     return await _on_case(ctx, c.CaseCommand(case_id, cmd.by, cmd.roles), decide,
                           answer=_complaint_answer(cmd.complaint_id), on_closed=True)
+
+
+def _arrangement_answer(arrangement_id: str) -> Answer:
+    def answer(case: Case) -> dict[str, Any]:
+        a = case.arrangements.get(arrangement_id)
+        return {"case_id": case.state.case_id, "loan_id": case.state.loan_id, **a.model_dump(mode="json")}
+    return answer
+
+
+async def propose_arrangement(cmd: c.ProposeArrangement, ctx: Collections) -> c.CaseView:
+    """Issue 15: an instalment plan or settlement over the amount owed; answers the arrangement (its status
+    `approved` when within the proposer's own limit, else `pending_approval`)."""
+    arrangement_id = new_id("arr")
+
+    def decide(case: Case, today: Today) -> None:
+        case.arrangements.propose(arrangement_id=arrangement_id, kind=cmd.kind,  # type: ignore[arg-type]
+                                  instalments=list(cmd.instalments), waive=cmd.waive, by=cmd.by, roles=cmd.roles,
+                                  business_date=today.business_date, limits=ctx.arrangement_limits)
+    return await _on_case(ctx, cmd, decide, idempotency=cmd.idempotency, action="arrangements",
+                          answer=_arrangement_answer(arrangement_id))
+
+
+async def decide_arrangement(cmd: c.DecideArrangement, ctx: Collections) -> c.CaseView:
+    """Approve (a second person whose limit covers the waiver; never the proposer) or reject; found by its id."""
+    async with ctx.unit_of_work() as uow:
+        case_id = await arrangement_rows.case_of(uow.conn, cmd.arrangement_id)
+    if case_id is None:
+        raise NotFound(f"no arrangement {cmd.arrangement_id}")
+
+    def decide(case: Case, today: Today) -> None:
+        if cmd.approve:
+            case.arrangements.approve(cmd.arrangement_id, by=cmd.by, roles=cmd.roles,
+                                      business_date=today.business_date, limits=ctx.arrangement_limits)
+        else:
+            case.arrangements.reject(cmd.arrangement_id, by=cmd.by, reason=cmd.reason or "rejected",
+                                     business_date=today.business_date)
+    return await _on_case(ctx, c.CaseCommand(case_id, cmd.by, cmd.roles), decide,
+                          answer=_arrangement_answer(cmd.arrangement_id), any_holder=True)
 
 
 REVEALERS = frozenset({"collections_supervisor", "legal"})
@@ -332,6 +373,8 @@ COMMAND_HANDLERS: dict[type[Any], Handler[Collections]] = {
     c.OpenComplaint: open_complaint,
     c.ResolveComplaint: resolve_complaint,
     c.RevealCase: reveal_case,
+    c.ProposeArrangement: propose_arrangement,
+    c.DecideArrangement: decide_arrangement,
     c.AssignCase: assign_case,
     c.EscalateCase: escalate_case,
     c.TagBehaviour: tag_behaviour,

@@ -71,6 +71,7 @@ async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState
     view["guidance"] = guidance(state)
     view.pop("legal_actions", None)
     view["legal"] = legal.view(state)
+    view["amount_owed"] = f"{state.amount_owed:.2f}"
     loan = await directory.get(conn, state.loan_id)
     view["borrower"] = loan["borrower"] if loan else None
     view["trace_contacts"] = (loan["contacts"] or []) if loan else []

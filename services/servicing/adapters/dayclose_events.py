@@ -79,14 +79,16 @@ WITH facts AS MATERIALIZED (
            || ',"overdue_since":"' || to_char(since, 'YYYY-MM-DD') || '","principal_outstanding":"'
            || round(principal_outstanding, 2) || '"'
            || CASE WHEN dpd = ANY($4::int[]) AND since = $1::date - 1 THEN ',"dpd_boundary":' || dpd ELSE '' END
-           || '}' AS data, NULL::numeric AS penalty, NULL AS charge_id, NULL AS reason
+           || ',"principal_overdue":"' || round(principal_overdue, 2) || '"}' AS data,
+           NULL::numeric AS penalty, NULL AS charge_id, NULL AS reason
     FROM day WHERE n_missed = 1
     UNION ALL
     SELECT loan_id, stream_id, loan_id, loan_id, id_json, version + n_missed + 1, 'loan.payment.missed',
            '{"loan_id":' || id_json || ',"installment_number":' || first_number || ',"due_date":"'
            || to_char(since, 'YYYY-MM-DD') || '","amount_overdue":"' || round(amount_overdue, 2)
            || '","days_past_due":' || dpd || ',"overdue_since":"' || to_char(since, 'YYYY-MM-DD')
-           || '","principal_outstanding":"' || round(principal_outstanding, 2) || '","dpd_boundary":' || dpd || '}',
+           || '","principal_outstanding":"' || round(principal_outstanding, 2) || '","dpd_boundary":' || dpd
+           || ',"principal_overdue":"' || round(principal_overdue, 2) || '"}',
            NULL, NULL, NULL
     FROM day WHERE n_boundary = 1
     UNION ALL

@@ -52,7 +52,8 @@ def day_close(loan: Loan, day: date, rules: DayCloseRules) -> list[EventData]:
         since, dpd, yesterday = late[0].due_date, loan.days_past_due(day), day - timedelta(days=1)
         common = {"loan_id": loan.loan_id, "days_past_due": dpd, "overdue_since": since,
                   "amount_overdue": sum((i.principal_left + i.interest_left for i in late), ZERO),
-                  "principal_outstanding": loan.principal_outstanding}
+                  "principal_outstanding": loan.principal_outstanding,
+                  "principal_overdue": sum((i.principal_left for i in late), ZERO)}
         missed = [i for i in late if i.due_date == yesterday]
         if missed:
             boundary = dpd if dpd in rules.dpd_boundaries and since == yesterday else None

@@ -17,6 +17,8 @@ READERS = ("collector", "collections_supervisor", "legal", "admin")
 WORKERS = ("collector", "collections_supervisor", "legal", "admin")
 SUPERVISORS = ("collections_supervisor", "admin")
 DECIDERS = ("legal", "collections_supervisor", "admin")
+APPROVERS = ("collections_supervisor", "credit_manager")  # approve or reject arrangements (issue 15)
+ARRANGEMENT_READERS = (*READERS, "credit_manager")
 
 
 def get_ctx(request: Request) -> Collections:
@@ -33,6 +35,8 @@ Reader = Annotated[Principal, Depends(require_roles(*READERS))]
 Worker = Annotated[Principal, Depends(require_roles(*WORKERS))]
 Supervisor = Annotated[Principal, Depends(require_roles(*SUPERVISORS))]
 Decider = Annotated[Principal, Depends(require_roles(*DECIDERS))]
+Approver = Annotated[Principal, Depends(require_roles(*APPROVERS))]
+ArrangementReader = Annotated[Principal, Depends(require_roles(*ARRANGEMENT_READERS))]
 
 
 @asynccontextmanager

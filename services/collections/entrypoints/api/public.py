@@ -7,10 +7,12 @@ validation (a 500 in tests), so the models cannot silently fall behind the views
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from services.collections.domain.arrangements import Arrangement
 from services.collections.domain.complaints import Complaint
 from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.legal import LegalAction, LegalStatus
@@ -148,6 +150,26 @@ class TimelineEntryPublic(Public):
     data: dict[str, Any]
 
 
+class ArrangementFields(Arrangement):
+    """An instalment plan or settlement (减免) on the case: instalments, waiver, the amount owed it covers,
+    who proposed and approved it, its status (pending_approval, approved, rejected, broken, completed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    waive: Money
+    owed: Money
+    recovered: Money
+
+
+class ArrangementPublic(ArrangementFields):
+    case_id: str
+    loan_id: str
+
+
+class ArrangementsPage(Public):
+    items: list[ArrangementPublic]
+    next_cursor: str | None
+
+
 class CaseFields(Public):
     """What the list and the full view share."""
 
@@ -215,6 +237,10 @@ class CasePublic(CaseFields):
     trace_contacts: list[ContactPerson]
     contact_points: list[ContactPointPublic]
     complaints: list[ComplaintFields]
+    arrangements: list[ArrangementFields] = []
+    interest_overdue: Money = Decimal("0.00")
+    charges_outstanding: Money = Decimal("0.00")
+    amount_owed: Money | None = None  # what an arrangement covers: principal + overdue interest + charges
     timeline: list[TimelineEntryPublic] | None = None
 
 

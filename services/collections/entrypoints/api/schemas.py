@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -69,6 +70,25 @@ class ComplaintCreate(Body):
     description: str = Field(min_length=1, max_length=2000)
     owner: str | None = Field(None, min_length=1, max_length=100,
                               description="who handles it; default the supervisors of the case's queue")
+
+
+class InstalmentBody(Body):
+    due_date: date
+    amount: Money
+
+
+class ArrangementCreate(Body):
+    kind: Literal["instalment_plan", "settlement"]
+    instalments: list[InstalmentBody] = Field(min_length=1, max_length=120)
+    waive: Money = Field(Decimal("0.00"), description="the amount waived (减免); 0.00 for a plan without one")
+
+
+class ArrangementDecision(Body):
+    reason: str | None = Field(None, max_length=2000)
+
+
+class ArrangementReject(Body):
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class ComplaintResolve(Body):
