@@ -63,6 +63,19 @@ async def save(conn: asyncpg.Connection, loan: Loan, on: date) -> None:
            WHERE i.loan_id = $1 AND i.number = u.n""",
         loan.loan_id, [i.number for i in insts], [i.principal_paid for i in insts],
         [i.interest_paid for i in insts], [i.interest_waived for i in insts], [i.settled for i in insts])
+    arranged = [i for i in insts if i.plan is not None]
+    if arranged:  # an arrangement's instalments are installments too (day-close judges their due dates)
+        await conn.execute(
+            """INSERT INTO installments (loan_id, number, due_date, principal, interest, principal_paid,
+                                         interest_paid, interest_waived, settled)
+               SELECT $1, u.n, u.d, u.p, u.i, u.pp, u.ip, u.iw, u.s
+               FROM unnest($2::int[], $3::date[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[],
+                           $8::numeric[], $9::bool[]) AS u(n, d, p, i, pp, ip, iw, s)
+               ON CONFLICT (loan_id, number) DO NOTHING""",
+            loan.loan_id, [i.number for i in arranged], [i.due_date for i in arranged],
+            [i.principal for i in arranged], [i.interest for i in arranged], [i.principal_paid for i in arranged],
+            [i.interest_paid for i in arranged], [i.interest_waived for i in arranged],
+            [i.settled for i in arranged])
     if loan.charges:
         cs = loan.charges
         await conn.execute(

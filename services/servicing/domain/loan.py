@@ -7,14 +7,18 @@ before D is not fully paid; DPD = D − that installment's due date.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from services.servicing.domain import arrangement as arrangement_rules
 from services.servicing.domain.allocation import DEFAULT_ORDER, Line, Owed, allocate
+from services.servicing.domain.arrangement import HeldArrangement
 from services.servicing.domain.errors import InvalidAmount, LoanClosed, Overpayment
+from shared.contracts.arrangements import LoanArrangementApplied, LoanArrangementReverted
 from shared.contracts.registry import EventData
 from shared.contracts.servicing import (
     AllocationLine,
@@ -40,14 +44,19 @@ class Installment:
     principal_paid: Decimal = ZERO
     interest_paid: Decimal = ZERO
     interest_waived: Decimal = ZERO
+    # issue 15: what an arrangement took off this installment (waived, suspended or laid onto the arrangement's
+    # instalments); back to zero when the arrangement is broken. `plan`: the arrangement an instalment belongs to.
+    principal_moved: Decimal = ZERO
+    interest_moved: Decimal = ZERO
+    plan: str | None = None
 
     @property
     def principal_left(self) -> Decimal:
-        return self.principal - self.principal_paid
+        return self.principal - self.principal_paid - self.principal_moved
 
     @property
     def interest_left(self) -> Decimal:
-        return self.interest - self.interest_paid - self.interest_waived
+        return self.interest - self.interest_paid - self.interest_waived - self.interest_moved
 
     @property
     def settled(self) -> bool:
@@ -62,10 +71,11 @@ class Charge:
     applied_on: date
     installment_number: int | None = None
     paid: Decimal = ZERO
+    waived: Decimal = ZERO  # by an arrangement (restored if it is broken)
 
     @property
     def left(self) -> Decimal:
-        return self.amount - self.paid
+        return self.amount - self.paid - self.waived
 
     @property
     def waterfall_kind(self) -> str:
@@ -84,6 +94,7 @@ class Loan:
     closed: str | None = None  # paid_off | written_off
     closed_on: date | None = None
     open_credit_records: list[str] = field(default_factory=list)  # negative records reported, not yet corrected
+    arrangement: HeldArrangement | None = None  # an arrangement the loan is honouring (issue 15)
 
     # ---- folding --------------------------------------------------------------------------
     @classmethod
@@ -119,6 +130,10 @@ class Loan:
             self.open_credit_records.append(data.record_id)
         elif isinstance(data, CreditRecordCorrected):
             self.open_credit_records.remove(data.corrects)
+        elif isinstance(data, LoanArrangementApplied):
+            arrangement_rules.lay(self, data, data.applied_on)
+        elif isinstance(data, LoanArrangementReverted):
+            arrangement_rules.restore(self)
 
     def _settle(self, kind: str, number: int | None, amount: Decimal) -> None:
         if kind in ("charge", "penalty_interest"):
@@ -145,8 +160,14 @@ class Loan:
     def principal_outstanding(self) -> Decimal:
         return sum((i.principal_left for i in self.installments), ZERO)
 
+    @property
+    def in_force(self) -> list[Installment]:
+        """The installments the loan is due on: the schedule's, or an arrangement's while it holds."""
+        plan = self.arrangement.arrangement_id if self.arrangement else None
+        return [i for i in self.installments if i.plan == plan]
+
     def overdue_installments(self, on: date) -> list[Installment]:
-        return [i for i in self.installments if i.due_date < on and not i.settled]
+        return [i for i in self.in_force if i.due_date < on and not i.settled]
 
     def overdue_since(self, on: date) -> date | None:
         """Due date of the oldest installment due before `on` and not fully paid."""
@@ -166,13 +187,13 @@ class Loan:
 
     def current_period_due(self, on: date) -> date | None:
         """Due date of the installment whose period contains `on` (None after the last)."""
-        return next((i.due_date for i in self.installments if i.due_date >= on), None)
+        return next((i.due_date for i in self.in_force if i.due_date >= on), None)
 
     def owed_now(self, on: date) -> list[Owed]:
         """Charges, penalty interest, and interest and principal of installments due up to this period."""
         owed = [Owed(c.waterfall_kind, None, c.left) for c in self.charges if c.left > 0]
         horizon = self.current_period_due(on)
-        for inst in self.installments:
+        for inst in self.in_force:
             if horizon is not None and inst.due_date > horizon:
                 break
             early = inst.due_date > on
@@ -185,7 +206,7 @@ class Loan:
         horizon = self.current_period_due(on)
         if horizon is None:
             return []
-        return [Owed("principal", i.number, i.principal_left) for i in self.installments
+        return [Owed("principal", i.number, i.principal_left) for i in self.in_force
                 if i.due_date > horizon and i.principal_left > 0]
 
     def payoff_amount(self, on: date) -> Decimal:
@@ -227,7 +248,8 @@ class Loan:
             principal_outstanding=after.principal_outstanding,
             days_past_due=(on - since).days if since and not paid_off else 0,
             overdue_since=None if paid_off else since,
-            status="paid_off" if paid_off else after.status(on))]
+            status="paid_off" if paid_off else after.status(on),
+            arrangement_id=self.arrangement.arrangement_id if self.arrangement else None)]
         if paid_off:
             waived = sum((i.interest_left for i in after.installments), ZERO)
             events.append(LoanPaidOff(loan_id=self.loan_id, paid_off_on=on, total_paid=self.total_paid + amount,
@@ -248,7 +270,7 @@ class Loan:
         return Loan.fold(self.loan_id, ()) if not self.installments else Loan(
             self.loan_id, self.version, self.principal, self.repayment_method,
             [Installment(**vars(i)) for i in self.installments], [Charge(**vars(c)) for c in self.charges],
-            self.total_paid, self.closed, self.closed_on)
+            self.total_paid, self.closed, self.closed_on, arrangement=copy.deepcopy(self.arrangement))
 
 
 def _line(line: Line) -> AllocationLine:

@@ -15,10 +15,12 @@ import asyncpg
 from services.servicing.adapters import credit_subjects
 from services.servicing.adapters import loan_repository as repo
 from services.servicing.config import ServicingSettings
+from services.servicing.domain import arrangement as arrangements
 from services.servicing.domain import credit_record
 from services.servicing.domain.loan import Loan
 from services.servicing.domain.schedule import build_schedule
 from shared.clock import Clock, SystemClock
+from shared.contracts.arrangements import ArrangementApproved, ArrangementBroken
 from shared.contracts.collections import PromiseBroken, WriteOffDecided
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.origination import LoanDisbursed
@@ -148,10 +150,27 @@ async def on_write_off_decided(conn: asyncpg.Connection, svc: Servicing, event: 
     await change_loan(conn, svc, d.loan_id, decide, cause=event)
 
 
+async def on_arrangement_approved(conn: asyncpg.Connection, svc: Servicing, event: CloudEvent) -> None:
+    """Issue 15: honour an approved arrangement — the waiver (charges, then interest, then principal) and the
+    instalments as the loan's new due dates (`domain/arrangement.py`). A redelivery changes nothing (inbox, and
+    a loan honours one arrangement at a time)."""
+    d: ArrangementApproved = parse_data(event)
+    await change_loan(conn, svc, d.loan_id, lambda loan, on: arrangements.apply(loan, d, on), cause=event)
+
+
+async def on_arrangement_broken(conn: asyncpg.Connection, svc: Servicing, event: CloudEvent) -> None:
+    """A missed instalment broke the arrangement: the original terms return, what was waived is restored."""
+    d: ArrangementBroken = parse_data(event)
+    await change_loan(conn, svc, d.loan_id, lambda loan, on: arrangements.revert(loan, d.arrangement_id, on),
+                      cause=event)
+
+
 INBOUND: dict[str, Callable[[asyncpg.Connection, Servicing, CloudEvent], Any]] = {
     "loan.disbursed": on_loan_disbursed,
     "collections.promise.broken": on_promise_broken,
     "collections.write_off.decided": on_write_off_decided,
+    "collections.arrangement.approved": on_arrangement_approved,
+    "collections.arrangement.broken": on_arrangement_broken,
 }
 
 

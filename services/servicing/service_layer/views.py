@@ -53,7 +53,9 @@ async def schedule_view(conn: asyncpg.Connection, svc: Servicing, loan_id: str) 
 
 
 def _installment(inst: Installment, on: date) -> dict[str, Any]:
-    if inst.settled:
+    if inst.settled and (inst.principal_moved or inst.interest_moved):  # issue 15
+        status = "cancelled" if inst.plan else "arranged"  # an arrangement's, broken / laid onto an arrangement
+    elif inst.settled:
         status = "paid"
     elif inst.due_date < on:
         status = "overdue"

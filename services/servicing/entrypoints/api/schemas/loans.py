@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 from shared.money import Money, Rate
 
 LoanStatus = Literal["current", "overdue", "paid_off", "written_off"]
-InstallmentStatus = Literal["paid", "overdue", "partially_paid", "due", "upcoming"]
+# arranged: laid onto an arrangement's instalments (issue 15); cancelled: an arrangement's, after it broke
+InstallmentStatus = Literal["paid", "overdue", "partially_paid", "due", "upcoming", "arranged", "cancelled"]
 
 
 class OverduePublic(BaseModel):
