@@ -19,6 +19,7 @@ from shared.contracts import collections as c
 from shared.contracts import origination as o
 from shared.contracts.registry import latest_version
 from tests.reporting.agency_story import agency_story
+from tests.reporting.arrangement_story import arrangement_story
 from tests.reporting.legal_story import legal_story
 from tests.reporting.reach_story import reach_story
 from tests.reporting.story import scripted_portfolio, with_contact_points
@@ -49,6 +50,7 @@ def _busy_story() -> list[CloudEvent]:
     v2 = reach_story()
     with_contact_points(v2)
     agency_story(v2)  # agency placements, v2 recoveries by channel (its one v1 recovery goes to the models: below)
+    arrangement_story(v2)
     v2.events = [(s, e) for s, e in v2.events if e.dataschemaversion == latest_version(e.type)]
     events = [e for _, e in scripted_portfolio().events + written_off_story().events + v2.events
               + legal_story().events]

@@ -54,6 +54,9 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     "legal_actions": [("event_id", "text"), ("case_id", "text"), ("loan_id", "text"), ("businessdate", "date"),
                       ("sequence", "int"), ("kind", "text"), ("happened_on", "date"), ("cost", "numeric"),
                       ("amount", "numeric"), ("outcome", "text")],
+    "arrangements": [("event_id", "text"), ("arrangement_id", "text"), ("case_id", "text"), ("loan_id", "text"),
+                     ("businessdate", "date"), ("kind", "text"), ("waived", "numeric"), ("charges", "numeric"),
+                     ("interest", "numeric"), ("principal", "numeric"), ("amount", "numeric")],
 }
 
 READ_MODEL_TABLES = [f"rpt_{table}" for table in COLUMNS]
@@ -78,6 +81,7 @@ ANALYZED_COLUMNS = {
     "qa_reviews": "businessdate",
     "qa_findings": "businessdate",
     "legal_actions": "businessdate",
+    "arrangements": "businessdate, loan_id",
 }
 ANALYZE = [f"ANALYZE rpt_{table} ({columns})" for table, columns in ANALYZED_COLUMNS.items()]
 

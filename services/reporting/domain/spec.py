@@ -117,6 +117,16 @@ def _legal(kind: Column, *, on: Column, cost: Column = Const(ZERO), amount: Colu
                Const(kind) if kind == "referral" else kind, on, cost, amount, outcome)
 
 
+def _sum(*amounts: Any) -> Any:
+    return sum(amounts, ZERO)
+
+
+def _arrangement(kind: str, waived: Column = NULL, charges: Column = NULL, interest: Column = NULL,
+                 principal: Column = NULL, *, amount: Column = NULL, of: str | None = None) -> Row:
+    return Row("arrangements", EVENT_ID, "arrangement_id", "case_id", "loan_id", BUSINESSDATE, Const(kind), waived,
+               charges, interest, principal, amount, of=of)
+
+
 SPEC: dict[str, tuple[Row, ...]] = {
     "loan.application.submitted": (_APPLICANT,),
     "loan.application.amended": (_APPLICANT,),
@@ -166,6 +176,17 @@ SPEC: dict[str, tuple[Row, ...]] = {
     "collections.legal.referred": (_legal("referral", on="on"),),
     "collections.legal.action_recorded": (_legal("kind", on="on", cost="cost", amount="amount", outcome="outcome"),),
     "collections.statute.expired": (_legal(Const("time_barred"), on="expired_on"),),
+    # arrangements (issue 15): collections' decisions, servicing's waiver split and reversal, one table
+    "collections.arrangement.proposed": (_arrangement("proposed", "waive", amount="owed"),),
+    "collections.arrangement.approved": (_arrangement("approved", "waive", amount="owed"),),
+    "collections.arrangement.rejected": (_arrangement("rejected"),),
+    "collections.arrangement.broken": (_arrangement("broken", "waive"),),
+    "collections.arrangement.completed": (_arrangement("completed", "waive", amount="recovered"),),
+    "loan.arrangement.applied": (_arrangement("applied", "waived_total", "waived.charges", "waived.interest",
+                                              "waived.principal", amount="owed_before", of="waived"),),
+    "loan.arrangement.reverted": (_arrangement(
+        "reverted", Derived(_sum, "restored.charges", "restored.interest", "restored.principal"), "restored.charges",
+        "restored.interest", "restored.principal", amount="paid_under_arrangement", of="restored"),),
     # v2 (issue 15): who recovered it (collector, agency, legal); under a placement the agency's fee, no commission
     "collections.recovery.attributed": (Row("recoveries", EVENT_ID, "case_id", "loan_id", "payment_id", BUSINESSDATE,
                                             "collector", "amount", "commission", "stage", "channel", "agency",

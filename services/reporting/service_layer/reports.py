@@ -10,10 +10,12 @@ import asyncpg
 
 from services.reporting.adapters import agency_queries, queries
 from services.reporting.adapters.arm_queries import arm_cohort
+from services.reporting.adapters.arrangement_queries import arrangement_facts, recovered_under_arrangements
 from services.reporting.adapters.legal_queries import legal_steps
 from services.reporting.adapters.reach_queries import cases_open_at
 from services.reporting.domain.agencies import agencies_report, commission_report, department_credit
 from services.reporting.domain.arms import policy_arms_report
+from services.reporting.domain.arrangements import arrangements_report
 from services.reporting.domain.book import previous_month_end
 from services.reporting.domain.collections import collections_report
 from services.reporting.domain.delinquency import delinquency
@@ -66,6 +68,8 @@ async def collections_figures(conn: asyncpg.Connection, start: date, end: date,
         figures["commission_by_month"] = commission["by_collector"].get(name, {})
         figures["department_share"] = department_credit(figures["commission"], department_share)
     report["legal"] = legal_figures(await legal_steps(conn, end), start, end)
+    report["arrangements"] = arrangements_report(await arrangement_facts(conn, end), start, end,
+                                                 await recovered_under_arrangements(conn, start, end))
     return report
 
 

@@ -264,6 +264,27 @@ class LegalReportPublic(Public):
     closed_by_outcome: dict[str, int]
 
 
+class WaivedPublic(Public):
+    total: Amount
+    charges: Amount
+    interest: Amount
+    principal: Amount
+
+
+class ArrangementsPublic(Public):
+    """Issue 15: arrangements decided in the period, waived (servicing's split, net of restorations), recovered
+    under arrangements; `pending_approval` at the period's end."""
+
+    proposed: int
+    approved: int
+    rejected: int
+    broken: int
+    completed: int
+    pending_approval: int
+    waived: WaivedPublic
+    recovered: Amount
+
+
 class CollectionsPublic(FiguresPublic):
     start: dt.date = Field(alias="from")
     end: dt.date = Field(alias="to")
@@ -272,6 +293,7 @@ class CollectionsPublic(FiguresPublic):
     stage_roll: dict[str, StageRollPublic]
     delinquency_reasons: dict[str, int]
     untouched_cases: UntouchedPublic
+    arrangements: ArrangementsPublic | None = None
     collectors: dict[str, CollectorPublic]
     agencies: dict[str, AgencyPublic] = {}
     commission_by_month: dict[str, MonthCommissionPublic] = {}  # collectors' and legal's, by "YYYY-MM"
