@@ -657,3 +657,4 @@ class LegalActionRecorded(EventData):
     recorded_by: str
     stage: StageName
     collector: str | None = None  # the case's collector when it was recorded
+    note: str | None = None

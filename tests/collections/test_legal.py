@@ -121,8 +121,25 @@ def test_a_police_report_belongs_to_the_fraud_path_at_any_point_once():
     step(case, "police_report", reference="沪公经侦立字2026-17")
     assert (legal.status(case.state), case.state.queue, case.state.in_legal) == ("none", "fraud", False)
     assert refused(case, "police_report").rule == "legal_out_of_order"
-    step(case, "referral", route="police")
-    assert case.state.queue == "fraud", "a police referral stays with the fraud desk"
+    with pytest.raises(InvalidCommand) as err:
+        step(case, "referral", route="police")
+    assert err.value.code == "police_route_by_report"
+
+
+def test_the_fraud_rule_s_police_referral_is_the_fraud_desk_s_not_court_proceedings():
+    case = back_case()
+    case.pending.triggers = []  # the opening's rules aside (back-legal-large would refer it to court)
+    case.actions.report_fraud(by="li", note="fake ID")
+    case.apply_policy(load_policy(DEFAULT_POLICY), D)  # fraud-off-ordinary-path: fraud queue, refer to the police
+    [police] = case.state.legal_actions
+    assert (police.kind, police.reference, police.recorded_by) == ("referral", "police", "policy")
+    s = case.state
+    assert (s.legal_referred, s.queue, legal.status(s), s.in_legal) == (True, "fraud", "none", False)
+    assert legal.allowed_next(s) == ["referral", "police_report"]
+    step(case, "referral", note="借款人名下有房产，可诉")
+    assert (legal.status(case.state), case.state.in_legal, case.state.queue) == ("referred", True, "legal")
+    assert case.state.legal_actions[-1].note == "借款人名下有房产，可诉"
+    assert not legal.unreferred(case.state, "police") and not legal.unreferred(case.state, "lawsuit")
 
 
 def test_bad_input_is_refused_and_changes_nothing():
@@ -134,7 +151,8 @@ def test_bad_input_is_refused_and_changes_nothing():
                      ({"kind": "filing", "cost": Decimal("-1")}, "invalid_amount"),
                      ({"kind": "closed"}, "outcome_required"),
                      ({"kind": "filing", "outcome": "recovered"}, "outcome_only_when_closed"),
-                     ({"kind": "filing", "route": "lawsuit"}, "route_only_on_referral")]:
+                     ({"kind": "filing", "route": "lawsuit"}, "route_only_on_referral"),
+                     ({"kind": "filing", "route": "police"}, "route_only_on_referral")]:
         with pytest.raises(InvalidCommand) as err:
             case.legal.record(**{"on": D, "by": "wu", "business_date": D, **kw})  # type: ignore[arg-type]
         assert err.value.code == code

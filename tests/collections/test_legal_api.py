@@ -103,8 +103,9 @@ async def test_a_fraud_case_is_reported_to_the_police(desk, servicing):
     r = await desk.client.post(f"/v1/cases/{cid}/fraud", headers=desk.as_(case["assignee"], "collector"),
                                json={"reason": "the ID card was forged"})
     assert r.status_code == 200, r.text
-    assert r.json()["legal"]["actions"][0]["reference"] == "police"  # the fraud rule refers to the police
-    assert "police_report" in r.json()["legal"]["next"]
+    fraud = r.json()["legal"]
+    assert fraud["actions"][0]["reference"] == "police"  # the fraud rule refers to the police: the fraud desk's
+    assert (fraud["status"], fraud["in_legal"], fraud["next"]) == ("none", False, ["referral", "police_report"])
     reported = await desk.client.post(f"/v1/cases/{cid}/legal-actions", headers=desk.as_("wu", "legal"), json={
         "kind": "police_report", "on": "2026-04-30", "reference": "沪公经侦立字2026-17"})
     assert reported.status_code == 201, reported.text

@@ -4,7 +4,8 @@
   20 Mar (100.10), closed 28 Mar recovered 6,000.00 -> closed.
 - C32: referred by hand 5 Mar, filed 6 Mar (court fees 1,234.56), judgment 25 Mar -> judgment.
 - C33: referred in February; the debt time-barred on 15 Mar before any filing -> not in legal.
-- C34: a fraud case: police report on 12 Mar (no referral to court) -> not counted in a stage.
+- C34: a fraud case: referred to the police by the fraud rule 11 Mar, police report 12 Mar (no referral to
+  court) -> neither a referral nor counted in a stage.
 - C35: referred 30 Mar, the referral dropped (closed, withdrawn) on 31 Mar -> closed; and C36 referred in April
   (after the period: neither counted in March nor standing at its end).
 """
@@ -52,7 +53,9 @@ def legal_story(st: Story | None = None) -> Story:
     loan = "L34"
     st.case(c.CaseOpened(case_id="C34", loan_id=loan, stage="front", days_past_due=10,
                          amount_overdue=Decimal("900.00"), opened_on=D(2026, 3, 1)), loan, D(2026, 3, 1))
-    _step(st, "C34", 1, "police_report", D(2026, 3, 12), reference="沪公经侦立字2026-17")
+    st.case(c.LegalReferred(case_id="C34", loan_id=loan, action_id="C34-A1", on=D(2026, 3, 11), route="police",
+                            referred_by="policy", rule_id="fraud-off-ordinary-path"), loan, D(2026, 3, 11))
+    _step(st, "C34", 2, "police_report", D(2026, 3, 12), reference="沪公经侦立字2026-17")
     _referred(st, "C35", D(2026, 3, 30), by="chen", route="lawsuit")
     _step(st, "C35", 2, "closed", D(2026, 3, 31), outcome="withdrawn")
     _referred(st, "C36", D(2026, 4, 2))

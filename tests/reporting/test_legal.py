@@ -30,6 +30,7 @@ def test_a_case_stands_at_its_latest_step_and_a_time_bar_lapses_only_a_referral(
     assert standing([s("referral", 1), s("filing", 2), s("time_barred", 3)]) == "filed"
     assert standing([s("police_report", 1)]) is None
     assert standing([s("referral", 1), s("police_report", 2)]) == "referred"
+    assert standing([s("police_referral", 1), s("police_report", 2)]) is None
 
 
 def test_figures_count_the_period_s_steps_and_the_standing_at_its_end():

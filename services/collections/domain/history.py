@@ -268,7 +268,7 @@ def _legal_referred(s: CaseState, e: ev.LegalReferred) -> None:
     referral stays with the fraud desk); a policy rule's referral is routed by that rule's decision."""
     s.legal_referred = True
     s.legal_actions.append(LegalAction(action_id=e.action_id, kind="referral", on=e.on, reference=e.route,
-                                       recorded_by=e.referred_by, rule_id=e.rule_id))
+                                       recorded_by=e.referred_by, rule_id=e.rule_id, note=e.note))
     if e.rule_id is None and e.route != "police":
         s.queue = "legal"
 
@@ -277,7 +277,7 @@ def _legal_action(s: CaseState, e: ev.LegalActionRecorded) -> None:
     """A step of the proceedings; when they close, a case still open leaves the legal queue for its stage's."""
     s.legal_actions.append(LegalAction(action_id=e.action_id, kind=e.kind, on=e.on, reference=e.reference,
                                        court=e.court, cost=e.cost, amount=e.amount, outcome=e.outcome,
-                                       recorded_by=e.recorded_by))
+                                       recorded_by=e.recorded_by, note=e.note))
     if e.kind == "closed" and s.queue == "legal" and s.status == "open":
         s.queue = s.stage
 

@@ -67,15 +67,30 @@ class LegalAction(BaseModel):
     outcome: ev.LegalOutcome | None = None
     recorded_by: str
     rule_id: str | None = None  # the policy rule that referred the case
+    note: str | None = None
+
+
+def is_police_referral(action: LegalAction) -> bool:
+    """The fraud rule's referral to the economic-crime police: the fraud desk's path, not court proceedings."""
+    return action.kind == "referral" and action.reference == "police"
 
 
 def status(state: CaseState) -> LegalStatus:
-    """Where the proceedings stand: the latest step (police reports apart); a referral counts while it holds
-    (a time-barred debt leaves the legal queue and its referral lapses)."""
+    """Where the proceedings stand: the latest step (police reports and police referrals apart: the fraud
+    path); a referral counts while it holds (a time-barred debt leaves the legal queue and its referral lapses)."""
     steps = [a.kind for a in state.legal_actions if a.kind not in ("police_report", "referral")]
     if steps:
         return STATUS_OF[steps[-1]]  # type: ignore[return-value]
-    return "referred" if state.legal_referred else "none"
+    referred = any(a.kind == "referral" and not is_police_referral(a) for a in state.legal_actions)
+    return "referred" if state.legal_referred and referred else "none"
+
+
+def unreferred(state: CaseState, route: str | None) -> bool:
+    """Whether a policy referral on `route` is a new one: to the police, the first such; otherwise a case not in
+    (nor done with) proceedings."""
+    if route == "police":
+        return not any(is_police_referral(a) for a in state.legal_actions)
+    return status(state) == "none"
 
 
 def in_legal(state: CaseState) -> bool:
@@ -146,6 +161,9 @@ class CaseLegal:
             raise InvalidCommand("outcome_only_when_closed", "an outcome is recorded when the proceedings close")
         if kind != "referral" and route is not None:
             raise InvalidCommand("route_only_on_referral", "a route is given with the referral")
+        if kind == "referral" and route == "police":
+            raise InvalidCommand("police_route_by_report", "the police are told by a police report (经侦), "
+                                 "recorded on the fraud path")
         if s.status == "closed" and kind != "closed":
             self.case.require_open()
         if kind in TIME_BARRED and s.statute_expired:
@@ -176,7 +194,7 @@ class CaseLegal:
                 **self.case.ids(), action_id=action_id, kind=kind, on=on, reference=reference,  # type: ignore[arg-type]
                 court=court, cost=to_fen(cost if cost is not None else ZERO),
                 amount=to_fen(amount) if amount is not None else None, outcome=outcome,  # type: ignore[arg-type]
-                recorded_by=by, stage=s.stage, collector=s.assignee))
+                recorded_by=by, stage=s.stage, collector=s.assignee, note=note))
         return s.legal_actions[-1]
 
     def refer(self, *, action_id: str, on: date, by: str, route: str | None, rule_id: str | None = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from services.collections.domain import legal
 from services.collections.domain.policy import CaseFacts, Decision, Policy, evaluate
 from services.collections.domain.staging import next_stage
 from shared.contracts import collections as ev
@@ -70,7 +71,7 @@ class PolicyActions:
             placement = self.case.placements.place_by_policy(action["agency"], terms, business_date=business_date,
                                                              rule_id=rule_id)
             return {**action, "placement_id": placement.placement_id}
-        if kind == "refer_legal" and not s.legal_referred:  # the referral (collections.legal.referred), named
+        if kind == "refer_legal" and legal.unreferred(s, action.get("route")):  # collections.legal.referred, named
             action_id = self.case.legal.next_id()
             self.case.legal.refer(action_id=action_id, on=business_date, by="policy", route=action.get("route"),
                                   rule_id=rule_id)

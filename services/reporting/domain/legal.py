@@ -31,7 +31,8 @@ class LegalStep:
     case_id: str
     businessdate: date
     sequence: int
-    kind: str  # referral | filing | payment_order | judgment | enforcement | police_report | closed | time_barred
+    kind: str  # referral | police_referral | filing | payment_order | judgment | enforcement | police_report | closed
+    #            | time_barred
     on: date
     cost: Decimal = ZERO
     amount: Decimal | None = None
@@ -40,7 +41,8 @@ class LegalStep:
 
 def standing(steps: list[LegalStep]) -> str | None:
     """Where one case's proceedings stand after its steps (in recorded order); None when not in legal: never
-    referred, or a referral lapsed by the time bar before a filing (collections takes it out of the legal queue)."""
+    referred (a police referral or report is the fraud path's), or a referral lapsed by the time bar before a
+    filing (collections takes it out of the legal queue)."""
     status: str | None = None
     for step in steps:
         if step.kind == "time_barred":

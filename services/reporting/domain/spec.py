@@ -113,8 +113,13 @@ def _promise(kind: str, paid_amount: Column = NULL) -> Row:
 
 def _legal(kind: Column, *, on: Column, cost: Column = Const(ZERO), amount: Column = NULL,
            outcome: Column = NULL) -> Row:
-    return Row("legal_actions", EVENT_ID, "case_id", "loan_id", BUSINESSDATE, SEQUENCE,
-               Const(kind) if kind == "referral" else kind, on, cost, amount, outcome)
+    return Row("legal_actions", EVENT_ID, "case_id", "loan_id", BUSINESSDATE, SEQUENCE, kind, on, cost, amount,
+               outcome)
+
+
+def referral_kind(route: str | None) -> str:
+    """A referral to the economic-crime police is the fraud path's (`police_referral`), not court proceedings."""
+    return "police_referral" if route == "police" else "referral"
 
 
 def _sum(*amounts: Any) -> Any:
@@ -173,7 +178,7 @@ SPEC: dict[str, tuple[Row, ...]] = {
     "collections.promise.broken": (_promise("broken", "paid_amount"),),
     # legal proceedings (issue 15), one row per step: the referral, each recorded action, and a time bar (which
     # lapses a referral not yet filed); `on` is the day the step happened
-    "collections.legal.referred": (_legal("referral", on="on"),),
+    "collections.legal.referred": (_legal(Derived(referral_kind, "route"), on="on"),),
     "collections.legal.action_recorded": (_legal("kind", on="on", cost="cost", amount="amount", outcome="outcome"),),
     "collections.statute.expired": (_legal(Const("time_barred"), on="expired_on"),),
     # arrangements (issue 15): collections' decisions, servicing's waiver split and reversal, one table
