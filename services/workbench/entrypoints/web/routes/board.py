@@ -34,9 +34,10 @@ async def board_page(request: Request, user: User, *, status: int = 200,
                      failures: list[tuple[str, ApiRefusal]] | None = None, form: dict[str, Any] | None = None,
                      done: int | None = None) -> Response:
     api = api_for(request, user)
-    (cases, cut), day = await asyncio.gather(
+    (cases, cut), day, pending = await asyncio.gather(
         api.all_pages("collections", "/cases", OPEN_CASES_CAP, status="open"),
-        api.get_or_refusal("servicing", "/business-date"))
+        api.get_or_refusal("servicing", "/business-date"),
+        api.get_or_refusal("collections", "/arrangements", status="pending_approval", limit=500))
     figures = await _month_figures(api, day)
     today = local_today(request)
     month = figures if isinstance(figures, dict) else None
@@ -51,7 +52,9 @@ async def board_page(request: Request, user: User, *, status: int = 200,
                   chosen_total=len(chosen), selected=selected, failures=failures or [], form=form or {},
                   done=done, stages=STAGES, queue_names=sorted({str(c.get("queue")) for c in cases}),
                   collectors=sorted({str(c.get("assignee")) for c in cases if c.get("assignee")}),
-                  untouched_days=board.UNTOUCHED_DAYS, can_assign=user.has("collections_supervisor", "admin"))
+                  untouched_days=board.UNTOUCHED_DAYS, can_assign=user.has("collections_supervisor", "admin"),
+                  arrangements=pending.get("items", []) if isinstance(pending, dict) else [],
+                  arrangements_refusal=None if isinstance(pending, dict) else pending)
 
 
 @router.get("/board")

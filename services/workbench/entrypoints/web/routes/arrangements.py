@@ -1,0 +1,67 @@
+"""Arrangements (issue 15) on the pages: the case page's arrangement form (kind, instalments, waiver) and the
+approvals a supervisor decides on /board (approve or reject) — each a plain form posted to collections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.workbench.adapters.api import ApiRefusal
+from services.workbench.entrypoints.web import arrangement_labels  # noqa: F401  (the words for arrangements)
+from services.workbench.entrypoints.web.deps import api_for, checked_form
+from services.workbench.entrypoints.web.routes.board import board_page
+from services.workbench.entrypoints.web.routes.cases import case_page
+from services.workbench.entrypoints.web.session import CurrentUser
+
+router = APIRouter(tags=["arrangements"])
+FORM_INSTALMENTS = 6  # instalment rows on the case page's form (the API takes more)
+
+
+def arrangement_body(form: dict[str, str]) -> dict[str, Any]:
+    """The REST body from the form: `kind`, `waive` and the filled rows `due_date_N` / `amount_N`."""
+    instalments = []
+    for n in range(1, FORM_INSTALMENTS + 1):
+        due, amount = form.get(f"due_date_{n}", ""), form.get(f"amount_{n}", "")
+        if due or amount:
+            instalments.append({"due_date": due, "amount": amount})
+    body: dict[str, Any] = {"kind": form.get("kind", ""), "instalments": instalments}
+    if form.get("waive"):
+        body["waive"] = form["waive"]
+    return body
+
+
+@router.post("/cases/{case_id}/arrangements")
+async def propose(request: Request, user: CurrentUser, case_id: str) -> Response:
+    """Propose an arrangement on the case; a refusal (e.g. the instalments do not add up) re-renders the page."""
+    form = await checked_form(request, user)
+    try:
+        await api_for(request, user).post("collections", f"/cases/{case_id}/arrangements", arrangement_body(form),
+                                          idempotency_key=form.get("idempotency_key"))
+    except ApiRefusal as refusal:
+        if refusal.status == 401:
+            raise
+        return await case_page(request, user, case_id, refusal=refusal, failed="arrangements", form=form)
+    return RedirectResponse(f"/cases/{case_id}?done=arrangements#arrangements", status_code=303)
+
+
+@router.post("/arrangements/{arrangement_id}/{decision}")
+async def decide(request: Request, user: CurrentUser, arrangement_id: str, decision: str) -> Response:
+    """Approve or reject (with a reason) from /board or the case page (`back`); a refusal is shown there."""
+    if decision not in ("approve", "reject"):
+        raise HTTPException(404)
+    form = await checked_form(request, user)
+    back = form.get("back", "/board")
+    case_id = back.removeprefix("/cases/") if back.startswith("/cases/") else None
+    body = {"reason": form["reason"]} if form.get("reason") else {}
+    try:
+        await api_for(request, user).post("collections", f"/arrangements/{arrangement_id}/{decision}", body)
+    except ApiRefusal as refusal:
+        if refusal.status == 401:
+            raise
+        if case_id is not None:
+            return await case_page(request, user, case_id, refusal=refusal, failed="arrangements", form=form)
+        return await board_page(request, user, status=refusal.status, failures=[(arrangement_id, refusal)])
+    target = f"/cases/{case_id}" if case_id is not None else "/board"
+    return RedirectResponse(f"{target}?done=arrangements/{decision}#arrangements", status_code=303)

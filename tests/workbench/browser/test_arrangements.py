@@ -1,0 +1,71 @@
+"""Arrangements in a real browser (issue 15): the collector proposes a settlement with a waiver on the case page
+(a first try that does not add up is refused with its rule, the form keeping what was typed); it waits for a
+second person; a supervisor approves it on /board; the case page lists it approved — in Chinese and English."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from tests.workbench.browser.test_collector_day import sign_in
+
+pytestmark = pytest.mark.e2e
+CENT = Decimal("0.01")
+
+
+def test_a_collector_proposes_a_settlement_and_a_supervisor_approves_it_on_the_board(book, open_page):
+    case = book.cases["wb-a"]
+    cid = case["case_id"]
+    recorded = book.api_case(cid)
+    owed = Decimal(recorded["amount_owed"])
+    waive = max((Decimal(recorded["charges_outstanding"]) * Decimal("0.20")).quantize(CENT), CENT)
+    first = ((owed - waive) / 2).quantize(CENT)
+    due_1, due_2 = book.business_date + timedelta(days=10), book.business_date + timedelta(days=40)
+
+    page = open_page("zh", javascript=False)
+    sign_in(page, case["assignee"], "collector")
+    page.goto(f"/cases/{cid}")
+    card = page.locator("#arrangements")
+    assert "还款安排" in card.locator("h2").inner_text() and "暂无还款安排" in card.inner_text()
+    assert f"¥{owed:,.2f}" in card.inner_text(), "the amount owed the arrangement must cover"
+
+    form = "#arrangement-form"
+    page.select_option(f"{form} select[name=kind]", "settlement")
+    page.fill(f"{form} input[name=waive]", f"{waive:.2f}")
+    page.fill(f"{form} input[name=due_date_1]", due_1.isoformat())
+    page.fill(f"{form} input[name=amount_1]", f"{first:.2f}")
+    page.fill(f"{form} input[name=due_date_2]", due_2.isoformat())
+    page.fill(f"{form} input[name=amount_2]", f"{first:.2f}")  # short by what the first half rounded off
+    with page.expect_navigation() as refused:
+        page.click(f"{form} button[type=submit]")
+    second = owed - waive - first
+    if second != first:
+        assert refused.value.status == 422
+        alert = page.locator("#refusal").inner_text()
+        assert "各期金额加减免额须等于欠款总额" in alert and "arrangement_total_mismatch" in alert
+        assert page.input_value(f"{form} input[name=waive]") == f"{waive:.2f}", "the form keeps what was typed"
+        page.fill(f"{form} input[name=amount_2]", f"{second:.2f}")
+        page.click(f"{form} button[type=submit]")
+    assert "还款安排已提出" in page.locator(".notice").inner_text()
+    row = card.locator("#arrangements-list tbody tr").first.inner_text()
+    assert "和解结清" in row and "待审批" in row and "主管" in row
+    [arrangement] = book.api_case(cid)["arrangements"]
+    assert (arrangement["status"], arrangement["waive"]) == ("pending_approval", f"{waive:.2f}")
+    assert page.locator(f'form[action="/arrangements/{arrangement["arrangement_id"]}/approve"]').count() == 0, \
+        "a collector has no approve button"
+
+    board = open_page("en")
+    sign_in(board, "supervisor-1", "collections_supervisor", "reporting", lang="en")
+    board.goto("/board#arrangements")
+    waiting = board.locator(f"#waiting-{arrangement['arrangement_id']}")
+    assert "Settlement" in waiting.inner_text() and case["assignee"] in waiting.inner_text()
+    waiting.locator("form[action$='/approve'] button").click()
+    assert "The arrangement is approved." in board.locator("#arrangements .notice").inner_text()
+    assert board.locator(f"#waiting-{arrangement['arrangement_id']}").count() == 0, "no longer waiting"
+    assert book.api_case(cid)["arrangements"][0]["approved_by"] == "supervisor-1"
+
+    page.goto(f"/cases/{cid}#arrangements")
+    row = page.locator("#arrangements-list tbody tr").first.inner_text()
+    assert "已审批" in row and "supervisor-1" in row
