@@ -5,8 +5,10 @@ The history: case streams made by the collections case aggregate under the shipp
 decisions; a promise broken twice → serial promiser → policy escalation, letter and visit; DPD 95 →
 back; some cured), written to a fresh collections event store (~100,000 events by default).
 Baseline `raw_read`: one `SELECT stream_id, envelope FROM events ORDER BY stream_id, version`
-fetched whole. Ours `whatif_replay`: `service_layer.whatif.recorded_streams` (the same read, the
-envelopes parsed and upcast) + `domain.whatif.replay` of the champion (in memory), timed together.
+fetched whole (the jsonb decoded by the connection's codec). Ours `whatif_replay`:
+`service_layer.whatif.replay_period`, what the CLI runs: the same events read (the fields the replay
+needs, the data decoded by orjson and the decoder derived from the contract models, pydantic only
+for what it cannot read) and `domain.whatif.replay` of the champion (in memory), timed together.
 The replay of the champion must reproduce the recorded decisions (`faithful` in the notes).
 """
 
@@ -23,8 +25,7 @@ from services.collections.config import DEFAULT_POLICY
 from services.collections.domain.case import Case
 from services.collections.domain.policy import Policy
 from services.collections.domain.state import CaseRules
-from services.collections.domain.whatif import replay
-from services.collections.service_layer.whatif import recorded_streams
+from services.collections.service_layer.whatif import replay_period
 from shared.contracts import CloudEvent, make_event
 from shared.db import connect
 
@@ -95,7 +96,7 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
                 assert len(rows) == len(events)
                 del rows
                 started = time.perf_counter()
-                result = replay(await recorded_streams(conn, START, end), policy, rules, end, START)
+                result = await replay_period(conn, policy, rules, START, end)
                 ours.append(time.perf_counter() - started)
                 if not result.recorded:
                     raise RuntimeError("the replay read no recorded decisions: it measured nothing")

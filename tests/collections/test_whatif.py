@@ -12,6 +12,7 @@ from services.collections.adapters.policy_file import load_policy
 from services.collections.config import DEFAULT_POLICY, CollectionsSettings
 from services.collections.domain.whatif import Recorded, replay, triggers_of, workload
 from services.collections.domain.whatif_report import Capacity, load, report
+from services.collections.service_layer import whatif as service
 from services.collections.service_layer.whatif import what_if
 from shared.contracts import collections as ev
 from shared.contracts import parse_data
@@ -59,6 +60,11 @@ async def test_the_champion_replayed_reproduces_the_recorded_decisions(desk, ser
     assert {d.rule_id for d in result.recorded} >= {"front-first-contact", "serial-promiser-escalation",
                                                    "mid-registered-letter", "back-agency-small"}
     assert result.candidate == result.recorded  # same decisions, days, triggers and actions, in order
+    async with desk.app.state.kernel.db.acquire() as conn:  # what the CLI runs: its own read and decoder
+        fast = await service.recorded_streams(conn, date(2026, 4, 1), UNTIL)
+        through_service = await service.replay_period(conn, ctx.arms.champion, ctx.rules, date(2026, 4, 1), UNTIL)
+    assert fast == streams, "the derived decoder gives the events parse_data gives, field for field"
+    assert through_service.candidate == through_service.recorded == result.recorded
     figures = report(result, Capacity(collectors=2, calls_per_collector_per_day=1, visits_per_collector_per_month=1),
                      date(2026, 4, 1), UNTIL)
     assert all(not d["only_candidate"] and not d["only_recorded"] for d in figures["differences"].values())

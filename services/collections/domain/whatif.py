@@ -62,8 +62,10 @@ class Decided:
     @classmethod
     def of(cls, e: ev.PolicyDecided, on: date) -> Decided:
         return cls(e.case_id, on, e.rule_id, e.trigger,
-                   tuple(tuple(sorted((k, v) for k, v in a.items() if not isinstance(v, dict | list)))
-                         for a in e.actions))
+                   tuple(tuple(sorted([(k, v) for k, v in a.items() if type(v) not in _NESTED])) for a in e.actions))
+
+
+_NESTED = (dict, list)
 
 
 @dataclass
@@ -76,7 +78,16 @@ class Replay:
 
 def policy_made(data: EventData) -> bool:
     """Whether a recorded event is the policy's: a decision, or an event a decision caused (names its rule)."""
-    return isinstance(data, ev.PolicyDecided) or getattr(data, "rule_id", None) is not None
+    kind = type(data)
+    if kind is ev.PolicyDecided:
+        return True
+    names_rule = _NAMES_RULE.get(kind)
+    if names_rule is None:
+        names_rule = _NAMES_RULE[kind] = "rule_id" in kind.model_fields
+    return names_rule and data.rule_id is not None  # type: ignore[attr-defined]
+
+
+_NAMES_RULE: dict[type[EventData], bool] = {}
 
 
 def moments(stream: list[Recorded]) -> list[list[Recorded]]:

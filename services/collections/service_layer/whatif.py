@@ -3,24 +3,34 @@ and replay them through a candidate policy in memory (domain/whatif.py). Nothing
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import orjson
 
 from services.collections.adapters.policy_file import load_policy
 from services.collections.config import CollectionsSettings
-from services.collections.domain.whatif import Recorded, replay
+from services.collections.domain.policy import Policy
+from services.collections.domain.state import CaseRules
+from services.collections.domain.whatif import Recorded, Replay, replay
+from services.collections.domain.whatif_decode import decode, read_day
 from services.collections.domain.whatif_report import Capacity, report
-from shared.contracts import CloudEvent, parse_data
 
 # Case streams with an event in the period, read whole (a case opened earlier is replayed from its opening).
+# Only what the replay reads, as text (the data decoded here, by orjson and the derived decoder).
 STREAMS = """
-SELECT stream_id, envelope FROM events
+SELECT stream_id, envelope->>'type' AS type, coalesce((envelope->>'dataschemaversion')::int, 1) AS schema_version,
+       envelope->>'businessdate' AS businessdate, envelope->>'correlationid' AS correlationid,
+       (envelope->'data')::text AS data
+FROM events
 WHERE stream_id IN (SELECT DISTINCT stream_id FROM events
                     WHERE stream_id LIKE 'case-%' AND (envelope->>'businessdate')::date BETWEEN $1 AND $2)
-ORDER BY stream_id, version
+ORDER BY events.stream_id, events.version
 """
 
 
@@ -28,13 +38,36 @@ async def recorded_streams(conn: asyncpg.Connection, start: date, end: date) -> 
     """The case streams touching business days `start`..`end`, each in version order, in one read-only snapshot."""
     streams: dict[str, list[Recorded]] = {}
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        for row in await conn.fetch(STREAMS, start, end):
-            envelope = row["envelope"]
-            event = CloudEvent.model_validate_json(envelope) if isinstance(envelope, str) else \
-                CloudEvent.model_validate(envelope)
-            streams.setdefault(row["stream_id"], []).append(
-                Recorded(parse_data(event), event.businessdate, event.correlationid))
+        rows = await conn.fetch(STREAMS, start, end)
+    loads = orjson.loads
+    stream: list[Recorded] = []
+    current = None
+    for stream_id, type_, version, businessdate, correlationid, data in rows:
+        if stream_id != current:
+            current, stream = stream_id, streams.setdefault(stream_id, [])
+        stream.append(Recorded(decode(type_, version, loads(data)), read_day(businessdate), correlationid))
     return list(streams.values())
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cycle collector off while a history is decoded and replayed (hundreds of thousands of short-lived
+    objects, no garbage cycles worth chasing: each full collection would walk every event read so far);
+    back on, as it was, afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+async def replay_period(conn: asyncpg.Connection, candidate: Policy, rules: CaseRules, start: date,
+                        end: date) -> Replay:
+    """The case streams of the period read and replayed under the candidate (what the CLI and the bench run)."""
+    with gc_paused():
+        return replay(await recorded_streams(conn, start, end), candidate, rules, end, start)
 
 
 async def what_if(dsn: str, policy_path: Path, start: date, end: date, settings: CollectionsSettings,
@@ -45,11 +78,11 @@ async def what_if(dsn: str, policy_path: Path, start: date, end: date, settings:
     candidate = load_policy(policy_path)
     conn = await asyncpg.connect(dsn)
     try:
-        streams = await recorded_streams(conn, start, end)
+        replayed = await replay_period(conn, candidate, settings.case_rules(), start, end)
     finally:
         await conn.close()
     collectors = len({c for queue in ("front", "mid", "back") for c in settings.roster.get(queue, [])})
     capacity = Capacity(collectors=collectors, calls_per_collector_per_day=calls_per_collector_per_day,
                         visits_per_collector_per_month=settings.visit_target)
     return {"policy_version": candidate.version,
-            **report(replay(streams, candidate, settings.case_rules(), end, start), capacity, start, end)}
+            **report(replayed, capacity, start, end)}
