@@ -73,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     what_if.add_argument("--policy", type=Path, required=True, help="the candidate policy YAML")
     what_if.add_argument("--from", dest="start", type=_date, required=True, help="first business date (YYYY-MM-DD)")
     what_if.add_argument("--to", dest="end", type=_date, required=True, help="last business date (YYYY-MM-DD)")
-    what_if.add_argument("--source", choices=("stores",), default="stores",
-                         help="collections' event store, read-only (the only source so far)")
+    what_if.add_argument("--source", choices=("stores", "topics"), default="stores",
+                         help="collections' event store, read-only (default), or its topic on the broker")
     what_if.add_argument("--calls-per-collector", type=int, default=80, help="call capacity per collector per day")
 
     migrate = sub.add_parser("migrate", help="create the service databases and run their migrations")
@@ -149,7 +149,7 @@ def _run(argv: list[str]) -> int:
     if args.command == "collections":
         from loanflow.whatif import cmd_what_if
 
-        return cmd_what_if(args.policy, args.start, args.end, args.calls_per_collector)
+        return cmd_what_if(args.policy, args.start, args.end, args.calls_per_collector, args.source)
     from loanflow import ops
 
     if args.command == "reporting":

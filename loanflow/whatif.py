@@ -1,8 +1,10 @@
 """`loanflow collections what-if --policy FILE --from DATE --to DATE`: a candidate policy over recorded history.
 
 Reads collections' event store (the database of the running system, from runtime.json, or
-LOANFLOW_COLLECTIONS_DATABASE_URL) in a read-only transaction, replays the case streams of the period
-in memory (services/collections/domain/whatif.py) and prints the report as JSON; writes nothing.
+LOANFLOW_COLLECTIONS_DATABASE_URL) in a read-only transaction — or, with `--source topics`, collections'
+topic on the broker (runtime.json, or LOANFLOW_KAFKA_BOOTSTRAP), read without a consumer group —
+replays the case streams of the period in memory (services/collections/domain/whatif.py) and prints
+the report as JSON; writes nothing.
 """
 
 from __future__ import annotations
@@ -19,15 +21,19 @@ from loanflow.runtime import platform_settings
 err = Console(stderr=True, soft_wrap=True)
 
 
-def cmd_what_if(policy: Path, start: date, end: date, calls_per_collector_per_day: int) -> int:
+def cmd_what_if(policy: Path, start: date, end: date, calls_per_collector_per_day: int,
+                source: str = "stores") -> int:
     from services.collections.adapters.policy_file import PolicyFileError
     from services.collections.config import CollectionsSettings
     from services.collections.service_layer.whatif import what_if
 
     settings = CollectionsSettings()
-    dsn = platform_settings(signing=False).service_dsn("collections", settings.database_url)
+    platform = platform_settings(signing=False)
+    dsn = platform.service_dsn("collections", settings.database_url)
+    topic = (platform.kafka_bootstrap or "", platform.topic("collections"))
     try:
-        report = asyncio.run(what_if(dsn, policy, start, end, settings, calls_per_collector_per_day))
+        report = asyncio.run(what_if(dsn, policy, start, end, settings, calls_per_collector_per_day,
+                                     source=source, topic=topic))
     except (PolicyFileError, ValueError) as exc:
         err.print(f"[red]{exc}[/red]", highlight=False)
         return 2

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 
+from loanflow.testing import eventually
 from services.collections.adapters.cases import stream_id
 from services.collections.adapters.policy_file import load_policy
 from services.collections.config import DEFAULT_POLICY, CollectionsSettings
@@ -126,3 +127,30 @@ async def test_what_if_reads_the_event_store_and_writes_nothing(desk, servicing,
     assert later["cases"] == 0
     async with desk.app.state.kernel.db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM events") == before
+
+
+async def test_the_topic_gives_the_same_what_if_as_the_event_store(desk, servicing, tmp_path):
+    """`--source topics`: collections' topic on the test broker, read to its end without a consumer group,
+    gives the report the event store gives, for the champion and for a challenger."""
+    await a_recorded_period(desk, servicing)
+    topic = (desk.platform.kafka_bootstrap, desk.platform.topic("collections"))
+    async with desk.app.state.kernel.db.acquire() as conn:
+        stored = await conn.fetchval("SELECT count(*) FROM events WHERE stream_id LIKE 'case-%'")
+
+    async def published_all() -> bool:  # the relay publishes after the commit: wait for the last case event
+        streams = await service.topic_streams(*topic, date(2026, 1, 1), UNTIL)
+        return sum(len(s) for s in streams) == stored
+    await eventually(published_all)
+    dsn = desk.app.state.kernel.dsn
+    for policy in (DEFAULT_POLICY, write_challenger(tmp_path)):
+        from_stores = await what_if(dsn, policy, date(2026, 4, 1), UNTIL, CollectionsSettings(), 1)
+        from_topics = await what_if(dsn, policy, date(2026, 4, 1), UNTIL, CollectionsSettings(), 1,
+                                    source="topics", topic=topic)
+        assert from_topics == from_stores and from_stores["cases"] == 3 and from_stores["decisions"]
+    champion = await what_if(dsn, DEFAULT_POLICY, date(2026, 4, 1), UNTIL, CollectionsSettings(), 1,
+                             source="topics", topic=topic)
+    assert all(not d["only_candidate"] and not d["only_recorded"] for d in champion["differences"].values()), \
+        "the champion replayed from the topic reproduces the recorded decisions"
+    none = await what_if(dsn, DEFAULT_POLICY, date(2026, 8, 1), date(2026, 8, 31), CollectionsSettings(), 1,
+                         source="topics", topic=topic)
+    assert none["cases"] == 0
