@@ -50,6 +50,12 @@ EXAMPLES = [
                           commission=Decimal("2.01")),
     ev.SpecialStatusChanged(**IDS, status="fraud", previous="none", changed_by="wu"),
     ev.CaseTagged(**IDS, behaviour="serial_promiser", tagged_by="system"),
+    ev.ContactLogged(**IDS, contact_id="y", channel="phone", outcome="promise", collector="li",
+                     contacted_at=datetime.fromisoformat("2026-04-22T02:00:00Z"),
+                     recording=ev.Recording(uri="https://recordings.example/calls/y.wav", duration_s=Decimal("61.5"),
+                                            sha256="AB" * 32)),  # a nested model: pydantic for that field
+    ev.PlacementMade(**IDS, placement_id="pl1", agency="华信", fee_rate=Decimal("0.15"), placed_on=date(2026, 5, 1),
+                     recall_on=date(2026, 8, 1), placed_balance=Decimal("1200.00"), placed_by="policy"),
 ]
 
 

@@ -5,9 +5,10 @@ events the service already validated when it recorded them. This decoder is deri
 same contract models (`shared/contracts`): for each event type, once, a reader per field from
 the field's annotation (str, int, bool, a Literal's values, dates, datetimes, Money as two-decimal
 text, optional and list forms); a decoded event is built as `model_construct` builds one, so it is the
-same model instance `parse_data` would give (compared event by event in the tests). Anything it
-is not sure of — an older `dataschemaversion` (upcasting), a field type it has no reader for, a
-value of another type or format — goes through `parse_data` instead.
+same model instance `parse_data` would give (compared event by event in the tests). A field type
+without a reader here (a nested model, a rate, a constrained number) is validated by pydantic for
+that field alone; an older `dataschemaversion` (upcasting) or a value of another type or format
+sends the whole event through `parse_data` instead.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import types
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import TypeAdapter, ValidationError
 
 from shared.contracts.registry import EventData, latest_version, model_for, upcast
-from shared.money import parse_amount
+from shared.money import money_str, parse_amount
 
 Reader = Callable[[Any], Any]
 _MONEY = re.compile(r"-?\d{1,15}\.\d\d").fullmatch
@@ -121,29 +124,40 @@ def _plain_dict(v: Any) -> Any:
     return v
 
 
-def reader_for(annotation: Any, metadata: list[Any]) -> Reader | None:
-    """The reader of a field's annotation; None when there is none (the type then always uses the model)."""
+def _adapted(annotation: Any, metadata: list[Any]) -> Reader:
+    """A field type without a reader of its own (a nested model, a rate, a constrained number) validated by
+    pydantic for that field alone, as the model validates it."""
+    adapter: TypeAdapter[Any] = TypeAdapter(Annotated[(annotation, *metadata)] if metadata else annotation)
+
+    def read(v: Any) -> Any:
+        try:
+            return adapter.validate_python(v)
+        except ValidationError:
+            raise NeedsModel from None
+    return read
+
+
+def reader_for(annotation: Any, metadata: list[Any]) -> Reader:
+    """The reader of a field's annotation: a strict one of this module's, else pydantic's for the field."""
     origin = get_origin(annotation)
+    if metadata:
+        if annotation is Decimal and any(getattr(m, "func", None) is parse_amount for m in metadata) \
+                and all(getattr(m, "func", None) in (parse_amount, money_str) for m in metadata):
+            return _money
+        return _adapted(annotation, metadata)
     if origin is Union or origin is types.UnionType:
         args = [a for a in get_args(annotation) if a is not type(None)]
-        if len(args) != 1 or len(get_args(annotation)) != 2:
-            return None
-        inner = reader_for(args[0], metadata)
-        return None if inner is None else _optional(inner)
+        if len(args) == 1 and len(get_args(annotation)) == 2:
+            return _optional(reader_for(args[0], []))
+        return _adapted(annotation, metadata)
     if origin is Literal:
         return _literal(get_args(annotation))
-    if origin is list:
-        (item,) = get_args(annotation) or (None,)
-        inner = reader_for(item, []) if item is not None else None
-        return None if inner is None else _list_of(inner)
-    if origin is dict:
-        key, value = get_args(annotation) or (None, None)
-        return _plain_dict if key is str and value is Any else None
-    if metadata:
-        if annotation is Decimal and any(getattr(m, "func", None) is parse_amount for m in metadata):
-            return _money
-        return None
-    return {str: _str, int: _int, bool: _bool, date: _date, datetime: _datetime}.get(annotation)
+    if origin is list and get_args(annotation):
+        return _list_of(reader_for(get_args(annotation)[0], []))
+    if origin is dict and get_args(annotation) == (str, Any):
+        return _plain_dict
+    simple = {str: _str, int: _int, bool: _bool, date: _date, datetime: _datetime}.get(annotation)
+    return simple if simple is not None else _adapted(annotation, metadata)
 
 
 Decoder = Callable[[dict[str, Any]], EventData]
@@ -173,7 +187,7 @@ def _compile(model: type[EventData]) -> Decoder | None:
             return None
         read = reader_for(info.annotation, list(info.metadata))
         default = None if info.is_required() else _default(info)
-        if read is None or (default is None and not info.is_required()):
+        if default is None and not info.is_required():
             return None
         fields.append((name, read, default))
     new, setattr_ = model.__new__, object.__setattr__
