@@ -61,6 +61,8 @@ async def test_the_champion_replayed_reproduces_the_recorded_decisions(desk, ser
     assert {d.rule_id for d in result.recorded} >= {"front-first-contact", "serial-promiser-escalation",
                                                    "mid-registered-letter", "back-agency-small"}
     assert result.candidate == result.recorded  # same decisions, days, triggers and actions, in order
+    redecided = replay(streams, ctx.arms.champion, ctx.rules, UNTIL, follow_record=False)
+    assert redecided.candidate == result.recorded, "re-deciding every case through the aggregate: the same"
     async with desk.app.state.kernel.db.acquire() as conn:  # what the CLI runs: its own read and decoder
         fast = await service.recorded_streams(conn, date(2026, 4, 1), UNTIL)
         through_service = await service.replay_period(conn, ctx.arms.champion, ctx.rules, date(2026, 4, 1), UNTIL)
