@@ -117,6 +117,8 @@ EVENTS = {
     "collections.case.escalated": N_("Case escalated"), "collections.case.resolved": N_("Case resolved"),
     "collections.case.tagged": N_("Behaviour tagged"),
     "collections.case.special_status_changed": N_("Special path changed"),
+    "collections.qa.reviewed": N_("Call QA review"),
+    "collections.qa.coaching_acknowledged": N_("QA coaching acknowledged"),
     "collections.contact.logged": N_("Contact logged"), "collections.promise.made": N_("Promise made"),
     "collections.promise.kept": N_("Promise kept"), "collections.promise.broken": N_("Promise broken"),
     "collections.policy.decided": N_("Policy decided"), "collections.dispute.opened": N_("Dispute opened"),

@@ -26,6 +26,7 @@ NAV = (
     NavItem("/applications", N_("Applications"), ("client_manager", "team_manager", "credit_manager", "admin"), "a"),
     NavItem("/reports", N_("Reports"), ("reporting", "admin", "collections_supervisor"), "r"),
     NavItem("/reports/arms", N_("Policy arms"), ("reporting", "admin", "collections_supervisor"), "m"),
+    NavItem("/qa", N_("Call QA"), ("qa", "collections_supervisor", "admin"), "k"),
 )
 
 

@@ -57,6 +57,18 @@ RULES = {
     # Reporting
     "as_of_out_of_range": N_("The as-of date has no previous month end to compare with"),
     "bad_period": N_("The period's start is after its end"),
+    # Call QA (issue 16)
+    "week_not_over": N_("A week's QA sample is drawn once the week is over"),
+    "bad_week": N_("The week is an ISO week such as 2026-W17"),
+    "contact_not_sampled": N_("Only contacts in the week's QA sample are reviewed"),
+    "contact_not_recorded": N_("The contact has no recording to review"),
+    "already_reviewed": N_("This contact was already reviewed"),
+    "own_contact": N_("Nobody reviews their own contact"),
+    "scorecard_incomplete": N_("Score every item of the scorecard"),
+    "unknown_scorecard_item": N_("An item is not on the scorecard"),
+    "not_your_finding": N_("Only the collector whose contact it was acknowledges a finding"),
+    "coaching_not_required": N_("This finding does not require coaching"),
+    "finding_acknowledged": N_("This finding was already acknowledged"),
 }
 
 

@@ -33,6 +33,7 @@ HOME_BY_ROLE = (
     ("team_manager", "/applications"),
     ("credit_manager", "/applications"),
     ("reporting", "/reports"),
+    ("qa", "/qa"),
 )
 
 

@@ -7,10 +7,11 @@ from services.workbench.entrypoints.web.routes import (
     auth,
     board,
     cases,
+    qa,
     queue,
     reports,
 )
 
 # arrangements before cases: its POST /cases/{id}/arrangements, not the case page's catch-all action route
 ROUTERS = [auth.router, queue.router, arrangements.router, cases.router, board.router, applications.router,
-           reports.router, arms.router]
+           reports.router, arms.router, qa.router]
