@@ -165,3 +165,15 @@ def test_paid_off_under_the_arrangement_completes_it():
     assert (a.status, a.completed_on, a.recovered) == ("completed", day, d("3000.00"))
     types = [e.event_type for e in case.pending.events]
     assert types.index("collections.arrangement.completed") < types.index("collections.case.resolved")
+
+
+def test_without_an_arrangement_holding_a_later_overdue_since_moves_the_episode_on_as_before():
+    case, _ = case_owing()
+    case.arrangements.propose(arrangement_id="arr-1", kind="settlement", instalments=plan("3000.00"),
+                              waive=d("540.00"), by="li", roles=COLLECTOR, business_date=TODAY, limits=LIMITS)
+    case.arrangements.reject("arr-1", by="chen", reason="no", business_date=TODAY)
+    later = APRIL_20 + timedelta(days=31)  # the oldest installment paid: the next unpaid one is the oldest now
+    case.observe_missed(days_past_due=64, overdue_since=later, amount_overdue=d("2060.00"),
+                        principal_outstanding=d("2000.00"), principal_overdue=d("2000.00"), due_date=later,
+                        on=TODAY)
+    assert case.state.overdue_since == later and case.state.interest_overdue == d("60.00")

@@ -120,11 +120,12 @@ class Case:
         An arrangement's instalments are the loan's due dates while it holds, so such a notice names a
         later `overdue_since` than the episode's: the episode's own stays.
         """
+        held = self.arrangements.approved is not None
         if due_date is not None and on is not None:
             self.arrangements.observe_missed(due_date, on)
         if principal_overdue is not None:
             self.observe(interest_overdue=max(amount_overdue - principal_overdue, ZERO))
-        if overdue_since > self.state.overdue_since and self.state.arrangements:
+        if held and overdue_since > self.state.overdue_since:
             self.observe(amount_overdue=amount_overdue, principal_outstanding=principal_outstanding)
             return
         self.observe(amount_overdue=amount_overdue, principal_outstanding=principal_outstanding,

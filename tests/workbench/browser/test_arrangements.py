@@ -69,3 +69,43 @@ def test_a_collector_proposes_a_settlement_and_a_supervisor_approves_it_on_the_b
     page.goto(f"/cases/{cid}#arrangements")
     row = page.locator("#arrangements-list tbody tr").first.inner_text()
     assert "已审批" in row and "supervisor-1" in row
+
+
+def test_a_waiver_above_the_supervisors_limit_is_refused_to_the_supervisor_and_approved_by_a_credit_manager(
+        book, open_page):
+    case = book.cases["wb-b"]
+    cid = case["case_id"]
+    owed = Decimal(book.api_case(cid)["amount_owed"])
+    waive = (owed * Decimal("0.30")).quantize(CENT)  # above a supervisor's 20% of the amount owed
+    page = open_page("en", javascript=False)
+    sign_in(page, case["assignee"], "collector", lang="en")
+    page.goto(f"/cases/{cid}")
+    form = "#arrangement-form"
+    page.select_option(f"{form} select[name=kind]", "settlement")
+    page.fill(f"{form} input[name=waive]", f"{waive:.2f}")
+    page.fill(f"{form} input[name=due_date_1]", (book.business_date + timedelta(days=15)).isoformat())
+    page.fill(f"{form} input[name=amount_1]", f"{owed - waive:.2f}")
+    page.click(f"{form} button[type=submit]")
+    assert "The arrangement is proposed." in page.locator(".notice").inner_text()
+    assert "needs a credit manager" in page.locator("#arrangements-list tbody tr").first.inner_text()
+    [arrangement] = book.api_case(cid)["arrangements"]
+    aid = arrangement["arrangement_id"]
+
+    board = open_page("en")
+    sign_in(board, "supervisor-1", "collections_supervisor", lang="en")
+    board.goto("/board#arrangements")
+    with board.expect_navigation() as refused:
+        board.locator(f"#waiting-{aid} form[action$='/approve'] button").click()
+    assert refused.value.status == 403
+    alert = board.locator("#refusal").inner_text()
+    assert "The waiver is above your approval limit" in alert and "approval_limit" in alert
+
+    manager = open_page("zh")
+    sign_in(manager, "km-1", "credit_manager")
+    manager.goto("/arrangements")
+    assert manager.locator("h1").inner_text() == "审批"
+    assert "需信贷经理审批" in manager.locator(f"#waiting-{aid}").inner_text()
+    manager.locator(f"#waiting-{aid} form[action$='/approve'] button").click()
+    assert "还款安排已批准" in manager.locator(".notice").inner_text()
+    assert manager.locator(f"#waiting-{aid}").count() == 0
+    assert book.api_case(cid)["arrangements"][0]["approved_by"] == "km-1"

@@ -11,9 +11,10 @@ from fastapi.responses import RedirectResponse, Response
 from services.workbench.adapters.api import ApiRefusal
 from services.workbench.entrypoints.web import arrangement_labels  # noqa: F401  (the words for arrangements)
 from services.workbench.entrypoints.web.deps import api_for, checked_form
+from services.workbench.entrypoints.web.render import refusal_status, render
 from services.workbench.entrypoints.web.routes.board import board_page
 from services.workbench.entrypoints.web.routes.cases import case_page
-from services.workbench.entrypoints.web.session import CurrentUser
+from services.workbench.entrypoints.web.session import CurrentUser, User
 
 router = APIRouter(tags=["arrangements"])
 FORM_INSTALMENTS = 6  # instalment rows on the case page's form (the API takes more)
@@ -30,6 +31,21 @@ def arrangement_body(form: dict[str, str]) -> dict[str, Any]:
     if form.get("waive"):
         body["waive"] = form["waive"]
     return body
+
+
+async def approvals_page(request: Request, user: User, *, refusal: ApiRefusal | None = None) -> Response:
+    """Arrangements waiting for approval, for a credit manager (who cannot read cases or the board)."""
+    pending = await api_for(request, user).get_or_refusal("collections", "/arrangements", status="pending_approval",
+                                                          limit=500)
+    return render(request, "arrangements.html", status=refusal_status(refusal) if refusal else 200, user=user,
+                  arrangements=pending.get("items", []) if isinstance(pending, dict) else [],
+                  arrangements_refusal=None if isinstance(pending, dict) else pending,
+                  arrangements_back="/arrangements", refusal=refusal)
+
+
+@router.get("/arrangements")
+async def show_approvals(request: Request, user: CurrentUser) -> Response:
+    return await approvals_page(request, user)
 
 
 @router.post("/cases/{case_id}/arrangements")
@@ -54,6 +70,7 @@ async def decide(request: Request, user: CurrentUser, arrangement_id: str, decis
     form = await checked_form(request, user)
     back = form.get("back", "/board")
     case_id = back.removeprefix("/cases/") if back.startswith("/cases/") else None
+    approvals = back == "/arrangements"
     body = {"reason": form["reason"]} if form.get("reason") else {}
     try:
         await api_for(request, user).post("collections", f"/arrangements/{arrangement_id}/{decision}", body)
@@ -62,6 +79,8 @@ async def decide(request: Request, user: CurrentUser, arrangement_id: str, decis
             raise
         if case_id is not None:
             return await case_page(request, user, case_id, refusal=refusal, failed="arrangements", form=form)
+        if approvals:
+            return await approvals_page(request, user, refusal=refusal)
         return await board_page(request, user, status=refusal.status, failures=[(arrangement_id, refusal)])
-    target = f"/cases/{case_id}" if case_id is not None else "/board"
+    target = f"/cases/{case_id}" if case_id is not None else "/arrangements" if approvals else "/board"
     return RedirectResponse(f"{target}?done=arrangements/{decision}#arrangements", status_code=303)
