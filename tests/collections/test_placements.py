@@ -248,9 +248,14 @@ def test_a_legacy_policy_placement_without_a_placement_event_still_folds_to_the_
 
 def test_in_legal_proceedings_the_recovery_is_the_legal_channels_at_legals_rate():
     story = Story()
-    story.case.state.legal_referred = True  # what a refer_legal decision folds to
+    story.case.legal.record(kind="referral", on=story.day, by="wu", business_date=story.day)  # in legal (by hand)
+    story.settle()
     recovered = story.pay("1000.00", "pay1")
     assert (recovered.channel, recovered.collector, recovered.commission) == ("legal", "li", Decimal("50.00"))
+    story.case.legal.record(kind="closed", on=story.day, by="wu", business_date=story.day, outcome="withdrawn")
+    story.settle()
+    assert story.pay("10.00", "pay2").channel == "collector", "the proceedings closed: no longer legal's"
+    assert story.folds_back()
 
 
 def test_commission_is_rounded_half_up_to_the_fen_per_recovery():
