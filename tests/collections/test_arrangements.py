@@ -177,3 +177,23 @@ def test_without_an_arrangement_holding_a_later_overdue_since_moves_the_episode_
                         principal_outstanding=d("2000.00"), principal_overdue=d("2000.00"), due_date=later,
                         on=TODAY)
     assert case.state.overdue_since == later and case.state.interest_overdue == d("60.00")
+
+
+def test_the_escalation_policy_pauses_while_an_approved_arrangement_holds_and_resumes_when_it_breaks():
+    from services.collections.adapters.policy_file import load_policy
+    from services.collections.config import DEFAULT_POLICY
+
+    policy = load_policy(DEFAULT_POLICY)
+    case, _ = case_owing()
+    assert case.policy.facts().under_arrangement is False
+    case.arrangements.propose(arrangement_id="arr-1", kind="settlement", instalments=plan("1500.00", "1950.00"),
+                              waive=d("90.00"), by="chen", roles=SUPERVISOR, business_date=TODAY, limits=LIMITS)
+    case.pending.events = []
+    for n in range(1, 30):
+        case.close_day(TODAY + timedelta(days=n))
+        case.apply_policy(policy, TODAY + timedelta(days=n))
+    assert "collections.policy.decided" not in [e.event_type for e in case.pending.events]
+    first_due = TODAY + timedelta(days=30)
+    case.observe_missed(days_past_due=1, overdue_since=first_due, amount_overdue=d("1500.00"),
+                        principal_outstanding=d("3000.00"), due_date=first_due, on=first_due + timedelta(days=1))
+    assert case.state.arrangements[0].status == "broken" and case.policy.facts().under_arrangement is False

@@ -3,8 +3,9 @@
 DOMAIN.md §3: "Channels: phone, letter, field visit, legal ... a broken promise escalates."
 Rules are evaluated in file order; every rule whose trigger and conditions match fires
 and is recorded as `collections.policy.decided` naming it. Cases in dispute get no
-decisions (ordinary treatment is paused); cases on a special path (fraud, deceased) are
-matched only by rules that name that special status.
+decisions (ordinary treatment is paused), nor do cases whose borrower keeps to an approved
+arrangement (issue 15: no demands while the plan holds; it resumes when it breaks); cases on
+a special path (fraud, deceased) are matched only by rules that name that special status.
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ class CaseFacts:
     statute_expired: bool
     disputed: bool
     fired_rules: frozenset[str]
+    under_arrangement: bool = False  # an approved arrangement holds (domain/arrangements.py)
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def matches(conditions: Conditions, facts: CaseFacts) -> bool:
 
 def evaluate(policy: Policy, facts: CaseFacts, trigger: str) -> list[Decision]:
     """The decisions the policy takes on a case for a trigger, in rule order."""
-    if facts.disputed:
+    if facts.disputed or facts.under_arrangement:
         return []
     return [
         Decision(rule.id, [a.model_dump(mode="json") for a in rule.then], trigger)

@@ -33,7 +33,8 @@ class PolicyActions:
         return CaseFacts(stage=s.stage, days_past_due=s.days_past_due, broken_promises=s.broken_promises,
                          tags=frozenset(s.tags), amount_overdue=s.amount_overdue, special_status=s.special_status,
                          statute_expired=s.statute_expired, disputed=s.dispute is not None,
-                         fired_rules=frozenset(s.fired_rules))
+                         fired_rules=frozenset(s.fired_rules),
+                         under_arrangement=self.case.arrangements.approved is not None)
 
     def apply(self, policy: Policy, business_date: date) -> list[Decision]:
         """Evaluate the policy for every pending trigger and carry out what it decides."""
