@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 from pathlib import Path
@@ -18,6 +19,19 @@ def load_app(service: str) -> Any:
         raise SystemExit(f"unknown service {service!r}; one of {', '.join((*SERVICES, WORKBENCH))}")
     module = importlib.import_module(f"services.{service}.bootstrap")
     return module.create_app()
+
+
+def settle_heap() -> None:
+    """Freeze what start-up built (modules, the app, its pydantic schemas: ~125,000 objects) out of the cyclic GC.
+
+    A full collection scans every tracked object; with the start-up heap in it, each one took
+    70-120 ms under load, a stop of the whole process (the consumer, the relay, the API) that
+    a consumer at 1,000 loans/s met every second or two (bench `propagation`). Frozen objects
+    are never scanned nor collected: the start-up heap is not garbage, and what is garbage now
+    goes first.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def migrations_dir(service: str) -> Path:
@@ -39,6 +53,7 @@ def serve(service: str) -> int:
     platform = PlatformSettings()
     configure_logging(service, platform.log_level, platform.log_json)
     app = load_app(service)
+    settle_heap()
     config = uvicorn.Config(app, host=platform.host, port=service_port(service), log_config=None,
                             timeout_graceful_shutdown=10, lifespan="on")
     server = uvicorn.Server(config)

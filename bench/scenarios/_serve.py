@@ -1,7 +1,7 @@
 """`python -m bench.scenarios._serve SERVICE|workbench|bare PORT`: one app under uvicorn, as `loanflow serve` runs it.
 
 Both apps get the same server settings (those of loanflow/serve.py: one process, uvicorn's
-default loop and HTTP parser, logging configured the same way), so the only difference
+default loop and HTTP parser, logging configured the same way, the start-up heap frozen), so the only difference
 measured is the endpoint.
 """
 
@@ -12,6 +12,7 @@ import sys
 
 import uvicorn
 
+from loanflow.serve import settle_heap
 from shared.config import SERVICES, PlatformSettings
 from shared.logging import configure_logging
 
@@ -26,6 +27,7 @@ def main(argv: list[str]) -> int:
         from bench.scenarios._bare_app import create_app as create_bare
 
         app = create_bare()
+    settle_heap()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, timeout_graceful_shutdown=10,
                             lifespan="on")
     server = uvicorn.Server(config)

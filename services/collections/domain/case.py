@@ -44,14 +44,42 @@ class Case:
         self.rules = rules
         self.pending = Pending()
         self.loaded_holder = state.assignee if state.status == "open" else None  # whose caseload it counts in
-        self.actions = CollectorActions(self)
-        self.reach = Reach(self)
-        self.complaint_desk = ComplaintDesk(self)
-        self.policy = PolicyActions(self)
-        self.letters = CaseLetters(self)
-        self.placements = CasePlacements(self)
-        self.legal = CaseLegal(self)
-        self.arrangements = CaseArrangements(self)
+
+    # The collaborators hold the case; made on each use, so the case holds none of them. A case that
+    # held them would be a reference cycle, freed only by the cyclic garbage collector: with
+    # hundreds of cases per consumer batch that meant collections of the whole heap, and their pauses
+    # (tests/collections/test_case_memory.py).
+    @property
+    def actions(self) -> CollectorActions:
+        return CollectorActions(self)
+
+    @property
+    def reach(self) -> Reach:
+        return Reach(self)
+
+    @property
+    def complaint_desk(self) -> ComplaintDesk:
+        return ComplaintDesk(self)
+
+    @property
+    def policy(self) -> PolicyActions:
+        return PolicyActions(self)
+
+    @property
+    def letters(self) -> CaseLetters:
+        return CaseLetters(self)
+
+    @property
+    def placements(self) -> CasePlacements:
+        return CasePlacements(self)
+
+    @property
+    def legal(self) -> CaseLegal:
+        return CaseLegal(self)
+
+    @property
+    def arrangements(self) -> CaseArrangements:
+        return CaseArrangements(self)
 
     @property
     def is_open(self) -> bool:
