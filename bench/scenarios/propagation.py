@@ -12,6 +12,7 @@ broker (aiokafka producer -> consumer, acks=all) at the same rate, send to recei
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -38,6 +39,15 @@ BUSINESS_DATE = date(2026, 4, 21)
 POLL_SECONDS = 0.005
 WAIT_SECONDS = 180
 TARGETS = {"figures.propagation_200_per_s.p99_ms": {"max": 250}}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def missed(loan_id: str) -> Any:
@@ -179,8 +189,12 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
         with RssSampler({s: servers[s].proc.pid for s in servers}) as rss:
             for per_second in RATES:
                 count = max(20, int(per_second * seconds))
+                cpu_before = {s: cpu_seconds(servers[s].proc.pid) for s in servers}
                 ours, relayed = await propagate(dsns["servicing"], dsns["collections"], kafka_bootstrap,
                                                 f"{prefix}.servicing", per_second, count)
+                figures[f"process_cpu_{per_second}_per_s"] = {
+                    f"{s}_ms_per_loan": round((cpu_seconds(servers[s].proc.pid) - cpu_before[s]) * 1000 / count, 3)
+                    for s in servers}
                 raw = await raw_hop(kafka_bootstrap, raw_topic, per_second, count)
                 figures[f"propagation_{per_second}_per_s"] = {**latency_ms(ours), "loans": count,
                                                               "loans_per_s": per_second}
@@ -200,8 +214,9 @@ async def run(pg_url: str, kafka_bootstrap: str, size: str) -> dict[str, Any]:
         "targets": TARGETS, "peak_rss_mb": {f"{k}_process": v for k, v in rss.peak_mb.items()},
         "notes": f"{seconds:g} s at each rate; latency = missed committed in servicing -> case opened committed in "
                  f"collections (polled every {POLL_SECONDS * 1000:g} ms); of_which_commit_to_broker = the same "
-                 "commit -> the event readable on servicing's topic (the relay's share); the ratios are multiples "
-                 "of the raw broker hop (lower is better)",
+                 "commit -> the event readable on servicing's topic (the relay's share); process_cpu = CPU time each "
+                 "service process used while the rate ran (its API, relay and consumers), per loan; the ratios are "
+                 "multiples of the raw broker hop (lower is better)",
     }
 
 
