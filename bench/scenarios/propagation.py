@@ -72,8 +72,12 @@ async def watch_cases(conn: Any, opened: dict[str, float], expected: int, stop: 
 
 
 async def watch_topic(bootstrap: str, topic: str, seen: dict[str, float], expected: int,
-                      stop: asyncio.Event, ready: asyncio.Event) -> None:
-    """Note when each missed event (by id) is readable on servicing's topic: the relay's part."""
+                      stop: asyncio.Event, ready: asyncio.Event, subjects: str) -> None:
+    """Note when each missed event (by id) is readable on servicing's topic: the relay's part.
+
+    Only events whose subject starts with `subjects` (this rate's loans) count: the relay may
+    publish an earlier rate's event again (at-least-once), which must not end the watch early.
+    """
     consumer = make_consumer(bootstrap, None)
     await consumer.start()
     try:
@@ -88,7 +92,9 @@ async def watch_topic(bootstrap: str, topic: str, seen: dict[str, float], expect
             now = time.perf_counter()
             for records in batch.values():
                 for record in records:
-                    seen.setdefault(orjson.loads(record.value)["id"], now)
+                    event = orjson.loads(record.value)
+                    if event["subject"].startswith(subjects):
+                        seen.setdefault(event["id"], now)
     finally:
         await consumer.stop()
 
@@ -105,11 +111,12 @@ async def propagate(servicing_dsn: str, collections_dsn: str, bootstrap: str, to
     watch_conn = await connect(collections_dsn)
     watcher = asyncio.create_task(watch_cases(watch_conn, opened, count, stop))
     reader_ready = asyncio.Event()
-    reader = asyncio.create_task(watch_topic(bootstrap, topic, on_broker, count, stop, reader_ready))
+    prefix = uuid.uuid4().hex[:8]
+    reader = asyncio.create_task(watch_topic(bootstrap, topic, on_broker, count, stop, reader_ready,
+                                             f"loan-{prefix}-"))
     await asyncio.sleep(0.5)  # the watchers have found where collections' events and the topic end
     await asyncio.wait_for(reader_ready.wait(), 30)
     pool = await create_pool(servicing_dsn, min_size=4, max_size=10)
-    prefix = uuid.uuid4().hex[:8]
     try:
         async def command(i: int) -> None:
             event = missed(f"loan-{prefix}-{i}")
