@@ -209,3 +209,31 @@ def test_status_without_a_running_system_exits_non_zero(home: Path, monkeypatch:
         monkeypatch.setenv(f"LOANFLOW_{service.upper()}_PORT", str(free_port()))
     assert main(["status"]) == 1
     assert "unreachable" in capsys.readouterr().out
+
+
+def test_serve_freezes_the_heap_it_built_before_serving(home: Path, monkeypatch: pytest.MonkeyPatch):
+    """`loanflow serve` builds the app, then moves what start-up built out of the cyclic GC's scans."""
+    import gc
+
+    import uvicorn
+
+    from loanflow import serve as serve_module
+
+    built: list[dict[str, object]] = []
+    scanned_when_served: list[bool] = []
+
+    def load_app(service: str) -> dict[str, object]:
+        built.append({"service": service, "routes": []})  # holds a container: tracked by the GC
+        return built[-1]
+
+    def run(self: uvicorn.Server) -> None:  # a tracked object the GC still scans is in gc.get_objects()
+        scanned_when_served.append(any(o is built[0] for o in gc.get_objects()))
+
+    monkeypatch.setattr(serve_module, "load_app", load_app)
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    gc.unfreeze()
+    try:
+        assert serve_module.serve("collections") == 3  # the stand-in server never started
+        assert gc.is_tracked(built[0]) and scanned_when_served == [False]
+    finally:
+        gc.unfreeze()
