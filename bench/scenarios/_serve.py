@@ -12,7 +12,7 @@ import sys
 
 import uvicorn
 
-from loanflow.serve import settle_heap
+from loanflow.serve import settle_heap_after_start
 from shared.config import SERVICES, PlatformSettings
 from shared.logging import configure_logging
 
@@ -27,7 +27,7 @@ def main(argv: list[str]) -> int:
         from bench.scenarios._bare_app import create_app as create_bare
 
         app = create_bare()
-    settle_heap()
+    settle_heap_after_start(app)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, timeout_graceful_shutdown=10,
                             lifespan="on")
     server = uvicorn.Server(config)

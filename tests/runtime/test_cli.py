@@ -211,29 +211,41 @@ def test_status_without_a_running_system_exits_non_zero(home: Path, monkeypatch:
     assert "unreachable" in capsys.readouterr().out
 
 
-def test_serve_freezes_the_heap_it_built_before_serving(home: Path, monkeypatch: pytest.MonkeyPatch):
-    """`loanflow serve` builds the app, then moves what start-up built out of the cyclic GC's scans."""
+def test_serve_freezes_the_heap_start_up_built_once_the_app_has_started(home: Path, monkeypatch: pytest.MonkeyPatch):
+    """`loanflow serve` moves what start-up built (the app, then its lifespan) out of the cyclic GC's scans."""
+    import asyncio
     import gc
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
 
     import uvicorn
+    from fastapi import FastAPI
 
     from loanflow import serve as serve_module
 
     built: list[dict[str, object]] = []
-    scanned_when_served: list[bool] = []
+    scanned_while_serving: list[bool] = []
 
-    def load_app(service: str) -> dict[str, object]:
-        built.append({"service": service, "routes": []})  # holds a container: tracked by the GC
-        return built[-1]
+    def load_app(service: str) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            built.append({"service": service, "pool": []})  # what a start-up allocates (tracked by the GC)
+            yield
+
+        return FastAPI(lifespan=lifespan)
 
     def run(self: uvicorn.Server) -> None:  # a tracked object the GC still scans is in gc.get_objects()
-        scanned_when_served.append(any(o is built[0] for o in gc.get_objects()))
+        async def serving() -> None:
+            async with self.config.app.router.lifespan_context(self.config.app):
+                scanned_while_serving.append(any(o is built[0] for o in gc.get_objects()))
+
+        asyncio.run(serving())
 
     monkeypatch.setattr(serve_module, "load_app", load_app)
     monkeypatch.setattr(uvicorn.Server, "run", run)
     gc.unfreeze()
     try:
-        assert serve_module.serve("collections") == 3  # the stand-in server never started
-        assert gc.is_tracked(built[0]) and scanned_when_served == [False]
+        assert serve_module.serve("collections") == 3  # the stand-in server never said it started
+        assert gc.is_tracked(built[0]) and scanned_while_serving == [False]
     finally:
         gc.unfreeze()
