@@ -5,14 +5,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shared.datakeys import ERASED, UNAVAILABLE, is_sealed, public_form
+
 ID_NUMBER_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)")
 PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 ADDRESS_KEPT = 6  # leading characters of an address left readable: about province, city and district
 
 
+def _unmaskable(v: str) -> bool:
+    """A sealed value (masked by its own public part, or opened before display) or one whose key is
+    gone ("erased") has nothing to mask: it is shown as it is."""
+    return v == ERASED or v == UNAVAILABLE or is_sealed(v)
+
+
 def mask_id_number(value: str) -> str:
-    """110101********1234 style: keep region code and last four."""
+    """110101********1234 style: keep region code and last four (a sealed two-part value: its public,
+    masked part)."""
     v = str(value)
+    if _unmaskable(v):
+        return str(public_form(v))
     if len(v) < 10:
         return "*" * len(v)
     return v[:6] + "*" * (len(v) - 10) + v[-4:]
@@ -21,6 +32,8 @@ def mask_id_number(value: str) -> str:
 def mask_phone(value: str) -> str:
     """138****5678 style."""
     v = str(value)
+    if _unmaskable(v):
+        return v
     if len(v) < 7:
         return "*" * len(v)
     return v[:3] + "*" * (len(v) - 7) + v[-4:]
@@ -28,6 +41,8 @@ def mask_phone(value: str) -> str:
 
 def mask_address(value: str) -> str:
     """北京市朝阳区**** style: the leading part (at most six characters, at most half) and stars."""
+    if _unmaskable(value):
+        return value
     kept = min(ADDRESS_KEPT, len(value) // 2)
     return value[:kept] + "****"
 

@@ -9,13 +9,17 @@ from fastapi import FastAPI
 from services.origination.adapters.credit_bureau import make_credit_bureau
 from services.origination.config import OriginationSettings
 from services.origination.entrypoints.api.routes.applications import router as applications
+from services.origination.entrypoints.api.routes.borrowers import data_keys_router
+from services.origination.entrypoints.api.routes.borrowers import router as borrowers
 from services.origination.entrypoints.consumer import consumers
 from services.origination.service_layer.deps import Deps
 from services.origination.service_layer.handlers import COMMAND_HANDLERS
 from shared.access_audit import access_audit_router
 from shared.clock import Clock
 from shared.config import PlatformSettings
+from shared.datakeys import KeyRing
 from shared.messagebus import CommandBus
+from shared.secretbox import SecretBox
 from shared.service import ServiceKernel, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,8 +33,11 @@ def create_app(settings: OriginationSettings | None = None, platform: PlatformSe
     kernel = ServiceKernel("origination", platform, platform.service_dsn("origination", settings.database_url),
                            MIGRATIONS, clock=clock, consumers=consumers())
     app = create_service_app(kernel, title="loanflow origination",
-                             routers=[applications, access_audit_router(subject_alias="application_id")])
+                             routers=[applications, borrowers, data_keys_router,
+                                      access_audit_router(subject_alias="application_id")])
     app.state.bus = CommandBus(COMMAND_HANDLERS, Deps(
         kernel=kernel, rules=settings.product_rules(),
-        bureau=make_credit_bureau(settings.credit_bureau, settings.credit_bureau_file)))
+        bureau=make_credit_bureau(settings.credit_bureau, settings.credit_bureau_file),
+        ring=KeyRing(SecretBox(platform.secrets_key_material())), secret=platform.secrets_key_material(),
+        retention_days=settings.erasure_retention_days))
     return app

@@ -40,6 +40,9 @@ class OriginationSettings(ServiceSettings):
     # Where credit reports come from when the application carries none: "none" or "file".
     credit_bureau: Literal["none", "file"] = "none"
     credit_bureau_file: Path | None = None  # JSON {"<id number>": {"max_overdue_months": 0, ...}}
+    # Erasure (issue 16): days after a borrower's last debt closed (paid off, or the application rejected)
+    # before their personal data may be erased; five years, as records of a finished relationship are kept.
+    erasure_retention_days: int = Field(1825, ge=0)
 
     def product_rules(self) -> dict[str, ProductRules]:
         """The effective limits of every product (defaults overridden by configuration)."""

@@ -200,3 +200,15 @@ def loan_disbursed_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     """
     borrower = {**data["borrower"], "addresses": None, "employer": None} if data.get("borrower") else None
     return {**data, "borrower": borrower, "guarantor": None, "collateral": None, "credit_authorisation": None}
+
+
+@event("loan.borrower.erased")
+class BorrowerErased(EventData):
+    """A borrower's data key was destroyed (issue 16, crypto-shredding): every personal field sealed with
+    it now reads "erased". Each service destroys its copy of the key (idempotent: erasing twice is once)."""
+
+    borrower_id: str  # the data key id (`bk_...`)
+    erased_by: str
+    erased_on: date  # business date
+    application_ids: list[str]
+    loan_ids: list[str]

@@ -66,6 +66,13 @@ class Desk:
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
 
+    async def opened(self, event: Any) -> Any:
+        """A published event with its sealed personal fields opened by origination's keys (issue 16)."""
+        from shared.datakeys import key_ids_in, open_tree
+        async with self.app.state.kernel.db.acquire() as conn:
+            keys = await self.app.state.bus.deps.ring.keys(conn, key_ids_in(event.data))
+        return event.model_copy(update={"data": open_tree(event.data, keys)})
+
     def bureau_says(self, id_number: str, report: dict[str, Any]) -> None:
         reports = json.loads(self.bureau.read_text() or "{}")
         reports[id_number] = report

@@ -7,6 +7,7 @@ import json
 from shared.contracts import CloudEvent, parse_data
 from shared.contracts.export import SCHEMA_DIR
 from shared.contracts.origination import LoanDisbursed
+from shared.datakeys import is_sealed
 
 from .conftest import records_until
 from .factory import application, mobile, with_contact_points
@@ -26,6 +27,11 @@ async def test_a_guaranteed_loan_carries_every_contact_point_and_its_security_in
     (raw,) = [r.value for r in records if r.key == loan_id.encode()]
     event = CloudEvent.from_json_bytes(raw)
     assert event.type == "loan.disbursed" and event.dataschemaversion == 2
+    # issue 16: the personal fields travel sealed with the borrower's key; a service holding it opens them
+    assert is_sealed(event.data["borrower"]["name"]) and is_sealed(event.data["contacts"][0]["phone"])
+    for plain in (body["applicant"]["name"], body["applicant"]["phone"], body["contacts"][0]["name"]):
+        assert plain.encode() not in raw
+    event = await desk.opened(event)
     loan = parse_data(event)
     assert isinstance(loan, LoanDisbursed)
     applicant = body["applicant"]

@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 from loanflow.testing import read_events
+from shared.pii import mask_id_number
 from shared.contracts import CloudEvent, parse_data
 from shared.contracts.export import SCHEMA_DIR
 from shared.contracts.origination import LoanDisbursed
@@ -63,7 +64,8 @@ async def test_zhang_weis_credit_loan_is_filed_reviewed_three_times_and_disburse
     assert disbursed.specversion == "1.0" and disbursed.source == "origination"
     assert disbursed.subject == loan_id and disbursed.businessdate == date(2026, 3, 1)
     assert disbursed.correlationid == "branch-42" and disbursed.dataschemaversion == 2
-    loan = parse_data(disbursed)
+    assert disbursed.data["borrower"]["phone"].startswith("pii:v1:")  # sealed with the borrower's key
+    loan = parse_data(await desk.opened(disbursed))
     assert isinstance(loan, LoanDisbursed)
     assert (str(loan.principal), str(loan.annual_rate), loan.term_months, loan.due_day) == ("50000.00", "0.12", 12, 15)
     assert loan.repayment_method == "equal_installment" and loan.product == "credit"
@@ -143,4 +145,7 @@ async def test_the_event_export_masks_resident_id_numbers(desk):
     assert [e["type"] for e in mine] == ["loan.application.submitted"]
     text = json.dumps(mine, ensure_ascii=False)
     assert body["applicant"]["id_number"] not in text and body["guarantor"]["id_number"] not in text
-    assert mine[0]["data"]["applicant"]["id_number"].startswith(body["applicant"]["id_number"][:6])
+    # the ID number is sealed with the borrower's key; what the export carries opens to the masked form
+    assert mine[0]["data"]["applicant"]["id_number"].startswith("pii:v1:")
+    opened = await desk.opened(CloudEvent.model_validate(mine[0]))
+    assert opened.data["applicant"]["id_number"] == mask_id_number(body["applicant"]["id_number"])

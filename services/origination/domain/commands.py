@@ -74,3 +74,11 @@ class RevealApplication(Command[Answer]):
     viewer: str
     roles: frozenset[str]
     reason: str
+
+
+@dataclass(frozen=True)
+class EraseBorrower(Command[Answer]):
+    """Destroy a borrower's data key (crypto-shredding); answers `{borrower_id, status: erased, ...}`."""
+
+    borrower_id: str
+    erased_by: str

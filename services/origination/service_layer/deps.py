@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from services.origination.domain.products import ProductRules
 from services.origination.service_layer.ports import CreditBureau
+from shared.datakeys import KeyRing
 from shared.service import ServiceKernel
 
 
@@ -14,3 +15,6 @@ class Deps:
     kernel: ServiceKernel
     rules: dict[str, ProductRules]
     bureau: CreditBureau
+    ring: KeyRing  # the borrowers' data keys (origination owns them)
+    secret: str  # LOANFLOW_SECRETS_KEY material: keys the HMAC finding a returning borrower's key
+    retention_days: int  # erasure: days after a debt closed before the borrower may be erased

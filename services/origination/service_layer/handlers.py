@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from services.origination.adapters import applications_table, repository
+from services.origination.adapters import applications_table, data_keys, repository
 from services.origination.adapters.blacklist import blacklist, is_blacklisted
 from services.origination.adapters.business_date import current_business_date
 from services.origination.domain.application import Application
@@ -15,6 +15,7 @@ from services.origination.domain.commands import (
     AmendApplication,
     Answer,
     DisburseApplication,
+    EraseBorrower,
     InvestigateApplication,
     RevealApplication,
     ReviewApplication,
@@ -25,9 +26,11 @@ from services.origination.domain.errors import InvalidApplication, UnknownApplic
 from services.origination.domain.personal import check_reveal
 from services.origination.domain.validation import Draft, validate_draft
 from services.origination.service_layer.deps import Deps
+from services.origination.service_layer.erasure import erase_borrower
 from services.origination.service_layer.views import application_view
 from shared import access_audit
 from shared.contracts.origination import CreditReport
+from shared.datakeys import DataKey
 from shared.messagebus import Handler
 from shared.unit_of_work import UnitOfWork
 
@@ -52,7 +55,9 @@ async def submit_application(cmd: SubmitApplication, deps: Deps) -> Answer:
         async def file() -> Answer:
             listed = await is_blacklisted(uow.conn, draft.applicant.id_number)
             events = Application.file(app.id, draft, report, source, cmd.submitted_by, listed)
-            await _save(uow, deps, app, 0, events)
+            key = await data_keys.key_for_new_application(uow.conn, deps.ring, deps.secret, app.id,
+                                                          draft.applicant.id_number)
+            await _save(uow, deps, app, 0, events, key)
             answer: Answer = {"id": app.id, "status": app.status}
             if app.rejection is not None:
                 answer["reasons"] = list(app.rejection.reasons)
@@ -66,7 +71,7 @@ async def submit_application(cmd: SubmitApplication, deps: Deps) -> Answer:
 async def review_application(cmd: ReviewApplication, deps: Deps) -> Answer:
     """Record one review; a rejection for false information blacklists the ID number in the same transaction."""
     async with deps.kernel.unit_of_work() as uow:
-        app, version = await _load(uow, cmd.application_id)
+        app, version = await _load(uow, deps, cmd.application_id)
         events = app.review(cmd.stage, cmd.decision, cmd.reviewer, cmd.roles, cmd.note, cmd.verifications,
                             cmd.false_information)
         version = await _save(uow, deps, app, version, events)
@@ -79,7 +84,7 @@ async def review_application(cmd: ReviewApplication, deps: Deps) -> Answer:
 async def investigate_application(cmd: InvestigateApplication, deps: Deps) -> Answer:
     """Record the field investigation; a rejection for false information blacklists in the same transaction."""
     async with deps.kernel.unit_of_work() as uow:
-        app, version = await _load(uow, cmd.application_id)
+        app, version = await _load(uow, deps, cmd.application_id)
         events = app.investigate(cmd.investigator, cmd.findings, cmd.decision, cmd.false_information)
         version = await _save(uow, deps, app, version, events)
         if cmd.false_information:
@@ -90,7 +95,7 @@ async def investigate_application(cmd: InvestigateApplication, deps: Deps) -> An
 async def amend_application(cmd: AmendApplication, deps: Deps) -> Answer:
     """Record changed applicant data or a newer credit report (validated by the aggregate, as at intake)."""
     async with deps.kernel.unit_of_work() as uow:
-        app, version = await _load(uow, cmd.application_id)
+        app, version = await _load(uow, deps, cmd.application_id)
         events = app.amend(cmd.amended_by, cmd.applicant, cmd.credit_report,
                            "applicant" if cmd.credit_report else None, cmd.reason)
         version = await _save(uow, deps, app, version, events)
@@ -100,12 +105,12 @@ async def amend_application(cmd: AmendApplication, deps: Deps) -> Answer:
 async def disburse_application(cmd: DisburseApplication, deps: Deps) -> Answer:
     """Re-check (blacklist; a fresh bureau report when the applicant authorised bureau queries), then pay out."""
     async with deps.kernel.unit_of_work() as uow:
-        app, _ = await _load(uow, cmd.application_id)
+        app, _ = await _load(uow, deps, cmd.application_id)
     fresh = None
     if app.applicant is not None and app.bureau_authorised:  # queried outside a transaction
         fresh = await deps.bureau.report_for(app.applicant.id_number)
     async with deps.kernel.unit_of_work() as uow:
-        app, version = await _load(uow, cmd.application_id)
+        app, version = await _load(uow, deps, cmd.application_id)
         assert app.submitted is not None and app.applicant is not None
         listed = await is_blacklisted(uow.conn, app.applicant.id_number)
         today = await _business_date(uow, deps)
@@ -128,10 +133,15 @@ async def reveal_application(cmd: RevealApplication, deps: Deps) -> Answer:
     """
     check_reveal(cmd.roles)
     async with deps.kernel.unit_of_work() as uow:
-        app, version = await _load(uow, cmd.application_id)
+        app, version = await _load(uow, deps, cmd.application_id)
         await access_audit.record(uow.conn, cmd.viewer, "application", app.id, cmd.reason, roles=cmd.roles)
+        borrower_id = await uow.conn.fetchval(
+            "SELECT key_id FROM application_keys WHERE application_id = $1", app.id)
     log.info("application %s: personal data revealed to %s", app.id, cmd.viewer)
-    return _state(deps, app, version, reveal=True)
+    view = _state(deps, app, version, reveal=True)
+    if borrower_id is not None:
+        view["borrower_id"] = borrower_id
+    return view
 
 
 COMMAND_HANDLERS: dict[type[Any], Handler[Deps]] = {
@@ -141,6 +151,7 @@ COMMAND_HANDLERS: dict[type[Any], Handler[Deps]] = {
     AmendApplication: amend_application,
     DisburseApplication: disburse_application,
     RevealApplication: reveal_application,
+    EraseBorrower: erase_borrower,
 }
 
 
@@ -158,15 +169,19 @@ async def _credit_report(draft: Draft, deps: Deps) -> tuple[CreditReport, str]:
     return report, "bureau"
 
 
-async def _load(uow: UnitOfWork, application_id: str) -> tuple[Application, int]:
-    app, version = await repository.load(uow, application_id)
+async def _load(uow: UnitOfWork, deps: Deps, application_id: str) -> tuple[Application, int]:
+    app, version = await repository.load(uow, application_id, deps.ring)
     if version == 0:
         raise UnknownApplication(f"no application {application_id}")
     return app, version
 
 
-async def _save(uow: UnitOfWork, deps: Deps, app: Application, version: int, events: list[Any]) -> int:
-    new_version = await repository.save(uow, app, version, events, await _business_date(uow, deps))
+async def _save(uow: UnitOfWork, deps: Deps, app: Application, version: int, events: list[Any],
+                key: DataKey | None = None) -> int:
+    """Append and apply `events`, their personal fields sealed with the borrower's key, and update the list row."""
+    if key is None:
+        key = await data_keys.key_of_application(uow.conn, deps.ring, app.id)
+    new_version = await repository.save(uow, app, version, events, await _business_date(uow, deps), key)
     await applications_table.upsert(uow.conn, app, new_version)
     return new_version
 

@@ -18,10 +18,15 @@ if TYPE_CHECKING:
 async def application(deps: Deps, application_id: str) -> dict[str, Any]:
     """GET /applications/{id}: the state, reviews so far and next step; 404 for an unknown id."""
     async with deps.kernel.unit_of_work() as uow:
-        app, version = await repository.load(uow, application_id)
+        app, version = await repository.load(uow, application_id, deps.ring)
+        borrower_id = await uow.conn.fetchval(
+            "SELECT key_id FROM application_keys WHERE application_id = $1", application_id)
     if version == 0 or app.submitted is None:
         raise UnknownApplication(f"no application {application_id}")
-    return application_view(app, version, deps.rules[app.submitted.product])
+    view = application_view(app, version, deps.rules[app.submitted.product])
+    if borrower_id is not None:
+        view["borrower_id"] = borrower_id
+    return view
 
 
 async def applications_page(deps: Deps, *, limit: int, cursor: str | None, status: str | None) -> dict[str, Any]:

@@ -95,6 +95,7 @@ class ApplicationPublic(Public):
     blacklisted: bool | None = None
     loan_id: str | None = None
     disbursement_date: date | None = None
+    borrower_id: str | None = None  # the borrower's data key (erasure); absent for applications filed before keys
 
 
 class ApplicationSummary(Public):
@@ -125,3 +126,25 @@ class DisbursementPublic(Public):
     disbursement_date: date
     due_day: int
     principal: Money
+
+
+class BorrowerErasedPublic(Public):
+    """200 to POST /borrowers/{id}/erasure: the borrower's key is destroyed (the same answer again after)."""
+
+    borrower_id: str
+    status: Literal["erased"]
+    erased_on: date
+    application_ids: list[str]
+    loan_ids: list[str]
+
+
+class DataKeyPublic(Public):
+    key_id: str
+    sealed: str | None  # the key sealed with LOANFLOW_SECRETS_KEY (bound to its id); null once erased
+    erased: bool
+
+
+class DataKeysPublic(Public):
+    """The borrowers' keys another service asked for (ids origination does not know are left out)."""
+
+    keys: list[DataKeyPublic]

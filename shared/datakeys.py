@@ -1,0 +1,245 @@
+"""Per-borrower data keys (crypto-shredding, issue 16): personal fields are sealed with the borrower's own
+key where events are written; destroying the key leaves the events immutable yet unreadable.
+
+A sealed field is a string, so every schema and model that took the plain text still takes it:
+
+    pii:v1:<key_id>:<base64 nonce+ciphertext>                 one value
+    pii:v1:<key_id>:<base64 full>.<base64 public>             a value masked on publish (ID numbers):
+                                                              the store keeps both, the topic `public_form`
+
+Text without the prefix is a value written before encryption and is read as it is, so consumers take
+old plaintext events and new sealed ones alike. A value whose key is destroyed opens as "erased".
+Keys live in each service's `data_keys` table, sealed with LOANFLOW_SECRETS_KEY (`shared/secretbox.py`,
+as partners' secrets are); origination creates them, the other services keep copies (see docs/erasure.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from shared.errors import Unprocessable
+from shared.secretbox import SecretBox
+
+PREFIX = "pii:v1:"
+ERASED = "erased"  # what every view shows for a field whose key was destroyed
+UNAVAILABLE = "unavailable"  # the key could not be fetched just now (owner unreachable); never cached
+
+DDL = """
+CREATE TABLE IF NOT EXISTS data_keys (
+    key_id     TEXT        PRIMARY KEY,
+    sealed     TEXT,                        -- NULL once erased
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    erased_at  TIMESTAMPTZ,
+    CHECK ((sealed IS NULL) = (erased_at IS NOT NULL))
+)
+"""
+DROP = "DROP TABLE IF EXISTS data_keys"
+
+# A fetcher asks the key owner for keys it does not hold: key id -> sealed key, or None when erased
+# (ids the owner does not know are left out).
+Fetcher = Callable[[list[str]], Awaitable[dict[str, str | None]]]
+
+
+def new_key_id() -> str:
+    """A new borrower (data key) id: random, so it says nothing about the person."""
+    return "bk_" + secrets.token_hex(12)
+
+
+def is_sealed(value: object) -> bool:
+    return type(value) is str and value.startswith(PREFIX)  # type: ignore[union-attr]
+
+
+def key_id_of(sealed: str) -> str:
+    """The key id a sealed value names."""
+    return sealed[len(PREFIX):].split(":", 1)[0]
+
+
+def public_form(value: Any) -> Any:
+    """What a sealed value publishes: the public part of a two-part value; any other value unchanged."""
+    if not is_sealed(value):
+        return value
+    head, _, body = value.rpartition(":")
+    return f"{head}:{body.split('.', 1)[1]}" if "." in body else value
+
+
+class DataKey:
+    """One borrower's key: AES-256-GCM, the key id bound to every value as associated data."""
+
+    __slots__ = ("key_id", "raw", "_aead")
+
+    def __init__(self, key_id: str, raw: bytes) -> None:
+        self.key_id, self.raw = key_id, raw
+        self._aead = AESGCM(raw)
+
+    @classmethod
+    def generate(cls, key_id: str | None = None) -> DataKey:
+        return cls(key_id or new_key_id(), AESGCM.generate_key(bit_length=256))
+
+    def _ct(self, plain: str) -> str:
+        nonce = os.urandom(12)
+        return base64.urlsafe_b64encode(nonce + self._aead.encrypt(nonce, plain.encode(), self.key_id.encode())
+                                        ).decode()
+
+    def seal(self, plain: str, *, public: str | None = None) -> str:
+        """The sealed value; with `public` (e.g. the masked ID number) a two-part value (see module doc).
+        Text PostgreSQL would refuse to store plain (a NUL character) is refused sealed too: 422."""
+        if "\x00" in plain:
+            raise Unprocessable("text must not contain NUL characters (\\u0000)", code="invalid_text")
+        body = self._ct(plain) if public is None else f"{self._ct(plain)}.{self._ct(public)}"
+        return f"{PREFIX}{self.key_id}:{body}"
+
+    def open(self, sealed: str) -> str:
+        """The plain text of a value sealed with this key (the full part of a two-part value)."""
+        raw = base64.urlsafe_b64decode(sealed.rpartition(":")[2].split(".", 1)[0])
+        return self._aead.decrypt(raw[:12], raw[12:], self.key_id.encode()).decode()
+
+    def to_sealed(self, box: SecretBox) -> str:
+        """This key sealed with LOANFLOW_SECRETS_KEY, bound to its id (as stored and as handed to services)."""
+        return box.seal(base64.b64encode(self.raw).decode(), bound_to=_bound(self.key_id))
+
+    @classmethod
+    def from_sealed(cls, key_id: str, sealed: str, box: SecretBox) -> DataKey:
+        return cls(key_id, base64.b64decode(box.open(sealed, bound_to=_bound(key_id))))
+
+
+def _bound(key_id: str) -> str:
+    return "data-key:" + key_id
+
+
+Keys = Mapping[str, DataKey | None]  # key id -> key, or None when erased
+
+
+def open_value(value: Any, keys: Keys) -> Any:
+    """The plain text of a sealed value ("erased" when its key is destroyed); anything else unchanged."""
+    if not is_sealed(value):
+        return value
+    kid = key_id_of(value)
+    if kid not in keys:
+        return UNAVAILABLE
+    key = keys[kid]
+    if key is None:
+        return ERASED
+    try:
+        return key.open(value)
+    except (InvalidTag, ValueError):
+        return ERASED  # sealed with an earlier key of that id: that key is gone
+
+
+def open_tree(value: Any, keys: Keys) -> Any:
+    """`value` with every sealed string inside dicts and lists opened (see `open_value`)."""
+    kind = type(value)
+    if kind is str:
+        return open_value(value, keys)
+    if kind is dict:
+        return {k: open_tree(v, keys) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [open_tree(v, keys) for v in value]
+    return value
+
+
+def key_ids_in(value: Any, found: set[str] | None = None) -> set[str]:
+    """The key ids named by sealed strings anywhere in `value`."""
+    found = set() if found is None else found
+    kind = type(value)
+    if kind is str:
+        if value.startswith(PREFIX):
+            found.add(key_id_of(value))
+    elif kind is dict:
+        for v in value.values():
+            key_ids_in(v, found)
+    elif kind is list or kind is tuple:
+        for v in value:
+            key_ids_in(v, found)
+    return found
+
+
+def seal_tree(value: Any, key: DataKey, *, public: Callable[[str, str], str | None] | None = None,
+              field: str = "") -> Any:
+    """Every string inside `value` sealed with `key` (`public(field, text)` may give a two-part value's
+    public text, e.g. the masked ID number for `id_number`); already sealed strings stay as they are."""
+    kind = type(value)
+    if kind is str:
+        if value.startswith(PREFIX):
+            return value
+        return key.seal(value, public=public(field, value) if public else None)
+    if kind is dict:
+        return {k: seal_tree(v, key, public=public, field=k) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [seal_tree(v, key, public=public, field=field) for v in value]
+    return value
+
+
+class KeyRing:
+    """A service's data keys: its `data_keys` table, an in-process cache (one query per batch of ids, none
+    once cached) and, for a service that does not own the keys, a fetcher asking the owner."""
+
+    def __init__(self, box: SecretBox, fetch: Fetcher | None = None) -> None:
+        self.box = box
+        self.fetch = fetch
+        self._cache: dict[str, DataKey | None] = {}
+
+    async def keys(self, conn: asyncpg.Connection, key_ids: Iterable[str]) -> dict[str, DataKey | None]:
+        """The keys of `key_ids` (None: erased); an id neither held nor fetchable is left out."""
+        wanted = set(key_ids)
+        out = {k: self._cache[k] for k in wanted if k in self._cache}
+        missing = sorted(wanted - out.keys())
+        if missing:
+            rows = await conn.fetch("SELECT key_id, sealed FROM data_keys WHERE key_id = ANY($1::text[])", missing)
+            for r in rows:
+                out[r["key_id"]] = self._remember(r["key_id"], r["sealed"])
+            missing = [k for k in missing if k not in out]
+        if missing and self.fetch is not None:
+            try:
+                fetched = await self.fetch(missing)
+            except Exception:  # the owner is unreachable: those fields show "unavailable" this time
+                fetched = {}
+            for kid, sealed in fetched.items():
+                if kid in missing:
+                    await conn.execute(
+                        "INSERT INTO data_keys (key_id, sealed, erased_at) VALUES ($1, $2, CASE WHEN $2::text IS NULL "
+                        "THEN now() END) ON CONFLICT (key_id) DO NOTHING", kid, sealed)
+                    out[kid] = self._remember(kid, sealed)
+        return out
+
+    def _remember(self, key_id: str, sealed: str | None) -> DataKey | None:
+        key = None if sealed is None else DataKey.from_sealed(key_id, sealed, self.box)
+        self._cache[key_id] = key
+        return key
+
+    async def open(self, conn: asyncpg.Connection, value: Any) -> Any:
+        """`value` with its sealed strings opened, the keys looked up in one go."""
+        ids = key_ids_in(value)
+        return open_tree(value, await self.keys(conn, ids)) if ids else value
+
+    async def create(self, conn: asyncpg.Connection, key_id: str | None = None) -> DataKey:
+        """A new key, stored sealed (in the caller's transaction)."""
+        key = DataKey.generate(key_id)
+        await conn.execute("INSERT INTO data_keys (key_id, sealed) VALUES ($1, $2)", key.key_id, key.to_sealed(self.box))
+        self._cache[key.key_id] = key
+        return key
+
+    async def sealed(self, conn: asyncpg.Connection, key_ids: list[str]) -> dict[str, str | None]:
+        """The stored (sealed) keys of `key_ids`, None for erased ones; unknown ids left out."""
+        rows = await conn.fetch("SELECT key_id, sealed FROM data_keys WHERE key_id = ANY($1::text[])", key_ids)
+        return {r["key_id"]: r["sealed"] for r in rows}
+
+    async def erase(self, conn: asyncpg.Connection, key_id: str, at: datetime | None = None) -> bool:
+        """Destroy a key (kept as a tombstone, so a later fetch learns it is erased); False if it already was."""
+        status = await conn.execute(
+            "INSERT INTO data_keys (key_id, sealed, erased_at) VALUES ($1, NULL, coalesce($2, now())) "
+            "ON CONFLICT (key_id) DO UPDATE SET sealed = NULL, erased_at = EXCLUDED.erased_at "
+            "WHERE data_keys.sealed IS NOT NULL", key_id, at)
+        self._cache[key_id] = None
+        return status.endswith(" 1")
+
+    def forget(self, key_id: str) -> None:
+        self._cache.pop(key_id, None)
