@@ -19,6 +19,7 @@ import base64
 import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
@@ -182,9 +183,11 @@ class KeyRing:
     """A service's data keys: its `data_keys` table, an in-process cache (one query per batch of ids, none
     once cached) and, for a service that does not own the keys, a fetcher asking the owner."""
 
-    def __init__(self, box: SecretBox, fetch: Fetcher | None = None) -> None:
+    def __init__(self, box: SecretBox, fetch: Fetcher | None = None,
+                 writer: Callable[[], AbstractAsyncContextManager[asyncpg.Connection]] | None = None) -> None:
         self.box = box
         self.fetch = fetch
+        self.writer = writer  # where fetched copies are stored (a read may run in a read-only transaction)
         self._cache: dict[str, DataKey | None] = {}
 
     async def keys(self, conn: asyncpg.Connection, key_ids: Iterable[str]) -> dict[str, DataKey | None]:
@@ -202,13 +205,29 @@ class KeyRing:
                 fetched = await self.fetch(missing)
             except Exception:  # the owner is unreachable: those fields show "unavailable" this time
                 fetched = {}
-            for kid, sealed in fetched.items():
-                if kid in missing:
-                    await conn.execute(
-                        "INSERT INTO data_keys (key_id, sealed, erased_at) VALUES ($1, $2, CASE WHEN $2::text IS NULL "
-                        "THEN now() END) ON CONFLICT (key_id) DO NOTHING", kid, sealed)
+            kept = {kid: sealed for kid, sealed in fetched.items() if kid in missing}
+            if kept:
+                if self.writer is not None:
+                    async with self.writer() as own:
+                        stored = await self._store(own, kept)
+                else:
+                    stored = await self._store(conn, kept)
+                for kid, sealed in stored.items():
                     out[kid] = self._remember(kid, sealed)
         return out
+
+    @staticmethod
+    async def _store(conn: asyncpg.Connection, fetched: dict[str, str | None]) -> dict[str, str | None]:
+        """Keep fetched copies; a row already there (an erasure that came first) wins over the fetch."""
+        rows = await conn.fetch(
+            """WITH f AS (SELECT * FROM unnest($1::text[], $2::text[]) AS u(key_id, sealed)),
+                    ins AS (INSERT INTO data_keys (key_id, sealed, erased_at)
+                            SELECT key_id, sealed, CASE WHEN sealed IS NULL THEN now() END FROM f
+                            ON CONFLICT (key_id) DO NOTHING RETURNING key_id)
+               SELECT f.key_id, coalesce(d.sealed, CASE WHEN d.key_id IS NULL THEN f.sealed END) AS sealed
+               FROM f LEFT JOIN data_keys d ON d.key_id = f.key_id""",
+            list(fetched), list(fetched.values()))
+        return {r["key_id"]: r["sealed"] for r in rows}
 
     def _remember(self, key_id: str, sealed: str | None) -> DataKey | None:
         key = None if sealed is None else DataKey.from_sealed(key_id, sealed, self.box)
@@ -243,3 +262,25 @@ class KeyRing:
 
     def forget(self, key_id: str) -> None:
         self._cache.pop(key_id, None)
+
+
+def http_fetcher(base_url: str, token: Callable[[], str], timeout: float = 5.0) -> Fetcher:
+    """A fetcher asking origination's `GET /v1/data-keys?id=...` (one request per batch of ids)."""
+    import httpx  # only the services that fetch keys need it
+
+    async def fetch(key_ids: list[str]) -> dict[str, str | None]:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            response = await client.get(f"{base_url.rstrip('/')}/v1/data-keys", params={"id": key_ids},
+                                        headers={"Authorization": f"Bearer {token()}"})
+            response.raise_for_status()
+            return {k["key_id"]: k["sealed"] for k in response.json()["keys"]}
+
+    return fetch
+
+
+def key_ring(kernel: Any, origination_url: str) -> KeyRing:
+    """The key ring of a service that keeps copies of origination's keys (`kernel`: its ServiceKernel)."""
+    def token() -> str:  # the services read keys as the system reader does
+        return str(kernel.issuer.issue(f"{kernel.name}-keys", ["reporting"], ttl_seconds=300))
+    return KeyRing(SecretBox(kernel.platform.secrets_key_material()), http_fetcher(origination_url, token),
+                   writer=lambda: kernel.db.acquire())

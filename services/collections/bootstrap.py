@@ -32,6 +32,7 @@ from shared.access_audit import access_audit_router
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
 from shared.messagebus import CommandBus
+from shared.datakeys import key_ring
 from shared.service import ConsumerSpec, ServiceKernel, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -71,7 +72,8 @@ def build_context(settings: CollectionsSettings, clock: Clock, kernel: ServiceKe
                        unit_of_work=kernel.unit_of_work, lender=settings.lender,
                        complaint_due_days=settings.complaint_due_days, roster_cases=settings.roster_cases,
                        qa_sample_size=settings.qa_sample_size, qa_scorecard=tuple(settings.qa_scorecard),
-                       arrangement_limits=settings.arrangement_limits())
+                       arrangement_limits=settings.arrangement_limits(),
+                       ring=key_ring(kernel, settings.origination_url))
 
 
 def create_app(settings: CollectionsSettings | None = None, platform: PlatformSettings | None = None,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.collections.domain.arrangements import ArrangementLimits
@@ -74,6 +74,10 @@ class CollectionsSettings(ServiceSettings):
     arrangement_supervisor_limit: Decimal = Field(default=Decimal("5000.00"), ge=0)  # and at most this amount
     arrangement_credit_manager_limit: Decimal | None = Field(default=None, ge=0)  # None: no limit
     arrangement_max_instalments: int = Field(default=36, ge=1, le=120)
+    # Where the borrowers' data keys are fetched (issue 16): origination (LOANFLOW_ORIGINATION_URL also works).
+    origination_url: str = Field(f"http://127.0.0.1:{DEFAULT_PORTS['origination']}",
+                                 validation_alias=AliasChoices("LOANFLOW_COLLECTIONS_ORIGINATION_URL",
+                                                               "LOANFLOW_ORIGINATION_URL"))
     lender: Lender = Field(default_factory=Lender)  # LOANFLOW_COLLECTIONS_LENDER='{"phone": ...}': signs letters
 
     @field_validator("qa_scorecard")

@@ -7,6 +7,8 @@ from typing import Any
 
 import asyncpg
 
+from shared.datakeys import KeyRing
+
 FINISHED = ("current", "paid_off", "written_off")
 
 
@@ -81,7 +83,12 @@ async def observe_servicing_many(conn: asyncpg.Connection,
     return {loan_id: known.get(loan_id, (0, None)) for loan_id, _, _ in notes}
 
 
-async def get(conn: asyncpg.Connection, loan_id: str) -> dict[str, Any] | None:
+async def get(conn: asyncpg.Connection, loan_id: str, ring: KeyRing | None = None) -> dict[str, Any] | None:
+    """The loan file; with the key `ring`, its personal fields opened (sealed with the borrower's key at
+    origination; "erased" once that key is destroyed)."""
     row = await conn.fetchrow("SELECT borrower, contacts, guarantor, principal, disbursement_date FROM loan_directory "
                               "WHERE loan_id = $1", loan_id)
-    return dict(row) if row else None
+    if row is None:
+        return None
+    loan = dict(row)
+    return await ring.open(conn, loan) if ring is not None else loan

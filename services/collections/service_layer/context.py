@@ -26,6 +26,7 @@ from services.collections.domain.state import CaseRules
 from shared.clock import Clock
 from shared.contracts import CloudEvent, make_event
 from shared.contracts import arrangements as arrangement_events
+from shared.datakeys import KeyRing
 from shared.db import fetch_business_date
 from shared.eventstore import PostgresEventStore
 from shared.unit_of_work import UnitOfWork
@@ -54,6 +55,7 @@ class Collections:
     qa_sample_size: int = 5  # recorded contacts drawn per collector per week for QA
     qa_scorecard: tuple[ScorecardItem, ...] = DEFAULT_SCORECARD
     arrangement_limits: ArrangementLimits = field(default_factory=ArrangementLimits)  # who may approve a waiver
+    ring: KeyRing | None = None  # copies of the borrowers' data keys (issue 16); None: sealed fields stay sealed
 
     def local_now(self) -> datetime:
         """Wall time in the borrowers' time zone (contact hours)."""

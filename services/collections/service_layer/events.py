@@ -113,6 +113,14 @@ async def _recheck_segregation(ctx: Collections, conn: asyncpg.Connection, event
         await ctx.save(conn, case, version, await ctx.business_date(conn), cause=event)
 
 
+async def on_borrower_erased(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent,
+                             data: og.BorrowerErased) -> None:
+    """Origination destroyed a borrower's key: destroy collections' copy (idempotent; a copy never fetched
+    is recorded erased, so it is never fetched)."""
+    if ctx.ring is not None:
+        await ctx.ring.erase(conn, data.borrower_id)
+
+
 async def on_origination_step(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: object) -> None:
     """Remember who filed, reviewed, investigated and approved an application (segregation of duties)."""
     if isinstance(data, og.ApplicationSubmitted):
@@ -300,6 +308,7 @@ HANDLERS: dict[str, Callable[[Collections, asyncpg.Connection, CloudEvent, Any],
     "loan.application.investigated": on_origination_step,
     "loan.application.approved": on_origination_step,
     "loan.disbursed": on_disbursed,
+    "loan.borrower.erased": on_borrower_erased,
     "loan.payment.missed": on_missed,
     "loan.payment.received": on_payment,
     "loan.charge.applied": on_charge,

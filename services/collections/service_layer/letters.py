@@ -41,4 +41,8 @@ async def letter_pdf(ctx: Collections, conn: asyncpg.Connection, case_id: str, l
     home = (borrower.get("addresses") or {}).get("home")
     if sent.address is None and sent.address_point_id is None and home:
         sent = sent.model_copy(update={"address": home})
-    return render_pdf(sent, name=borrower.get("name") or "借款人", lender=ctx.lender)
+    name = borrower.get("name") or "借款人"
+    if ctx.ring is not None:  # sealed with the borrower's key at origination: "erased" once it is destroyed
+        address, name = await ctx.ring.open(conn, [sent.address, name])
+        sent = sent.model_copy(update={"address": address})
+    return render_pdf(sent, name=name, lender=ctx.lender)

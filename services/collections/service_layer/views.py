@@ -46,7 +46,9 @@ def guidance(state: CaseState) -> dict[str, Any]:
 
 
 async def contact_points(conn: asyncpg.Connection, state: CaseState) -> list[ContactPoint]:
-    """Every contact point of the case, unmasked (for decisions): origination's, then trace findings."""
+    """Every contact point of the case, unmasked (for decisions): origination's, then trace findings.
+    Values from origination stay sealed with the borrower's key (issue 16): what the case records of them
+    (a letter's address) is recorded sealed, and opened only where shown."""
     return all_points(state.contact_points, await directory.get(conn, state.loan_id))
 
 
@@ -72,7 +74,7 @@ async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState
     view.pop("legal_actions", None)
     view["legal"] = legal.view(state)
     view["amount_owed"] = f"{state.amount_owed:.2f}"
-    loan = await directory.get(conn, state.loan_id)
+    loan = await directory.get(conn, state.loan_id, ctx.ring)
     view["borrower"] = loan["borrower"] if loan else None
     view["trace_contacts"] = (loan["contacts"] or []) if loan else []
     view["contact_points"] = [(p if reveal else masked(p)).model_dump(mode="json")
@@ -81,4 +83,6 @@ async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState
         events = await ctx.store.load(conn, case_rows.stream_id(state.case_id))
         view["timeline"] = [{"sequence": e.sequence, "type": e.type, "time": e.time.isoformat(),
                              "businessdate": e.businessdate.isoformat(), "data": e.data} for e in events]
+        if ctx.ring is not None:  # a letter's address, sealed with the borrower's key
+            view["timeline"] = await ctx.ring.open(conn, view["timeline"])
     return view

@@ -1,0 +1,26 @@
+"""Reporting's copies of the borrowers' data keys (issue 16, crypto-shredding): fetched from origination
+when a sealed personal field is first shown, destroyed when `loan.borrower.erased` arrives. A rebuild of
+the read models leaves this table alone.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-07
+"""
+
+from alembic import op
+
+from shared import datakeys
+from shared.migrate import execute_script
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    execute_script(op, datakeys.DDL)
+
+
+def downgrade() -> None:
+    execute_script(op, datakeys.DROP)
