@@ -180,26 +180,27 @@ def seal_tree(value: Any, key: DataKey, *, public: Callable[[str, str], str | No
 
 
 class KeyRing:
-    """A service's data keys: its `data_keys` table, an in-process cache (one query per batch of ids, none
-    once cached) and, for a service that does not own the keys, a fetcher asking the owner."""
+    """A service's data keys: its `data_keys` table (one query per batch of ids, so an erasure recorded by
+    any process is seen at once), opened keys cached by their sealed text, and, for a service that does
+    not own the keys, a fetcher asking the owner for the ones it does not hold yet."""
 
     def __init__(self, box: SecretBox, fetch: Fetcher | None = None,
                  writer: Callable[[], AbstractAsyncContextManager[asyncpg.Connection]] | None = None) -> None:
         self.box = box
         self.fetch = fetch
         self.writer = writer  # where fetched copies are stored (a read may run in a read-only transaction)
-        self._cache: dict[str, DataKey | None] = {}
+        self._cache: dict[str, tuple[str, DataKey]] = {}  # key id -> (sealed text, opened key)
 
     async def keys(self, conn: asyncpg.Connection, key_ids: Iterable[str]) -> dict[str, DataKey | None]:
         """The keys of `key_ids` (None: erased); an id neither held nor fetchable is left out."""
-        wanted = set(key_ids)
-        out = {k: self._cache[k] for k in wanted if k in self._cache}
-        missing = sorted(wanted - out.keys())
-        if missing:
-            rows = await conn.fetch("SELECT key_id, sealed FROM data_keys WHERE key_id = ANY($1::text[])", missing)
-            for r in rows:
-                out[r["key_id"]] = self._remember(r["key_id"], r["sealed"])
-            missing = [k for k in missing if k not in out]
+        wanted = sorted(set(key_ids))
+        out: dict[str, DataKey | None] = {}
+        if not wanted:
+            return out
+        rows = await conn.fetch("SELECT key_id, sealed FROM data_keys WHERE key_id = ANY($1::text[])", wanted)
+        for r in rows:
+            out[r["key_id"]] = self._remember(r["key_id"], r["sealed"])
+        missing = [k for k in wanted if k not in out]
         if missing and self.fetch is not None:
             try:
                 fetched = await self.fetch(missing)
@@ -230,8 +231,14 @@ class KeyRing:
         return {r["key_id"]: r["sealed"] for r in rows}
 
     def _remember(self, key_id: str, sealed: str | None) -> DataKey | None:
-        key = None if sealed is None else DataKey.from_sealed(key_id, sealed, self.box)
-        self._cache[key_id] = key
+        if sealed is None:
+            self._cache.pop(key_id, None)
+            return None
+        cached = self._cache.get(key_id)
+        if cached is not None and cached[0] == sealed:
+            return cached[1]
+        key = DataKey.from_sealed(key_id, sealed, self.box)
+        self._cache[key_id] = (sealed, key)
         return key
 
     async def open(self, conn: asyncpg.Connection, value: Any) -> Any:
@@ -242,8 +249,9 @@ class KeyRing:
     async def create(self, conn: asyncpg.Connection, key_id: str | None = None) -> DataKey:
         """A new key, stored sealed (in the caller's transaction)."""
         key = DataKey.generate(key_id)
-        await conn.execute("INSERT INTO data_keys (key_id, sealed) VALUES ($1, $2)", key.key_id, key.to_sealed(self.box))
-        self._cache[key.key_id] = key
+        sealed = key.to_sealed(self.box)
+        await conn.execute("INSERT INTO data_keys (key_id, sealed) VALUES ($1, $2)", key.key_id, sealed)
+        self._cache[key.key_id] = (sealed, key)
         return key
 
     async def sealed(self, conn: asyncpg.Connection, key_ids: list[str]) -> dict[str, str | None]:
@@ -257,7 +265,7 @@ class KeyRing:
             "INSERT INTO data_keys (key_id, sealed, erased_at) VALUES ($1, NULL, coalesce($2, now())) "
             "ON CONFLICT (key_id) DO UPDATE SET sealed = NULL, erased_at = EXCLUDED.erased_at "
             "WHERE data_keys.sealed IS NOT NULL", key_id, at)
-        self._cache[key_id] = None
+        self._cache.pop(key_id, None)
         return status.endswith(" 1")
 
     def forget(self, key_id: str) -> None:

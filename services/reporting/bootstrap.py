@@ -11,6 +11,7 @@ from services.reporting.entrypoints.api.routes import arms, reports, timeline
 from services.reporting.entrypoints.consumer import projection_consumer
 from shared.clock import Clock
 from shared.config import PlatformSettings
+from shared.datakeys import key_ring
 from shared.service import ServiceKernel, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -22,7 +23,10 @@ def create_app(settings: ReportingSettings | None = None, platform: PlatformSett
     settings = settings or ReportingSettings()
     platform = platform or PlatformSettings()
     kernel = ServiceKernel("reporting", platform, platform.service_dsn("reporting", settings.database_url), MIGRATIONS,
-                           clock=clock, consumers=[projection_consumer(settings)])
+                           clock=clock)
+    ring = key_ring(kernel, settings.origination_url)  # copies of the borrowers' data keys (issue 16)
+    kernel.consumer_specs = [projection_consumer(settings, ring)]
     app = create_service_app(kernel, title="loanflow reporting", routers=[reports.router, arms.router, timeline.router])
     app.state.reporting_settings = settings
+    app.state.ring = ring
     return app

@@ -12,6 +12,7 @@ from services.reporting.adapters.queries import latest_business_date
 from services.reporting.entrypoints.api import public
 from services.reporting.entrypoints.api.render import report_response, table_response, typed, wants_csv
 from services.reporting.service_layer import reports
+from services.reporting.service_layer.personal import present
 from shared.auth import require_roles
 from shared.service import KernelDep, ServiceKernel
 
@@ -42,7 +43,7 @@ async def portfolio(request: Request, kernel: KernelDep, _: Reader, as_of: date 
     """Loans disbursed, active, outstanding, interest received/receivable, 到期收回率, concentration."""
     async with kernel.db.acquire() as conn:
         day = await as_of_or_latest(kernel, conn, as_of)
-        report = await reports.portfolio_report(conn, day)
+        report = await present(conn, request.app.state.ring, await reports.portfolio_report(conn, day))
     return report_response(request, report, format, f"portfolio-{day}")
 
 
@@ -51,12 +52,15 @@ async def loan_book(request: Request, kernel: KernelDep, _: Reader, as_of: date 
                     limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
                     format: Format = None) -> Any:
     """The loan book at the end of `as_of`: one row per loan (paged by loan id; CSV gives every loan)."""
+    csv, more = wants_csv(request, format), False
     async with kernel.db.acquire() as conn:
         day = await as_of_or_latest(kernel, conn, as_of)
         loans = await reports.loan_book(conn, day)
-    if not wants_csv(request, format):
-        after = [loan for loan in loans if cursor is None or loan["loan_id"] > cursor]
-        loans, more = after[:limit], len(after) > limit
+        if not csv:
+            after = [loan for loan in loans if cursor is None or loan["loan_id"] > cursor]
+            loans, more = after[:limit], len(after) > limit
+        loans = await present(conn, request.app.state.ring, loans)  # sealed borrower labels opened, masked
+    if not csv:
         extra = {"as_of": day.isoformat(), "next_cursor": loans[-1]["loan_id"] if more else None}
         return table_response(request, loans, extra, format, BOOK_COLUMNS, f"loan-book-{day}")
     return table_response(request, loans, {}, format, BOOK_COLUMNS, f"loan-book-{day}")

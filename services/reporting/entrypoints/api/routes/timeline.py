@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from services.reporting.entrypoints.api.public import TimelinePage
 from services.reporting.entrypoints.api.render import table_response, typed
 from services.reporting.entrypoints.api.routes.reports import TIMELINE_READERS
+from services.reporting.service_layer.personal import present
 from services.reporting.service_layer.reports import loan_timeline
 from shared.auth import require_roles
 from shared.paging import parse_cursor
@@ -29,7 +30,7 @@ async def timeline(request: Request, loan_id: str, kernel: KernelDep,
     start = parse_cursor(cursor)
     async with kernel.db.acquire() as conn:
         items = await loan_timeline(conn, loan_id)
-    page = items[start:start + limit]
+        page = await present(conn, request.app.state.ring, items[start:start + limit])
     following = start + limit if start + limit < len(items) else None
     return table_response(request, page, {"loan_id": loan_id, "next_cursor": str(following) if following else None},
                           format, COLUMNS, f"timeline-{loan_id}")

@@ -1,0 +1,116 @@
+"""Erasure in reporting (issue 16): sealed personal fields stay sealed in the read models and are opened, then
+masked, when shown; after `loan.borrower.erased` every report, timeline and CSV shows "erased", and a rebuild
+from the topics still works and still shows "erased"."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from loanflow.testing import bearer, eventually, running
+from services.origination.adapters.data_keys import seal_data
+from services.reporting.bootstrap import create_app
+from services.reporting.config import ReportingSettings
+from services.reporting.rebuild import rebuild
+from shared.contracts import make_event
+from shared.contracts import origination as og
+from shared.datakeys import ERASED, DataKey
+from shared.secretbox import SecretBox
+from tests.reporting.helpers import READER, handled, publish
+
+pytestmark = pytest.mark.integration
+
+PLAIN = ("张伟", "13900000000", "王芳", "13800000001", "漕溪北路", "110101199001011234")
+
+
+def _sealed_loan(key: DataKey):
+    contacts = [og.ContactPerson(relation="family", name="王芳", phone="13800000001"),
+                og.ContactPerson(relation="other", name="赵强", phone="13800000002"),
+                og.ContactPerson(relation="work", name="钱经理", phone="13800000003")]
+    applicant = og.Applicant(name="张伟", id_number="110101199001011234", phone="13900000000",
+                             monthly_income=Decimal("12000.00"), region="上海市",
+                             addresses=og.Addresses(home="上海市徐汇区漕溪北路88号"))
+    submitted = og.ApplicationSubmitted(
+        application_id="A-R1", applicant=applicant, product="credit", amount=Decimal("12000.00"), term_months=12,
+        annual_rate=Decimal("0.12"), repayment_method="equal_installment", contacts=contacts,
+        credit_report=og.CreditReport(max_overdue_months=0), submitted_by="cm")
+    disbursed = og.LoanDisbursed(
+        loan_id="R1", application_id="A-R1",
+        borrower=og.Borrower(name="张伟", id_number_masked="110101********1234", phone="13900000000",
+                             region="上海市", addresses=og.Addresses(home="上海市徐汇区漕溪北路88号")),
+        principal=Decimal("12000.00"), annual_rate=Decimal("0.12"), term_months=12,
+        repayment_method="equal_installment", disbursement_date=date(2026, 3, 1), due_day=20, product="credit",
+        contacts=contacts, disbursed_by="cm")
+    out = []
+    for data, subject in ((submitted, "A-R1"), (disbursed, "R1")):
+        event = make_event("origination", data, subject=subject, businessdate=date(2026, 3, 1))
+        out.append(("origination", event.model_copy(update={"data": seal_data(event.type, event.data, key)})))
+    return out
+
+
+async def test_reports_show_a_sealed_borrower_masked_then_erased_also_after_a_rebuild(platform, _drop_platform_dbs):
+    box = SecretBox(platform.secrets_key_material())
+    key = DataKey.generate()
+
+    async def origination(ids: list[str]) -> dict[str, str | None]:  # what GET /v1/data-keys answers
+        return {key.key_id: key.to_sealed(box)} if key.key_id in ids else {}
+
+    app = create_app(ReportingSettings(), platform)
+    app.state.ring.fetch = origination
+    events = _sealed_loan(key)
+    async with running(app) as client:
+        headers = bearer(app, *READER)
+        await publish(platform, events)
+        await eventually(lambda: _handled(app, 2), timeout=60)
+        async with app.state.kernel.db.acquire() as conn:
+            stored = await conn.fetchval("SELECT data::text FROM rpt_events WHERE type = 'loan.disbursed'")
+        assert stored and "pii:v1:" in stored and not any(p in stored for p in PLAIN)
+
+        book = (await client.get("/v1/reports/loan-book?as_of=2026-03-01", headers=headers)).json()
+        assert book["items"][0]["borrower"] == "张* 110101********1234"
+        timeline = (await client.get("/v1/loans/R1/timeline", headers=headers)).json()
+        borrower = next(i for i in timeline["items"] if i["type"] == "loan.disbursed")["data"]["borrower"]
+        assert (borrower["name"], borrower["phone"], borrower["addresses"]["home"]) == (
+            "张*", "139****0000", "上海市徐汇区****")
+        portfolio = (await client.get("/v1/reports/portfolio?as_of=2026-03-01", headers=headers)).json()
+        assert portfolio["concentration"]["borrowers"][0]["borrower"] == "张* 110101********1234"
+
+        erased = make_event("origination", og.BorrowerErased(borrower_id=key.key_id, erased_by="root",
+                                                             erased_on=date(2031, 3, 1), application_ids=["A-R1"],
+                                                             loan_ids=["R1"]),
+                            subject=key.key_id, businessdate=date(2031, 3, 1))
+        await publish(platform, [("origination", erased)])
+        await eventually(lambda: _handled(app, 3), timeout=60)
+
+        async def everything() -> str:
+            texts = [(await client.get(url, headers=headers)).text for url in (
+                "/v1/reports/loan-book?as_of=2026-03-01", "/v1/reports/loan-book?as_of=2026-03-01&format=csv",
+                "/v1/loans/R1/timeline", "/v1/loans/R1/timeline?format=csv",
+                "/v1/reports/portfolio?as_of=2026-03-01", "/v1/reports/portfolio?as_of=2026-03-01&format=csv")]
+            return "\n".join(texts)
+
+        async def shows_erased() -> None:
+            book = (await client.get("/v1/reports/loan-book?as_of=2026-03-01", headers=headers)).json()
+            assert book["items"][0]["borrower"] == ERASED
+            timeline = (await client.get("/v1/loans/R1/timeline", headers=headers)).json()
+            data = {i["type"]: i["data"] for i in timeline["items"]}
+            assert data["loan.disbursed"]["borrower"]["name"] == ERASED
+            assert data["loan.disbursed"]["borrower"]["addresses"]["home"] == ERASED
+            assert data["loan.application.submitted"]["applicant"]["id_number"] == ERASED
+            assert {c["phone"] for c in data["loan.disbursed"]["contacts"]} == {ERASED}
+            assert data["loan.disbursed"]["principal"] == "12000.00"  # the rest of the story stays
+            text = await everything()
+            assert not any(p in text for p in PLAIN) and "张*" not in text
+
+        await shows_erased()
+        result = await rebuild(platform, ReportingSettings(), source="topics")
+        assert result["events_applied"] == 3
+        await shows_erased()
+        async with app.state.kernel.db.acquire() as conn:
+            assert await conn.fetchval("SELECT sealed FROM data_keys WHERE key_id = $1", key.key_id) is None
+
+
+async def _handled(app, count: int) -> bool:
+    return await handled(app) >= count
