@@ -75,7 +75,7 @@ def public_form(value: Any) -> Any:
 class DataKey:
     """One borrower's key: AES-256-GCM, the key id bound to every value as associated data."""
 
-    __slots__ = ("key_id", "raw", "_aead")
+    __slots__ = ("_aead", "key_id", "raw")
 
     def __init__(self, key_id: str, raw: bytes) -> None:
         self.key_id, self.raw = key_id, raw

@@ -31,8 +31,8 @@ from services.collections.service_layer.roster import ROSTER_HANDLERS
 from shared.access_audit import access_audit_router
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
-from shared.messagebus import CommandBus
 from shared.datakeys import key_ring
+from shared.messagebus import CommandBus
 from shared.service import ConsumerSpec, ServiceKernel, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"

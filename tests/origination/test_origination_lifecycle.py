@@ -6,10 +6,10 @@ import json
 from datetime import date
 
 from loanflow.testing import read_events
-from shared.pii import mask_id_number
 from shared.contracts import CloudEvent, parse_data
 from shared.contracts.export import SCHEMA_DIR
 from shared.contracts.origination import LoanDisbursed
+from shared.pii import mask_id_number
 
 from .conftest import records_until
 from .factory import application

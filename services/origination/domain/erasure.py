@@ -41,9 +41,8 @@ def erasure_refusal(records: list[BorrowerRecord], today: date, retention_days: 
                                   "proceedings", code="debt_open",
                                   details=[{"application_id": r.application_id, "loan_id": r.loan_id}])
     last = max((r.closed_on for r in records if r.closed_on is not None), default=None)
-    if last is not None and today < last + timedelta(days=retention_days):
+    if last is not None and today < (erasable := last + timedelta(days=retention_days)):
         return ErasureRefused(
             f"the retention period ({retention_days} days after {last.isoformat()}) has not passed",
-            code="retention_period",
-            details=[{"closed_on": last.isoformat(), "erasable_on": (last + timedelta(days=retention_days)).isoformat()}])
+            code="retention_period", details=[{"closed_on": last.isoformat(), "erasable_on": erasable.isoformat()}])
     return None
