@@ -122,6 +122,7 @@ class System:
         env = dict(os.environ)
         for source in ("origination", "servicing", "collections"):  # reporting's replay-from-stores sources
             env.setdefault(f"LOANFLOW_REPORTING_{source.upper()}_URL", self.url(source))
+        env.setdefault("LOANFLOW_COLLECTIONS_ORIGINATION_URL", self.url("origination"))  # data keys (issue 16)
         env.update({
             "LOANFLOW_HOME": str(self.home),
             "LOANFLOW_DATABASE_URL": str(self.platform.database_url),

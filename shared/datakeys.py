@@ -16,6 +16,7 @@ as partners' secrets are); origination creates them, the other services keep cop
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -28,7 +29,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shared.errors import Unprocessable
-from shared.secretbox import SecretBox
+from shared.secretbox import SecretBox, SecretBoxError
+
+log = logging.getLogger(__name__)
 
 PREFIX = "pii:v1:"
 ERASED = "erased"  # what every view shows for a field whose key was destroyed
@@ -198,9 +201,11 @@ class KeyRing:
         if not wanted:
             return out
         rows = await conn.fetch("SELECT key_id, sealed FROM data_keys WHERE key_id = ANY($1::text[])", wanted)
+        held = set()
         for r in rows:
-            out[r["key_id"]] = self._remember(r["key_id"], r["sealed"])
-        missing = [k for k in wanted if k not in out]
+            held.add(r["key_id"])
+            self._put(out, r["key_id"], r["sealed"])
+        missing = [k for k in wanted if k not in held]
         if missing and self.fetch is not None:
             try:
                 fetched = await self.fetch(missing)
@@ -214,8 +219,14 @@ class KeyRing:
                 else:
                     stored = await self._store(conn, kept)
                 for kid, sealed in stored.items():
-                    out[kid] = self._remember(kid, sealed)
+                    self._put(out, kid, sealed)
         return out
+
+    def _put(self, out: dict[str, DataKey | None], key_id: str, sealed: str | None) -> None:
+        try:
+            out[key_id] = self._remember(key_id, sealed)
+        except SecretBoxError:  # sealed under another LOANFLOW_SECRETS_KEY: its fields show "unavailable"
+            log.error("data key %s does not open with this LOANFLOW_SECRETS_KEY", key_id)
 
     @staticmethod
     async def _store(conn: asyncpg.Connection, fetched: dict[str, str | None]) -> dict[str, str | None]:

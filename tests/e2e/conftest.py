@@ -56,6 +56,9 @@ class System:
         port = free_port()
         log = self.home / f"{service}-{port}.log"
         env = {**self.env, f"LOANFLOW_{service.upper()}_PORT": str(port)}
+        origination = self.urls().get("origination")
+        if origination and service != "origination":  # where the borrowers' data keys are fetched (issue 16)
+            env |= {"LOANFLOW_ORIGINATION_URL": origination, "LOANFLOW_REPORTING_ORIGINATION_URL": origination}
         proc = subprocess.Popen([sys.executable, "-m", "loanflow.cli", "serve", service], env=env, cwd=ROOT,
                                 stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
         sp = ServiceProcess(service, port, proc, log)
@@ -107,6 +110,7 @@ def system_env(pg_url: str, kafka_bootstrap: str, tmp_path: Path) -> dict[str, s
         "LOANFLOW_TOPIC_PREFIX": prefix,
         "LOANFLOW_TOPIC_PARTITIONS": "3",
         "LOANFLOW_JWT_SECRET": "e2e-" + uuid.uuid4().hex,
+        "LOANFLOW_SECRETS_KEY": "e2e-secrets-" + uuid.uuid4().hex,
         "LOANFLOW_START_DATE": "2026-03-01",
         "LOANFLOW_LOG_LEVEL": "INFO",
         "PYTHONPATH": str(ROOT),
