@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.reporting.config import ReportingSettings
 from services.reporting.entrypoints.api.routes import arms, reports, timeline
 from services.reporting.entrypoints.consumer import projection_consumer
+from shared.access_audit import access_audit_router
 from shared.clock import Clock
 from shared.config import PlatformSettings
 from shared.datakeys import key_ring
@@ -26,7 +27,8 @@ def create_app(settings: ReportingSettings | None = None, platform: PlatformSett
                            clock=clock)
     ring = key_ring(kernel, settings.origination_url)  # copies of the borrowers' data keys (issue 16)
     kernel.consumer_specs = [projection_consumer(settings, ring)]
-    app = create_service_app(kernel, title="loanflow reporting", routers=[reports.router, arms.router, timeline.router])
+    app = create_service_app(kernel, title="loanflow reporting", routers=[reports.router, arms.router, timeline.router,
+                                                                            access_audit_router()])
     app.state.reporting_settings = settings
     app.state.ring = ring
     return app

@@ -30,6 +30,9 @@ class ReportingSettings(ServiceSettings):
     servicing_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['servicing']}"
     collections_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['collections']}"
     rebuild_batch_size: int = 2000
+    # Issue 16: exports with personal fields unmasked (`?reveal=true&reason=` on the loan book) are refused
+    # unless this is set; each one is recorded in the access audit (GET /v1/audit/access).
+    unmasked_exports: bool = False
 
     def store_urls(self) -> dict[str, str]:
         """Service name -> base URL of its event export."""

@@ -114,3 +114,35 @@ async def test_reports_show_a_sealed_borrower_masked_then_erased_also_after_a_re
 
 async def _handled(app, count: int) -> bool:
     return await handled(app) >= count
+
+
+async def test_an_unmasked_export_is_refused_by_default_and_audited_when_configured(platform, _drop_platform_dbs):
+    box = SecretBox(platform.secrets_key_material())
+    key = DataKey.generate()
+
+    async def origination(ids: list[str]) -> dict[str, str | None]:
+        return {key.key_id: key.to_sealed(box)} if key.key_id in ids else {}
+
+    app = create_app(ReportingSettings(), platform)
+    app.state.ring.fetch = origination
+    async with running(app) as client:
+        headers = bearer(app, *READER)
+        await publish(platform, _sealed_loan(key))
+        await eventually(lambda: _handled(app, 2), timeout=60)
+        url = "/v1/reports/loan-book?as_of=2026-03-01&format=csv&reveal=true&reason=court%20order%2042"
+        refused = await client.get(url, headers=headers)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "unmasked_export_not_allowed"
+        assert "张伟" not in (await client.get("/v1/reports/loan-book?as_of=2026-03-01&format=csv",
+                                             headers=headers)).text  # none by default
+
+        app.state.reporting_settings = ReportingSettings(unmasked_exports=True)
+        no_reason = await client.get("/v1/reports/loan-book?as_of=2026-03-01&format=csv&reveal=true", headers=headers)
+        assert no_reason.status_code == 422 and no_reason.json()["error"]["code"] == "reason_required"
+        exported = await client.get(url, headers=headers)
+        assert exported.status_code == 200 and "张伟 110101********1234" in exported.text
+        audit = await client.get("/v1/audit/access", headers=bearer(app, "aud", "auditor"))
+        assert audit.status_code == 200, audit.text
+        (entry,) = audit.json()["items"]
+        assert (entry["actor"], entry["subject_type"], entry["subject_id"], entry["reason"]) == (
+            "reporter", "export", "loan-book:2026-03-01", "court order 42")
+        assert (await client.get("/v1/audit/access", headers=headers)).status_code == 403

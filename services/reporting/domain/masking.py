@@ -80,9 +80,10 @@ def borrower_label(name: str, id_number_masked: str) -> str:
     return f"{mask_name(name)} {masked_id}"
 
 
-def shown(value: Any, keys: Keys, field: str = "") -> Any:
+def shown(value: Any, keys: Keys, field: str = "", *, masked: bool = True) -> Any:
     """A report or timeline as shown: every sealed value opened with `keys` and masked as on the way in
-    ("erased" when its key is destroyed); a sealed borrower label gives the masked label."""
+    ("erased" when its key is destroyed); a sealed borrower label gives the masked label. Unmasked
+    (`masked=False`: an audited export, see `service_layer/personal.py`) the opened text is shown as it is."""
     kind = type(value)
     if kind is str:
         if not value.startswith("pii:v1:"):
@@ -91,13 +92,13 @@ def shown(value: Any, keys: Keys, field: str = "") -> Any:
             name, _, id_masked = value.partition(" ")
             name, id_masked = open_value(name, keys), open_value(id_masked, keys)
             gone = next((v for v in (name, id_masked) if v in (ERASED, UNAVAILABLE)), None)
-            return gone or borrower_label(name, id_masked)
+            return gone or (borrower_label(name, id_masked) if masked else f"{name} {id_masked}")
         opened = open_value(value, keys)
-        if opened in (ERASED, UNAVAILABLE):
+        if opened in (ERASED, UNAVAILABLE) or not masked:
             return opened
         return mask_data({field: opened})[field] if field else mask_text(opened)
     if kind is dict:
-        return {k: shown(v, keys, k) for k, v in value.items()}
+        return {k: shown(v, keys, k, masked=masked) for k, v in value.items()}
     if kind is list:
-        return [shown(v, keys, field) for v in value]
+        return [shown(v, keys, field, masked=masked) for v in value]
     return value

@@ -12,7 +12,8 @@ from services.reporting.adapters.queries import latest_business_date
 from services.reporting.entrypoints.api import public
 from services.reporting.entrypoints.api.render import report_response, table_response, typed, wants_csv
 from services.reporting.service_layer import reports
-from services.reporting.service_layer.personal import present
+from services.reporting.service_layer.personal import present, unmasked_export
+from shared.access_audit import RevealDep
 from shared.auth import require_roles
 from shared.service import KernelDep, ServiceKernel
 
@@ -48,10 +49,14 @@ async def portfolio(request: Request, kernel: KernelDep, _: Reader, as_of: date 
 
 
 @router.get("/loan-book", **typed(public.LoanBookPage))
-async def loan_book(request: Request, kernel: KernelDep, _: Reader, as_of: date | None = None,
+async def loan_book(request: Request, kernel: KernelDep, who: Reader, reveal: RevealDep, as_of: date | None = None,
                     limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
                     format: Format = None) -> Any:
-    """The loan book at the end of `as_of`: one row per loan (paged by loan id; CSV gives every loan)."""
+    """The loan book at the end of `as_of`: one row per loan (paged by loan id; CSV gives every loan).
+
+    Borrowers are masked. `?reveal=true&reason=...` shows their names unmasked only where
+    LOANFLOW_REPORTING_UNMASKED_EXPORTS allows it (403 `unmasked_export_not_allowed` otherwise), recorded
+    in the access audit (`GET /v1/audit/access`, auditor and admin)."""
     csv, more = wants_csv(request, format), False
     async with kernel.db.acquire() as conn:
         day = await as_of_or_latest(kernel, conn, as_of)
@@ -59,7 +64,12 @@ async def loan_book(request: Request, kernel: KernelDep, _: Reader, as_of: date 
         if not csv:
             after = [loan for loan in loans if cursor is None or loan["loan_id"] > cursor]
             loans, more = after[:limit], len(after) > limit
-        loans = await present(conn, request.app.state.ring, loans)  # sealed borrower labels opened, masked
+        if reveal is None:
+            loans = await present(conn, request.app.state.ring, loans)  # sealed borrower labels opened, masked
+        else:
+            loans = await unmasked_export(
+                conn, request.app.state.ring, loans, allowed=request.app.state.reporting_settings.unmasked_exports,
+                actor=who.sub, roles=who.roles, subject=f"loan-book:{day.isoformat()}", reason=reveal.reason)
     if not csv:
         extra = {"as_of": day.isoformat(), "next_cursor": loans[-1]["loan_id"] if more else None}
         return table_response(request, loans, extra, format, BOOK_COLUMNS, f"loan-book-{day}")
