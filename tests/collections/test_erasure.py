@@ -55,6 +55,9 @@ async def test_a_sealed_loan_file_is_shown_until_the_borrower_is_erased(desk, se
                                      headers=desk.supervisor)
     assert revealed.status_code == 200, revealed.text
     assert {p["point_id"]: p["value"] for p in revealed.json()["contact_points"]}["borrower-phone"] == "13900000000"
+    listed = (await desk.client.get("/v1/cases", params={"loan_id": "E1"}, headers=desk.supervisor)).json()
+    assert (listed["items"][0]["borrower_name_masked"], listed["items"][0]["borrower_phone_masked"]) == (
+        "张*", "139****0000")
     assert asked == [[key.key_id]]  # fetched once, then held (sealed) in collections' own key table
 
     async with desk.app.state.kernel.db.acquire() as conn:
@@ -73,8 +76,11 @@ async def test_a_sealed_loan_file_is_shown_until_the_borrower_is_erased(desk, se
     revealed = await desk.client.get(f"/v1/cases/{case['case_id']}?reveal=true&reason=after%20erasure",
                                      headers=desk.supervisor)
     assert all(p["value"] == ERASED for p in revealed.json()["contact_points"] if p["source"] == "origination")
+    listed = await desk.client.get("/v1/cases", params={"loan_id": "E1"}, headers=desk.supervisor)
+    assert (listed.json()["items"][0]["borrower_name_masked"], listed.json()["items"][0]["borrower_phone_masked"]) == (
+        ERASED, ERASED)
     for plain in ("张伟", "13900000000", "王芳", "漕溪北路"):
-        assert plain not in revealed.text
+        assert plain not in revealed.text and plain not in listed.text
     async with desk.app.state.kernel.db.acquire() as conn:
         after = [tuple(r) for r in await conn.fetch(
             "SELECT position, stream_id, version, event_id, type, envelope::text FROM events ORDER BY position")]

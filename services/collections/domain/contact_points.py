@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from shared.contracts.collections import PointKind, PointStatus, TargetKind, mask_point_value
+from shared.datakeys import ERASED, UNAVAILABLE
 from shared.pii import mask_phone
 
 TARGET_KINDS: tuple[TargetKind, ...] = ("borrower", "guarantor", "family", "work", "other")
@@ -90,6 +91,8 @@ def mask_name(name: str | None) -> str | None:
     if not isinstance(name, str) or not name.strip():
         return None
     name = name.strip()
+    if name in (ERASED, UNAVAILABLE):  # the borrower's data key is destroyed (issue 16), or not reachable now
+        return name
     return name[0] + "*" * max(1, len(name) - 1)
 
 

@@ -35,6 +35,15 @@ def summary(state: dict[str, Any], borrower: dict[str, Any] | None = None) -> di
     return out
 
 
+async def summaries(ctx: Collections, conn: asyncpg.Connection,
+                    rows: list[tuple[dict[str, Any], dict[str, Any] | None]]) -> list[dict[str, Any]]:
+    """The list/queue forms of cases; the borrowers' sealed names and phones opened in one key lookup."""
+    borrowers = [borrower for _, borrower in rows]
+    if ctx.ring is not None:
+        borrowers = await ctx.ring.open(conn, borrowers)
+    return [summary(state, borrower) for (state, _), borrower in zip(rows, borrowers, strict=True)]
+
+
 def guidance(state: CaseState) -> dict[str, Any]:
     """DOMAIN.md §3: "debts under two years are recovered about 80% of the time, over two years
     about 20%. Ask for the full amount first." The rule holds for every behaviour type; the notes'

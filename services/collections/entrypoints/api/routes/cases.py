@@ -12,7 +12,7 @@ from services.collections.domain import commands as c
 from services.collections.entrypoints.api.deps import Bus, CtxDep, Reader, Supervisor, Worker, page, reading
 from services.collections.entrypoints.api.public import CASE, CasePublic, CasesPage
 from services.collections.entrypoints.api.schemas import AssignBody, ContactCreate, EscalateBody, PromiseCreate
-from services.collections.service_layer.views import case_view, summary
+from services.collections.service_layer.views import case_view, summaries
 from shared.access_audit import RevealDep
 from shared.contracts.collections import Recording
 from shared.errors import NotFound
@@ -37,7 +37,8 @@ async def list_cases(request: Request, ctx: CtxDep, _: Reader, status: Literal["
             await ctx.business_date(conn) - timedelta(days=untouched_days)
         rows = await case_rows.list_cases(conn, status=status, stage=stage, assignee=assignee, loan_id=loan_id,
                                           queue=queue, untouched_since=untouched_since, offset=offset, limit=limit)
-    return page([summary(state, borrower) for state, borrower in rows], offset, limit)
+        items = await summaries(ctx, conn, rows)
+    return page(items, offset, limit)
 
 
 @router.get("/queue", response_model=CasesPage, response_model_exclude_unset=True)
@@ -56,7 +57,8 @@ async def work_queue(request: Request, ctx: CtxDep, who: Reader, collector: str 
     async with reading(request) as conn:
         rows = await case_rows.work_queue(conn, assignee=assignee, queue=queue,
                                           business_date=await ctx.business_date(conn), offset=offset, limit=limit)
-    return page([summary(state, borrower) for state, borrower in rows], offset, limit)
+        items = await summaries(ctx, conn, rows)
+    return page(items, offset, limit)
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic)
