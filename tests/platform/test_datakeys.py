@@ -19,7 +19,7 @@ from shared.datakeys import (
 )
 from shared.errors import Unprocessable
 from shared.pii import mask_address, mask_id_number, mask_phone
-from shared.secretbox import SecretBox
+from shared.secretbox import SecretBox, SecretBoxError
 
 
 def test_a_sealed_value_names_its_key_and_opens_only_with_it():
@@ -65,7 +65,7 @@ def test_a_key_is_kept_sealed_with_the_secrets_key_bound_to_its_id():
     stored = key.to_sealed(box)
     assert stored.startswith("enc:v1:")
     assert DataKey.from_sealed(key.key_id, stored, box).raw == key.raw
-    with pytest.raises(Exception):
+    with pytest.raises(SecretBoxError):
         DataKey.from_sealed("bk_someone_else", stored, box)
 
 
