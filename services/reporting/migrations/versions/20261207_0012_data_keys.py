@@ -2,8 +2,8 @@
 when a sealed personal field is first shown, destroyed when `loan.borrower.erased` arrives. A rebuild of
 the read models leaves this table alone. And the access audit: unmasked exports (when configured) are recorded.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 from shared import access_audit, datakeys
 from shared.migrate import execute_script
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
