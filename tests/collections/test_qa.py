@@ -23,6 +23,7 @@ from services.collections.domain.qa import (
     review,
     week_days,
 )
+from shared.contracts import collections as ev
 from shared.contracts.collections import Recording
 from shared.errors import Forbidden
 
@@ -149,3 +150,14 @@ def test_a_recording_reference_is_checked(fields):
 def test_a_recording_keeps_its_hash_lower_case_and_its_duration_exact():
     r = Recording(uri="s3://calls/1.wav", duration_s="312.125", sha256="AB" * 32)  # type: ignore[arg-type]
     assert r.sha256 == "ab" * 32 and str(r.duration_s) == "312.125"
+
+
+def test_contact_logged_v2_takes_the_recording_compatibly():
+    earlier = {"case_id": "c", "loan_id": "L", "contact_id": "ct", "channel": "phone", "outcome": "no_answer",
+               "collector": "f1", "contacted_at": "2026-04-22T02:00:00Z", "target": "borrower",
+               "target_kind": "borrower"}
+    assert ev.ContactLogged.model_validate(earlier).recording is None  # a v2 event written before the field
+    recorded = ev.ContactLogged.model_validate(
+        earlier | {"recording": {"uri": "s3://calls/1.wav", "duration_s": "60", "sha256": SHA}})
+    assert recorded.recording == Recording(uri="s3://calls/1.wav", duration_s=60, sha256=SHA)
+    assert recorded.to_data()["recording"]["duration_s"] == "60"  # exact, as a decimal string
