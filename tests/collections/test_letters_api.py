@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -29,21 +29,23 @@ def of_type(events, type_, loan_id):
     return [e for e in events if e.type == type_ and e.subject == loan_id]
 
 
-async def disbursed_with_home(servicing, loan_id: str) -> None:
-    """loan.disbursed v2: the borrower's home address is on the loan file."""
+async def disbursed_with_home(desk, servicing, loan_id: str) -> None:
+    """loan.disbursed v2: the borrower's home address is on the loan file (handled before anything else is sent:
+    a disbursement precedes a missed installment by weeks, and the policy's letter needs the address)."""
     data = og.LoanDisbursed(loan_id=loan_id, application_id=f"A-{loan_id}", principal=Decimal("12000.00"),
                             borrower=og.Borrower(name="张伟", id_number_masked="110101********1234",
                                                  phone="13900000000", addresses=og.Addresses(home=HOME)),
                             annual_rate=Decimal("0.12"), term_months=12, repayment_method="equal_installment",
                             disbursement_date=date(2026, 3, 1), due_day=20, product="credit", contacts=[],
                             disbursed_by="cm")
-    await servicing.send("origination", loan_id, make_event("origination", data, subject=loan_id,
-                                                            businessdate=date(2026, 3, 1)))
+    event = make_event("origination", data, subject=loan_id, businessdate=date(2026, 3, 1))
+    await servicing.send("origination", loan_id, event)
+    await desk.handled({event.id})
 
 
 async def mid_case(desk, servicing, loan_id: str) -> tuple[str, dict[str, str]]:
     """张伟's 20 April installment of 1,066.19 unpaid for 31 days: a mid-end case; business date 22 May."""
-    await disbursed_with_home(servicing, loan_id)
+    await disbursed_with_home(desk, servicing, loan_id)
     await servicing.missed(loan_id, dpd=31)
     case = await desk.case_of(loan_id)
     await servicing.day_closed(date(2026, 5, 22))
@@ -145,3 +147,41 @@ async def test_a_returned_letter_is_recorded_and_bad_input_is_a_clear_4xx_record
     other = await desk.client.post(f"/v1/cases/{cid}/letters", headers=desk.as_("someone", "collector"),
                                    json={"template": "reminder", "registered": False})
     assert other.status_code == 403 and other.json()["error"]["code"] == "not_assignee"
+
+
+async def test_the_policys_letter_skips_an_address_marked_invalid_and_without_a_valid_one_is_not_sent(
+        desk, servicing):
+    """A front-end case whose home address was marked invalid enters mid-end: the policy's demand notice
+    goes to the address tracing found; on a case with no valid address it is recorded skipped, not sent."""
+    moved = "上海市闵行区莘庄镇都市路88号"
+    for loan_id, found, due in (("LT4", moved, date(2026, 4, 20)), ("LT5", None, date(2026, 4, 25))):
+        await disbursed_with_home(desk, servicing, loan_id)
+        await servicing.missed(loan_id, dpd=29, due=due)
+        case = await desk.case_of(loan_id)
+        cid, li = case["case_id"], desk.as_(case["assignee"], "collector")
+        r = await desk.client.post(f"/v1/cases/{cid}/contact-points/borrower-home/status", headers=li,
+                                   json={"status": "invalid", "reason": "moved"})
+        assert r.status_code == 200, r.text
+        if found:
+            r = await desk.client.post(f"/v1/cases/{cid}/contact-points", headers=li,
+                                       json={"kind": "address", "value": found, "source": "trace"})
+            assert r.status_code == 201, r.text
+            found_id = r.json()["point_id"]
+        await servicing.day_closed(due + timedelta(days=31))  # 31 days past due: mid-end
+        view = await desk.until(cid, lambda v: v["stage"] == "mid")
+        published = await desk.published(lambda es, lid=loan_id: [
+            e for e in of_type(es, "collections.policy.decided", lid) if e.data["rule_id"] == "mid-registered-letter"])
+        [decision] = [e for e in of_type(published, "collections.policy.decided", loan_id)
+                      if e.data["rule_id"] == "mid-registered-letter"]
+        [letter_action] = [a for a in decision.data["actions"] if a["type"] == "send_letter"]
+        if found:
+            [letter] = view["letters"]
+            assert (letter["address_point_id"], letter["sent_by"]) == (found_id, "policy")
+            assert letter_action["letter_id"] == letter["letter_id"]
+            [sent] = of_type(published, "collections.letter.sent", loan_id)
+            assert sent.data["address"] == "上海市闵行区****"  # masked on the topic
+        else:
+            assert view["letters"] == [] and not of_type(published, "collections.letter.sent", loan_id)
+            assert letter_action == {"type": "send_letter", "template": "demand_notice", "registered": True,
+                                     "skipped": "no_valid_address"}
+            assert not [s for s in view["scheduled"] if s["channel"] == "letter"]

@@ -218,3 +218,42 @@ def test_a_letter_goes_to_the_borrowers_first_valid_address_and_its_return_marks
     assert second.address_point_id == "cp-1"  # the home address came back: the address tracing found
     recorded(case, history, MAY_21)
     assert decided(fold(history, episode_key=APRIL_20, rules=CaseRules())) == decided(case.state)
+
+
+def test_the_policys_letter_goes_to_a_valid_address_and_is_not_sent_without_one():
+    """The policy chooses an address as a collector's letter does (none named): the borrower's first
+    address not known invalid; with none, the decision records the letter skipped and nothing is sent."""
+    home = ContactPoint(point_id="borrower-home", kind="address", relation="borrower", source="origination",
+                        value="上海市静安区南京西路1号", status="invalid", status_reason="moved")
+    work = ContactPoint(point_id="borrower-work", kind="address", relation="borrower", source="origination",
+                        value="上海市徐汇区漕溪北路88号")
+    employer_address = ContactPoint(point_id="employer-address", kind="address", relation="work",
+                                    source="origination", value="上海市徐汇区漕溪北路88号")
+
+    def entering_mid(points: list[ContactPoint]) -> tuple[Case, list[ev.EventData], list[tuple[ev.EventData, date]]]:
+        case = Case.open(case_id="L1-E1", loan_id="L1", episode=1, days_past_due=30, overdue_since=APRIL_20,
+                         amount_overdue=Decimal("1066.19"), principal_outstanding=Decimal("11000.00"),
+                         business_date=date(2026, 5, 20), rules=CaseRules())
+        case.apply_policy(POLICY, date(2026, 5, 20), points)
+        case.assign("li", by="routing")
+        history: list[tuple[ev.EventData, date]] = []
+        recorded(case, history, date(2026, 5, 20))
+        case.close_day(MAY_21)  # 31 days past due: mid-registered-letter
+        case.apply_policy(POLICY, MAY_21, points)
+        return case, recorded(case, history, MAY_21), history
+
+    case, events, history = entering_mid([home, work, employer_address])
+    [sent] = [e for e in events if isinstance(e, ev.LetterSent)]
+    assert (sent.address_point_id, sent.address, sent.rule_id) == ("borrower-work", "上海市徐汇区漕溪北路88号",
+                                                                     "mid-registered-letter")
+    assert decided(fold(history, episode_key=APRIL_20, rules=CaseRules())) == decided(case.state)
+
+    work_gone = work.model_copy(update={"status": "invalid", "status_reason": "returned_letter"})
+    for points in ([home, work_gone, employer_address], []):  # the employer's address is not the borrower's
+        case, events, history = entering_mid(points)
+        assert not [e for e in events if isinstance(e, ev.LetterSent)] and case.state.letters == []
+        [decision] = [e for e in events if isinstance(e, ev.PolicyDecided) and e.rule_id == "mid-registered-letter"]
+        assert {"type": "send_letter", "template": "demand_notice", "registered": True,
+                "skipped": "no_valid_address"} in decision.actions
+        assert {"type": "schedule_contact", "channel": "phone", "in_days": 0} in decision.actions  # the rest done
+        assert decided(fold(history, episode_key=APRIL_20, rules=CaseRules())) == decided(case.state)

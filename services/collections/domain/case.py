@@ -13,6 +13,7 @@ enforcement, closed).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ from services.collections.domain import promises as promise_rules
 from services.collections.domain.arrangements import CaseArrangements
 from services.collections.domain.commission import credit
 from services.collections.domain.complaints import ComplaintDesk
+from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from services.collections.domain.legal import CaseLegal, in_proceedings
 from services.collections.domain.letters import CaseLetters
@@ -110,9 +112,12 @@ class Case:
         if not self.is_open:
             raise CaseRuleViolation("case_closed", f"case {self.state.case_id} is closed ({self.state.resolution})")
 
-    def apply_policy(self, policy: Policy, business_date: date) -> list[Decision]:
-        """Evaluate the escalation policy for the pending triggers and carry out its decisions."""
-        return self.policy.apply(policy, business_date)
+    def apply_policy(self, policy: Policy, business_date: date,
+                     points: Sequence[ContactPoint] | None = None) -> list[Decision]:
+        """Evaluate the escalation policy for the pending triggers and carry out its decisions.
+
+        `points`: the case's contact points, where the policy's letters may go (PolicyActions.apply)."""
+        return self.policy.apply(policy, business_date, points)
 
     # ---- lifecycle ------------------------------------------------------------------------
 

@@ -3,15 +3,20 @@
 A decision is recorded as `collections.policy.decided` naming its actions; applying it
 (domain/history.py) schedules contacts, refers to legal and routes.
 Actions with events of their own (an escalation, a write-off proposal, a letter sent, an agency
-placement, a referral to legal) are recorded first.
+placement, a referral to legal) are recorded first. A letter goes where a collector's would
+(letters.address_for: the borrower's first address not known invalid); with none, the action is
+recorded skipped (`no_valid_address`) and nothing is sent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from services.collections.domain import legal
+from services.collections.domain.contact_points import ContactPoint
+from services.collections.domain.letters import address_for
 from services.collections.domain.policy import CaseFacts, Decision, Policy, evaluate
 from services.collections.domain.staging import next_stage
 from shared.contracts import collections as ev
@@ -27,6 +32,7 @@ class PolicyActions:
 
     def __init__(self, case: Case) -> None:
         self.case = case
+        self.points: Sequence[ContactPoint] | None = None
 
     def facts(self) -> CaseFacts:
         s = self.case.state
@@ -36,8 +42,14 @@ class PolicyActions:
                          fired_rules=frozenset(s.fired_rules),
                          under_arrangement=self.case.arrangements.approved is not None)
 
-    def apply(self, policy: Policy, business_date: date) -> list[Decision]:
-        """Evaluate the policy for every pending trigger and carry out what it decides."""
+    def apply(self, policy: Policy, business_date: date,
+              points: Sequence[ContactPoint] | None = None) -> list[Decision]:
+        """Evaluate the policy for every pending trigger and carry out what it decides.
+
+        `points`: the case's contact points (views.contact_points), where a letter may go. None: not
+        looked up (a what-if replay, which has no addresses) — a letter is then sent as to the loan file.
+        """
+        self.points = points
         pending = self.case.pending
         decided: list[Decision] = []
         for _ in range(MAX_ROUNDS):
@@ -84,7 +96,12 @@ class PolicyActions:
                 return {**action, "skipped": "already_back"}
             self.case.escalate(next_stage(s.stage), reason=f"policy rule {rule_id}", rule_id=rule_id)
         elif kind == "send_letter":  # a real letter (collections.letter.sent), named in the decision
+            point = address_for(self.points, None) if self.points is not None else None
+            if self.points is not None and point is None:
+                return {**action, "skipped": "no_valid_address"}
             letter = self.case.letters.send(template=action["template"], registered=action["registered"],
-                                            by="policy", business_date=business_date, rule_id=rule_id)
+                                            by="policy", business_date=business_date, rule_id=rule_id,
+                                            address_point_id=point.point_id if point else None,
+                                            points=self.points or ())
             return {**action, "letter_id": letter.letter_id}
         return action

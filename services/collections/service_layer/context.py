@@ -18,6 +18,7 @@ from services.collections.domain.arrangements import ArrangementLimits
 from services.collections.domain.assignment import pick_collector
 from services.collections.domain.attention import next_attention
 from services.collections.domain.case import Case
+from services.collections.domain.contact_points import all_points
 from services.collections.domain.contact_policy import ContactPolicy
 from services.collections.domain.letter_text import Lender
 from services.collections.domain.qa import DEFAULT_SCORECARD, ScorecardItem
@@ -83,9 +84,12 @@ class Collections:
 
         Each change is (case, loaded version, business date, causing event); all in this transaction.
         """
+        deciding = [case for case, _, _, _ in changes if case.is_open and case.pending.triggers]
+        loans = await directory.get_many(conn, sorted({c.state.loan_id for c in deciding})) if deciding else {}
         for case, _, business_date, _ in changes:
-            if case.is_open:
-                case.apply_policy(self.arms.policy(case.state.arm), business_date)
+            if case.is_open:  # the policy's letters go where a collector's would (the case's contact points)
+                case.apply_policy(self.arms.policy(case.state.arm), business_date,
+                                  all_points(case.state.contact_points, loans.get(case.state.loan_id)))
         to_assign = [case for case, _, _, _ in changes if case.is_open and case.pending.needs_assignment]
         if to_assign:
             roster = Roster(self.roster, await roster_rows.moves(conn)).active_by_queue()
