@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from loanflow.testing import eventually
+from services.collections.adapters import directory
 from services.collections.adapters.cases import stream_id
 from services.collections.adapters.policy_file import load_policy
 from services.collections.config import DEFAULT_POLICY, CollectionsSettings
@@ -61,7 +62,9 @@ async def test_the_champion_replayed_reproduces_the_recorded_decisions(desk, ser
     assert {d.rule_id for d in result.recorded} >= {"front-first-contact", "serial-promiser-escalation",
                                                    "mid-registered-letter", "back-agency-small"}
     assert result.candidate == result.recorded  # same decisions, days, triggers and actions, in order
-    redecided = replay(streams, ctx.arms.champion, ctx.rules, UNTIL, follow_record=False)
+    async with desk.app.state.kernel.db.acquire() as conn:  # where a re-decided letter may go
+        loans = await directory.get_many(conn, [s[0].data.loan_id for s in streams])
+    redecided = replay(streams, ctx.arms.champion, ctx.rules, UNTIL, follow_record=False, loans=loans)
     assert redecided.candidate == result.recorded, "re-deciding every case through the aggregate: the same"
     async with desk.app.state.kernel.db.acquire() as conn:  # what the CLI runs: its own read and decoder
         fast = await service.recorded_streams(conn, date(2026, 4, 1), UNTIL)

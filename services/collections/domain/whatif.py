@@ -19,13 +19,14 @@ of an open case, before its moments of that day.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from services.collections.domain import history
 from services.collections.domain.case import Case
+from services.collections.domain.contact_points import all_points
 from services.collections.domain.policy import Policy, evaluate
 from services.collections.domain.policy_actions import MAX_ROUNDS
 from services.collections.domain.state import CaseRules
@@ -107,7 +108,7 @@ def moments(stream: list[Recorded]) -> list[list[Recorded]]:
 
 
 def replay_case(stream: list[Recorded], candidate: Policy, rules: CaseRules, until: date, out: Replay,
-                follow_record: bool = True) -> None:
+                follow_record: bool = True, loans: Mapping[str, Mapping[str, Any]] | None = None) -> None:
     """Replay one case stream (opened first) under the candidate, adding to `out`.
 
     `follow_record`: first try to follow the record (`_follow`): where the candidate decides exactly
@@ -124,7 +125,7 @@ def replay_case(stream: list[Recorded], candidate: Policy, rules: CaseRules, unt
     if followed is not None:
         out.candidate += followed
     else:
-        _redecide(stream, candidate, rules, until, out)
+        _redecide(stream, candidate, rules, until, out, loans)
 
 
 def _start(stream: list[Recorded], candidate: Policy, rules: CaseRules) -> tuple[Case, date, date]:
@@ -136,8 +137,12 @@ def _start(stream: list[Recorded], candidate: Policy, rules: CaseRules) -> tuple
     return case, stream[0].businessdate, _first_day_rule_day(candidate, overdue_since)
 
 
-def _redecide(stream: list[Recorded], candidate: Policy, rules: CaseRules, until: date, out: Replay) -> None:
-    """The candidate decides at every moment through the case aggregate; its decisions' events are its own."""
+def _redecide(stream: list[Recorded], candidate: Policy, rules: CaseRules, until: date, out: Replay,
+              loans: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """The candidate decides at every moment through the case aggregate; its decisions' events are its own.
+
+    `loans`: the loan directory by loan id, for where a letter may go (the case's contact points at the
+    moment); None: addresses unknown, a letter is sent as to the loan file."""
     opened = stream[0].data
     case, day, first = _start(stream, candidate, rules)
     for group in moments(stream):
@@ -145,14 +150,14 @@ def _redecide(stream: list[Recorded], candidate: Policy, rules: CaseRules, until
         day = max(day, min(first, on))
         while day < on and case.is_open:
             day += timedelta(days=1)
-            _decide(case, candidate, day, ["day_closed"], out)
+            _decide(case, candidate, day, ["day_closed"], out, loans)
         for r in group[1:] if group[0].data is opened else group:
             history.evolve(case.state, r.data, r.businessdate, rules)
-        _decide(case, candidate, on, triggers_of([r.data for r in group]), out)
+        _decide(case, candidate, on, triggers_of([r.data for r in group]), out, loans)
     day = max(day, min(first, until))
     while day < until and case.is_open:
         day += timedelta(days=1)
-        _decide(case, candidate, day, ["day_closed"], out)
+        _decide(case, candidate, day, ["day_closed"], out, loans)
 
 
 class _Diverged(Exception):
@@ -288,27 +293,31 @@ def triggers_of(facts: list[EventData]) -> list[str]:
     return out + ([held] if held else [])
 
 
-def _decide(case: Case, candidate: Policy, on: date, triggers: list[str], out: Replay) -> None:
+def _decide(case: Case, candidate: Policy, on: date, triggers: list[str], out: Replay,
+            loans: Mapping[str, Mapping[str, Any]] | None = None) -> None:
     s = case.state
     if s.status == "open":
         case.observe(days_past_due=max(s.days_past_due, (on - s.overdue_since).days))
     case.pending.triggers = list(triggers)
     if case.is_open and triggers:
-        case.apply_policy(candidate, on)
+        points = None if loans is None else all_points(s.contact_points, loans.get(s.loan_id))
+        case.apply_policy(candidate, on, points)
     out.candidate += [Decided.of(e, on) for e in case.pending.events if isinstance(e, ev.PolicyDecided)]
     case.pending.events, case.pending.triggers = [], []
 
 
 def replay(streams: Iterable[list[Recorded]], candidate: Policy, rules: CaseRules, until: date,
-           start: date = date.min, *, follow_record: bool = True) -> Replay:
+           start: date = date.min, *, follow_record: bool = True,
+           loans: Mapping[str, Mapping[str, Any]] | None = None) -> Replay:
     """Every case stream replayed under the candidate up to `until` (each opened first); the decisions
     of business days `start`..`until` kept (a case opened earlier is replayed from its opening).
-    `follow_record=False`: every case re-decided through the aggregate (the faithful-replay test's path)."""
+    `follow_record=False`: every case re-decided through the aggregate (the faithful-replay test's path).
+    `loans`: the loan directory by loan id, where a re-decided letter may go (None: not known, sent as before)."""
     out = Replay()
     for stream in streams:
         recorded = [r for r in stream if r.businessdate <= until]
         if recorded:
-            replay_case(recorded, candidate, rules, until, out, follow_record)
+            replay_case(recorded, candidate, rules, until, out, follow_record, loans)
     out.candidate = [d for d in out.candidate if start <= d.on <= until]
     out.recorded = [d for d in out.recorded if start <= d.on <= until]
     return out
