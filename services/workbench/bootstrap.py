@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.workbench import i18n
 from services.workbench.adapters.api import SERVICES, Api, ApiRefusal
+from services.workbench.adapters.revocations import RevokedSessions
 from services.workbench.config import WorkbenchSettings
 from services.workbench.entrypoints.web.render import build_environment, refusal_status, render
 from services.workbench.entrypoints.web.routes import ROUTERS
@@ -45,6 +46,8 @@ def create_app(settings: WorkbenchSettings | None = None, platform: PlatformSett
     app.state.api = api
     app.state.key = key
     app.state.issuer = TokenIssuer(key)
+    app.state.revoked = RevokedSessions(settings.revoked_sessions_file or platform.home / "workbench" /
+                                        "revoked-sessions")
     app.state.catalogs = i18n.load_catalogs()
     app.state.templates = build_environment()
     app.state.production = platform.env == "production"

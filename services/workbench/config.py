@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,6 +32,8 @@ class WorkbenchSettings(BaseSettings):
                                validation_alias=AliasChoices("LOANFLOW_REPORTING_URL"))
     api_timeout_seconds: float = 10.0
     session_hours: int = 10  # a working day; a dev-login token lives as long
+    # signed-out sessions (token hashes and expiries); default <LOANFLOW_HOME>/workbench/revoked-sessions
+    revoked_sessions_file: Path | None = None
     # Production: the OIDC proxy in front passes the company JWT in this header (oauth2-proxy: --pass-access-token).
     trusted_token_header: str = "X-Forwarded-Access-Token"
     # Secure cookies (HTTPS only); on by default in production.

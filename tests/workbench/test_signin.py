@@ -117,3 +117,26 @@ def test_english_by_switch_remembered_in_a_cookie(dev: TestClient):
     switched = dev.get("/login?lang=en")
     assert "Sign in" in switched.text and switched.cookies["lf_lang"] == "en"
     assert "Development sign-in" in dev.get("/login").text
+
+
+def test_signing_out_revokes_the_session_a_copied_cookie_is_refused_also_after_a_restart(tmp_path: Path):
+    dev = client(tmp_path, env="test")
+    dev.get("/dev-login", params={"user": "collector-f1", "role": "collector"})
+    token = dev.cookies["lf_session"]
+    other = client(tmp_path, env="test")  # another workbench process on the same home, with a copy of the cookie
+    other.cookies.set("lf_session", token)
+    assert other.get("/").headers["location"] == "/queue"  # the copy works while the session is on
+    csrf = dev.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    assert dev.post("/logout", data={"csrf_token": csrf}).status_code == 303
+    for app in (other, client(tmp_path, env="test")):  # the other process, and one started after the sign-out
+        app.cookies.set("lf_session", token)
+        page = app.get("/queue")
+        assert page.status_code == 303 and page.headers["location"].startswith("/login"), page.text
+        assert app.get("/").headers["location"] == "/login"
+        assert app.post("/logout", data={"csrf_token": csrf}).headers["location"].startswith("/login?")
+    pasted = client(tmp_path, env="test")
+    nonce = pasted.get("/login").cookies["lf_login_csrf"]
+    again = pasted.post("/login", data={"csrf_token": nonce, "token": token})
+    assert again.status_code == 401 and "lf_session" not in again.cookies  # the same token starts no new session
+    stored = (tmp_path / "workbench" / "revoked-sessions").read_text()
+    assert token not in stored and len(stored.split()) == 2  # its hash and expiry, not the token

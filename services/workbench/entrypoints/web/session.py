@@ -3,19 +3,23 @@
 The cookie holds the bearer token the services trust (`claims sub, roles`); the workbench verifies
 it on every request with the same key and passes it on to the APIs. The CSRF token is bound to
 the session (an HMAC of the token), so a form posted from another site, or with another person's
-page, is refused. Tokens never appear in URLs or logs.
+page, is refused. Tokens never appear in URLs or logs. Signing out revokes the token server-side
+(adapters/revocations.py): the cookie, or a copy of it, no longer signs anyone in.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
+import jwt
 from fastapi import Depends, Request
 from starlette.responses import Response
 
+from services.workbench.adapters.revocations import RevokedSessions
 from shared.auth import TokenIssuer
 from shared.errors import Unauthorized
 
@@ -83,8 +87,9 @@ def user_from_token(issuer: TokenIssuer, key: str, token: str) -> User:
 
 
 def optional_user(request: Request) -> User | None:
+    """The session's person; None without a cookie, with an invalid or expired token, or a signed-out one."""
     token = request.cookies.get(SESSION_COOKIE)
-    if not token:
+    if not token or request.app.state.revoked.is_revoked(token):
         return None
     try:
         return user_from_token(request.app.state.issuer, request.app.state.key, token)
@@ -117,7 +122,10 @@ def start_session(response: Response, token: str, max_age: int, secure: bool) ->
                         path="/")
 
 
-def end_session(response: Response) -> None:
+def end_session(response: Response, revoked: RevokedSessions, token: str) -> None:
+    """Sign out: the token is revoked server-side until it expires (a copy of the cookie is refused too)."""
+    expires_at = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    revoked.revoke(token, float(expires_at) if expires_at is not None else time.time() + 366 * 86400)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

@@ -74,6 +74,8 @@ def _claimed_sub(token: str) -> str | None:
 
 
 def _signed_in(request: Request, user: User, next_path: str | None) -> Response:
+    if request.app.state.revoked.is_revoked(user.token):  # signed out: the same token starts no new session
+        return _login_form(request, next_path, ApiRefusal(401, "invalid_token", "this token was signed out"))
     response = RedirectResponse(safe_next(next_path, user.home), status_code=303)
     start_session(response, user.token, request.app.state.settings.session_hours * 3600,
                   request.app.state.secure_cookies)
@@ -154,5 +156,5 @@ async def logout(request: Request, user: CurrentUser) -> Response:
     form = await request.form()
     check_csrf(user, form.get("csrf_token"))
     response = RedirectResponse("/login", status_code=303)
-    end_session(response)
+    end_session(response, request.app.state.revoked, user.token)
     return response
