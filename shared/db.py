@@ -20,6 +20,8 @@ def database_lost(exc: BaseException | None) -> bool:
             return True
         if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
             return True
+        if isinstance(exc, asyncpg.exceptions.InternalClientError) and "in progress" in str(exc):
+            return True  # the pool resetting a connection whose server died mid-operation (it never answered)
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
 

@@ -136,3 +136,31 @@ def test_migration_scripts_split_on_statements_not_on_semicolons_in_comments_or_
     assert split_statements(script) == [
         "CREATE TABLE a (x int \n    )", "INSERT INTO a VALUES (';')",
         "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql"]
+
+
+def test_a_connection_whose_server_died_mid_operation_is_a_lost_database_answered_503():
+    """Seen in the PostgreSQL-kill recovery test: a request's query succeeded, the server was killed, and
+    the pool's reset of that connection on release raised InternalClientError (the protocol still waiting
+    on the operation the dead server never answered), with nothing else in its chain: a 500 before."""
+    import asyncpg
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from shared.db import database_lost
+    from shared.errors import install_error_handlers
+
+    died = asyncpg.exceptions.InternalClientError("cannot switch to state 15; another operation (2) is in progress")
+    assert database_lost(died)
+    assert not database_lost(asyncpg.exceptions.InternalClientError("unexpected message"))
+    assert not database_lost(ValueError("in progress"))
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/released")
+    async def released() -> None:
+        raise died
+
+    answer = TestClient(app, raise_server_exceptions=False).get("/released")
+    assert (answer.status_code, answer.headers.get("retry-after")) == (503, "1")
+    assert answer.json()["error"]["code"] == "unavailable"
