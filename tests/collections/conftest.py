@@ -56,7 +56,9 @@ class Servicing:
         finally:
             await producer.stop()
 
-    async def disbursed(self, loan_id: str) -> None:
+    async def disbursed(self, loan_id: str) -> str:
+        """loan.disbursed v2 with the borrower's three contacts; returns the event's id (wait on it with
+        `desk.handled`: origination's topic races servicing's notices)."""
         contacts = [og.ContactPerson(relation="family", name="王芳", phone="13800000001"),
                     og.ContactPerson(relation="other", name="赵强", phone="13800000002"),
                     og.ContactPerson(relation="work", name="钱经理", phone="13800000003")]
@@ -66,8 +68,9 @@ class Servicing:
                                 principal=Decimal("12000.00"), annual_rate=Decimal("0.12"), term_months=12,
                                 repayment_method="equal_installment", disbursement_date=date(2026, 3, 1),
                                 due_day=20, product="credit", contacts=contacts, disbursed_by="cm")
-        await self.send("origination", loan_id, make_event("origination", data, subject=loan_id,
-                                                           businessdate=date(2026, 3, 1)))
+        event = make_event("origination", data, subject=loan_id, businessdate=date(2026, 3, 1))
+        await self.send("origination", loan_id, event)
+        return event.id
 
     async def reviewed(self, loan_id: str, reviewer: str, stage: str = "credit_manager") -> None:
         data = og.ApplicationReviewed(application_id=f"A-{loan_id}", stage=stage, decision="approve", reviewer=reviewer)
