@@ -500,6 +500,9 @@ class LetterSent(EventData):
     sent_by: str  # who sent it, or "policy"
     collector: str | None = None  # the case's collector the letter counts for
     rule_id: str | None = None  # the policy rule that sent it
+    # amount_overdue split as servicing gave it (loan.payment.missed principal_overdue); absent when unknown
+    principal_overdue: Money | None = None
+    interest_overdue: Money | None = None
     masked_on_publish = {"address": mask_point_value}
 
 

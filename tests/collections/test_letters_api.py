@@ -185,3 +185,26 @@ async def test_the_policys_letter_skips_an_address_marked_invalid_and_without_a_
             assert letter_action == {"type": "send_letter", "template": "demand_notice", "registered": True,
                                      "skipped": "no_valid_address"}
             assert not [s for s in view["scheduled"] if s["channel"] == "letter"]
+
+
+async def test_a_letter_shows_overdue_principal_and_interest_on_separate_lines_from_servicings_notice(
+        desk, servicing):
+    """loan.payment.missed with principal_overdue (as servicing's day-close sends it): the policy's demand
+    notice carries the split, and its PDF has 逾期本金 and 逾期利息 lines instead of one 逾期本息 figure."""
+    await disbursed_with_home(desk, servicing, "LT6")
+    notice = servicing.missed_event("LT6", dpd=31)
+    notice = notice.model_copy(update={"data": {**notice.data, "principal_overdue": "956.19"}})
+    await servicing.send("servicing", "LT6", notice)
+    case = await desk.case_of("LT6")
+    cid, li = case["case_id"], desk.as_(case["assignee"], "collector")
+    [letter] = (await desk.until(cid, lambda v: v["letters"]))["letters"]
+    published = await desk.published(lambda es: of_type(es, "collections.letter.sent", "LT6"))
+    [sent] = of_type(published, "collections.letter.sent", "LT6")
+    assert (sent.data["principal_overdue"], sent.data["interest_overdue"], sent.data["amount_overdue"]) == (
+        "956.19", "110.00", "1066.19")
+    pdf = await desk.client.get(f"/v1/cases/{cid}/letters/{letter['letter_id']}.pdf", headers=li)
+    assert pdf.status_code == 200, pdf.text
+    text = pdf_text(pdf.content)
+    for words in ("逾期本金", "956.19", "逾期利息", "110.00", "罚息", "合计应还", "1,066.19"):
+        assert words in text, words
+    assert "逾期本息" not in text

@@ -14,7 +14,7 @@ from services.collections.domain.case import Case
 from services.collections.domain.contact_points import ContactPoint
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from services.collections.domain.history import fold
-from services.collections.domain.letter_text import Lender, letter_fields
+from services.collections.domain.letter_text import Lender, amount_rows, letter_fields
 from services.collections.domain.letters import s10_check_digit, tracking_number_for, valid_tracking_number
 from services.collections.domain.state import CaseRules, decided
 from shared.contracts import collections as ev
@@ -257,3 +257,37 @@ def test_the_policys_letter_goes_to_a_valid_address_and_is_not_sent_without_one(
                 "skipped": "no_valid_address"} in decision.actions
         assert {"type": "schedule_contact", "channel": "phone", "in_days": 0} in decision.actions  # the rest done
         assert decided(fold(history, episode_key=APRIL_20, rules=CaseRules())) == decided(case.state)
+
+
+def test_the_letter_shows_overdue_principal_and_interest_apart_when_servicing_gave_the_split():
+    """loan.payment.missed carries principal_overdue: the letter's table has 逾期本金 and 逾期利息 lines
+    (and 罚息, 费用 as before); a payment's principal and interest come off each; without the split, one line."""
+    case = Case.open(case_id="L1-E1", loan_id="L1", episode=1, days_past_due=31, overdue_since=APRIL_20,
+                     amount_overdue=Decimal("1066.19"), principal_outstanding=Decimal("11000.00"),
+                     business_date=MAY_21, rules=CaseRules(), principal_overdue=Decimal("956.19"))
+    case.observe_charge("penalty_interest", Decimal("15.20"))
+    case.observe_charge("failed_debit_fee", Decimal("30.00"))
+    case.assign("li", by="routing")
+    history: list[tuple[ev.EventData, date]] = []
+    recorded(case, history, MAY_21)
+    case.letters.send(template="demand_notice", registered=True, by="li", business_date=MAY_21)
+    [sent] = recorded(case, history, MAY_21)
+    assert isinstance(sent, ev.LetterSent)
+    assert (sent.principal_overdue, sent.interest_overdue, sent.amount_overdue, sent.total_due) == (
+        Decimal("956.19"), Decimal("110.00"), Decimal("1066.19"), Decimal("1111.39"))
+    assert amount_rows(sent) == [("逾期本金", "956.19"), ("逾期利息", "110.00"), ("罚息", "15.20"),
+                                 ("费用", "30.00"), ("合计应还", "1,111.39")]
+    case.observe_payment(payment_id="p1", amount=Decimal("300.00"), paid_on=MAY_21, loan_status="overdue",
+                         days_past_due=31, overdue_since=APRIL_20, amount_overdue=Decimal("766.19"),
+                         paid_by_kind={"interest": Decimal("110.00"), "principal": Decimal("190.00")})
+    recorded(case, history, MAY_21)
+    case.letters.send(template="reminder", registered=False, by="li", business_date=MAY_21)
+    [after] = recorded(case, history, MAY_21)
+    assert isinstance(after, ev.LetterSent)
+    assert (after.principal_overdue, after.interest_overdue) == (Decimal("766.19"), Decimal("0.00"))
+    assert decided(fold(history, episode_key=APRIL_20, rules=CaseRules())) == decided(case.state)
+    unsplit, _ = mid_case()  # servicing gave no principal_overdue
+    unsplit.letters.send(template="reminder", registered=False, by="li", business_date=MAY_21)
+    [one] = [e for e in unsplit.pending.events if isinstance(e, ev.LetterSent)]
+    assert (one.principal_overdue, one.interest_overdue) == (None, None)
+    assert amount_rows(one)[0] == ("逾期本息", "1,066.19")

@@ -136,7 +136,8 @@ class Case:
         case = cls(history.opened(event, overdue_since), rules)
         case.observe(principal_outstanding=principal_outstanding)
         if principal_overdue is not None:
-            case.observe(interest_overdue=max(amount_overdue - principal_overdue, ZERO))
+            case.observe(interest_overdue=max(amount_overdue - principal_overdue, ZERO),
+                         principal_overdue=principal_overdue)
         case.loaded_holder = None
         case.pending.events.append(event)
         case.pending.triggers.append("case_opened")
@@ -157,7 +158,8 @@ class Case:
         if due_date is not None and on is not None:
             self.arrangements.observe_missed(due_date, on)
         if principal_overdue is not None:
-            self.observe(interest_overdue=max(amount_overdue - principal_overdue, ZERO))
+            self.observe(interest_overdue=max(amount_overdue - principal_overdue, ZERO),
+                         principal_overdue=principal_overdue)
         if held and overdue_since > self.state.overdue_since:
             self.observe(amount_overdue=amount_overdue, principal_outstanding=principal_outstanding)
             return
@@ -235,6 +237,9 @@ class Case:
             taken = paid_by_kind.get("charge", ZERO) + paid_by_kind.get("penalty_interest", ZERO)
             self.observe(charges_outstanding=max(self.state.charges_outstanding - taken, ZERO),
                          interest_overdue=max(self.state.interest_overdue - paid_by_kind.get("interest", ZERO), ZERO))
+            if self.state.principal_overdue is not None:
+                self.observe(principal_overdue=max(self.state.principal_overdue
+                                                   - paid_by_kind.get("principal", ZERO), ZERO))
         if principal_outstanding is not None:
             self.observe(principal_outstanding=principal_outstanding)
         s = self.state

@@ -33,9 +33,13 @@ def yuan(amount: Decimal) -> str:
 
 
 def amount_rows(sent: ev.LetterSent) -> list[tuple[str, str]]:
-    """The amounts table: overdue installments (principal and interest), 罚息, fees, the total (yuan)."""
-    return [("逾期本息", yuan(sent.amount_overdue)), ("罚息", yuan(sent.penalty)), ("费用", yuan(sent.fees)),
-            ("合计应还", yuan(sent.total_due))]
+    """The amounts table: overdue installments (principal and interest, as separate lines when the letter
+    carries the split), 罚息, fees, the total (yuan)."""
+    if sent.principal_overdue is not None and sent.interest_overdue is not None:
+        overdue = [("逾期本金", yuan(sent.principal_overdue)), ("逾期利息", yuan(sent.interest_overdue))]
+    else:
+        overdue = [("逾期本息", yuan(sent.amount_overdue))]
+    return [*overdue, ("罚息", yuan(sent.penalty)), ("费用", yuan(sent.fees)), ("合计应还", yuan(sent.total_due))]
 
 
 def letter_fields(sent: ev.LetterSent, *, name: str, lender: Lender) -> dict[str, str]:

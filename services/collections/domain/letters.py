@@ -96,12 +96,20 @@ def tracking_number_for(letter_id: str) -> str:
     return f"XA{serial}{s10_check_digit(serial)}CN"
 
 
-def amounts(state: CaseState) -> dict[str, Decimal]:
-    """What a letter demands, from the case's servicing figures: overdue installments, 罚息, fees, total."""
+def amounts(state: CaseState) -> dict[str, Decimal | None]:
+    """What a letter demands, from the case's servicing figures: overdue installments, 罚息, fees, total.
+
+    The overdue installments split into principal and interest when servicing gave the overdue principal
+    (loan.payment.missed `principal_overdue`); otherwise both are None and the letter shows them as one.
+    """
     penalty = state.charges.get("penalty_interest", ZERO)
     fees = sum((v for k, v in state.charges.items() if k != "penalty_interest"), ZERO)
+    principal = state.principal_overdue
+    split = principal is not None and principal <= state.amount_overdue
     return {"amount_overdue": state.amount_overdue, "penalty": penalty, "fees": fees,
-            "total_due": state.amount_overdue + penalty + fees, "principal_outstanding": state.principal_outstanding}
+            "total_due": state.amount_overdue + penalty + fees, "principal_outstanding": state.principal_outstanding,
+            "principal_overdue": principal if split else None,
+            "interest_overdue": state.amount_overdue - principal if split and principal is not None else None}
 
 
 class CaseLetters:

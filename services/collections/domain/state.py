@@ -42,7 +42,7 @@ class CaseRules:
 # servicing's notices and counted up at day-close in bulk (adapters/cases.refresh_idle_dpd).
 # Every other field is a fold of the case's own events (domain/history.py).
 POSITION_FIELDS = frozenset({"days_past_due", "overdue_since", "amount_overdue", "principal_outstanding",
-                             "charges", "interest_overdue", "charges_outstanding"})
+                             "charges", "interest_overdue", "charges_outstanding", "principal_overdue"})
 
 
 class CaseState(BaseModel):
@@ -103,6 +103,9 @@ class CaseState(BaseModel):
     arrangements: list[Arrangement] = Field(default_factory=list)  # instalment plans and settlements (issue 15)
     interest_overdue: Decimal = ZERO  # servicing's: unpaid interest of installments due (amount_overdue − principal)
     charges_outstanding: Decimal = ZERO  # servicing's: charges applied in the episode less what payments took
+    # servicing's: unpaid principal of the installments due (loan.payment.missed principal_overdue) less the
+    # principal payments took; None while servicing has not said (a letter then shows principal and interest as one)
+    principal_overdue: Decimal | None = None
 
     @property
     def amount_owed(self) -> Decimal:

@@ -260,11 +260,13 @@ async def on_arrangement_fact(ctx: Collections, conn: asyncpg.Connection, event:
         return
     case, version = loaded
     if isinstance(data, arr.LoanArrangementApplied):
-        case.observe(amount_overdue=ZERO)
+        case.observe(amount_overdue=ZERO, principal_overdue=ZERO)
     elif isinstance(data, arr.LoanArrangementReverted):
         case.observe(amount_overdue=data.amount_overdue, principal_outstanding=data.principal_outstanding,
                      interest_overdue=data.interest_overdue or ZERO,
-                     charges_outstanding=data.charges_outstanding or ZERO)
+                     charges_outstanding=data.charges_outstanding or ZERO,
+                     principal_overdue=None if data.interest_overdue is None
+                     else max(data.amount_overdue - data.interest_overdue, ZERO))
     await ctx.save(conn, case, version, event.businessdate, cause=event)
 
 

@@ -239,6 +239,7 @@ class CasePublic(CaseFields):
     complaints: list[ComplaintFields]
     arrangements: list[ArrangementFields] = []
     interest_overdue: Money = Decimal("0.00")
+    principal_overdue: Money | None = None  # servicing's overdue principal (None: not given)
     charges_outstanding: Money = Decimal("0.00")
     amount_owed: Money | None = None  # what an arrangement covers: principal + overdue interest + charges
     timeline: list[TimelineEntryPublic] | None = None
