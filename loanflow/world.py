@@ -25,6 +25,14 @@ ANALYST = ("analyst", "reporting")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["芳", "伟", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超"]
 REGIONS = ["清河镇", "石桥村", "东湖镇", "南岗村", "柳树屯"]
+COUNTY = "河北省保定市清苑区"  # where the demo's villages are
+STREETS = ["建设路", "人民路", "中心街", "东大街", "新华路", "幸福路"]
+# the demo's employers: a borrower works at one of them (name, address in the county, the office's mobile)
+EMPLOYERS = [("清河镇农机合作社", "清河镇工业路18号", "13503121001"),
+             ("东湖镇供销社", "东湖镇人民路66号", "13503122002"),
+             ("石桥村蔬菜种植专业合作社", "石桥村村委会东侧", "13503123003"),
+             ("保定华联超市清苑店", "清苑区建设北路120号", "13503124004"),
+             ("柳树屯红星砖厂", "柳树屯北口", "13503125005")]
 
 
 @dataclass
@@ -59,9 +67,16 @@ class World:
         rnd = random.Random(self.seed * 10_000 + n)
         name = rnd.choice(SURNAMES) + rnd.choice(GIVEN) + rnd.choice(GIVEN)
         born = date(1970, 1, 1) + timedelta(days=rnd.randrange(0, 11_000))
+        phone = f"13{rnd.randrange(100_000_000, 999_999_999)}"
+        region = region or rnd.choice(REGIONS)
+        employer, employer_address, switchboard = rnd.choice(EMPLOYERS)
+        home = f"{COUNTY}{region}{rnd.choice(STREETS)}{rnd.randrange(1, 200)}号"
+        work = f"{COUNTY}{employer_address}" if not employer_address.startswith("清苑区") else \
+            f"河北省保定市{employer_address}"
         return {"name": name, "id_number": id_number("110105", born.strftime("%Y%m%d"), 100 + n % 900),
-                "phone": f"13{rnd.randrange(100_000_000, 999_999_999)}", "monthly_income": "12000.00",
-                "region": region or rnd.choice(REGIONS)}
+                "phone": phone, "monthly_income": "12000.00", "region": region,
+                "addresses": {"home": home, "work": work},
+                "employer": {"name": employer, "address": work, "phone": switchboard}}
 
     async def originate(self, key: str, *, amount: str, n: int, behaviour: Behaviour = "never",
                         term_months: int = 12, rate: str = "0.12", method: str = "equal_installment",
