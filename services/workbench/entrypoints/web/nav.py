@@ -27,6 +27,7 @@ NAV = (
     NavItem("/reports", N_("Reports"), ("reporting", "admin", "collections_supervisor"), "r"),
     NavItem("/reports/arms", N_("Policy arms"), ("reporting", "admin", "collections_supervisor"), "m"),
     NavItem("/qa", N_("Call QA"), ("qa", "collections_supervisor", "admin"), "k"),
+    NavItem("/audit", N_("Access audit"), ("auditor", "admin"), "w"),  # who saw which personal data (issue 16)
     NavItem("/arrangements", N_("Approvals"), ("credit_manager",), "p"),  # arrangements above a supervisor's limit
 )
 

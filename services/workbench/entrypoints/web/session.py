@@ -38,6 +38,7 @@ HOME_BY_ROLE = (
     ("credit_manager", "/applications"),
     ("reporting", "/reports"),
     ("qa", "/qa"),
+    ("auditor", "/audit"),
 )
 
 

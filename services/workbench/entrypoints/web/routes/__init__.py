@@ -3,6 +3,7 @@
 from services.workbench.entrypoints.web.routes import (
     applications,
     arms,
+    audit,
     arrangements,
     auth,
     board,
@@ -14,4 +15,5 @@ from services.workbench.entrypoints.web.routes import (
 
 # arrangements before cases: its POST /cases/{id}/arrangements, not the case page's catch-all action route
 ROUTERS = [auth.router, queue.router, arrangements.router, cases.router, board.router, applications.router,
-           reports.router, arms.router, qa.router]
+           reports.router, arms.router, qa.router,
+           audit.router]
