@@ -3,8 +3,8 @@
 from services.workbench.entrypoints.web.routes import (
     applications,
     arms,
-    audit,
     arrangements,
+    audit,
     auth,
     board,
     cases,
