@@ -73,7 +73,8 @@ def build_context(settings: CollectionsSettings, clock: Clock, kernel: ServiceKe
                        complaint_due_days=settings.complaint_due_days, roster_cases=settings.roster_cases,
                        qa_sample_size=settings.qa_sample_size, qa_scorecard=tuple(settings.qa_scorecard),
                        arrangement_limits=settings.arrangement_limits(),
-                       ring=key_ring(kernel, settings.origination_url))
+                       ring=key_ring(kernel, settings.origination_url),
+                       reassign_after_days=settings.reassign_after_days)
 
 
 def create_app(settings: CollectionsSettings | None = None, platform: PlatformSettings | None = None,

@@ -78,6 +78,8 @@ class CollectionsSettings(ServiceSettings):
     origination_url: str = Field(f"http://127.0.0.1:{DEFAULT_PORTS['origination']}",
                                  validation_alias=AliasChoices("LOANFLOW_COLLECTIONS_ORIGINATION_URL",
                                                                "LOANFLOW_ORIGINATION_URL"))
+    # a case not worked (no contact) for this many days moves to another collector of its queue (unset: never)
+    reassign_after_days: int | None = Field(default=None, ge=1, le=3650)
     lender: Lender = Field(default_factory=Lender)  # LOANFLOW_COLLECTIONS_LENDER='{"phone": ...}': signs letters
 
     @field_validator("qa_scorecard")

@@ -34,7 +34,7 @@ def case_owing(principal: str = "3000.00", overdue: str = "3090.00", principal_o
     case = Case.open(case_id="L1-E1", loan_id="L1", episode=1, days_past_due=95, overdue_since=APRIL_20,
                      amount_overdue=d(overdue), principal_outstanding=d(principal), business_date=TODAY,
                      rules=rules, principal_overdue=d(principal_overdue))
-    case.assign("li", by="routing")
+    case.assign("li", by="routing", on=TODAY)
     case.observe_charge("penalty_interest", d(charges))
     history = [(e, TODAY) for e in case.pending.events]
     case.pending.events = []

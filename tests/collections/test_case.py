@@ -32,7 +32,7 @@ def opened(dpd: int = 1, amount: str = "1200.00", rules: CaseRules | None = None
                      amount_overdue=Decimal(amount), principal_outstanding=Decimal("10000.00"),
                      business_date=APRIL_20 + timedelta(days=dpd), rules=rules or CaseRules())
     case.apply_policy(POLICY, APRIL_20 + timedelta(days=dpd))
-    case.assign("li", by="routing")
+    case.assign("li", by="routing", on=APRIL_20 + timedelta(days=dpd))
     return case
 
 

@@ -42,7 +42,7 @@ def a_busy_case() -> Case:
                      amount_overdue=Decimal("9000.00"), principal_outstanding=Decimal("20000.00"),
                      business_date=DUE + timedelta(days=95), rules=CaseRules())
     case.apply_policy(POLICY, DUE + timedelta(days=95))
-    case.assign("collector-b1", by="routing")
+    case.assign("collector-b1", by="routing", on=DUE + timedelta(days=95))
     case.actions.tag("serial_promiser", by="li", reason="three broken promises")
     case.close_day(DUE + timedelta(days=96))
     case.apply_policy(POLICY, DUE + timedelta(days=96))

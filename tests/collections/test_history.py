@@ -38,8 +38,12 @@ def test_opening_starts_the_episode_in_its_stage_queue_with_the_earlier_tags_and
 
 
 def test_an_assignment_names_the_collector_and_the_queue():
-    s = evolve(new_case(), ev.CaseAssigned(**IDS, collector="li", queue="legal", assigned_by="chen"), None, RULES)
-    assert (s.assignee, s.queue) == ("li", "legal")
+    s = evolve(new_case(), ev.CaseAssigned(**IDS, collector="li", queue="legal", assigned_by="chen"),
+               date(2026, 4, 23), RULES)
+    assert (s.assignee, s.queue, s.assigned_on, s.holders) == ("li", "legal", date(2026, 4, 23), ["li"])
+    evolve(s, ev.CaseAssigned(**IDS, collector="wu", queue="legal", assigned_by="chen"), date(2026, 4, 25), RULES)
+    evolve(s, ev.CaseAssigned(**IDS, collector="li", queue="legal", assigned_by="chen"), date(2026, 4, 27), RULES)
+    assert (s.assignee, s.assigned_on, s.holders) == ("li", date(2026, 4, 27), ["li", "wu"])
 
 
 def test_an_escalation_moves_a_stage_queue_but_not_a_desk_and_a_rules_escalation_waits_for_its_decision():
@@ -239,7 +243,7 @@ def run(case: Case, command: str, day: date, n: int) -> date:
         "dispute": lambda: act.open_dispute(dispute_id=f"d{n}", reason="cash", by="li"),
         "resolve_dispute": lambda: act.resolve_dispute(resolution="forged", by="wu"),
         "escalate": lambda: case.escalate("back" if n % 2 else "mid", reason="hand"),
-        "assign": lambda: case.assign("zhao", by="chen", queue=["legal", "front", None][n % 3]),
+        "assign": lambda: case.assign("zhao", by="chen", queue=["legal", "front", None][n % 3], on=day),
         "write_off": lambda: act.decide_write_off(by="wu", reason="aged"),
         "missed": lambda: case.observe_missed(days_past_due=(day - APRIL_20).days, overdue_since=APRIL_20,
                                               amount_overdue=Decimal("2132.38"), principal_outstanding=Decimal("9000")),
@@ -263,7 +267,7 @@ def run(case: Case, command: str, day: date, n: int) -> date:
     if case.is_open:
         case.apply_policy(POLICY, day)
         if case.pending.needs_assignment:
-            case.assign("li", by="routing")
+            case.assign("li", by="routing", on=day)
     return day
 
 
@@ -281,7 +285,7 @@ def test_whatever_the_commands_the_fold_of_what_they_recorded_is_the_case(comman
             day = run(case, command, day, n)
         else:
             case.apply_policy(POLICY, day)
-            case.assign("li", by="routing")
+            case.assign("li", by="routing", on=day)
         history += [(e, day) for e in case.pending.events]
         case.pending.events = []
     assert decided(fold(history, episode_key=APRIL_20, rules=RULES)) == decided(case.state)

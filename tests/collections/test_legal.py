@@ -25,7 +25,7 @@ def back_case() -> Case:
     case = Case.open(case_id="L1-E1", loan_id="L1", episode=1, days_past_due=100, overdue_since=APRIL_20,
                      amount_overdue=Decimal("9000.00"), principal_outstanding=Decimal("11000.00"),
                      business_date=date(2026, 7, 29), rules=RULES)
-    case.assign("li", by="routing")
+    case.assign("li", by="routing", on=date(2026, 7, 29))
     return case
 
 

@@ -31,7 +31,7 @@ def mid_case() -> tuple[Case, list[tuple[ev.EventData, date]]]:
                      business_date=MAY_21, rules=CaseRules())
     case.observe_charge("penalty_interest", Decimal("15.20"))
     case.observe_charge("failed_debit_fee", Decimal("30.00"))
-    case.assign("li", by="routing")
+    case.assign("li", by="routing", on=MAY_21)
     history: list[tuple[ev.EventData, date]] = []
     recorded(case, history, MAY_21)
     return case, history
@@ -169,7 +169,7 @@ def test_the_policys_letter_is_a_real_letter_named_in_its_decision():
                      amount_overdue=Decimal("1066.19"), principal_outstanding=Decimal("11000.00"),
                      business_date=date(2026, 4, 21), rules=CaseRules())
     case.apply_policy(POLICY, date(2026, 4, 21))
-    case.assign("li", by="routing")
+    case.assign("li", by="routing", on=date(2026, 4, 21))
     history = [(e, date(2026, 4, 21)) for e in case.pending.events]
     case.pending.events = []
     case.close_day(MAY_21)  # 31 days past due: mid
@@ -235,7 +235,7 @@ def test_the_policys_letter_goes_to_a_valid_address_and_is_not_sent_without_one(
                          amount_overdue=Decimal("1066.19"), principal_outstanding=Decimal("11000.00"),
                          business_date=date(2026, 5, 20), rules=CaseRules())
         case.apply_policy(POLICY, date(2026, 5, 20), points)
-        case.assign("li", by="routing")
+        case.assign("li", by="routing", on=date(2026, 5, 20))
         history: list[tuple[ev.EventData, date]] = []
         recorded(case, history, date(2026, 5, 20))
         case.close_day(MAY_21)  # 31 days past due: mid-registered-letter
@@ -267,7 +267,7 @@ def test_the_letter_shows_overdue_principal_and_interest_apart_when_servicing_ga
                      business_date=MAY_21, rules=CaseRules(), principal_overdue=Decimal("956.19"))
     case.observe_charge("penalty_interest", Decimal("15.20"))
     case.observe_charge("failed_debit_fee", Decimal("30.00"))
-    case.assign("li", by="routing")
+    case.assign("li", by="routing", on=MAY_21)
     history: list[tuple[ev.EventData, date]] = []
     recorded(case, history, MAY_21)
     case.letters.send(template="demand_notice", registered=True, by="li", business_date=MAY_21)

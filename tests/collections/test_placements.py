@@ -45,7 +45,7 @@ class Story:
         )
         self.history: list[tuple[ev.EventData, date]] = []
         self.settle()
-        self.case.assign("li", by="routing")
+        self.case.assign("li", by="routing", on=self.day)
         self.settle()
 
     def settle(self) -> list[ev.EventData]:
@@ -53,7 +53,9 @@ class Story:
         if self.case.is_open:
             self.case.apply_policy(POLICY, self.day)
             if self.case.pending.needs_assignment:
-                self.case.assign({"agency": "agency-desk"}.get(self.case.state.queue, "li"), by="routing")
+                self.case.assign(
+                    {"agency": "agency-desk"}.get(self.case.state.queue, "li"), by="routing", on=self.day
+                )
         events = list(self.case.pending.events)
         self.history += [(e, self.day) for e in events]
         self.case.pending.events = []

@@ -39,7 +39,7 @@ def opened() -> Case:
     case = Case.open(case_id="L1-E1", loan_id="L1", episode=1, days_past_due=2, overdue_since=date(2026, 4, 20),
                      amount_overdue=Decimal("1066.19"), principal_outstanding=Decimal("11000.00"),
                      business_date=DAY, rules=CaseRules())
-    case.assign("li", by="routing")
+    case.assign("li", by="routing", on=DAY)
     case.pending.events = []
     return case
 

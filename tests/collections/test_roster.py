@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from services.collections.domain.errors import CaseRuleViolation
-from services.collections.domain.roster import Move, Roster, apply, left_queues, rebalance
+from services.collections.domain.roster import Move, Roster, apply, idle_for, idle_since, left_queues, rebalance
 from shared.contracts import parse_data
 
 CONFIG = {"front": ["f1", "f2", "f3"], "mid": ["m1"], "legal": ["l1"]}
@@ -269,3 +270,108 @@ async def test_bulk_reassignment_input_is_checked_before_anything_changes(desk, 
         json={"case_ids": [case["case_id"]], "collector": "collector-f1"},
     )
     assert collector.status_code == 403
+
+
+# ---- reassignment by age ------------------------------------------------------------------------------------------
+
+
+def _state(**kw: Any) -> Any:
+    from services.collections.domain.state import CaseState
+
+    base = dict(case_id="C", loan_id="L", episode=1, episode_key=date(2026, 4, 20), overdue_since=date(2026, 4, 20),
+                opened_on=date(2026, 4, 21), statute_runs_from=date(2026, 4, 20), assignee="f1")
+    return CaseState(**{**base, **kw})
+
+
+def test_a_case_is_idle_from_its_last_contact_its_latest_assignment_or_its_opening():
+    assert idle_since(_state()) == date(2026, 4, 21)
+    assert idle_since(_state(last_contact_on=date(2026, 4, 25), assigned_on=date(2026, 4, 23))) == date(2026, 4, 25)
+    assert idle_since(_state(last_contact_on=date(2026, 4, 22), assigned_on=date(2026, 4, 26))) == date(2026, 4, 26)
+    assert idle_for(_state(), date(2026, 4, 23), 3) is None
+    assert idle_for(_state(), date(2026, 4, 24), 3) == 3
+    assert idle_for(_state(assignee=None), date(2026, 5, 24), 3) is None  # nobody to take it from
+    assert idle_for(_state(status="closed"), date(2026, 5, 24), 3) is None
+
+
+@pytest.fixture
+async def aging_desk(platform, _drop_platform_dbs):
+    from loanflow.testing import running
+    from services.collections.bootstrap import create_app
+    from services.collections.config import CollectionsSettings
+    from shared.clock import FixedClock
+    from tests.collections.conftest import MORNING, Desk, desk_streams_fold_to_rows
+
+    clock = FixedClock(MORNING)
+    app = create_app(CollectionsSettings(reassign_after_days=3), platform, clock)
+    async with running(app) as client:
+        yield Desk(app, client, clock, platform)
+        await desk_streams_fold_to_rows(app)
+
+
+async def _close(desk: Any, servicing: Any, day: date) -> None:
+    event = servicing.day_closed_event(day)
+    await servicing.send("servicing", "business-date", event)
+    await desk.handled({event.id})
+
+
+def _assignments(view: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(t["businessdate"], t["data"]["collector"], t["data"]["assigned_by"]) for t in view["timeline"]
+            if t["type"] == "collections.case.assigned"]
+
+
+async def test_a_case_not_worked_for_n_days_moves_to_a_collector_who_never_held_it(aging_desk, servicing):
+    desk = aging_desk
+    idle, worked = await _open_cases(desk, servicing, ("AG1", "AG2"))
+    assert (idle["assignee"], worked["assignee"]) == ("collector-f1", "collector-f2")  # opened 21 April
+    await _close(desk, servicing, date(2026, 4, 23))
+    logged = await desk.client.post(f"/v1/cases/{worked['case_id']}/contacts",
+                                    headers=desk.as_("collector-f2", "collector"),
+                                    json={"channel": "phone", "outcome": "right_party_contact"})
+    assert logged.status_code == 201, logged.text  # worked on 23 April
+
+    await _close(desk, servicing, date(2026, 4, 24))  # AG1: 3 days without contact
+    view = await desk.case(idle["case_id"])
+    assert _assignments(view) == [("2026-04-21", "collector-f1", "routing"), ("2026-04-24", "collector-f2", "system")]
+    assert view["timeline"][-1]["data"]["reason"] == (
+        "not worked for 3 days (no contact since 2026-04-21): rebalanced from collector-f1")
+    assert (await desk.case(worked["case_id"]))["assignee"] == "collector-f2"
+
+    await _close(desk, servicing, date(2026, 4, 25))  # AG1 counts from its reassignment: nothing moves
+    await _close(desk, servicing, date(2026, 4, 27))
+    # AG1: 3 days with collector-f2, but the queue's only other collector already held it: it stays
+    assert _assignments(await desk.case(idle["case_id"]))[-1] == ("2026-04-24", "collector-f2", "system")
+    moved = await desk.case(worked["case_id"])  # AG2: last contact 23 April, 4 days: to collector-f1
+    assert _assignments(moved)[-1] == ("2026-04-27", "collector-f1", "system")
+    assert moved["timeline"][-1]["data"]["reason"].startswith("not worked for 4 days (no contact since 2026-04-23)")
+
+    from services.collections.service_layer.roster import rebalance_idle
+
+    ctx = desk.app.state.collections
+    async with desk.app.state.kernel.db.acquire() as conn, conn.transaction():  # the same day again: idempotent
+        assert await rebalance_idle(ctx, conn, date(2026, 4, 27), servicing.day_closed_event(date(2026, 4, 27))) == 0
+    roster = (await desk.client.get("/v1/roster", headers=desk.supervisor)).json()
+    assert (_member(roster, "collector-f1")["open_cases"], _member(roster, "collector-f2")["open_cases"]) == (1, 1)
+
+
+async def test_without_the_setting_idle_cases_stay(desk, servicing):
+    [case] = await _open_cases(desk, servicing, ("AG9",))
+    await _close(desk, servicing, date(2026, 5, 10))  # 19 days without contact, still front-end
+    assert _assignments(await desk.case(case["case_id"])) == [("2026-04-21", "collector-f1", "routing")]
+
+
+async def test_the_migration_gives_cases_recorded_before_it_their_assignment_history(desk, servicing):
+    """Rows written before cases kept `assigned_on` / `holders` get them from their streams (replay still equal:
+    the fixture folds every stream after the test)."""
+    import importlib
+
+    migration = importlib.import_module(
+        "services.collections.migrations.versions.20261207_0011_collections_case_holders")
+    [case] = await _open_cases(desk, servicing, ("MG1",))
+    await desk.client.post(f"/v1/cases/{case['case_id']}/assign", headers=desk.supervisor,
+                           json={"collector": "collector-m1"})
+    async with desk.app.state.kernel.db.acquire() as conn:
+        await conn.execute(migration.DOWN)
+        assert await conn.fetchval("SELECT state ? 'holders' FROM cases") is False
+        await conn.execute(migration.UP)
+        state = await conn.fetchval("SELECT state FROM cases")
+    assert (state["assigned_on"], state["holders"]) == ("2026-04-21", ["collector-f1", "collector-m1"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -51,3 +52,20 @@ async def cases_held(conn: asyncpg.Connection, collector: str, queues: list[str]
         queues,
     )
     return [dict(r) for r in rows]
+
+
+async def idle_candidates(conn: asyncpg.Connection, day: date, after_days: int, queues: list[str]) -> list[str]:
+    """Open, assigned cases of these queues with no contact, assignment or opening in the last `after_days` days
+    (the domain decides exactly: domain/roster.idle_for), in case id order."""
+    rows = await conn.fetch(
+        """SELECT case_id FROM cases
+           WHERE status = 'open' AND assignee IS NOT NULL AND queue = ANY($3)
+             AND $1 - greatest(coalesce((state->>'last_contact_on')::date,
+                                        (last_contact_at AT TIME ZONE 'UTC')::date, opened_on),
+                               coalesce((state->>'assigned_on')::date, opened_on), opened_on) >= $2
+           ORDER BY case_id""",
+        day,
+        after_days,
+        queues,
+    )
+    return [r["case_id"] for r in rows]

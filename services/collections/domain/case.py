@@ -191,11 +191,12 @@ class Case:
                                      days_past_due=s.days_past_due, rule_id=rule_id))
         self.pending.triggers.append("stage_changed")
 
-    def assign(self, collector: str | None, *, by: str, reason: str | None = None, queue: str | None = None) -> None:
-        """Give the case to a collector (and queue)."""
+    def assign(self, collector: str | None, *, by: str, on: date, reason: str | None = None,
+               queue: str | None = None) -> None:
+        """Give the case to a collector (and queue) on business date `on`."""
         self.require_open()
         self.record(ev.CaseAssigned(**self.ids(), collector=collector, queue=queue or self.state.queue, assigned_by=by,
-                                    reason=reason))
+                                    reason=reason), on)
         self.pending.needs_assignment = False
 
     def resolve(self, resolution: str, on: date) -> None:

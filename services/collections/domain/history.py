@@ -73,8 +73,10 @@ def evolve(state: CaseState, event: EventData, on: date | None, rules: CaseRules
     return state
 
 
-def _assigned(s: CaseState, e: ev.CaseAssigned) -> None:
-    s.assignee, s.queue = e.collector, e.queue
+def _assigned(s: CaseState, e: ev.CaseAssigned, on: date, _: CaseRules) -> None:
+    s.assignee, s.queue, s.assigned_on = e.collector, e.queue, on
+    if e.collector is not None and e.collector not in s.holders:
+        s.holders.append(e.collector)
 
 
 def _escalated(s: CaseState, e: ev.CaseEscalated) -> None:
@@ -322,6 +324,7 @@ def _write_off_decided(s: CaseState, e: ev.WriteOffDecided) -> None:
 
 
 DATED: dict[type[EventData], Step] = {
+    ev.CaseAssigned: _assigned,
     ev.PolicyDecided: _policy_decided,
     ev.ContactLogged: _contact_logged,
     ev.PromiseMade: _promise_made,
@@ -330,7 +333,6 @@ DATED: dict[type[EventData], Step] = {
     ev.RecoveryAttributed: _recovery_attributed,
 }
 UNDATED: dict[type[EventData], Callable[[CaseState, Any], None]] = {
-    ev.CaseAssigned: _assigned,
     ev.CaseEscalated: _escalated,
     ev.CaseResolved: _resolved,
     ev.CaseTagged: _tagged,

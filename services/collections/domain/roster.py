@@ -6,6 +6,10 @@ front-end team moved to support mid-end in July–August). The configured roster
 through `PUT /roster/{collector}` is an event of the `roster` stream and from then on decides that
 collector's queue. New cases are routed to the active collectors of their queue, in roster order.
 
+A case not worked (no contact) for N days (`LOANFLOW_COLLECTIONS_REASSIGN_AFTER_DAYS`) is rebalanced at
+day-close to another active collector of its queue who has never held it (so never back to the same
+one); the days count from the last contact, the latest assignment or the opening, whichever is latest.
+
 When a collector leaves a queue (moved, or made inactive) their open cases of that queue follow
 a rule: `stay` with them, or `rebalance` to the queue's other active collectors, the least
 loaded first, never to someone who originated the loan (domain/assignment.py).
@@ -15,9 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from services.collections.domain.assignment import pick_collector
 from services.collections.domain.errors import CaseRuleViolation
+from services.collections.domain.state import CaseState
 from shared.contracts.collections import RosterCases, RosterChanged
 
 STAGES = ("front", "mid", "back")
@@ -142,3 +148,18 @@ def rebalance(
         if chosen is not None:
             load[chosen] = load.get(chosen, 0) + 1
     return out
+
+
+def idle_since(state: CaseState) -> date:
+    """The day a case was last worked or given to its collector: its last contact, its latest assignment,
+    or its opening, whichever is latest."""
+    contact = state.last_contact_on or (state.last_contact_at.date() if state.last_contact_at else None)
+    return max(d for d in (contact, state.assigned_on, state.opened_on) if d is not None)
+
+
+def idle_for(state: CaseState, day: date, after_days: int) -> int | None:
+    """Days the open, assigned case has gone unworked on `day` when that is `after_days` or more (else None)."""
+    if state.status != "open" or state.assignee is None:
+        return None
+    days = (day - idle_since(state)).days
+    return days if days >= after_days else None

@@ -69,6 +69,8 @@ class CaseState(BaseModel):
     resolution: str | None = None
     queue: str = "front"
     assignee: str | None = None
+    assigned_on: date | None = None  # business date of the latest assignment (idle cases count from it too)
+    holders: list[str] = Field(default_factory=list)  # every collector the case was given to, first first
     special_status: SpecialStatus = "none"
     special_path: str | None = None
     dispute: dict[str, Any] | None = None

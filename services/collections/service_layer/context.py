@@ -57,6 +57,7 @@ class Collections:
     qa_scorecard: tuple[ScorecardItem, ...] = DEFAULT_SCORECARD
     arrangement_limits: ArrangementLimits = field(default_factory=ArrangementLimits)  # who may approve a waiver
     ring: KeyRing | None = None  # copies of the borrowers' data keys (issue 16); None: sealed fields stay sealed
+    reassign_after_days: int | None = None  # an unworked case moves to another collector after this many days
 
     def local_now(self) -> datetime:
         """Wall time in the borrowers' time zone (contact hours)."""
@@ -91,13 +92,14 @@ class Collections:
                 case.apply_policy(self.arms.policy(case.state.arm), business_date,
                                   all_points(case.state.contact_points, loans.get(case.state.loan_id)))
         to_assign = [case for case, _, _, _ in changes if case.is_open and case.pending.needs_assignment]
+        business_dates = {id(case): business_date for case, _, business_date, _ in changes}
         if to_assign:
             roster = Roster(self.roster, await roster_rows.moves(conn)).active_by_queue()
             load = await case_rows.caseloads(conn, sorted({c for q in roster.values() for c in q}))
             excluded = await directory.originators(conn, sorted({c.state.loan_id for c in to_assign}))
             for case in to_assign:
                 collector = pick_collector(roster.get(case.state.queue, []), load, excluded[case.state.loan_id])
-                case.assign(collector, by="routing" if actor == "system" else actor,
+                case.assign(collector, by="routing" if actor == "system" else actor, on=business_dates[id(case)],
                             reason=f"routed to the {case.state.queue} queue")
                 if collector is not None:
                     load[collector] = load.get(collector, 0) + 1

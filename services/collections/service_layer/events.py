@@ -20,6 +20,7 @@ from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
 from services.collections.domain.case import Case
 from services.collections.service_layer.context import Collections
+from services.collections.service_layer.roster import rebalance_idle
 from shared.contracts import CloudEvent, UnknownEventType, parse_data
 from shared.contracts import arrangements as arr
 from shared.contracts import origination as og
@@ -284,7 +285,8 @@ async def on_finished(ctx: Collections, conn: asyncpg.Connection, event: CloudEv
 
 
 async def on_day_closed(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: sv.DayClosed) -> None:
-    """The business clock: DPD refresh, broken promises, statute watch, day_closed policy rules.
+    """The business clock: DPD refresh, broken promises, statute watch, day_closed policy rules, then cases
+    not worked for `reassign_after_days` rebalanced (service_layer/roster.rebalance_idle).
 
     Cases whose next attention day (see domain/attention.py) is still ahead only have their
     DPD counted up, in one statement; the others are loaded and closed one by one.
@@ -297,6 +299,7 @@ async def on_day_closed(ctx: Collections, conn: asyncpg.Connection, event: Cloud
         for case, _ in loaded:
             case.close_day(data.business_date)
         await ctx.save_many(conn, loaded, data.business_date, cause=event)
+    await rebalance_idle(ctx, conn, data.business_date, event)  # unworked cases to another collector
 
 
 async def _open_case(ctx: Collections, conn: asyncpg.Connection, loan_id: str) -> tuple[Case, int] | None:

@@ -252,7 +252,8 @@ async def reassign(cmd: c.AssignCase, ctx: Collections, *, changed: list[bool] |
         if not Roster(ctx.roster, await roster_rows.moves(conn)).is_active(cmd.collector):
             raise CaseRuleViolation("collector_inactive", f"{cmd.collector} is inactive on the roster",
                                     collector=cmd.collector)
-        case.assign(cmd.collector, by=cmd.by, reason=cmd.reason or "reassigned by supervisor", queue=cmd.queue)
+        case.assign(cmd.collector, by=cmd.by, reason=cmd.reason or "reassigned by supervisor", queue=cmd.queue,
+                    on=today.business_date)
         if changed is not None:
             changed.append(True)
     return await _on_case(ctx, cmd, decide)

@@ -10,6 +10,7 @@ so one refused case never holds back the others.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -19,11 +20,12 @@ from services.collections.adapters import directory
 from services.collections.adapters import roster as roster_rows
 from services.collections.domain import commands as c
 from services.collections.domain import roster as rules
+from services.collections.domain.assignment import pick_collector
 from services.collections.domain.case import Case
 from services.collections.domain.errors import CaseRuleViolation
 from services.collections.service_layer.context import SOURCE, Collections
 from services.collections.service_layer.handlers import reassign
-from shared.contracts import make_event
+from shared.contracts import CloudEvent, make_event
 from shared.errors import ConcurrencyConflict, DomainError
 from shared.messagebus import Handler
 
@@ -127,7 +129,12 @@ async def _rebalance(
                 )
                 continue
             load[to] = load.get(to, 0) + 1
-            case.assign(to, by=event.changed_by, reason=f"roster: {leaving} left the {queue} queue (rebalance)")
+            case.assign(
+                to,
+                by=event.changed_by,
+                on=business_date,
+                reason=f"roster: {leaving} left the {queue} queue (rebalance)",
+            )
             changed.append((case, version))
             moved.append({"case_id": case.state.case_id, "collector": to, "status": "assigned", "reason": None})
     if changed:
@@ -172,3 +179,51 @@ ROSTER_HANDLERS: dict[type[Any], Handler[Collections]] = {
     c.MoveCollector: move_collector,
     c.AssignCases: assign_cases,
 }
+
+
+IDLE_QUEUES = ["front", "mid", "back"]  # the stage queues (legal, agency and the special desks keep their cases)
+IDLE_BATCH = 1000
+
+
+async def rebalance_idle(ctx: Collections, conn: asyncpg.Connection, day: date, cause: CloudEvent) -> int:
+    """Day-close of `day`: each case not worked for `reassign_after_days` goes to the least-loaded active collector
+    of its queue who never held it and did not originate the loan (none such: it stays). Returns cases moved.
+
+    Runs in the day-close's transaction after the day's own work; a case just moved counts from `day` again,
+    so the same day-close run twice moves nothing more (the inbox already drops a redelivered one).
+    """
+    after = ctx.reassign_after_days
+    if not after:
+        return 0
+    ids = await roster_rows.idle_candidates(conn, day, after, IDLE_QUEUES)
+    if not ids:
+        return 0
+    active = rules.Roster(ctx.roster, await roster_rows.moves(conn)).active_by_queue()
+    load = await case_rows.caseloads(conn, sorted({x for q in active.values() for x in q}))
+    moved = 0
+    for start in range(0, len(ids), IDLE_BATCH):
+        loaded = await case_rows.load_many(conn, ids[start : start + IDLE_BATCH], ctx.rules)
+        excluded = await directory.originators(conn, sorted({case.state.loan_id for case, _ in loaded}))
+        changed: list[tuple[Case, int]] = []
+        for case, version in loaded:
+            s = case.state
+            days = rules.idle_for(s, day, after)
+            if days is None or s.assignee is None:
+                continue
+            to = pick_collector(active.get(s.queue, []), load, {s.assignee, *s.holders, *excluded[s.loan_id]})
+            if to is None:
+                continue
+            since, before = rules.idle_since(s), s.assignee
+            load[to] = load.get(to, 0) + 1
+            load[before] = load.get(before, 0) - 1
+            case.assign(
+                to,
+                by="system",
+                on=day,
+                reason=f"not worked for {days} days (no contact since {since}): rebalanced from {before}",
+            )
+            changed.append((case, version))
+        if changed:
+            await ctx.save_many(conn, changed, day, cause=cause)
+            moved += len(changed)
+    return moved

@@ -181,6 +181,8 @@ class CaseFields(Public):
     stage: Stage
     queue: str
     assignee: str | None
+    assigned_on: date | None = None  # business date of the latest assignment
+    holders: list[str] = []  # every collector the case was given to (reassignment by age skips them)
     days_past_due: int
     amount_overdue: Money
     special_status: SpecialStatus
