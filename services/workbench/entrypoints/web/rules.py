@@ -40,6 +40,10 @@ RULES = {
     "action_in_future": N_("The date is after the business date"),
     "outcome_required": N_("Closing the proceedings needs their outcome"),
     "outcome_only_when_closed": N_("An outcome is recorded only when the proceedings close"),
+    "collector_inactive": N_("This collector is inactive on the roster"),
+    "roster_changed": N_("Someone changed the roster meanwhile; reload the board and try again"),
+    "concurrent_change": N_("Someone changed this case at the same moment; reload and try again"),
+    "duplicate_case_ids": N_("A case is listed twice"),
     # Origination
     "wrong_stage": N_("Reviews go in order: client manager, team manager, credit manager"),
     "reviews_complete": N_("All three reviews are done"),

@@ -11,9 +11,10 @@ from services.workbench.entrypoints.web.routes import (
     qa,
     queue,
     reports,
+    roster,
 )
 
 # arrangements before cases: its POST /cases/{id}/arrangements, not the case page's catch-all action route
 ROUTERS = [auth.router, queue.router, arrangements.router, cases.router, board.router, applications.router,
            reports.router, arms.router, qa.router,
-           audit.router]
+           audit.router, roster.router]

@@ -18,7 +18,10 @@ from services.workbench.entrypoints.web.session import CurrentUser, User, check_
 
 router = APIRouter(tags=["board"])
 OPEN_CASES_CAP = 5000
-PARALLEL_ASSIGNS = 8
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def _month_figures(api: ApiCaller, day: Any) -> Any:
@@ -32,12 +35,14 @@ async def _month_figures(api: ApiCaller, day: Any) -> Any:
 
 async def board_page(request: Request, user: User, *, status: int = 200,
                      failures: list[tuple[str, ApiRefusal]] | None = None, form: dict[str, Any] | None = None,
-                     done: int | None = None) -> Response:
+                     done: int | None = None, roster_form: dict[str, Any] | None = None) -> Response:
     api = api_for(request, user)
-    (cases, cut), day, pending = await asyncio.gather(
+    can_assign = user.has("collections_supervisor", "admin")
+    (cases, cut), day, pending, roster = await asyncio.gather(
         api.all_pages("collections", "/cases", OPEN_CASES_CAP, status="open"),
         api.get_or_refusal("servicing", "/business-date"),
-        api.get_or_refusal("collections", "/arrangements", status="pending_approval", limit=500))
+        api.get_or_refusal("collections", "/arrangements", status="pending_approval", limit=500),
+        api.get_or_refusal("collections", "/roster") if can_assign else _nothing())
     figures = await _month_figures(api, day)
     today = local_today(request)
     month = figures if isinstance(figures, dict) else None
@@ -52,9 +57,12 @@ async def board_page(request: Request, user: User, *, status: int = 200,
                   chosen_total=len(chosen), selected=selected, failures=failures or [], form=form or {},
                   done=done, stages=STAGES, queue_names=sorted({str(c.get("queue")) for c in cases}),
                   collectors=sorted({str(c.get("assignee")) for c in cases if c.get("assignee")}),
-                  untouched_days=board.UNTOUCHED_DAYS, can_assign=user.has("collections_supervisor", "admin"),
+                  untouched_days=board.UNTOUCHED_DAYS, can_assign=can_assign,
                   arrangements=pending.get("items", []) if isinstance(pending, dict) else [],
-                  arrangements_refusal=None if isinstance(pending, dict) else pending)
+                  arrangements_refusal=None if isinstance(pending, dict) else pending,
+                  roster=roster if isinstance(roster, dict) else None,
+                  roster_refusal=roster if isinstance(roster, ApiRefusal) else None,
+                  moved=request.query_params.get("moved") or None, roster_form=roster_form or {})
 
 
 @router.get("/board")
@@ -65,8 +73,9 @@ async def show_board(request: Request, user: CurrentUser) -> Response:
 
 @router.post("/board/assign")
 async def reassign(request: Request, user: CurrentUser) -> Response:
-    """Reassign the ticked cases (`case_ids`) to `collector`: one `POST /cases/{id}/assign` each,
-    eight at a time; cases the API refuses are listed with their rule, the others are done."""
+    """Reassign the ticked cases (`case_ids`) to `collector`: one bulk `POST /cases/assign` (each case under the
+    single reassignment's rules, per-case results); cases the API refuses are listed with their rule, the others
+    are done."""
     form = await request.form()
     check_csrf(user, form.get("csrf_token"))
     case_ids = [str(v) for v in form.getlist("case_ids") if str(v).strip()]
@@ -78,22 +87,21 @@ async def reassign(request: Request, user: CurrentUser) -> Response:
                                                              "msg": "required"}], "workbench")
         return await board_page(request, user, status=422, failures=[("", missing)], form=values)
     api = api_for(request, user)
-    gate = asyncio.Semaphore(PARALLEL_ASSIGNS)
-
-    async def one(case_id: str) -> tuple[str, ApiRefusal | None]:
-        async with gate:
-            try:
-                await api.post("collections", f"/cases/{case_id}/assign",
-                               {"collector": collector, **({"reason": reason} if reason else {})})
-                return case_id, None
-            except ApiRefusal as refusal:
-                return case_id, refusal
-
-    results = await asyncio.gather(*(one(c) for c in case_ids))
+    try:
+        answer = await api.post("collections", "/cases/assign", {"case_ids": list(dict.fromkeys(case_ids)),
+                                                                 "collector": collector,
+                                                                 **({"reason": reason} if reason else {})})
+    except ApiRefusal as refusal:  # the request as a whole (input, role): nothing changed
+        return await board_page(request, user, status=refusal.status if refusal.status < 500 else 502,
+                                failures=[("", refusal)], form=values)
+    results: list[tuple[str, ApiRefusal | None]] = [
+        (r["case_id"], None if r["status"] != "refused" else
+         ApiRefusal(409, str(r.get("rule") or "refused"), str(r.get("message") or ""), [], "collections"))
+        for r in answer["results"]]
     failures = [(c, r) for c, r in results if r is not None]
     if failures:
         worst = max(r.status for _, r in failures)
         return await board_page(request, user, status=worst if worst < 500 else 502, failures=failures,
-                                form=values, done=len(case_ids) - len(failures))
+                                form=values, done=len(results) - len(failures))
     shown = {k: str(form.get(f"shown_{k}")) for k in ("collector", "queue", "stage") if form.get(f"shown_{k}")}
-    return RedirectResponse(f"/board?{urlencode({'reassigned': len(case_ids), **shown})}#reassign", status_code=303)
+    return RedirectResponse(f"/board?{urlencode({'reassigned': len(results), **shown})}#reassign", status_code=303)
