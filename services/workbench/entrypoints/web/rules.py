@@ -76,6 +76,13 @@ RULES = {
 }
 
 
-def rule_title(code: str) -> str:
+# a code whose rule differs by the service that refused (service, code) -> msgid
+SERVICE_RULES = {
+    ("collections", "reveal_not_permitted"):
+        N_("Only the case's collector, a supervisor or legal may see its contact points unmasked"),
+}
+
+
+def rule_title(code: str, service: str = "") -> str:
     """The msgid for a refusal code (the code itself when unknown: the page then shows the API's message)."""
-    return RULES.get(code, N_("The request was refused"))
+    return SERVICE_RULES.get((service, code)) or RULES.get(code, N_("The request was refused"))

@@ -91,29 +91,51 @@ async def _nothing() -> None:
     return None
 
 
-async def load_case(api: ApiCaller, case_id: str, sub: str) -> tuple[Any, Any, Any, Any, Any, Any]:
+async def _the_case(api: ApiCaller, case_id: str, reveal: str | None) -> tuple[Any, ApiRefusal | None]:
+    """The case as collections has it: masked, or with `reveal` (the reason, recorded in collections' access
+    audit) its contact points unmasked; a refused reveal (403 not allowed, 422 no reason) gives the masked case
+    and the refusal."""
+    if reveal is not None:
+        try:
+            return await api.get("collections", f"/cases/{case_id}", reveal="true", reason=reveal), None
+        except ApiRefusal as refused:
+            if refused.status not in (403, 422):
+                raise
+            return await api.get("collections", f"/cases/{case_id}"), refused
+    return await api.get("collections", f"/cases/{case_id}"), None
+
+
+async def load_case(api: ApiCaller, case_id: str, sub: str,
+                    reveal: str | None = None) -> tuple[Any, Any, Any, Any, Any, Any, ApiRefusal | None]:
     """The API calls /cases/{id} makes: the case and the business date, then the loan, its schedule,
-    reporting's timeline and (on one's own case) one's queue for the previous/next links, at once."""
-    case, day = await asyncio.gather(api.get("collections", f"/cases/{case_id}"),
-                                     api.get_or_refusal("servicing", "/business-date"))
+    reporting's timeline and (on one's own case) one's queue for the previous/next links, at once; last, a
+    refused reveal."""
+    (case, refused), day = await asyncio.gather(_the_case(api, case_id, reveal),
+                                                api.get_or_refusal("servicing", "/business-date"))
     loan_id = case["loan_id"]
     loan, schedule, timeline, queue = await asyncio.gather(
         api.get_or_refusal("servicing", f"/loans/{loan_id}"),
         api.get_or_refusal("servicing", f"/loans/{loan_id}/schedule"),
         _timeline(api, loan_id),
         api.get_or_refusal("collections", "/queue", limit=500) if case.get("assignee") == sub else _nothing())
-    return case, day, loan, schedule, timeline, queue
+    return case, day, loan, schedule, timeline, queue, refused
 
 
 async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiRefusal | None = None,
-                    failed: str | None = None, form: dict[str, str] | None = None) -> Response:
+                    failed: str | None = None, form: dict[str, str] | None = None,
+                    reveal: str | None = None) -> Response:
+    """The case page; with `reveal` (the reason) its contact points unmasked for this one response (never
+    stored, never cached: Cache-Control no-store), or the reveal's refusal with its rule."""
     api = api_for(request, user)
-    case, day, loan, schedule, timeline, queue = await load_case(api, case_id, user.sub)
+    case, day, loan, schedule, timeline, queue, refused = await load_case(api, case_id, user.sub, reveal)
+    revealed = reveal is not None and refused is None
+    if refused is not None:
+        refusal, failed, form = refusal or refused, failed or "reveal", form or {"reason": reveal or ""}
     business_date = business_date_of(day)
     own_events = case.get("timeline") or []
     cross_service = not isinstance(timeline, ApiRefusal)
     status = refusal_status(refusal) if refusal else 200
-    return render(
+    page = render(
         request, "case.html", status=status, user=user, case=case, loan=loan, schedule=schedule,
         business_date=business_date, ask=view.amount_to_ask(case, loan),
         borrower=view.masked_borrower(case.get("borrower")),
@@ -129,12 +151,18 @@ async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiR
         can_assign=user.has("collections_supervisor", "admin"),
         refusal=refusal, failed=failed, form=form or {}, done=request.query_params.get("done"),
         around=neighbours(queue.get("items", []), case_id) if isinstance(queue, dict) else None,
+        revealed=revealed, reveal_reason=reveal if revealed else None,
         idempotency_key=str(uuid.uuid4()))
+    if reveal is not None:  # the unmasked page (or the reveal's refusal) is never kept by a browser or a proxy
+        page.headers["Cache-Control"] = "private, no-store"
+    return page
 
 
 @router.get("/cases/{case_id}")
 async def show_case(request: Request, user: CurrentUser, case_id: str) -> Response:
-    return await case_page(request, user, case_id)
+    """`?reveal=true&reason=...`: the contact points unmasked for this response (recorded by collections)."""
+    reveal = request.query_params.get("reason", "") if request.query_params.get("reveal") == "true" else None
+    return await case_page(request, user, case_id, reveal=reveal)
 
 
 @router.get("/cases/{case_id}/letters/{letter_id}.pdf")
