@@ -4,6 +4,8 @@ its person, role, case, fields and reason, filters by the case, and a collector 
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -51,3 +53,43 @@ def test_a_collectors_reveal_shows_on_the_auditors_page_and_a_collector_is_refus
     assert answer is not None and answer.status == 403
     refusal = refused.locator("#refusal").inner_text()
     assert "您的角色无权进行此操作" in refusal and "missing_role" in refusal
+
+
+def test_a_collector_reveals_a_cases_phones_with_a_reason_once_and_a_reload_is_masked_again(book, open_page):
+    case = book.cases["wb-a"]
+    collector, cid = case["assignee"], case["case_id"]
+    page = open_page("zh", javascript=False)
+    sign_in(page, collector, "collector")
+    page.goto(f"/cases/{cid}")
+    phone = page.locator("#point-borrower-phone td").nth(2)
+    masked = phone.inner_text()
+    assert re.fullmatch(r"1\d\d\*{4}\d{4}", masked), masked
+    assert page.locator("#revealed").count() == 0
+
+    page.fill("#reveal-reason", "核实借款人电话后拨打")
+    with page.expect_response(lambda r: "reveal=true" in r.url) as answer:
+        page.click("#reveal button[type=submit]")
+    assert answer.value.status == 200 and answer.value.headers["cache-control"] == "private, no-store"
+    full = phone.inner_text()
+    assert re.fullmatch(r"1\d{10}", full), full
+    assert full[:3] == masked[:3] and full[-4:] == masked[-4:], "the same phone, in full"
+    notice = page.locator("#revealed").inner_text()
+    assert "已记入访问审计" in notice and "核实借款人电话后拨打" in notice
+    recorded = book.api_read("collections", f"/audit/access?case_id={cid}")["items"]
+    assert [(r["actor"], r["reason"]) for r in recorded] == [(collector, "核实借款人电话后拨打")]
+
+    page.goto(f"/cases/{cid}")
+    assert phone.inner_text() == masked, "the page reloaded normally is masked again"
+    assert full not in page.content() and page.locator("#revealed").count() == 0
+    assert len(book.api_read("collections", f"/audit/access?case_id={cid}")["items"]) == 1, "nothing recorded"
+
+    other = open_page("en", javascript=False)
+    sign_in(other, "col-nobody", "collector", lang="en")
+    other.goto(f"/cases/{cid}")
+    other.fill("#reveal-reason", "curious")
+    with other.expect_response(lambda r: "reveal=true" in r.url) as refused:
+        other.click("#reveal button[type=submit]")
+    assert refused.value.status == 403
+    refusal = other.locator("#refusal").inner_text()
+    assert "Only the case's collector, a supervisor or legal" in refusal and "reveal_not_permitted" in refusal
+    assert other.locator("#point-borrower-phone td").nth(2).inner_text() == masked
