@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -83,3 +83,37 @@ async def broker_metadata(bootstrap: str, timeout: float = 1.0) -> None:
         await asyncio.wait_for(client.bootstrap(), timeout)
     finally:
         await client.close()
+
+
+class EndOffsets:
+    """Where each partition ended when a read from the beginning started (a replay, a what-if).
+
+    ListOffsets answers are not trusted (the local broker answers the last batch's base
+    offset): a partition is empty when it says 0, and otherwise ends at the high-water mark
+    of the first fetch response for it.
+    """
+
+    def __init__(self, listed: dict[TopicPartition, int]) -> None:
+        self.listed = listed
+        self.frozen: dict[TopicPartition, int] = {}
+        self.remaining = {tp for tp, end in listed.items() if end > 0}
+
+    def observe(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in list(self.remaining):
+            high = consumer.highwater(tp)
+            if tp not in self.frozen and high is not None:
+                self.frozen[tp] = max(high, self.listed[tp])
+
+    def within(self, tp: TopicPartition, offset: int) -> bool:
+        return tp not in self.frozen or offset < self.frozen[tp]
+
+    def consumed(self, tp: TopicPartition, offset: int) -> None:
+        if tp in self.frozen and offset + 1 >= self.frozen[tp]:
+            self.remaining.discard(tp)
+
+
+async def topic_partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
+    """Every partition of these topics, in topic then partition order."""
+    cluster = await consumer._client.fetch_all_metadata()  # aiokafka has no public describe on the consumer
+    return [TopicPartition(topic, partition)
+            for topic in topics for partition in sorted(cluster.partitions_for_topic(topic) or ())]

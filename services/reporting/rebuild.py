@@ -17,7 +17,6 @@ from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.reporting.adapters.writer import (
     ANALYZE,
@@ -40,7 +39,7 @@ from services.reporting.service_layer.handlers import (
 from shared.auth import TokenIssuer
 from shared.config import PlatformSettings
 from shared.db import ensure_database
-from shared.kafka import ensure_topics, make_consumer
+from shared.kafka import EndOffsets, ensure_topics, make_consumer, topic_partitions
 from shared.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -188,7 +187,7 @@ async def _from_topics(platform: PlatformSettings, settings: ReportingSettings) 
                              fetch_max_bytes=32 * 1024 * 1024, max_partition_fetch_bytes=8 * 1024 * 1024)
     await consumer.start()
     try:
-        partitions = await _partitions(consumer, topics)
+        partitions = await topic_partitions(consumer, topics)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = EndOffsets(await consumer.end_offsets(partitions))
@@ -206,42 +205,6 @@ async def _from_topics(platform: PlatformSettings, settings: ReportingSettings) 
                 yield batch
     finally:
         await consumer.stop()
-
-
-class EndOffsets:
-    """Where each partition ended when the replay started.
-
-    ListOffsets answers are not trusted (the local broker answers the last batch's base
-    offset): a partition is empty when it says 0, and otherwise ends at the high-water mark
-    of the first fetch response for it.
-    """
-
-    def __init__(self, listed: dict[TopicPartition, int]) -> None:
-        self.listed = listed
-        self.frozen: dict[TopicPartition, int] = {}
-        self.remaining = {tp for tp, end in listed.items() if end > 0}
-
-    def observe(self, consumer: AIOKafkaConsumer) -> None:
-        for tp in list(self.remaining):
-            high = consumer.highwater(tp)
-            if tp not in self.frozen and high is not None:
-                self.frozen[tp] = max(high, self.listed[tp])
-
-    def within(self, tp: TopicPartition, offset: int) -> bool:
-        return tp not in self.frozen or offset < self.frozen[tp]
-
-    def consumed(self, tp: TopicPartition, offset: int) -> None:
-        if tp in self.frozen and offset + 1 >= self.frozen[tp]:
-            self.remaining.discard(tp)
-
-
-async def _partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
-    cluster = await consumer._client.fetch_all_metadata()  # aiokafka has no public describe on the consumer
-    out = []
-    for topic in topics:
-        for partition in sorted(cluster.partitions_for_topic(topic) or ()):
-            out.append(TopicPartition(topic, partition))
-    return out
 
 
 async def _from_stores(platform: PlatformSettings, settings: ReportingSettings) -> AsyncIterator[list[Positioned]]:

@@ -13,37 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.kafka import make_consumer
+from shared.kafka import EndOffsets, make_consumer, topic_partitions
 
 FETCH = 5_000  # records a fetch
-
-
-class Ends:
-    """Where each partition ended when the read started.
-
-    A partition that lists 0 is empty; otherwise its end is the high-water mark of the first fetch
-    answer for it (the local broker's ListOffsets answers the last batch's base offset).
-    """
-
-    def __init__(self, listed: dict[TopicPartition, int]) -> None:
-        self.listed = listed
-        self.frozen: dict[TopicPartition, int] = {}
-        self.remaining = {tp for tp, end in listed.items() if end > 0}
-
-    def observe(self, consumer: AIOKafkaConsumer) -> None:
-        for tp in list(self.remaining):
-            high = consumer.highwater(tp)
-            if tp not in self.frozen and high is not None:
-                self.frozen[tp] = max(high, self.listed[tp])
-
-    def within(self, tp: TopicPartition, offset: int) -> bool:
-        return tp not in self.frozen or offset < self.frozen[tp]
-
-    def consumed(self, tp: TopicPartition, offset: int) -> None:
-        if tp in self.frozen and offset + 1 >= self.frozen[tp]:
-            self.remaining.discard(tp)
 
 
 async def read_topic(bootstrap: str, topic: str, keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
@@ -52,13 +25,12 @@ async def read_topic(bootstrap: str, topic: str, keep: Callable[[dict[str, Any]]
                              max_partition_fetch_bytes=8 * 1024 * 1024)
     await consumer.start()
     try:
-        cluster = await consumer._client.fetch_all_metadata()  # aiokafka has no public describe on the consumer
-        partitions = [TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or ())]
+        partitions = await topic_partitions(consumer, [topic])
         if not partitions:
             return []
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        ends = Ends(await consumer.end_offsets(partitions))
+        ends = EndOffsets(await consumer.end_offsets(partitions))
         seen: set[str] = set()
         out: list[dict[str, Any]] = []
         while ends.remaining:
