@@ -15,7 +15,9 @@ from fastapi import Depends, Request
 from shared.errors import Forbidden, Unauthorized
 
 ROLES = ("client_manager", "team_manager", "credit_manager", "collector", "collections_supervisor",
-         "legal", "reporting", "admin", "qa", "auditor")  # qa reviews recorded calls; auditor reads the access audit
+         "legal", "reporting", "admin", "qa", "auditor",  # qa reviews recorded calls; auditor reads the access audit
+         "service")  # service: held only by the services' own tokens (service-to-service calls), never by a person
+SERVICE_ROLE = "service"
 MAX_SKEW_SECONDS = 300
 
 

@@ -28,6 +28,7 @@ import asyncpg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from shared.auth import SERVICE_ROLE
 from shared.errors import Unprocessable
 from shared.secretbox import SecretBox, SecretBoxError
 
@@ -299,7 +300,7 @@ def http_fetcher(base_url: str, token: Callable[[], str], timeout: float = 5.0) 
 
 def key_ring(kernel: Any, origination_url: str) -> KeyRing:
     """The key ring of a service that keeps copies of origination's keys (`kernel`: its ServiceKernel)."""
-    def token() -> str:  # the services read keys as the system reader does
-        return str(kernel.issuer.issue(f"{kernel.name}-keys", ["reporting"], ttl_seconds=300))
+    def token() -> str:  # keys go to the services' own role only, never to a person's token
+        return str(kernel.issuer.issue(f"{kernel.name}-keys", [SERVICE_ROLE], ttl_seconds=300))
     return KeyRing(SecretBox(kernel.platform.secrets_key_material()), http_fetcher(origination_url, token),
                    writer=lambda: kernel.db.acquire())

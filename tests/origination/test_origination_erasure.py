@@ -132,9 +132,10 @@ async def test_other_services_fetch_keys_sealed_and_learn_erasure(desk):
     app_id = await desk.filed(application())
     borrower_id = (await desk.get(app_id))["borrower_id"]
     r = await desk.client.get("/v1/data-keys", params={"id": [borrower_id, "bk_unknown"]},
-                              headers=desk.as_("reporting-keys", "reporting"))
+                              headers=desk.as_("reporting-keys", "service"))
     assert r.status_code == 200, r.text
     (key,) = r.json()["keys"]
     assert key["key_id"] == borrower_id and key["sealed"].startswith("enc:v1:") and key["erased"] is False
-    assert (await desk.client.get("/v1/data-keys", params={"id": borrower_id},
-                                  headers=desk.as_("bob", "collector"))).status_code == 403
+    for person in ("reporting", "collector", "admin", "auditor"):  # only the services' own role fetches keys
+        r = await desk.client.get("/v1/data-keys", params={"id": borrower_id}, headers=desk.as_("someone", person))
+        assert r.status_code == 403 and r.json()["error"]["code"] == "missing_role", (person, r.text)

@@ -10,13 +10,15 @@ from services.origination.domain import commands
 from services.origination.entrypoints.api.public import BorrowerErasedPublic, DataKeysPublic
 from services.origination.entrypoints.api.routes.applications import Bus
 from services.origination.service_layer.erasure import sealed_keys
-from shared.auth import Principal, require_roles
+from shared.auth import SERVICE_ROLE, Principal, require_roles
 
 router = APIRouter(prefix="/borrowers", tags=["erasure"])
 data_keys_router = APIRouter(prefix="/data-keys", tags=["erasure"])
 
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
-KeyReader = Annotated[Principal, Depends(require_roles("reporting", "admin"))]
+# the keys open every borrower's sealed fields: only the services holding copies fetch them, no person (admin
+# included: no one needs them by hand, and an admin's token would then carry every borrower's data)
+KeyReader = Annotated[Principal, Depends(require_roles(SERVICE_ROLE))]
 
 
 @router.post("/{borrower_id}/erasure", response_model=BorrowerErasedPublic)
@@ -31,6 +33,6 @@ async def erase_borrower(borrower_id: str, by: Admin, bus: Bus) -> dict[str, Any
 @data_keys_router.get("", response_model=DataKeysPublic)
 async def data_keys(_: KeyReader, bus: Bus,
                     ids: Annotated[list[str], Query(alias="id", max_length=500)]) -> dict[str, Any]:
-    """Borrowers' data keys, sealed with LOANFLOW_SECRETS_KEY, for the services that keep copies (the
-    services call with a `reporting` token); an erased key answers `sealed: null, erased: true`."""
+    """Borrowers' data keys, sealed with LOANFLOW_SECRETS_KEY, for the services that keep copies (role
+    `service` only: the services' own tokens); an erased key answers `sealed: null, erased: true`."""
     return await sealed_keys(bus.deps, ids)
