@@ -91,23 +91,7 @@ class World:
                          {"relation": "work", "name": "同事" + str(n), "phone": f"136{n:08d}"}],
             "credit_report": {"max_overdue_months": 0},
         }
-        app = await c.post("origination", "/v1/applications", CLIENT_MANAGER, body, expect=201)
-        if app["status"] != "submitted":
-            raise StepFailed(f"{key}: application {app['status']}: {app}")
-        app_id = app["id"]
-        verifications = [{"relation": r, "outcome": "confirmed"} for r in ("family", "other", "work")]
-        await c.post("origination", f"/v1/applications/{app_id}/reviews", CLIENT_MANAGER,
-                     {"stage": "client_manager", "decision": "approve", "note": "三方联系人核实无误",
-                      "contact_verifications": verifications}, expect=201)
-        await c.post("origination", f"/v1/applications/{app_id}/reviews", TEAM_MANAGER,
-                     {"stage": "team_manager", "decision": "approve", "note": "复审通过"}, expect=201)
-        await c.post("origination", f"/v1/applications/{app_id}/reviews", CREDIT_MANAGER,
-                     {"stage": "credit_manager", "decision": "approve", "note": "终审通过"}, expect=201)
-        view = await c.get("origination", f"/v1/applications/{app_id}", CLIENT_MANAGER)
-        if (view.get("next_step") or {}).get("action") == "investigation":
-            await c.post("origination", f"/v1/applications/{app_id}/investigation", ("tm-sun", "team_manager"),
-                         {"findings": "实地征信：经营正常", "decision": "approve"}, expect=201)
-        loan_id = (await c.post("origination", f"/v1/applications/{app_id}/disbursement", OPS, expect=201))["loan_id"]
+        app_id, loan_id = await approve_and_disburse(c, body, key)
         loan = Loan(key, app_id, loan_id, Decimal(amount), behaviour)
         self.loans[key] = loan
         return loan
@@ -171,3 +155,30 @@ class World:
                 owed += Decimal(nxt["total"]) - Decimal(nxt["paid"])
             if owed > 0:
                 await self.pay(key, f"{owed:.2f}")
+
+
+async def approve_and_disburse(c: LoanflowClient, body: dict[str, Any], key: str = "application", *,
+                              investigation: bool = True) -> tuple[str, str]:
+    """Submits `body`, approves it at the three review stages (the three contacts verified), runs the field
+    investigation when the credit manager's approval asks for one (or fails, `investigation=False`), and
+    disburses: (application id, loan id)."""
+    app = await c.post("origination", "/v1/applications", CLIENT_MANAGER, body, expect=201)
+    if app["status"] != "submitted":
+        raise StepFailed(f"{key}: application {app['status']}: {app}")
+    url = f"/v1/applications/{app['id']}"
+    verifications = [{"relation": r, "outcome": "confirmed"} for r in ("family", "other", "work")]
+    await c.post("origination", f"{url}/reviews", CLIENT_MANAGER,
+                 {"stage": "client_manager", "decision": "approve", "note": "三方联系人核实无误",
+                  "contact_verifications": verifications}, expect=201)
+    await c.post("origination", f"{url}/reviews", TEAM_MANAGER,
+                 {"stage": "team_manager", "decision": "approve", "note": "复审通过"}, expect=201)
+    await c.post("origination", f"{url}/reviews", CREDIT_MANAGER,
+                 {"stage": "credit_manager", "decision": "approve", "note": "终审通过"}, expect=201)
+    view = await c.get("origination", url, CLIENT_MANAGER)
+    if (view.get("next_step") or {}).get("action") == "investigation":
+        if not investigation:
+            raise StepFailed(f"{key}: an investigation was asked for: {view}")
+        await c.post("origination", f"{url}/investigation", ("tm-sun", "team_manager"),
+                     {"findings": "实地征信：经营正常", "decision": "approve"}, expect=201)
+    loan_id = (await c.post("origination", f"{url}/disbursement", OPS, expect=201))["loan_id"]
+    return app["id"], loan_id

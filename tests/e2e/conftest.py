@@ -10,13 +10,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
+from loanflow.client import LoanflowClient
 from loanflow.embedded import free_port
 from shared.config import SERVICES, PlatformSettings
 from shared.db import drop_database
@@ -144,3 +145,13 @@ def system(system_env: dict[str, str], tmp_path: Path) -> Iterator[System]:
 
         if not os.environ.get("LOANFLOW_TEST_KEEP_DB"):
             asyncio.run(drop())
+
+
+@pytest.fixture
+async def client(system: System) -> AsyncIterator[LoanflowClient]:
+    """A client of the running system, signing as its platform does."""
+    c = LoanflowClient(system.urls(), system.platform.signing_key())
+    try:
+        yield c
+    finally:
+        await c.close()

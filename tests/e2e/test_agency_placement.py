@@ -12,22 +12,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
-from loanflow.client import LoanflowClient, wait_for
+from loanflow.client import wait_for
 from loanflow.world import ANALYST, OPS, SUPERVISOR
 from tests.e2e.test_reaching_the_borrower import open_case, originate
 
 AGENCY = "华信资产"
-
-
-@pytest.fixture
-async def client(system):
-    c = LoanflowClient(system.urls(), system.platform.signing_key())
-    try:
-        yield c
-    finally:
-        await c.close()
 
 
 async def test_a_case_placed_with_an_agency_is_partly_recovered_for_its_fee_and_recalled_when_its_date_passes(client):

@@ -19,7 +19,13 @@ from typing import Any
 import pytest
 
 from loanflow.client import LoanflowClient, id_number, wait_for
-from loanflow.world import ANALYST, CLIENT_MANAGER, CREDIT_MANAGER, LEGAL, OPS, SUPERVISOR, TEAM_MANAGER
+from loanflow.world import (
+    ANALYST,
+    LEGAL,
+    OPS,
+    SUPERVISOR,
+    approve_and_disburse,
+)
 
 FIRST_DUE = date(2026, 4, 20)
 
@@ -27,15 +33,6 @@ FIRST_DUE = date(2026, 4, 20)
 @pytest.fixture
 def system_env(system_env: dict[str, str]) -> dict[str, str]:
     return {**system_env, "LOANFLOW_COLLECTIONS_STATUTE_YEARS": "1"}
-
-
-@pytest.fixture
-async def client(system):
-    c = LoanflowClient(system.urls(), system.platform.signing_key())
-    try:
-        yield c
-    finally:
-        await c.close()
 
 
 async def originate(c: LoanflowClient, seq: int, name: str) -> str:
@@ -46,16 +43,7 @@ async def originate(c: LoanflowClient, seq: int, name: str) -> str:
             "contacts": [{"relation": r, "name": "王芳", "phone": f"138{seq:05d}{i:03d}"}
                          for i, r in enumerate(("family", "other", "work"))],
             "credit_report": {"max_overdue_months": 0}}
-    app = await c.post("origination", "/v1/applications", CLIENT_MANAGER, body, expect=201)
-    url = f"/v1/applications/{app['id']}"
-    checks = [{"relation": r, "outcome": "confirmed"} for r in ("family", "other", "work")]
-    await c.post("origination", f"{url}/reviews", CLIENT_MANAGER, {"stage": "client_manager", "decision": "approve",
-                 "note": "三方联系人核实无误", "contact_verifications": checks}, expect=201)
-    await c.post("origination", f"{url}/reviews", TEAM_MANAGER,
-                 {"stage": "team_manager", "decision": "approve", "note": "复审通过"}, expect=201)
-    await c.post("origination", f"{url}/reviews", CREDIT_MANAGER,
-                 {"stage": "credit_manager", "decision": "approve", "note": "终审通过"}, expect=201)
-    return (await c.post("origination", f"{url}/disbursement", OPS, expect=201))["loan_id"]  # type: ignore[no-any-return]
+    return (await approve_and_disburse(c, body))[1]
 
 
 async def case_of(c: LoanflowClient, loan_id: str, check: Any, what: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import pytest
 
 from loanflow.client import LoanflowClient, id_number, wait_for
 from loanflow.stories import types_in
-from loanflow.world import ANALYST, CLIENT_MANAGER, CREDIT_MANAGER, OPS, SUPERVISOR, TEAM_MANAGER
+from loanflow.world import ANALYST, OPS, SUPERVISOR, approve_and_disburse
 from tests.collections.test_letters_api import pdf_text
 
 HOME = "上海市浦东新区张江路100弄5号"
@@ -32,15 +32,6 @@ def system_env(system_env: dict[str, str]) -> dict[str, str]:
             "LOANFLOW_COLLECTIONS_CALL_WINDOW_END": "23:59:59"}
 
 
-@pytest.fixture
-async def client(system):
-    c = LoanflowClient(system.urls(), system.platform.signing_key())
-    try:
-        yield c
-    finally:
-        await c.close()
-
-
 async def originate(c: LoanflowClient) -> str:
     """Intake with the second-round fields, three reviews by three people, disbursement."""
     applicant = {"name": "张伟", "id_number": id_number("310115", "19860704", 211), "phone": "13912345678",
@@ -53,19 +44,7 @@ async def originate(c: LoanflowClient) -> str:
                          {"relation": "other", "name": "赵强", "phone": "13800000002"},
                          {"relation": "work", "name": "钱经理", "phone": "13800000003"}],
             "credit_report": {"max_overdue_months": 0}}
-    app = await c.post("origination", "/v1/applications", CLIENT_MANAGER, body, expect=201)
-    assert app["status"] == "submitted"
-    url = f"/v1/applications/{app['id']}"
-    checks = [{"relation": r, "outcome": "confirmed"} for r in ("family", "other", "work")]
-    await c.post("origination", f"{url}/reviews", CLIENT_MANAGER, {"stage": "client_manager", "decision": "approve",
-                 "note": "三方联系人核实无误", "contact_verifications": checks}, expect=201)
-    await c.post("origination", f"{url}/reviews", TEAM_MANAGER,
-                 {"stage": "team_manager", "decision": "approve", "note": "复审通过"}, expect=201)
-    await c.post("origination", f"{url}/reviews", CREDIT_MANAGER,
-                 {"stage": "credit_manager", "decision": "approve", "note": "终审通过"}, expect=201)
-    view = await c.get("origination", url, CLIENT_MANAGER)
-    assert (view.get("next_step") or {}).get("action") != "investigation", view
-    return (await c.post("origination", f"{url}/disbursement", OPS, expect=201))["loan_id"]  # type: ignore[no-any-return]
+    return (await approve_and_disburse(c, body, investigation=False))[1]
 
 
 async def open_case(c: LoanflowClient, loan_id: str) -> dict[str, Any] | None:

@@ -11,24 +11,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
-from loanflow.client import LoanflowClient, wait_for
+from loanflow.client import wait_for
 from loanflow.world import ANALYST, OPS, SUPERVISOR
 from tests.e2e.test_reaching_the_borrower import open_case, originate
 
 FIRST_DUE = date(2026, 4, 20)
 DAY_95 = FIRST_DUE + timedelta(days=95)
 CENT = Decimal("0.01")
-
-
-@pytest.fixture
-async def client(system):
-    c = LoanflowClient(system.urls(), system.platform.signing_key())
-    try:
-        yield c
-    finally:
-        await c.close()
 
 
 async def test_a_95_dpd_borrower_settles_with_a_waiver_a_supervisor_approves_and_pays_it_off(client):
