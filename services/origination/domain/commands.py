@@ -82,3 +82,15 @@ class EraseBorrower(Command[Answer]):
 
     borrower_id: str
     erased_by: str
+
+
+@dataclass(frozen=True)
+class RevealIdentity(Command[Answer]):
+    """A service asks for a borrower's full ID number and name for a stated purpose (a credit-bureau record)."""
+
+    borrower_id: str
+    caller: str
+    roles: frozenset[str]
+    purpose: str
+    record: str
+    loan_id: str | None = None

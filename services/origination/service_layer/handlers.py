@@ -18,6 +18,7 @@ from services.origination.domain.commands import (
     EraseBorrower,
     InvestigateApplication,
     RevealApplication,
+    RevealIdentity,
     ReviewApplication,
     SubmitApplication,
 )
@@ -27,6 +28,7 @@ from services.origination.domain.personal import check_reveal
 from services.origination.domain.validation import Draft, validate_draft
 from services.origination.service_layer.deps import Deps
 from services.origination.service_layer.erasure import erase_borrower
+from services.origination.service_layer.identity import borrower_identity
 from services.origination.service_layer.views import application_view
 from shared import access_audit
 from shared.contracts.origination import CreditReport
@@ -152,6 +154,7 @@ COMMAND_HANDLERS: dict[type[Any], Handler[Deps]] = {
     DisburseApplication: disburse_application,
     RevealApplication: reveal_application,
     EraseBorrower: erase_borrower,
+    RevealIdentity: borrower_identity,
 }
 
 

@@ -138,6 +138,18 @@ class BorrowerErasedPublic(Public):
     loan_ids: list[str]
 
 
+class BorrowerIdentityPublic(Public):
+    """200 to GET /borrowers/{id}/identity (role `service`): the full ID number and name, access-audited."""
+
+    borrower_id: str
+    name: str
+    id_number: str  # in full: only for the purpose named, recorded in origination's access audit
+    application_id: str  # the application the identity is taken from (the loan's, else the latest)
+    loan_id: str | None
+    purpose: Literal["credit_bureau"]
+    record: str
+
+
 class DataKeyPublic(Public):
     key_id: str
     sealed: str | None  # the key sealed with LOANFLOW_SECRETS_KEY (bound to its id); null once erased

@@ -1,13 +1,13 @@
-"""/v1/borrowers/{id}/erasure (admin) and /v1/data-keys (the other services' copies of the keys): issue 16."""
+"""/v1/borrowers/{id}/erasure (admin), /v1/borrowers/{id}/identity and /v1/data-keys (services only): issue 16."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
 from services.origination.domain import commands
-from services.origination.entrypoints.api.public import BorrowerErasedPublic, DataKeysPublic
+from services.origination.entrypoints.api.public import BorrowerErasedPublic, BorrowerIdentityPublic, DataKeysPublic
 from services.origination.entrypoints.api.routes.applications import Bus
 from services.origination.service_layer.erasure import sealed_keys
 from shared.auth import SERVICE_ROLE, Principal, require_roles
@@ -19,6 +19,7 @@ Admin = Annotated[Principal, Depends(require_roles("admin"))]
 # the keys open every borrower's sealed fields: only the services holding copies fetch them, no person (admin
 # included: no one needs them by hand, and an admin's token would then carry every borrower's data)
 KeyReader = Annotated[Principal, Depends(require_roles(SERVICE_ROLE))]
+Service = Annotated[Principal, Depends(require_roles(SERVICE_ROLE))]
 
 
 @router.post("/{borrower_id}/erasure", response_model=BorrowerErasedPublic)
@@ -28,6 +29,21 @@ async def erase_borrower(borrower_id: str, by: Admin, bus: Bus) -> dict[str, Any
     off: open, written off or in legal) or `retention_period` (configurable days after the last debt
     closed, counted on the business date); 404 for an unknown borrower. Erasing again answers the same."""
     return await bus.handle(commands.EraseBorrower(borrower_id, by.sub))
+
+
+@router.get("/{borrower_id}/identity", response_model=BorrowerIdentityPublic)
+async def borrower_identity(
+        borrower_id: str, by: Service, bus: Bus,
+        purpose: Annotated[Literal["credit_bureau"], Query(description="what the identity is for")],
+        record: Annotated[str, Query(description="the id of the record it is for (e.g. the credit-bureau record)",
+                                     max_length=200)],
+        loan_id: Annotated[str | None, Query(description="the loan the record is about (default: the "
+                                                         "borrower's latest disbursed application)")] = None,
+) -> dict[str, Any]:
+    """The borrower's full ID number and name, which only origination holds, for another service (role
+    `service` only) and a stated purpose; recorded in the access audit (who: the service, subject: the
+    borrower, reason: `credit_bureau:<record>`). 404 `borrower_not_found` / `loan_not_found`, 410 `erased`."""
+    return await bus.handle(commands.RevealIdentity(borrower_id, by.sub, by.roles, purpose, record, loan_id))
 
 
 @data_keys_router.get("", response_model=DataKeysPublic)
