@@ -6,7 +6,9 @@ few lines:
 
 - migration: `execute_script(op, access_audit.DDL)` in a revision (downgrade: `access_audit.DROP`);
 - route: take `reveal: RevealDep` (`?reveal=true&reason=...`; a reveal without a reason is 422
-  `reason_required`), check who may reveal, then `await access_audit.record(uow.conn, who.sub,
+  `reason_required`) on the GET, and offer the same reveal as `POST .../reveal` with a `RevealBody`
+  (`revealed(body)`): the reason in the body, never in a URL that access logs and proxies keep; check
+  who may reveal, then `await access_audit.record(uow.conn, who.sub,
   "application", application_id, reveal.reason, roles=who.roles)` in the read's unit of work;
 - listing: `access_audit_router(subject_alias="application_id")` among the service's routers serves
   `GET /v1/audit/access?subject_id=&actor=` (roles `auditor`, `admin`), the alias naming the subject
@@ -22,7 +24,7 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.auth import require_roles
 from shared.errors import BadRequest, Unprocessable
@@ -72,6 +74,22 @@ def reveal_request(
 
 
 RevealDep = Annotated[Reveal | None, Depends(reveal_request)]
+
+
+class RevealBody(BaseModel):
+    """`POST .../reveal`: why the personal data is needed (recorded in the access audit). The reason travels
+    in the body so it lands in no URL (access logs, proxies, browser history)."""
+
+    reason: str = Field("", max_length=MAX_REASON, description="why the personal data is needed (required)")
+
+
+def revealed(body: RevealBody) -> Reveal:
+    """The reveal a `RevealBody` asks for; a blank reason is 422 `reason_required` (nothing recorded)."""
+    if not body.reason.strip():
+        raise Unprocessable("revealing personal data needs a reason (`reason`); it is recorded in the access "
+                            "audit", code="reason_required",
+                            details=[{"field": "body.reason", "type": "missing", "message": "required"}])
+    return Reveal(body.reason.strip())
 
 
 async def record(conn: asyncpg.Connection, actor: str, subject_type: str, subject_id: str, reason: str, *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -39,6 +40,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+REASON_IN_QUERY = re.compile(r"([?&]reason=)[^&\s]*")
+
+
+class ReasonRedaction(logging.Filter):
+    """uvicorn's access lines without a reveal's reason (`?reveal=true&reason=...`, the older GET form of a
+    reveal): the reason is recorded in the access audit, never in the request log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(REASON_IN_QUERY.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
+
+
 class MaskingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return mask_text(super().format(record))
@@ -53,3 +68,6 @@ def configure_logging(service: str, level: str = "INFO", as_json: bool = True) -
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, ReasonRedaction) for f in access.filters):
+        access.addFilter(ReasonRedaction())

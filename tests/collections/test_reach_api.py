@@ -190,3 +190,22 @@ async def test_contact_points_are_revealed_to_the_collector_with_a_reason_and_th
     assert [(a["actor"], a["subject_type"], a["reason"]) for a in audit.json()["items"]] == [
         (case["assignee"], "case", "calling the family contact")]
     assert (await desk.client.get("/v1/audit/access", headers=li)).status_code == 403
+
+
+async def test_a_reveal_posted_with_its_reason_in_the_body_shows_the_points_and_is_recorded(desk, servicing):
+    case, li = await open_case(desk, servicing, "R8")
+    cid = case["case_id"]
+    await desk.handled(servicing.sent)
+    url = f"/v1/cases/{cid}/reveal"
+    blank = await desk.client.post(url, json={"reason": " "}, headers=li)
+    assert blank.status_code == 422 and blank.json()["error"]["code"] == "reason_required"
+    assert (await desk.client.post(url, json={}, headers=li)).json()["error"]["code"] == "reason_required"
+    other = await desk.client.post(url, json={"reason": "curious"}, headers=desk.as_("zhou", "collector"))
+    assert other.status_code == 403 and other.json()["error"]["code"] == "reveal_not_permitted"
+    assert (await desk.client.post(url, json={"reason": "x"}, headers=desk.as_("au", "auditor"))).status_code == 403
+    shown = await desk.client.post(url, json={"reason": "核实借款人电话"}, headers=li)
+    assert shown.status_code == 200, shown.text
+    values = {p["point_id"]: p["value"] for p in shown.json()["contact_points"]}
+    assert values["borrower-phone"] == "13900000000"
+    audit = await desk.client.get("/v1/audit/access", params={"case_id": cid}, headers=desk.as_("au", "auditor"))
+    assert [(a["actor"], a["reason"]) for a in audit.json()["items"]] == [(case["assignee"], "核实借款人电话")]

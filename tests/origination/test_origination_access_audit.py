@@ -84,3 +84,29 @@ async def test_the_access_audit_is_for_auditors_and_admins_only(desk):
     assert [i["actor"] for i in admin.json()["items"]] == ["li.na"]
     bad = await desk.client.get("/v1/audit/access?cursor=-1", headers=desk.as_("audrey", "auditor"))
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_cursor"
+
+
+async def test_a_reveal_posted_with_its_reason_in_the_body_is_the_same_reveal_recorded_once(desk):
+    body = with_contact_points(application())
+    app_id = await desk.filed(body)
+    url = f"/v1/applications/{app_id}/reveal"
+    officer = desk.as_("wang.fang", "client_manager")
+    for refused, status, code in (({}, 422, "reason_required"), ({"reason": "  "}, 422, "reason_required")):
+        r = await desk.client.post(url, json=refused, headers=officer)
+        assert r.status_code == status and r.json()["error"]["code"] == code, r.text
+    for role in ("admin", "reporting"):  # they read applications, masked only
+        r = await desk.client.post(url, json={"reason": "curious"}, headers=desk.as_("x", role))
+        assert r.status_code == 403 and r.json()["error"]["code"] == "reveal_not_permitted", role
+    assert (await desk.client.post(url, json={"reason": "x"}, headers=desk.as_("c", "collector"))).status_code == 403
+    assert (await desk.client.post(url, json={"reason": "x" * 501}, headers=officer)).status_code == 422
+    assert (await desk.client.post("/v1/applications/no-such/reveal", json={"reason": "x"},
+                                   headers=officer)).status_code == 404
+    assert await _audit(desk, application_id=app_id) == []
+
+    shown = await desk.client.post(url, json={"reason": "给单位联系人打电话核实"}, headers=officer)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["revealed"] is True and body["applicant"]["phone"] in shown.text
+    (entry,) = await _audit(desk, application_id=app_id)
+    assert (entry["actor"], entry["reason"]) == ("wang.fang", "给单位联系人打电话核实")
+    masked = await desk.client.get(f"/v1/applications/{app_id}", headers=officer)
+    assert masked.json()["revealed"] is False and body["applicant"]["phone"] not in masked.text

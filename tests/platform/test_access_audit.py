@@ -90,3 +90,16 @@ async def test_the_audit_route_pages_filters_by_the_services_subject_name_and_is
         assert clash.status_code == 400 and clash.json()["error"]["code"] == "conflicting_filters"
         nobody = (await client.get("/v1/audit/access?actor=nobody", headers=auditor)).json()
         assert nobody == {"items": [], "next_cursor": None}
+
+
+def test_uvicorn_access_lines_carry_no_reveal_reason():
+    """The older GET form of a reveal puts the reason in the query: the request log line keeps the path, not it."""
+    import logging
+
+    from shared.logging import ReasonRedaction
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5", "GET", "/v1/cases/c-1?reveal=true&reason=%E6%A0%B8%E5%AE%9E+x&x=1",
+                                "1.1", 200), None)
+    assert ReasonRedaction().filter(record)
+    assert record.getMessage() == '127.0.0.1:5 - "GET /v1/cases/c-1?reveal=true&reason=[redacted]&x=1 HTTP/1.1" 200'

@@ -66,9 +66,16 @@ def test_a_collector_reveals_a_cases_phones_with_a_reason_once_and_a_reload_is_m
     assert re.fullmatch(r"1\d\d\*{4}\d{4}", masked), masked
     assert page.locator("#revealed").count() == 0
 
+    forged = page.request.post(f"/cases/{cid}/reveal", form={"reason": "没有令牌"})
+    assert forged.status == 403 and re.search(r"1\d{10}", forged.text()) is None
+    wrong = page.request.post(f"/cases/{cid}/reveal", form={"reason": "错误令牌", "csrf_token": "0" * 40})
+    assert wrong.status == 403, "a form without this session's CSRF token is refused"
+    assert book.api_read("collections", f"/audit/access?case_id={cid}")["items"] == [], "and records nothing"
+
     page.fill("#reveal-reason", "核实借款人电话后拨打")
-    with page.expect_response(lambda r: "reveal=true" in r.url) as answer:
+    with page.expect_response(lambda r: r.url.endswith(f"/cases/{cid}/reveal")) as answer:
         page.click("#reveal button[type=submit]")
+    assert answer.value.request.method == "POST" and "reason=" not in answer.value.url
     assert answer.value.status == 200 and answer.value.headers["cache-control"] == "private, no-store"
     full = phone.inner_text()
     assert re.fullmatch(r"1\d{10}", full), full
@@ -82,12 +89,18 @@ def test_a_collector_reveals_a_cases_phones_with_a_reason_once_and_a_reload_is_m
     assert phone.inner_text() == masked, "the page reloaded normally is masked again"
     assert full not in page.content() and page.locator("#revealed").count() == 0
     assert len(book.api_read("collections", f"/audit/access?case_id={cid}")["items"]) == 1, "nothing recorded"
+    for p in book.system.processes:  # the reason is in the audit only: no request line or log of any process
+        text = p.log.read_text(errors="replace")
+        assert "核实借款人电话后拨打" not in text and "%E6%A0%B8%E5%AE%9E" not in text, p.service
+        assert full not in text, p.service
+    assert any(f"/cases/{cid}/reveal" in p.log.read_text(errors="replace") for p in book.system.processes
+               if p.service == "collections"), "the request lines are logged (what is checked is there)"
 
     other = open_page("en", javascript=False)
     sign_in(other, "col-nobody", "collector", lang="en")
     other.goto(f"/cases/{cid}")
     other.fill("#reveal-reason", "curious")
-    with other.expect_response(lambda r: "reveal=true" in r.url) as refused:
+    with other.expect_response(lambda r: r.url.endswith(f"/cases/{cid}/reveal")) as refused:
         other.click("#reveal button[type=submit]")
     assert refused.value.status == 403
     refusal = other.locator("#refusal").inner_text()

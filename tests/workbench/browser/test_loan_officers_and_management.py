@@ -100,6 +100,9 @@ def test_an_application_goes_through_three_reviews_by_three_people_to_disburseme
     assert "13911110001" in cm.locator("#h-contacts ~ table").inner_text() and cm.locator("#revealed").count() == 1
     audit = api(book, "origination", "/audit/access", application_id=app_id)["items"]
     assert [(a["actor"], a["reason"]) for a in audit] == [("cm-wang", "电话核实三方联系人")]
+    assert cm.url.endswith(f"/applications/{app_id}/reveal"), "a POST: the reason is in no URL or history"
+    cm.goto(f"/applications/{app_id}")
+    assert "13911110001" not in cm.locator("#h-contacts ~ table").inner_text(), "opened again: masked"
     cm.click("#review-form button[type=submit]")  # three contacts confirmed (the default), approve
     assert "审查意见已登记" in cm.locator(".notice[role=status]").inner_text()
     assert "cm-wang" in cm.locator("#step-client_manager").inner_text()

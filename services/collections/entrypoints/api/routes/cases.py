@@ -13,7 +13,7 @@ from services.collections.entrypoints.api.deps import Bus, CtxDep, Reader, Super
 from services.collections.entrypoints.api.public import CASE, CasePublic, CasesPage
 from services.collections.entrypoints.api.schemas import AssignBody, ContactCreate, EscalateBody, PromiseCreate
 from services.collections.service_layer.views import case_view, summaries
-from shared.access_audit import RevealDep
+from shared.access_audit import RevealBody, RevealDep, revealed
 from shared.contracts.collections import Recording
 from shared.errors import NotFound
 from shared.paging import parse_cursor
@@ -77,6 +77,15 @@ async def get_case(request: Request, ctx: CtxDep, bus: Bus, who: Reader, case_id
         if state is None:
             raise NotFound(f"no case {case_id}")
         return await case_view(ctx, conn, state, timeline=True)
+
+
+@router.post("/cases/{case_id}/reveal", response_model=CasePublic)
+async def reveal_case(bus: Bus, who: Reader, case_id: str, body: RevealBody) -> dict[str, Any]:
+    """The case with its contact points unmasked, the reason in the body (`{"reason": ...}`): the same reveal
+    as `GET /cases/{id}?reveal=true&reason=`, its reason in no URL or access log. The case's collector, a
+    supervisor or legal (403 `reveal_not_permitted` to others, 422 `reason_required` without a reason);
+    recorded in the access audit in the read's transaction. Nothing changes on the case (no event)."""
+    return await bus.handle(c.RevealCase(case_id, who.sub, who.roles, reason=revealed(body).reason))
 
 
 @router.post("/cases/{case_id}/promises", status_code=201, **CASE)

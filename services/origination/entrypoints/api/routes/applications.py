@@ -21,7 +21,7 @@ from services.origination.entrypoints.api.schemas import (
 )
 from services.origination.service_layer import views
 from services.origination.service_layer.deps import Deps
-from shared.access_audit import RevealDep
+from shared.access_audit import RevealBody, RevealDep, revealed
 from shared.auth import Principal, require_roles
 from shared.contracts.origination import CreditReport
 from shared.messagebus import CommandBus
@@ -76,6 +76,14 @@ async def get_application(application_id: str, who: Reader, bus: Bus, reveal: Re
     if reveal is not None:
         return await bus.handle(commands.RevealApplication(application_id, who.sub, who.roles, reveal.reason))
     return await views.application(bus.deps, application_id)
+
+
+@router.post("/{application_id}/reveal", **State)
+async def reveal_application(application_id: str, body: RevealBody, who: Reader, bus: Bus) -> dict[str, Any]:
+    """The application unmasked, the reason in the body (`{"reason": ...}`): the same reveal as
+    `GET /applications/{id}?reveal=true&reason=`, its reason in no URL or access log. Loan officers (403
+    `reveal_not_permitted` to others, 422 `reason_required` without a reason); recorded in the access audit."""
+    return await bus.handle(commands.RevealApplication(application_id, who.sub, who.roles, revealed(body).reason))
 
 
 @router.post("/{application_id}/reviews", status_code=201, **State)

@@ -86,9 +86,26 @@ def _intake(request: Request, user: User, form: dict[str, str], refusal: ApiRefu
 
 @router.get("/applications/{application_id}")
 async def application_page(application_id: str, request: Request, user: CurrentUser) -> Response:
+    """The application, masked (a reveal is a POST: a link or a reload never shows personal data)."""
     done = request.query_params.get("done")
-    reveal = request.query_params.get("reason", "") if request.query_params.get("reveal") == "true" else None
-    return await _application(request, user, application_id, notice=DONE.get(done or "", ""), reveal=reveal)
+    return await _application(request, user, application_id, notice=DONE.get(done or "", ""))
+
+
+@router.post("/applications/{application_id}/reveal")
+async def reveal_application(application_id: str, request: Request, user: CurrentUser) -> Response:
+    """The reveal form (CSRF-checked, its reason in the body): the application unmasked in this one response,
+    recorded by origination with the reason; never cached, the reason in no URL, history or log line."""
+    form = await checked_form(request, user)
+    page = await _application(request, user, application_id, reveal=form.get("reason", ""))
+    page.headers["Cache-Control"] = "private, no-store"
+    return page
+
+
+@router.get("/applications/{application_id}/reveal")
+async def after_reveal(application_id: str, request: Request, user: CurrentUser) -> Response:
+    """The revealed page's own address opened again (a language switch, a bookmark): the masked application."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/applications/{application_id}{query}", status_code=303)
 
 
 @router.post("/applications/{application_id}/{action}")
@@ -115,7 +132,7 @@ async def _application(request: Request, user: User, application_id: str, *, not
     application: Any = None
     if reveal is not None:
         try:
-            application = await api.get("origination", path, reveal="true", reason=reveal)
+            application = await api.post("origination", f"{path}/reveal", {"reason": reveal})
         except ApiRefusal as refused:
             if refused.status not in (403, 422):
                 raise

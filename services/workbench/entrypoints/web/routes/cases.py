@@ -95,9 +95,9 @@ async def _the_case(api: ApiCaller, case_id: str, reveal: str | None) -> tuple[A
     """The case as collections has it: masked, or with `reveal` (the reason, recorded in collections' access
     audit) its contact points unmasked; a refused reveal (403 not allowed, 422 no reason) gives the masked case
     and the refusal."""
-    if reveal is not None:
+    if reveal is not None:  # POSTed: the reason travels in the body, in no URL or access log
         try:
-            return await api.get("collections", f"/cases/{case_id}", reveal="true", reason=reveal), None
+            return await api.post("collections", f"/cases/{case_id}/reveal", {"reason": reveal}), None
         except ApiRefusal as refused:
             if refused.status not in (403, 422):
                 raise
@@ -160,9 +160,23 @@ async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiR
 
 @router.get("/cases/{case_id}")
 async def show_case(request: Request, user: CurrentUser, case_id: str) -> Response:
-    """`?reveal=true&reason=...`: the contact points unmasked for this response (recorded by collections)."""
-    reveal = request.query_params.get("reason", "") if request.query_params.get("reveal") == "true" else None
-    return await case_page(request, user, case_id, reveal=reveal)
+    """The case, masked (a reveal is a POST: a link or a reload never shows personal data)."""
+    return await case_page(request, user, case_id)
+
+
+@router.post("/cases/{case_id}/reveal")
+async def reveal_case(request: Request, user: CurrentUser, case_id: str) -> Response:
+    """The reveal form (CSRF-checked, its reason in the body): the contact points unmasked in this one response,
+    recorded by collections with the reason; the reason and the values land in no URL, history or log line."""
+    form = await checked_form(request, user)
+    return await case_page(request, user, case_id, reveal=form.get("reason", ""))
+
+
+@router.get("/cases/{case_id}/reveal")
+async def after_reveal(request: Request, user: CurrentUser, case_id: str) -> Response:
+    """The revealed page's own address opened again (a language switch, a bookmark): the masked case."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/cases/{case_id}{query}", status_code=303)
 
 
 @router.get("/cases/{case_id}/letters/{letter_id}.pdf")
