@@ -12,7 +12,9 @@ few lines:
   "application", application_id, reveal.reason, roles=who.roles)` in the read's unit of work;
 - listing: `access_audit_router(subject_alias="application_id")` among the service's routers serves
   `GET /v1/audit/access?subject_id=&actor=` (roles `auditor`, `admin`), the alias naming the subject
-  the service's own way (`case_id` for collections).
+  the service's own way (`case_id` for collections); oldest first with `cursor`, or newest first with
+  `order=newest` / `before=<id>` (keyset on the record's sequence, which `at` follows: the time is taken
+  when the record is written).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from fastapi import APIRouter, Depends, Query, Request
@@ -47,6 +49,10 @@ DROP = "DROP TABLE IF EXISTS access_audit"
 
 MAX_REASON = 500
 READERS = ("auditor", "admin")
+ORDER = ("oldest first (the default; `cursor` continues after a record) or newest first (`cursor` and `before` "
+         "continue below a record)")
+BEFORE = ("newest first, the records recorded before this record id (keyset paging: pass the answer's "
+          "`next_cursor`); implies order=newest")
 
 
 @dataclass(frozen=True)
@@ -102,18 +108,26 @@ async def record(conn: asyncpg.Connection, actor: str, subject_type: str, subjec
         raise ValueError("an access is recorded with its reason")
     seq = await conn.fetchval(
         "INSERT INTO access_audit (at, actor, roles, subject_type, subject_id, reason) "
-        "VALUES (coalesce($1, now()), $2, $3, $4, $5, $6) RETURNING seq",
+        "VALUES (coalesce($1, clock_timestamp()), $2, $3, $4, $5, $6) RETURNING seq",
         at, actor, sorted(set(roles)), subject_type, subject_id, reason.strip())
     return int(seq)
 
 
 async def page(conn: asyncpg.Connection, *, subject_id: str | None = None, actor: str | None = None,
-               after: int = 0, limit: int = 50) -> list[dict[str, Any]]:
-    """Recorded accesses oldest first after sequence `after`, optionally of one subject and/or actor."""
-    rows = await conn.fetch(
-        "SELECT seq, at, actor, roles, subject_type, subject_id, reason FROM access_audit "
-        "WHERE seq > $1 AND ($2::text IS NULL OR subject_id = $2) AND ($3::text IS NULL OR actor = $3) "
-        "ORDER BY seq LIMIT $4", after, subject_id, actor, limit)
+               after: int = 0, limit: int = 50, newest_first: bool = False,
+               before: int | None = None) -> list[dict[str, Any]]:
+    """Recorded accesses oldest first after sequence `after`, or (`newest_first`) newest first below sequence
+    `before` (keyset: no offset, a page is one index range), optionally of one subject and/or actor."""
+    if newest_first:
+        rows = await conn.fetch(
+            "SELECT seq, at, actor, roles, subject_type, subject_id, reason FROM access_audit "
+            "WHERE ($1::bigint IS NULL OR seq < $1) AND ($2::text IS NULL OR subject_id = $2) "
+            "AND ($3::text IS NULL OR actor = $3) ORDER BY seq DESC LIMIT $4", before, subject_id, actor, limit)
+    else:
+        rows = await conn.fetch(
+            "SELECT seq, at, actor, roles, subject_type, subject_id, reason FROM access_audit "
+            "WHERE seq > $1 AND ($2::text IS NULL OR subject_id = $2) AND ($3::text IS NULL OR actor = $3) "
+            "ORDER BY seq LIMIT $4", after, subject_id, actor, limit)
     return [{"id": r["seq"], "at": r["at"], "actor": r["actor"], "roles": list(r["roles"]),
              "subject_type": r["subject_type"], "subject_id": r["subject_id"], "reason": r["reason"]} for r in rows]
 
@@ -159,11 +173,29 @@ def access_audit_router(*, subject_alias: str | None = None, roles: tuple[str, .
     @router.get("/access", response_model=AccessPage, dependencies=[Depends(require_roles(*roles))])
     async def list_access(request: Request, subject: str | None = Depends(subject_dep),
                           actor: str | None = None, limit: int = Query(50, ge=1, le=500),
-                          cursor: str | None = None) -> dict[str, Any]:
-        """Who saw which personal data, when and why, oldest first; `subject_id` and `actor` filter."""
-        after = parse_cursor(cursor)
+                          cursor: str | None = None,
+                          order: Literal["oldest", "newest"] = Query("oldest", description=ORDER),
+                          before: str | None = Query(None, description=BEFORE)) -> dict[str, Any]:
+        """Who saw which personal data, when and why; `subject_id` and `actor` filter.
+
+        Oldest first (`cursor`: the records after it), or newest first with `order=newest` or `before=<id>`
+        (keyset: the records recorded before record `id`; `next_cursor` is then the next page's `before`)."""
+        newest = order == "newest" or before is not None
+        if before is not None and order == "oldest" and "order" in request.query_params:
+            raise BadRequest("before pages newest first; it cannot be used with order=oldest",
+                             code="conflicting_filters", details=[{"before": before[:40], "order": order}])
+        if before is not None and cursor:
+            raise BadRequest("give either before or cursor", code="conflicting_filters",
+                             details=[{"before": before[:40], "cursor": cursor[:40]}])
         async with request.app.state.kernel.db.acquire() as conn:
-            items = await page(conn, subject_id=subject, actor=actor, after=after, limit=limit)
+            if newest:
+                bound = parse_cursor(before if before is not None else cursor) or None
+                if (before is not None or cursor) and bound is None:  # before=0: nothing is older than the first
+                    return {"items": [], "next_cursor": None}
+                items = await page(conn, subject_id=subject, actor=actor, limit=limit, newest_first=True,
+                                   before=bound)
+            else:
+                items = await page(conn, subject_id=subject, actor=actor, after=parse_cursor(cursor), limit=limit)
         return {"items": items, "next_cursor": str(items[-1]["id"]) if len(items) == limit else None}
 
     return router

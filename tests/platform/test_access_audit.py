@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -103,3 +104,44 @@ def test_uvicorn_access_lines_carry_no_reveal_reason():
                                 "1.1", 200), None)
     assert ReasonRedaction().filter(record)
     assert record.getMessage() == '127.0.0.1:5 - "GET /v1/cases/c-1?reveal=true&reason=[redacted]&x=1 HTTP/1.1" 200'
+
+
+async def test_the_audit_route_pages_newest_first_by_a_before_cursor_and_keeps_the_oldest_first_paging(audited):
+    """Seven reveals, the third and sixth of case C-9: newest first three at a time by `before` (keyset), the
+    filters applied; `order=newest` without a bound starts at the newest; the old parameters answer as before."""
+    app = collections_like_app(audited)
+    auditor = bearer(app, "audrey", "auditor")
+    async with audited.acquire() as conn:
+        seqs = [await access_audit.record(conn, "collector-f1", "case", "C-9" if n in (3, 6) else f"C-{n}",
+                                          f"reason {n}", roles=["collector"]) for n in range(1, 8)]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        async def get(**params: Any) -> dict[str, Any]:
+            answer = await client.get("/v1/audit/access", params=params, headers=auditor)
+            assert answer.status_code == 200, answer.text
+            return answer.json()  # type: ignore[no-any-return]
+
+        first = await get(order="newest", limit=3)
+        assert [i["id"] for i in first["items"]] == seqs[6:3:-1] and first["next_cursor"] == str(seqs[4])
+        second = await get(before=first["next_cursor"], limit=3)
+        third = await get(before=second["next_cursor"], limit=3)
+        assert [i["id"] for i in second["items"]] == seqs[3:0:-1]
+        assert [i["id"] for i in third["items"]] == seqs[:1] and third["next_cursor"] is None
+        times = [datetime.fromisoformat(i["at"]) for i in first["items"] + second["items"] + third["items"]]
+        assert times == sorted(times, reverse=True), "newest first by time too"
+        same = await get(order="newest", cursor=first["next_cursor"], limit=3)
+        assert same == second, "with order=newest the cursor is the before bound"
+
+        c9 = await get(case_id="C-9", order="newest", limit=1)
+        assert [i["reason"] for i in c9["items"]] == ["reason 6"]
+        assert [i["reason"] for i in (await get(case_id="C-9", before=c9["next_cursor"]))["items"]] == ["reason 3"]
+        assert (await get(before=str(seqs[0])))["items"] == [] and (await get(before="0"))["items"] == []
+
+        oldest = await get(limit=4)  # the default, as before: oldest first after the cursor
+        assert [i["id"] for i in oldest["items"]] == seqs[:4]
+        assert [i["id"] for i in (await get(limit=4, cursor=oldest["next_cursor"]))["items"]] == seqs[4:]
+
+        for bad, code in (({"before": "x1"}, "bad_cursor"), ({"before": "3", "cursor": "2"}, "conflicting_filters"),
+                          ({"before": "3", "order": "oldest"}, "conflicting_filters")):
+            refused = await client.get("/v1/audit/access", params=bad, headers=auditor)
+            assert refused.status_code == 400 and refused.json()["error"]["code"] == code, bad
+        assert (await client.get("/v1/audit/access?order=sideways", headers=auditor)).status_code == 422

@@ -6,7 +6,7 @@ The real services: tests/workbench/browser/test_access_audit.py."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from services.workbench.adapters.api import Api
 from services.workbench.bootstrap import create_app
 from services.workbench.config import WorkbenchSettings
-from services.workbench.domain.audit import filters, merged
+from services.workbench.domain.audit import END, filters, merge_page, merged, parse_position, position_query
 from shared.access_audit import AccessPage
 from shared.config import PlatformSettings
 
@@ -51,15 +51,21 @@ def app(tmp_path: Path):
         service = request.url.host.split(".")[0]
         if service in down:
             return httpx.Response(503, json={"error": {"code": "service_unavailable", "message": "starting"}})
-        subject, actor = request.url.params.get("subject_id"), request.url.params.get("actor")
-        items = [r for r in RECORDS[service] if subject in (None, r["subject_id"]) and actor in (None, r["actor"])]
-        body = AccessPage.model_validate({"items": items, "next_cursor": None}).model_dump(mode="json")
-        return httpx.Response(200, json=body)
+        params = request.url.params
+        assert params["order"] == "newest"
+        subject, actor = params.get("subject_id"), params.get("actor")
+        before, limit = int(params.get("before", 2**62)), int(params["limit"])
+        items = sorted((r for r in client.records[service] if subject in (None, r["subject_id"])
+                        and actor in (None, r["actor"]) and r["id"] < before), key=lambda r: -r["id"])[:limit]
+        more = len(items) == limit
+        body = AccessPage.model_validate({"items": items, "next_cursor": str(items[-1]["id"]) if more else None})
+        return httpx.Response(200, json=body.model_dump(mode="json"))
 
     api = Api(URLS, transport=httpx.MockTransport(answer))
     settings = WorkbenchSettings(**{f"{s}_url": u for s, u in URLS.items()})
     client = TestClient(create_app(settings, PlatformSettings(home=tmp_path, env="test"), api=api))
     client.down = down
+    client.records = RECORDS
     return client, asked
 
 
@@ -106,7 +112,8 @@ def test_the_filters_reach_every_service_and_an_admin_reads_it_in_english(app):
     sign_in(client, "ops", "admin", "en")
     page = client.get("/audit", params={"subject": "app-7", "person": "cm-zhao"})
     assert page.status_code == 200
-    assert all(dict(r.url.params) == {"subject_id": "app-7", "actor": "cm-zhao", "limit": "500"} for r in asked)
+    assert all(dict(r.url.params) == {"subject_id": "app-7", "actor": "cm-zhao", "limit": "50", "order": "newest"}
+               for r in asked)
     assert rows(page.text) == ["origination-1"]
     assert "ID number, phones and addresses" in page.text and "calling the three contacts" in page.text
     assert 'value="app-7"' in page.text and 'value="cm-zhao"' in page.text
@@ -132,3 +139,56 @@ def test_other_roles_are_refused_without_asking_the_services_and_see_no_nav_item
     assert "Your role does not allow this" in refused.text and "missing_role" in refused.text
     assert asked == [], "the services are not asked"
     assert 'href="/audit"' not in refused.text, "no nav item for a collector"
+
+
+def many(service: str, n: int, start: datetime, step_minutes: int) -> list[dict]:
+    """`n` records of one service, one every `step_minutes` from `start` (ids 1..n in time order)."""
+    return [record(i + 1, (start + timedelta(minutes=i * step_minutes)).isoformat(), f"{service[:3]}-{i % 4}",
+                   ["auditor"], "case", f"{service}-{i + 1}", f"reason {i + 1}") for i in range(n)]
+
+
+def test_pages_of_the_merged_streams_continue_each_service_where_the_last_page_stopped():
+    """Three streams interleaved in time, three records a page: walking the pages gives every record once,
+    newest first, the position carrying each service's last record shown."""
+    t0 = datetime(2026, 4, 1, tzinfo=UTC)
+    streams = {"collections": many("collections", 7, t0, 10), "origination": many("origination", 2, t0, 25),
+               "reporting": many("reporting", 4, t0 + timedelta(minutes=3), 7)}
+    everything = [(a.service, a.seq) for a in merged(streams)]
+    position, shown = parse_position(None), []
+    for _ in range(10):
+        answers = {s: sorted((r for r in streams[s] if position[s] is None or r["id"] < position[s]),
+                             key=lambda r: -r["id"])[:3] for s in streams if position[s] != END}
+        more = {s: len([r for r in streams[s] if position[s] is None or r["id"] < position[s]]) > 3 for s in answers}
+        rows, nxt = merge_page(position, answers, more, per_page=3)
+        assert len(rows) == 3 or nxt is None
+        shown += [(a.service, a.seq) for a in rows]
+        if nxt is None:
+            break
+        position = parse_position(position_query(nxt))  # through the link
+    assert shown == everything and len(shown) == 13
+    assert parse_position("collections:12,origination:end,reporting:x") == {
+        "collections": 12, "origination": END, "reporting": None}
+
+
+def test_the_audit_page_walks_every_record_newest_first_without_a_cap(app):
+    """120 + 45 + 30 records in the services: pages of 50 linked by "Older records", each record once."""
+    client, asked = app
+    t0 = datetime(2026, 4, 1, tzinfo=UTC)
+    client.records = {"collections": many("collections", 120, t0, 3), "origination": many("origination", 45, t0, 7),
+                      "reporting": many("reporting", 30, t0 + timedelta(minutes=1), 11)}
+    expected = [f"{a.service}-{a.seq}" for a in merged(client.records)]
+    sign_in(client, "aud-sun", "auditor", "en")
+    href, seen, pages = "/audit", [], 0
+    while href:
+        page = client.get(href)
+        assert page.status_code == 200, page.text
+        seen += rows(page.text)
+        pages += 1
+        found = re.search(r'<a href="([^"]+)" id="older"', page.text)
+        href = found.group(1).replace("&amp;", "&") if found else None
+        assert pages == 1 or 'id="newest"' in page.text
+    assert seen == expected and len(seen) == 195 and pages == 4
+    assert all(int(r.url.params["limit"]) == 50 for r in asked)
+    narrowed = client.get("/audit", params={"person": "ori-1"})
+    assert rows(narrowed.text) == [f"origination-{n}" for n in range(42, 0, -4)]
+    assert 'id="older"' not in narrowed.text

@@ -5,6 +5,7 @@ its person, role, case, fields and reason, filters by the case, and a collector 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import httpx
 import pytest
@@ -106,3 +107,43 @@ def test_a_collector_reveals_a_cases_phones_with_a_reason_once_and_a_reload_is_m
     refusal = other.locator("#refusal").inner_text()
     assert "Only the case's collector, a supervisor or legal" in refusal and "reveal_not_permitted" in refusal
     assert other.locator("#point-borrower-phone td").nth(2).inner_text() == masked
+
+
+def test_the_auditor_pages_through_every_record_newest_first_past_one_page(book, open_page):
+    """60 more reveals on a case (more than one page of 50): the auditor walks "Older records" to the end and
+    sees every service's every record once, newest first, the newest reveal at the top of the first page."""
+    case = book.cases["wb-d"]
+    collector, cid = case["assignee"], case["case_id"]
+    token = TokenIssuer(book.system.platform.signing_key()).issue(collector, ["collector"])
+    with httpx.Client(base_url=f"{book.system.urls()['collections']}/v1", timeout=30,
+                      headers={"Authorization": f"Bearer {token}"}) as collections:
+        for n in range(60):
+            assert collections.post(f"/cases/{cid}/reveal", json={"reason": f"第 {n} 次核实"}).status_code == 200
+    expected = []
+    for service in ("collections", "origination", "reporting"):
+        before = ""
+        while True:
+            answer = book.api_read(service, f"/audit/access?order=newest&limit=500{before}")
+            expected += [(service, i["id"], i["at"]) for i in answer["items"]]
+            if not answer["next_cursor"]:
+                break
+            before = f"&before={answer['next_cursor']}"
+    assert len(expected) > 60
+
+    page = open_page("en", javascript=False)
+    sign_in(page, "aud-zhou", "auditor", lang="en")
+    first = page.locator("#access tbody tr").first
+    assert first.get_attribute("id") == f"access-collections-{max(i for s, i, _ in expected if s == 'collections')}"
+    assert "第 59 次核实" in first.inner_text()
+    seen = []
+    while True:
+        seen += [r.get_attribute("id") for r in page.locator("#access tbody tr").all()]
+        if page.locator("#older").count() == 0:
+            break
+        assert len(seen) % 50 == 0, "a full page before the next"
+        page.click("#older")
+        assert page.locator("#newest").count() == 1
+    assert len(seen) == len(set(seen)) == len(expected), "every record once"
+    assert set(seen) == {f"access-{s}-{i}" for s, i, _ in expected}
+    at = {f"access-{s}-{i}": datetime.fromisoformat(t) for s, i, t in expected}
+    assert [at[r] for r in seen] == sorted(at.values(), reverse=True), "newest first across the pages"

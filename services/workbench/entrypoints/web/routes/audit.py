@@ -1,31 +1,45 @@
 """/audit: who saw what (issue 16) — every recorded reveal of personal data, from collections (cases),
 origination (applications) and reporting (unmasked exports), newest first, for auditors and admins.
 
-Reads each service's `GET /v1/audit/access?subject_id=&actor=` (all pages, up to CAP records each);
-filters: `subject` (a case or application id, or an export such as `loan-book:2026-04-30`) and `person`.
+Reads each service's `GET /v1/audit/access?order=newest&before=&subject_id=&actor=` (keyset pages of
+PER_PAGE), merges them by time and shows PER_PAGE at a time; "Older" continues every service where this
+page stopped (`before=collections:<id>,origination:<id>,reporting:end`), without a cap. Filters:
+`subject` (a case or application id, or an export such as `loan-book:2026-04-30`) and `person`.
 Other roles get the refusal page (403 `missing_role`) without the services being asked.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.workbench.adapters.api import ApiCaller, ApiRefusal
-from services.workbench.domain.audit import AUDITED, FIELDS, READERS, SUBJECTS, filters, merged
+from services.workbench.domain.audit import (
+    AUDITED,
+    END,
+    FIELDS,
+    PER_PAGE,
+    READERS,
+    SUBJECTS,
+    filters,
+    merge_page,
+    parse_position,
+    position_query,
+)
 from services.workbench.entrypoints.web.deps import api_for
 from services.workbench.entrypoints.web.render import render
 from services.workbench.entrypoints.web.session import CurrentUser
 
 router = APIRouter(tags=["access audit"])
-CAP = 2000  # records per service on one page; more: the page says so and asks for a filter
 
 
-async def _records(api: ApiCaller, service: str, params: dict[str, str]) -> tuple[list[Any], bool] | ApiRefusal:
+async def _records(api: ApiCaller, service: str, before: int | None, params: dict[str, str]) -> Any:
+    """One keyset page of a service's records newest first (below `before`), or its refusal."""
     try:
-        return await api.all_pages(service, "/audit/access", CAP, **params)
+        return await api.get(service, "/audit/access", order="newest", before=before, limit=PER_PAGE, **params)
     except ApiRefusal as refusal:
         if refusal.status == 401:
             raise
@@ -38,11 +52,18 @@ async def audit_page(request: Request, user: CurrentUser) -> Response:
         raise ApiRefusal(403, "missing_role", "the access audit is for the roles: " + ", ".join(READERS), [],
                          "workbench")
     asked = filters(request.query_params)
+    position = parse_position(request.query_params.get("before"))
     api = api_for(request, user)
-    answers = await api.gather(*(_records(api, s, asked) for s in AUDITED))
+    reading = [s for s in AUDITED if position[s] != END]
+    answers = await api.gather(*(_records(api, s, position[s], asked) for s in reading))  # type: ignore[arg-type]
     refusals = [a for a in answers if isinstance(a, ApiRefusal)]
-    found = {s: a[0] for s, a in zip(AUDITED, answers, strict=True) if not isinstance(a, ApiRefusal)}
-    cut = [s for s, a in zip(AUDITED, answers, strict=True) if not isinstance(a, ApiRefusal) and a[1]]
-    return render(request, "audit.html", user=user, rows=merged(found), refusals=refusals, cut=cut,
-                  subject=request.query_params.get("subject", ""), person=request.query_params.get("person", ""),
+    found = {s: a for s, a in zip(reading, answers, strict=True) if not isinstance(a, ApiRefusal)}
+    rows, nxt = merge_page(position, {s: a.get("items", []) for s, a in found.items()},
+                           {s: a.get("next_cursor") is not None for s, a in found.items()})
+    query = {"subject": request.query_params.get("subject", ""), "person": request.query_params.get("person", "")}
+    query = {k: v for k, v in query.items() if v}
+    older = "/audit?" + urlencode({**query, "before": position_query(nxt)}) if nxt else None
+    newest = ("/audit?" + urlencode(query)).rstrip("?") if request.query_params.get("before") else None
+    return render(request, "audit.html", user=user, rows=rows, refusals=refusals, older_href=older,
+                  newest_href=newest, subject=query.get("subject", ""), person=query.get("person", ""),
                   applied=asked, subjects=SUBJECTS, fields=FIELDS)
