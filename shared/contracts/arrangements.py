@@ -134,6 +134,46 @@ class LoanArrangementApplied(EventData):
     applied_on: date
 
 
+DeclineReason = Literal["plan_no_longer_fits", "another_arrangement_held", "loan_closed"]
+
+
+@event("collections.arrangement.declined")
+class ArrangementDeclined(EventData):
+    """Servicing could not honour an approved arrangement (`loan.arrangement.declined`): the case records it so
+    nobody believes a plan is in place. `owed_now`: what the loan owed when servicing tried; `planned`: Σ
+    instalments + waive as approved (the amount owed it was agreed on)."""
+
+    case_id: str
+    loan_id: str
+    arrangement_id: str
+    reason: DeclineReason
+    owed_now: Money
+    planned: Money
+    declined_on: date
+
+
+@event("loan.arrangement.declined")
+class LoanArrangementDeclined(EventData):
+    """Servicing could not honour an approved arrangement; the loan stays on its terms. Reasons:
+    `plan_no_longer_fits` — the loan's figure fell between the proposal and the approval (a payment) so far that
+    the last instalment, absorbing the difference, would be at or below zero; `another_arrangement_held` — the
+    loan already honours another arrangement; `loan_closed` — paid off or written off meanwhile.
+
+    `owed_now`: what an arrangement would cover today (charges + overdue interest + principal outstanding);
+    `planned`: Σ instalments + waive as approved; `last_instalment`: the approved last instalment, and
+    `adjustment` = owed_now − planned, the difference it would have had to absorb."""
+
+    loan_id: str
+    arrangement_id: str
+    case_id: str
+    reason: DeclineReason
+    owed_now: Money
+    planned: Money
+    last_instalment: Money
+    adjustment: Money
+    declined_on: date
+
+
 @event("loan.arrangement.reverted")
 class LoanArrangementReverted(EventData):
     """A broken arrangement: the original terms return; what was waived is restored (split by kind) and

@@ -197,3 +197,40 @@ def test_the_escalation_policy_pauses_while_an_approved_arrangement_holds_and_re
     case.observe_missed(days_past_due=1, overdue_since=first_due, amount_overdue=d("1500.00"),
                         principal_outstanding=d("3000.00"), due_date=first_due, on=first_due + timedelta(days=1))
     assert case.state.arrangements[0].status == "broken" and case.policy.facts().under_arrangement is False
+
+
+def declined(arrangement_id: str = "arr-1", reason: str = "plan_no_longer_fits"):
+    from shared.contracts.arrangements import LoanArrangementDeclined
+    return LoanArrangementDeclined(loan_id="L1", arrangement_id=arrangement_id, case_id="L1-E1", reason=reason,
+                                   owed_now=d("1400.00"), planned=d("3540.00"), last_instalment=d("1950.00"),
+                                   adjustment=d("-2140.00"), declined_on=TODAY)
+
+
+def test_servicing_declining_an_approved_plan_says_so_on_the_case_and_the_policy_no_longer_pauses():
+    case, history = case_owing()
+    case.arrangements.propose(arrangement_id="arr-1", kind="settlement", instalments=plan("1500.00", "1950.00"),
+                              waive=d("90.00"), by="chen", roles=SUPERVISOR, business_date=TODAY, limits=LIMITS)
+    assert case.policy.facts().under_arrangement is True
+    case.arrangements.observe_declined(declined(), TODAY)
+    case.arrangements.observe_declined(declined(), TODAY)  # a redelivered notice: recorded once
+    a = case.state.arrangements[0]
+    assert (a.status, a.decline_reason, a.owed_now, a.planned, a.declined_on) == (
+        "declined", "plan_no_longer_fits", d("1400.00"), d("3540.00"), TODAY)
+    assert [e.event_type for e in case.pending.events].count("collections.arrangement.declined") == 1
+    assert case.policy.facts().under_arrangement is False and case.arrangements.live is None
+    history += [(e, TODAY) for e in case.pending.events]
+    assert decided(fold(history, episode_key=APRIL_20, rules=CaseRules())) == decided(case.state)
+    case.pending.events = []  # no plan in place: a new one may be proposed
+    again = case.arrangements.propose(arrangement_id="arr-2", kind="settlement", instalments=plan("3540.00"),
+                                      waive=d("0.00"), by="li", roles=COLLECTOR, business_date=TODAY, limits=LIMITS)
+    assert again.status == "approved"
+
+
+def test_only_an_approved_arrangement_is_declined():
+    case, _ = case_owing()
+    case.arrangements.propose(arrangement_id="arr-1", kind="settlement", instalments=plan("3000.00"),
+                              waive=d("540.00"), by="li", roles=COLLECTOR, business_date=TODAY, limits=LIMITS)
+    case.pending.events = []
+    case.arrangements.observe_declined(declined(), TODAY)  # still pending: servicing never saw it approved
+    case.arrangements.observe_declined(declined("arr-unknown"), TODAY)
+    assert case.pending.events == [] and case.state.arrangements[0].status == "pending_approval"

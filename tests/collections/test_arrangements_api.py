@@ -125,3 +125,28 @@ def test_limits_come_from_configuration(monkeypatch):
     monkeypatch.setenv("LOANFLOW_COLLECTIONS_ARRANGEMENT_CREDIT_MANAGER_LIMIT", "20000")
     limits = CollectionsSettings().arrangement_limits()
     assert limits == ArrangementLimits(supervisor_share=Decimal("0.10"), credit_manager=Decimal("20000"))
+
+
+async def test_servicing_declining_the_approved_plan_shows_on_the_case_and_in_the_list(desk, servicing):
+    from shared.contracts.arrangements import LoanArrangementDeclined
+
+    view, li = await case_owing(desk, servicing, "AR4")
+    cid = view["case_id"]
+    made = await desk.client.post(f"/v1/cases/{cid}/arrangements", headers=li,
+                                  json=body("1180.00", "1180.00", "1180.00", kind="instalment_plan"))
+    assert made.status_code == 201 and made.json()["status"] == "approved", made.text
+    aid = made.json()["arrangement_id"]
+    fact = LoanArrangementDeclined(loan_id="AR4", arrangement_id=aid, case_id=cid, reason="plan_no_longer_fits",
+                                   owed_now=Decimal("1000.00"), planned=Decimal("3540.00"),
+                                   last_instalment=Decimal("1180.00"), adjustment=Decimal("-2540.00"),
+                                   declined_on=TODAY)
+    await servicing.send("servicing", "AR4", servicing.stamp("AR4", make_event(
+        "servicing", fact, subject="AR4", businessdate=TODAY)))
+    shown = await desk.until(cid, lambda v: v["arrangements"][0]["status"] == "declined")
+    a = shown["arrangements"][0]
+    assert (a["decline_reason"], a["owed_now"], a["planned"], a["declined_on"]) == (
+        "plan_no_longer_fits", "1000.00", "3540.00", TODAY.isoformat())
+    listed = await desk.client.get("/v1/arrangements", params={"status": "declined"}, headers=desk.supervisor)
+    assert [x["arrangement_id"] for x in listed.json()["items"]] == [aid]
+    published = await desk.published(lambda es: of_type(es, "collections.arrangement.declined", "AR4"))
+    assert of_type(published, "collections.arrangement.declined", "AR4")[0].data["reason"] == "plan_no_longer_fits"

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from services.collections.domain.history import DATED, UNDATED
+from shared.contracts import make_event
+from shared.contracts.arrangements import LoanArrangementDeclined
 from shared.contracts.collections import CaseOpened
 from tests.collections.conftest import Desk, Servicing, desk_streams_fold_to_rows
 
@@ -106,13 +109,15 @@ async def act(desk: Desk, rng: random.Random, case: dict[str, Any], n: int) -> N
     assert r is None or r.status_code in (200, 201, 409, 422), r.text
 
 
-ARRANGED = {"P009": "approved_then_broken", "P019": "rejected", "P039": "at_once_then_paid_off"}
+ARRANGED = {"P009": "approved_then_broken", "P019": "rejected", "P039": "at_once_then_paid_off",
+            "P029": "approved_then_declined"}
 INSTALMENTS = [{"due_date": "2026-05-10", "amount": "5000.00"}, {"due_date": "2026-06-10", "amount": "5000.00"}]
 
 
 async def arrange(desk: Desk, cases: dict[str, Any]) -> dict[str, str]:
-    """Arrangements on three cases (owed 11,000.00 each): a settlement waiting for a credit manager, one
-    rejected, and a supervisor's (waiving 1,000.00) within their own limit. Answers the arrangement ids by loan."""
+    """Arrangements on four cases (owed 11,000.00 each): settlements waiting for a credit manager (one to break,
+    one servicing will decline), one rejected, and a supervisor's (waiving 1,000.00) within their own limit.
+    Answers the arrangement ids by loan."""
     ids = {}
     for loan, story in ARRANGED.items():
         body = {"kind": "settlement", "instalments": INSTALMENTS, "waive": "1000.00"}
@@ -125,7 +130,7 @@ async def arrange(desk: Desk, cases: dict[str, Any]) -> dict[str, str]:
             r = await desk.client.post(f"/v1/arrangements/{aid}/reject", headers=desk.supervisor,
                                        json={"reason": "waiver too large"})
             assert r.json()["status"] == "rejected", r.text
-        elif story == "approved_then_broken":
+        elif story.startswith("approved_then"):
             r = await desk.client.post(f"/v1/arrangements/{aid}/approve", headers=desk.as_("wang", "credit_manager"))
             assert r.json()["status"] == "approved", r.text
     return ids
@@ -138,7 +143,7 @@ async def test_every_case_stream_of_a_busy_portfolio_folds_to_its_row(desk: Desk
     assert len(cases) == len(LOANS)
     for n, loan in enumerate(LOANS):
         await act(desk, rng, cases[loan], n)
-    await arrange(desk, cases)
+    ids = await arrange(desk, cases)
 
     payments = []
     for n, loan in enumerate(LOANS):
@@ -155,8 +160,14 @@ async def test_every_case_stream_of_a_busy_portfolio_folds_to_its_row(desk: Desk
     stale = [servicing.missed_event(loan, 2, sequence=1) for n, loan in enumerate(LOANS) if n % 7 == 0]
     await send(desk, servicing, later + stale)
     await close_days(desk, servicing, date(2026, 5, 21), date(2026, 7, 20))
+    declined = LoanArrangementDeclined(  # paid down before servicing saw the approval: the plan no longer fits
+        loan_id="P029", arrangement_id=ids["P029"], case_id=cases["P029"]["case_id"], reason="plan_no_longer_fits",
+        owed_now=Decimal("4000.00"), planned=Decimal("11000.00"), last_instalment=Decimal("5000.00"),
+        adjustment=Decimal("-7000.00"), declined_on=date(2026, 4, 21))
     await send(desk, servicing, [servicing.missed_event("P009", 1, due=date(2026, 5, 10)),  # the instalment missed
-                                 servicing.paid_off_event("P039", date(2026, 6, 10))])
+                                 servicing.paid_off_event("P039", date(2026, 6, 10)),
+                                 servicing.stamp("P029", make_event("servicing", declined, subject="P029",
+                                                                    businessdate=date(2026, 7, 20)))])
 
     finished = []
     for n, loan in enumerate(LOANS):

@@ -5,6 +5,9 @@
   completed, paid off.
 - C32 (loan L32): proposed 5 Mar, rejected 6 Mar; a plan proposed 7 Mar approved at once, applied with 50.00 of
   charges waived; 500.00 paid on 1 Apr; the 8 Apr instalment missed: broken, reverted (the 50.00 restored).
+- C33 (loan L33): a plan proposed and approved at once on 10 Mar on 2,000.00 owed; a payment before servicing
+  applied it left 800.00 owed, so servicing declines it (`loan.arrangement.declined`) and collections records
+  it declined: nothing waived, nothing recovered under it.
 """
 
 from __future__ import annotations
@@ -67,6 +70,19 @@ def arrangement_story(st: Story | None = None) -> Story:
         restored=a.WaivedSplit(charges=M("50.00"), interest=M("0.00"), principal=M("0.00")),
         paid_under_arrangement=M("500.00"), reverted_on=D(2026, 4, 9), principal_outstanding=M("1350.00"),
         amount_overdue=M("1400.00"), days_past_due=60, overdue_since=D(2026, 2, 8)), subject="L32", day=D(2026, 4, 9))
+    plan33 = _plan("1000.00", "1000.00", start=D(2026, 3, 10))
+    _proposed(st, "C33", "ARR-33", D(2026, 3, 10), "0.00", plan33, "2000.00", "instalment_plan")
+    st.case(a.ArrangementApproved(case_id="C33", loan_id="L33", arrangement_id="ARR-33", kind="instalment_plan",
+                                  instalments=plan33, waive=M("0.00"), owed=M("2000.00"), proposed_by="qian",
+                                  approved_by="qian", approved_on=D(2026, 3, 10), within_proposer_limit=True),
+            "L33", D(2026, 3, 10))
+    st.emit("servicing", a.LoanArrangementDeclined(
+        loan_id="L33", arrangement_id="ARR-33", case_id="C33", reason="plan_no_longer_fits", owed_now=M("800.00"),
+        planned=M("2000.00"), last_instalment=M("1000.00"), adjustment=M("-1200.00"), declined_on=D(2026, 3, 10)),
+        subject="L33", day=D(2026, 3, 10))
+    st.case(a.ArrangementDeclined(case_id="C33", loan_id="L33", arrangement_id="ARR-33", reason="plan_no_longer_fits",
+                                  owed_now=M("800.00"), planned=M("2000.00"), declined_on=D(2026, 3, 10)),
+            "L33", D(2026, 3, 10))
     st.pay("L31", D(2026, 5, 1), [(8, "principal", M("1950.00"))], outstanding=M("0.00"), status="paid_off")
     st.case(a.ArrangementCompleted(case_id="C31", loan_id="L31", arrangement_id="ARR-31", completed_on=D(2026, 5, 1),
                                    waive=M("90.00"), recovered=M("3450.00")), "L31", D(2026, 5, 1))

@@ -34,6 +34,15 @@ def test_waived_is_net_of_what_broken_arrangements_restored_and_pending_is_as_at
     assert (april["broken"], april["waived"]["total"], april["recovered"]) == (1, M("-90"), M("5.00"))
 
 
+def test_an_approved_arrangement_servicing_declined_counts_as_declined_and_waives_nothing():
+    facts = [ArrangementFact("C", D(2026, 3, 10), "proposed", M("0"), None, None, None),
+             ArrangementFact("C", D(2026, 3, 10), "approved", M("0"), None, None, None),
+             ArrangementFact("C", D(2026, 3, 11), "declined", None, None, None, None)]
+    march = arrangements_report(facts, D(2026, 3, 1), D(2026, 3, 31), M("0.00"))
+    assert (march["approved"], march["declined"], march["pending_approval"]) == (1, 1, 0)
+    assert march["waived"]["total"] == M("0")
+
+
 @pytest.mark.integration
 async def test_the_collections_report_counts_arrangements_live_and_rebuilt(platform, _drop_platform_dbs):
     story = arrangement_story()
@@ -43,12 +52,12 @@ async def test_the_collections_report_counts_arrangements_live_and_rebuilt(platf
         await publish_and_wait(platform, app, story.events)
         march_url = "/v1/reports/collections?from=2026-03-01&to=2026-03-31"
         march = (await client.get(march_url, headers=bearer(app, *READER))).json()["arrangements"]
-        assert march == {"proposed": 3, "approved": 2, "rejected": 1, "broken": 0, "completed": 0,
+        assert march == {"proposed": 4, "approved": 3, "rejected": 1, "broken": 0, "completed": 0, "declined": 1,
                          "pending_approval": 0, "recovered": "0.00",
                          "waived": {"total": "140.00", "charges": "140.00", "interest": "0.00", "principal": "0.00"}}
         later_url = "/v1/reports/collections?from=2026-04-01&to=2026-05-31"
         later = (await client.get(later_url, headers=bearer(app, *READER))).json()["arrangements"]
-        assert (later["broken"], later["completed"], later["waived"]["total"]) == (1, 1, "-50.00")
+        assert (later["broken"], later["completed"], later["declined"], later["waived"]["total"]) == (1, 1, 0, "-50.00")
         assert later["recovered"] == "3950.00"  # L31's 1,500 + 1,950 and L32's 500 before it broke
         csv = (await client.get(later_url + "&format=csv", headers=bearer(app, *READER))).text.splitlines()
         assert "arrangements.completed,1" in csv and "arrangements.waived.total,-50.00" in csv

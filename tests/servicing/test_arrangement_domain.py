@@ -90,6 +90,42 @@ def test_the_last_instalment_takes_what_moved_since_the_proposal():
         "1.50")
 
 
+def test_a_plan_the_loan_outgrew_is_declined_with_what_is_owed_now_against_what_was_planned():
+    loan, on = overdue_loan()
+    owed = arrangements.base(loan, on)
+    plan = approved(Decimal("1000.00"), owed - Decimal("1000.00"), waive=ZERO, start=on, owed=owed)
+    pay(loan, str(owed - Decimal("1000.00")), on)  # paid between proposal and approval: the last instalment is 0.00
+    [fact] = arrangements.apply(loan, plan, on)
+    assert fact.event_type == "loan.arrangement.declined" and fact.reason == "plan_no_longer_fits"
+    assert (fact.owed_now, fact.planned, fact.last_instalment) == (Decimal("1000.00"), owed, owed - Decimal("1000.00"))
+    assert fact.adjustment == fact.owed_now - fact.planned
+    loan.apply(fact, on)
+    assert loan.arrangement is None and arrangements.apply(loan, plan, on) == []  # redelivered: nothing again
+    assert not any(i.plan for i in loan.installments)  # the loan keeps its terms
+
+
+def test_one_cent_left_on_the_last_instalment_still_fits():
+    loan, on = overdue_loan()
+    owed = arrangements.base(loan, on)
+    pay(loan, str(owed - Decimal("1000.01")), on)
+    fact = applied(loan, approved(Decimal("1000.00"), owed - Decimal("1000.00"), waive=ZERO, start=on, owed=owed), on)
+    assert fact.event_type == "loan.arrangement.applied" and fact.instalments[-1].amount == Decimal("0.01")
+
+
+def test_a_second_arrangement_while_one_holds_is_declined_and_a_closed_loan_declines_too():
+    loan, on = overdue_loan()
+    owed = arrangements.base(loan, on)
+    applied(loan, approved(Decimal("1000.00"), owed - Decimal("1000.00"), waive=ZERO, start=on, owed=owed), on)
+    other = approved(Decimal("1000.00"), owed - Decimal("1000.00"), waive=ZERO, start=on, owed=owed).model_copy(
+        update={"arrangement_id": "arr-2"})
+    [fact] = arrangements.apply(loan, other, on)
+    assert (fact.event_type, fact.reason) == ("loan.arrangement.declined", "another_arrangement_held")
+    closed, _ = overdue_loan()
+    closed.apply(LoanPaidOff(loan_id="L1", paid_off_on=on, total_paid=owed), on)
+    [fact] = arrangements.apply(closed, other, on)
+    assert (fact.reason, fact.owed_now) == ("loan_closed", ZERO)
+
+
 def test_broken_the_original_terms_return_with_what_was_waived_and_the_payments_count():
     loan, on = overdue_loan()
     before = arrangements.base(loan, on)

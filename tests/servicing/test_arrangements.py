@@ -97,3 +97,30 @@ async def test_paying_both_instalments_pays_the_loan_off(servicing):
     assert not [e for e in of(events, "loan.payment.missed") if e["businessdate"] > DAY_95.isoformat()]
     assert all(e["data"].get("arrangement_id") == f"arr-{loan_id}" for e in of(events, "loan.payment.received"))
     assert owed == paid + waive  # balance before = after (0) + waived + paid
+
+
+async def test_a_payment_between_proposal_and_approval_that_outgrows_the_plan_declines_it(servicing):
+    """Proposed on 3,000-odd owed as two halves; before the approval arrives the borrower pays more than the last
+    half, so the last instalment would absorb a difference leaving it below zero: declined, said so, terms kept."""
+    loan_id, owed, _ = await overdue_95(servicing)
+    event = approval(loan_id, owed, Decimal("0.00"), DAY_95)
+    last = Decimal(event.data["instalments"][-1]["amount"])
+    partner = await servicing.partner()
+    r = await servicing.pay(partner, loan_id, f"{last + Decimal('100.00'):.2f}")
+    assert r.status_code == 201, r.text
+    before = await servicing.loan(loan_id)
+    await deliver(servicing, event)
+    await deliver(servicing, event)  # a redelivery: declined once
+    events = await servicing.events(loan_id)
+    assert not of(events, "loan.arrangement.applied")
+    [declined] = of(events, "loan.arrangement.declined")
+    assert declined["data"] | {"declined_on": None} == {
+        "loan_id": loan_id, "arrangement_id": f"arr-{loan_id}", "case_id": f"{loan_id}-E1",
+        "reason": "plan_no_longer_fits", "owed_now": f"{owed - last - Decimal('100.00'):.2f}",
+        "planned": f"{owed:.2f}", "last_instalment": f"{last:.2f}", "adjustment": f"{-last - Decimal('100.00'):.2f}",
+        "declined_on": None}
+    assert declined["data"]["declined_on"] == DAY_95.isoformat()
+    view = await servicing.loan(loan_id)
+    assert view | {"version": None} == before | {"version": None} and view["status"] == "overdue"  # same terms
+    schedule = (await servicing.client.get(f"/v1/loans/{loan_id}/schedule", headers=servicing.admin)).json()
+    assert "arranged" not in [i["status"] for i in schedule["installments"]]

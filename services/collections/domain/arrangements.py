@@ -15,7 +15,10 @@ instalments over what the borrower owes, maybe with part of it waived. The rules
   the proposer's own limit the arrangement is approved at once; above it, it waits for a second
   person whose limit covers it. Segregation of duties: nobody approves their own proposal.
 - One live arrangement per case (pending or approved). An approved one is broken when servicing
-  reports one of its instalments missed, completed when the loan is paid off.
+  reports one of its instalments missed, completed when the loan is paid off, and *declined* when
+  servicing could not honour it (`loan.arrangement.declined`: e.g. a payment between proposal and
+  approval left the last instalment at or below zero) — then no plan is in place: the escalation
+  policy no longer pauses for it, and the case shows why with the amounts (owed now vs planned).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from shared.money import FEN, ZERO
 if TYPE_CHECKING:
     from services.collections.domain.case import Case
 
-ArrangementStatus = Literal["pending_approval", "approved", "rejected", "broken", "completed"]
+ArrangementStatus = Literal["pending_approval", "approved", "rejected", "broken", "completed", "declined"]
 LIVE = ("pending_approval", "approved")
 APPROVER_ROLES = ("collections_supervisor", "credit_manager")
 
@@ -60,6 +63,10 @@ class Arrangement(BaseModel):
     broken_on: date | None = None
     missed_instalment: int | None = None
     completed_on: date | None = None
+    declined_on: date | None = None  # servicing could not honour it: `reason` says why (decline_reason)
+    decline_reason: str | None = None
+    owed_now: Decimal | None = None  # what the loan owed when servicing tried, against `planned`
+    planned: Decimal | None = None
     recovered: Decimal = ZERO  # paid on the loan while the arrangement held
 
     @property
@@ -226,6 +233,16 @@ class CaseArrangements:
         self.case.record(ev.ArrangementBroken(**self.case.ids(), arrangement_id=a.arrangement_id,
                                               instalment_number=missed.number, due_date=due_date, broken_on=on,
                                               waive=a.waive))
+
+    def observe_declined(self, fact: ev.LoanArrangementDeclined, on: date) -> None:
+        """Servicing could not honour the approved arrangement: declined, no plan in place (the loan keeps its
+        terms). Only an approved one is declined; a redelivery or a late notice changes nothing."""
+        a = next((a for a in self.case.state.arrangements if a.arrangement_id == fact.arrangement_id), None)
+        if a is None or a.status != "approved":
+            return
+        self.case.record(ev.ArrangementDeclined(**self.case.ids(), arrangement_id=a.arrangement_id,
+                                                reason=fact.reason, owed_now=fact.owed_now, planned=fact.planned,
+                                                declined_on=on))
 
     def complete(self, on: date) -> None:
         """The loan was paid off while the arrangement held: completed."""

@@ -315,6 +315,12 @@ def _arrangement_completed(s: CaseState, e: arr.ArrangementCompleted) -> None:
     a.status, a.completed_on = "completed", e.completed_on
 
 
+def _arrangement_declined(s: CaseState, e: arr.ArrangementDeclined) -> None:
+    a = _arrangement(s, e.arrangement_id)
+    a.status, a.declined_on, a.decline_reason = "declined", e.declined_on, e.reason
+    a.owed_now, a.planned = e.owed_now, e.planned
+
+
 def _write_off_proposed(s: CaseState, e: ev.WriteOffProposed) -> None:
     s.write_off_proposed = True
 
@@ -360,4 +366,5 @@ UNDATED: dict[type[EventData], Callable[[CaseState, Any], None]] = {
     arr.ArrangementRejected: _arrangement_rejected,
     arr.ArrangementBroken: _arrangement_broken,
     arr.ArrangementCompleted: _arrangement_completed,
+    arr.ArrangementDeclined: _arrangement_declined,
 }

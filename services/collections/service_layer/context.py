@@ -35,7 +35,7 @@ from shared.unit_of_work import UnitOfWork
 SOURCE = "collections"
 ARRANGEMENT_EVENTS = (arrangement_events.ArrangementProposed, arrangement_events.ArrangementApproved,
                       arrangement_events.ArrangementRejected, arrangement_events.ArrangementBroken,
-                      arrangement_events.ArrangementCompleted)
+                      arrangement_events.ArrangementCompleted, arrangement_events.ArrangementDeclined)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from services.collections.adapters import arrangements as arrangement_rows
 from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
 from services.collections.domain.case import Case
@@ -271,6 +272,19 @@ async def on_arrangement_fact(ctx: Collections, conn: asyncpg.Connection, event:
     await ctx.save(conn, case, version, event.businessdate, cause=event)
 
 
+async def on_arrangement_declined(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent,
+                                  data: arr.LoanArrangementDeclined) -> None:
+    """Servicing could not honour an approved arrangement: its case records it declined (found by the
+    arrangement, whether or not the case is still open), so nobody believes a plan is in place."""
+    case_id = await arrangement_rows.case_of(conn, data.arrangement_id)
+    loaded = None if case_id is None else await case_rows.load(conn, case_id, ctx.rules)
+    if loaded is None:
+        return
+    case, version = loaded
+    case.arrangements.observe_declined(data, event.businessdate)
+    await ctx.save(conn, case, version, event.businessdate, cause=event)
+
+
 async def on_finished(ctx: Collections, conn: asyncpg.Connection, event: CloudEvent, data: object) -> None:
     """loan.paid_off / loan.written_off close the open case."""
     resolution = "paid_off" if isinstance(data, sv.LoanPaidOff) else "written_off"
@@ -321,4 +335,5 @@ HANDLERS: dict[str, Callable[[Collections, asyncpg.Connection, CloudEvent, Any],
     "loan.written_off": on_finished,
     "loan.arrangement.applied": on_arrangement_fact,
     "loan.arrangement.reverted": on_arrangement_fact,
+    "loan.arrangement.declined": on_arrangement_declined,
 }

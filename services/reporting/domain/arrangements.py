@@ -1,7 +1,8 @@
-"""Arrangements in the collections report (issue 15): how many were proposed, approved, rejected, broken and
-completed in the period, what was waived (servicing's split, net of what broken ones restored), how many wait
-for approval at the end, and what was recovered under arrangements — all from the events (`rpt_arrangements`,
-`rpt_allocations`), so a rebuild gives the same figures."""
+"""Arrangements in the collections report (issue 15): how many were proposed, approved, rejected, broken,
+completed and declined (approved, but servicing could not honour them) in the period, what was waived
+(servicing's split, net of what broken ones restored), how many wait for approval at the end, and what was
+recovered under arrangements — all from the events (`rpt_arrangements`, `rpt_allocations`), so a rebuild gives
+the same figures."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from shared.money import ZERO
 
-DECISIONS = ("proposed", "approved", "rejected", "broken", "completed")
+DECISIONS = ("proposed", "approved", "rejected", "broken", "completed", "declined")
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class ArrangementFact:
 
     arrangement_id: str
     businessdate: date
-    kind: str  # proposed, approved, rejected, broken, completed (collections); applied, reverted (servicing)
+    kind: str  # proposed, approved, rejected, broken, completed, declined (collections); applied, reverted (servicing)
     waived: Decimal | None
     charges: Decimal | None
     interest: Decimal | None

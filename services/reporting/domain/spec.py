@@ -187,6 +187,8 @@ SPEC: dict[str, tuple[Row, ...]] = {
     "collections.arrangement.rejected": (_arrangement("rejected"),),
     "collections.arrangement.broken": (_arrangement("broken", "waive"),),
     "collections.arrangement.completed": (_arrangement("completed", "waive", amount="recovered"),),
+    # approved, but servicing could not honour it (loan.arrangement.declined): `amount` = what the loan owed then
+    "collections.arrangement.declined": (_arrangement("declined", amount="owed_now"),),
     "loan.arrangement.applied": (_arrangement("applied", "waived_total", "waived.charges", "waived.interest",
                                               "waived.principal", amount="owed_before", of="waived"),),
     "loan.arrangement.reverted": (_arrangement(

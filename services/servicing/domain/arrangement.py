@@ -20,8 +20,11 @@ amounts are *moved*). Day-close then judges the arrangement's due dates the usua
 instalment is reported as `loan.payment.missed` with its own number and due date.
 
 If the loan's figure moved between the proposal and now (a payment, a day's 罚息), the last instalment
-takes the difference (`adjustment` on `loan.arrangement.applied`); an arrangement that no longer fits
-(the difference would leave the last instalment at or below zero) is not applied.
+takes the difference (`adjustment` on `loan.arrangement.applied`). An approved arrangement the loan cannot
+honour is *declined*, never dropped in silence: `loan.arrangement.declined` names why and the amounts, so
+collections tells the collector no plan is in place — `plan_no_longer_fits` (the difference would leave the
+last instalment at or below zero: e.g. a payment between the proposal and the approval), `another_arrangement_held`
+or `loan_closed`. The loan stays on its terms.
 
 Broken (`collections.arrangement.broken`): the original terms return — the moved amounts go back to
 the schedule's installments, what was waived is restored, what is left of the arrangement's
@@ -39,7 +42,9 @@ from typing import TYPE_CHECKING
 from shared.contracts.arrangements import (
     ArrangementApproved,
     ArrangementInstalment,
+    DeclineReason,
     LoanArrangementApplied,
+    LoanArrangementDeclined,
     LoanArrangementReverted,
     WaivedSplit,
 )
@@ -79,15 +84,22 @@ def outstanding(loan: Loan) -> Decimal:
 
 
 def apply(loan: Loan, approved: ArrangementApproved, on: date) -> list[EventData]:
-    """The `loan.arrangement.applied` that honours an approved arrangement on `on` (none when it cannot)."""
-    if not loan.exists or loan.closed or loan.arrangement is not None:
-        return []  # already honouring one (this one: a redelivery), or nothing left to arrange
-    owed = base(loan, on)
+    """The `loan.arrangement.applied` that honours an approved arrangement on `on`, or the
+    `loan.arrangement.declined` saying why it cannot (none for a redelivery, or a loan servicing does not hold)."""
+    arrangement_id = approved.arrangement_id
+    if not loan.exists or arrangement_id in loan.declined_arrangements or (
+            loan.arrangement is not None and loan.arrangement.arrangement_id == arrangement_id):
+        return []  # a redelivery: already honoured or declined
+    owed = ZERO if loan.closed else base(loan, on)
     waive = min(approved.waive, owed)
     amounts = [i.amount for i in approved.instalments]
     adjustment = owed - waive - sum(amounts, ZERO)
+    if loan.closed:
+        return [decline(loan, approved, "loan_closed", owed, on)]
+    if loan.arrangement is not None:
+        return [decline(loan, approved, "another_arrangement_held", owed, on)]
     if amounts[-1] + adjustment <= ZERO:
-        return []
+        return [decline(loan, approved, "plan_no_longer_fits", owed, on)]
     amounts[-1] += adjustment
     trial = loan._copy()
     first = len(loan.installments) + 1
@@ -104,6 +116,16 @@ def apply(loan: Loan, approved: ArrangementApproved, on: date) -> list[EventData
     return [event.model_copy(update={
         "waived": WaivedSplit(charges=charges, interest=interest, principal=principal),
         "interest_suspended": suspended})]
+
+
+def decline(loan: Loan, approved: ArrangementApproved, reason: DeclineReason, owed: Decimal,
+            on: date) -> LoanArrangementDeclined:
+    """Why an approved arrangement is not honoured, with what the loan owes now against what was planned."""
+    planned = sum((i.amount for i in approved.instalments), ZERO) + approved.waive
+    return LoanArrangementDeclined(
+        loan_id=loan.loan_id, arrangement_id=approved.arrangement_id, case_id=approved.case_id, reason=reason,
+        owed_now=owed, planned=planned, last_instalment=approved.instalments[-1].amount, adjustment=owed - planned,
+        declined_on=on)
 
 
 def lay(loan: Loan, event: LoanArrangementApplied, on: date) -> Decimal:

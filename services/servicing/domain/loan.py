@@ -18,7 +18,11 @@ from services.servicing.domain import arrangement as arrangement_rules
 from services.servicing.domain.allocation import DEFAULT_ORDER, Line, Owed, allocate
 from services.servicing.domain.arrangement import HeldArrangement
 from services.servicing.domain.errors import InvalidAmount, LoanClosed, Overpayment
-from shared.contracts.arrangements import LoanArrangementApplied, LoanArrangementReverted
+from shared.contracts.arrangements import (
+    LoanArrangementApplied,
+    LoanArrangementDeclined,
+    LoanArrangementReverted,
+)
 from shared.contracts.registry import EventData
 from shared.contracts.servicing import (
     AllocationLine,
@@ -95,6 +99,7 @@ class Loan:
     closed_on: date | None = None
     open_credit_records: list[str] = field(default_factory=list)  # negative records reported, not yet corrected
     arrangement: HeldArrangement | None = None  # an arrangement the loan is honouring (issue 15)
+    declined_arrangements: list[str] = field(default_factory=list)  # approved ones it could not honour
 
     # ---- folding --------------------------------------------------------------------------
     @classmethod
@@ -134,6 +139,8 @@ class Loan:
             arrangement_rules.lay(self, data, data.applied_on)
         elif isinstance(data, LoanArrangementReverted):
             arrangement_rules.restore(self)
+        elif isinstance(data, LoanArrangementDeclined):
+            self.declined_arrangements.append(data.arrangement_id)
 
     def _settle(self, kind: str, number: int | None, amount: Decimal) -> None:
         if kind in ("charge", "penalty_interest"):
@@ -270,7 +277,8 @@ class Loan:
         return Loan.fold(self.loan_id, ()) if not self.installments else Loan(
             self.loan_id, self.version, self.principal, self.repayment_method,
             [Installment(**vars(i)) for i in self.installments], [Charge(**vars(c)) for c in self.charges],
-            self.total_paid, self.closed, self.closed_on, arrangement=copy.deepcopy(self.arrangement))
+            self.total_paid, self.closed, self.closed_on, arrangement=copy.deepcopy(self.arrangement),
+            declined_arrangements=list(self.declined_arrangements))
 
 
 def _line(line: Line) -> AllocationLine:

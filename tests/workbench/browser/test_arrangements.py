@@ -109,3 +109,88 @@ def test_a_waiver_above_the_supervisors_limit_is_refused_to_the_supervisor_and_a
     assert "还款安排已批准" in manager.locator(".notice").inner_text()
     assert manager.locator(f"#waiting-{aid}").count() == 0
     assert book.api_case(cid)["arrangements"][0]["approved_by"] == "km-1"
+
+
+def _repay(book, loan_id: str, amount: str) -> None:
+    """The borrower's bank posts a repayment (plain httpx, signed as a partner: Playwright owns the loop)."""
+    import json
+    import time
+    import uuid
+
+    import httpx
+
+    from shared.auth import TokenIssuer, sign
+
+    url = book.system.urls()["servicing"]
+    admin = {"Authorization": f"Bearer {TokenIssuer(book.system.platform.signing_key()).issue('ops', ['admin'])}"}
+    partner = httpx.post(f"{url}/v1/partners", json={"name": f"wb-bank-{uuid.uuid4().hex[:6]}"}, headers=admin,
+                         timeout=10).json()
+    body = json.dumps({"loan_id": loan_id, "amount": amount, "paid_at": time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                       "external_ref": f"ref-{uuid.uuid4().hex[:12]}"}).encode()
+    paid = httpx.post(f"{url}/v1/repayments", content=body, timeout=10, headers={
+        "Content-Type": "application/json", "X-Partner-Id": partner["partner_id"],
+        "X-Signature": sign(partner["secret"], body, int(time.time())), "Idempotency-Key": uuid.uuid4().hex})
+    assert paid.status_code == 201, paid.text
+
+
+def _until(check, what: str, timeout: float = 45.0):
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_payment_before_the_approval_leaves_the_plan_unfit_and_the_case_page_says_servicing_declined_it(
+        book, open_page):
+    """Proposed with a last instalment of 10.00; the borrower pays 50.00 before the supervisor approves; servicing
+    cannot honour it (the last instalment would absorb −50.00) and says so; the case page shows it declined with
+    the reason and the amounts, in Chinese and English — nobody believes a plan is in place."""
+    case = book.cases["wb-c"]
+    cid, loan_id = case["case_id"], case["loan_id"]
+    owed = Decimal(book.api_case(cid)["amount_owed"])
+    waive, last = Decimal("1.00"), Decimal("10.00")
+    page = open_page("zh", javascript=False)
+    sign_in(page, case["assignee"], "collector")
+    page.goto(f"/cases/{cid}")
+    form = "#arrangement-form"
+    page.select_option(f"{form} select[name=kind]", "settlement")
+    page.fill(f"{form} input[name=waive]", f"{waive:.2f}")
+    page.fill(f"{form} input[name=due_date_1]", (book.business_date + timedelta(days=10)).isoformat())
+    page.fill(f"{form} input[name=amount_1]", f"{owed - waive - last:.2f}")
+    page.fill(f"{form} input[name=due_date_2]", (book.business_date + timedelta(days=40)).isoformat())
+    page.fill(f"{form} input[name=amount_2]", f"{last:.2f}")
+    page.click(f"{form} button[type=submit]")
+    assert "还款安排已提出" in page.locator(".notice").inner_text()
+    [arrangement] = book.api_case(cid)["arrangements"]
+    aid = arrangement["arrangement_id"]
+    assert arrangement["status"] == "pending_approval"
+
+    _repay(book, loan_id, "50.00")
+    _until(lambda: Decimal(book.api_case(cid)["amount_owed"]) == owed - Decimal("50.00"), "the case seeing the payment")
+
+    boss = open_page("en", javascript=False)
+    sign_in(boss, "supervisor-1", "collections_supervisor", lang="en")
+    boss.goto(f"/cases/{cid}#arrangements")
+    boss.locator(f'form[action="/arrangements/{aid}/approve"] button').click()
+    assert "The arrangement is approved." in boss.locator(".notice").inner_text()
+
+    declined = _until(lambda: next((a for a in book.api_case(cid)["arrangements"] if a["status"] == "declined"), None),
+                      "collections recording servicing's decline")
+    assert (declined["decline_reason"], Decimal(declined["owed_now"]), Decimal(declined["planned"])) == (
+        "plan_no_longer_fits", owed - Decimal("50.00"), owed)
+    loan = book.api_read("servicing", f"/loans/{loan_id}")
+    assert loan["status"] == "overdue", "the loan keeps its terms"
+
+    page.goto(f"/cases/{cid}#arrangements")
+    row = page.locator(f"#arrangement-{aid}").inner_text()
+    assert "贷后未执行" in row and "提出后欠款金额已变化，方案已不再适用" in row
+    assert f"¥{owed - Decimal('50.00'):,.2f}" in row and f"¥{owed:,.2f}" in row
+    assert "请按当前欠款重新提出" in row
+    boss.goto(f"/cases/{cid}#arrangements")
+    row = boss.locator(f"#arrangement-{aid}").inner_text()
+    assert "Not applied by servicing" in row and "the plan no longer fits" in row
+    assert f"the plan covered ¥{owed:,.2f}" in row

@@ -152,12 +152,16 @@ class TimelineEntryPublic(Public):
 
 class ArrangementFields(Arrangement):
     """An instalment plan or settlement (减免) on the case: instalments, waiver, the amount owed it covers,
-    who proposed and approved it, its status (pending_approval, approved, rejected, broken, completed)."""
+    who proposed and approved it, its status (pending_approval, approved, rejected, broken, completed, declined).
+    Declined: servicing could not honour it — `decline_reason` with `owed_now` (what the loan owed then) against
+    `planned` (Σ instalments + waive as approved)."""
 
     model_config = ConfigDict(extra="forbid")
     waive: Money
     owed: Money
     recovered: Money
+    owed_now: Money | None = None
+    planned: Money | None = None
 
 
 class ArrangementPublic(ArrangementFields):

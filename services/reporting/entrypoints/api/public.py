@@ -273,13 +273,15 @@ class WaivedPublic(Public):
 
 class ArrangementsPublic(Public):
     """Issue 15: arrangements decided in the period, waived (servicing's split, net of restorations), recovered
-    under arrangements; `pending_approval` at the period's end."""
+    under arrangements; `pending_approval` at the period's end; `declined`: approved ones servicing could not
+    honour (`collections.arrangement.declined`), so no plan was in place."""
 
     proposed: int
     approved: int
     rejected: int
     broken: int
     completed: int
+    declined: int = 0
     pending_approval: int
     waived: WaivedPublic
     recovered: Amount

@@ -13,7 +13,12 @@ from services.workbench.entrypoints.web.rules import RULES
 LABELS.update({
     "arrangement_kind": {"instalment_plan": N_("Instalment plan"), "settlement": N_("Settlement (减免)")},
     "arrangement_status": {"pending_approval": N_("Waiting for approval"), "approved": N_("Approved"),
-                           "rejected": N_("Rejected"), "broken": N_("Broken"), "completed": N_("Completed")},
+                           "rejected": N_("Rejected"), "broken": N_("Broken"), "completed": N_("Completed"),
+                           "declined": N_("Not applied by servicing")},
+    "arrangement_decline_reason": {
+        "plan_no_longer_fits": N_("The amount owed changed since the proposal and the plan no longer fits it"),
+        "another_arrangement_held": N_("The loan already follows another arrangement"),
+        "loan_closed": N_("The loan was already closed")},
     "approver_role": {"collections_supervisor": N_("a supervisor"), "credit_manager": N_("a credit manager")},
 })
 LABELS["installment_status"].update({"arranged": N_("Moved to the arrangement"),
@@ -26,6 +31,8 @@ EVENTS.update({
     "collections.arrangement.completed": N_("Arrangement completed"),
     "loan.arrangement.applied": N_("Arrangement applied (waiver)"),
     "loan.arrangement.reverted": N_("Arrangement reverted (terms restored)"),
+    "collections.arrangement.declined": N_("Arrangement not applied by servicing"),
+    "loan.arrangement.declined": N_("Arrangement declined by servicing (terms unchanged)"),
 })
 DONE.update({
     "arrangements": N_("The arrangement is proposed."),

@@ -50,7 +50,7 @@ async def reject_arrangement(bus: Bus, who: Approver, arrangement_id: str, body:
 @router.get("/arrangements", response_model=ArrangementsPage)
 async def list_arrangements(request: Request, _: ArrangementReader,
                             status: Literal["pending_approval", "approved", "rejected", "broken",
-                                            "completed"] | None = None,
+                                            "completed", "declined"] | None = None,
                             approver_role: Literal["collections_supervisor", "credit_manager"] | None = Query(
                                 None, description="the role a pending arrangement waits for"),
                             case_id: str | None = None, limit: int = Query(50, ge=1, le=500),
