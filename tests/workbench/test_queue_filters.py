@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from services.workbench.domain.queue import QueueFilter, days_since_contact, neighbours, page_of, todays_figures
+from services.workbench.domain.queue import (
+    QueueFilter,
+    days_since_contact,
+    neighbours,
+    page_of,
+    todays_figures,
+    todo_counts,
+    worklist,
+)
 
 TODAY = date(2026, 12, 7)
 BUSINESS_DATE = date(2026, 5, 10)
@@ -71,3 +79,48 @@ def test_a_case_knows_its_neighbours_in_the_queue():
     first = neighbours(QUEUE, "loan1-E1")
     assert first is not None and first.previous is None
     assert neighbours(QUEUE, "someone-elses-E1") is None
+
+
+def test_todays_to_do_lists_count_and_filter():
+    queue = [*QUEUE, {**case(5, dpd=4), "next_action": {"channel": "sms", "due": "2026-05-10"}},
+             {**case(6, dpd=4, last="2026-12-01T10:00:00+08:00"),
+              "next_action": {"channel": "phone", "due": "2026-05-11"}}]
+    assert todo_counts(queue, TODAY, BUSINESS_DATE) == {"promises_due": 1, "follow_ups_due": 1, "never_contacted": 3,
+                                                        "new": 1}
+    ids = lambda todo: [c["case_id"] for c in page_of(queue, QueueFilter(todo=todo), TODAY, BUSINESS_DATE).rows]  # noqa: E731
+    assert ids("follow_ups_due") == ["loan5-E1"], "a follow-up due tomorrow is not due today"
+    assert ids("never_contacted") == ["loan1-E1", "loan4-E1", "loan5-E1"]
+    assert ids("new") == ["loan4-E1"] and ids("promises_due") == ["loan1-E1"]
+    assert QueueFilter.from_query({"todo": "everything"}).todo is None
+
+
+def test_a_sorted_column_orders_the_whole_queue_then_pages_it_ties_keep_the_urgency_order():
+    by_amount = page_of(QUEUE, QueueFilter(sort="-amount", per_page=25), TODAY)
+    assert [c["amount_overdue"] for c in by_amount.rows] == ["9000.00", "3000.00", "800.50", "120.25"]
+    assert [c["case_id"] for c in page_of(QUEUE, QueueFilter(sort="dpd"), TODAY).rows] == [
+        "loan4-E1", "loan3-E1", "loan2-E1", "loan1-E1"]
+    # longest without contact first; never contacted counts as longest (API order among them)
+    assert [c["case_id"] for c in page_of(QUEUE, QueueFilter(sort="last_contact"), TODAY).rows] == [
+        "loan1-E1", "loan4-E1", "loan3-E1", "loan2-E1"]
+    # a case without a promise goes last either way
+    assert page_of(QUEUE, QueueFilter(sort="-promise"), TODAY).rows[0]["case_id"] == "loan1-E1"
+    ties = [case(n, dpd=7) for n in range(5)]
+    assert [c["case_id"] for c in worklist(ties, QueueFilter(sort="-dpd"), TODAY)] == [c["case_id"] for c in ties]
+    assert QueueFilter.from_query({"sort": "-borrower_name"}).sort is None
+
+
+def test_a_column_header_cycles_ascending_descending_then_the_urgency_order():
+    assert QueueFilter().sort_link("dpd") == "dpd" and QueueFilter().sorted_by("dpd") is None
+    up = QueueFilter(sort="dpd")
+    assert up.sort_link("dpd") == "-dpd" and up.sorted_by("dpd") == "ascending"
+    assert QueueFilter(sort="-dpd").sort_link("dpd") == "" and QueueFilter(sort="-dpd").sorted_by("dpd") == "descending"
+    assert QueueFilter(sort="-dpd").sort_link("amount") == "amount"
+    assert QueueFilter(todo="new", sort="-amount").query(page=2) == {"todo": "new", "sort": "-amount", "page": "2",
+                                                                     "per_page": "50"}
+
+
+def test_the_next_case_follows_the_filtered_sorted_worklist():
+    listed = worklist(QUEUE, QueueFilter(stage="front", sort="-amount"), TODAY)
+    around = neighbours(listed, "loan3-E1")
+    assert around is not None and (around.position, around.total, around.previous, around.next) == (
+        1, 2, None, "loan4-E1")

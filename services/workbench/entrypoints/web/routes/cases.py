@@ -10,15 +10,17 @@ import asyncio
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.workbench.adapters.api import ApiCaller, ApiRefusal
 from services.workbench.domain import case as view
-from services.workbench.domain.queue import neighbours
-from services.workbench.entrypoints.web.deps import api_for, business_date_of, checked_form
+from services.workbench.domain.queue import QueueFilter, neighbours, worklist
+from services.workbench.entrypoints.web.deps import api_for, business_date_of, checked_form, local_today
 from services.workbench.entrypoints.web.render import refusal_status, render
+from services.workbench.entrypoints.web.routes.queue import kept_filter
 from services.workbench.entrypoints.web.session import CurrentUser, User
 
 router = APIRouter(tags=["cases"])
@@ -56,6 +58,13 @@ ITEM_FIELDS = {"returned": ("reason",), "delivered": ("on",), "status": ("status
                "resolve": ("resolution",), "recall": ()}
 # sent with the form's Idempotency-Key: a double submit records once
 REPLAYABLE = ("contacts", "promises", "letters", "placements", "legal-actions")
+# "… and open the next case" (`then=next`): a call that reached someone stays on the case (a promise may follow)
+NEXT_AFTER = ("contacts", "promises")
+STAY_OUTCOMES = ("right_party_contact", "third_party", "promise")
+# the call result buttons (key, outcome), in the order collectors meet them
+QUICK_OUTCOMES = (("1", "right_party_contact"), ("2", "no_answer"), ("3", "refused"), ("4", "third_party"),
+                  ("5", "wrong_number"))
+CASE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,160}")
 
 
 def fields_of(action: str) -> tuple[str, ...] | None:
@@ -105,11 +114,20 @@ async def _the_case(api: ApiCaller, case_id: str, reveal: str | None) -> tuple[A
     return await api.get("collections", f"/cases/{case_id}"), None
 
 
-async def load_case(api: ApiCaller, case_id: str, sub: str,
-                    reveal: str | None = None) -> tuple[Any, Any, Any, Any, Any, Any, ApiRefusal | None]:
+async def _own_queue(api: ApiCaller, cap: int) -> Any:
+    """One's whole queue (the previous/next links follow it in the kept filter's order), or the refusal."""
+    try:
+        items, _ = await api.all_pages("collections", "/queue", cap)
+        return {"items": items}
+    except ApiRefusal as refusal:
+        return refusal
+
+
+async def load_case(api: ApiCaller, case_id: str, sub: str, reveal: str | None = None,
+                    queue_cap: int = 2000) -> tuple[Any, Any, Any, Any, Any, Any, ApiRefusal | None]:
     """The API calls /cases/{id} makes: the case and the business date, then the loan, its schedule,
-    reporting's timeline and (on one's own case) one's queue for the previous/next links, at once; last, a
-    refused reveal."""
+    reporting's timeline and (on one's own case) one's whole queue for the previous/next links, at once; last,
+    a refused reveal."""
     (case, refused), day = await asyncio.gather(_the_case(api, case_id, reveal),
                                                 api.get_or_refusal("servicing", "/business-date"))
     loan_id = case["loan_id"]
@@ -117,7 +135,7 @@ async def load_case(api: ApiCaller, case_id: str, sub: str,
         api.get_or_refusal("servicing", f"/loans/{loan_id}"),
         api.get_or_refusal("servicing", f"/loans/{loan_id}/schedule"),
         _timeline(api, loan_id),
-        api.get_or_refusal("collections", "/queue", limit=500) if case.get("assignee") == sub else _nothing())
+        _own_queue(api, queue_cap) if case.get("assignee") == sub else _nothing())
     return case, day, loan, schedule, timeline, queue, refused
 
 
@@ -127,7 +145,8 @@ async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiR
     """The case page; with `reveal` (the reason) its contact points unmasked for this one response (never
     stored, never cached: Cache-Control no-store), or the reveal's refusal with its rule."""
     api = api_for(request, user)
-    case, day, loan, schedule, timeline, queue, refused = await load_case(api, case_id, user.sub, reveal)
+    case, day, loan, schedule, timeline, queue, refused = await load_case(
+        api, case_id, user.sub, reveal, request.app.state.settings.queue_fetch_limit)
     revealed = reveal is not None and refused is None
     if refused is not None:
         refusal, failed, form = refusal or refused, failed or "reveal", form or {"reason": reveal or ""}
@@ -150,12 +169,36 @@ async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiR
         can_decide=user.has("legal", "collections_supervisor", "admin"),
         can_assign=user.has("collections_supervisor", "admin"),
         refusal=refusal, failed=failed, form=form or {}, done=request.query_params.get("done"),
-        around=neighbours(queue.get("items", []), case_id) if isinstance(queue, dict) else None,
+        saved=_saved(request.query_params.get("saved")), quick_outcomes=QUICK_OUTCOMES, stay_outcomes=STAY_OUTCOMES,
+        around=_around(request, user, queue, case_id, business_date), queue_filtered=kept_filter(request, user)
+        != QueueFilter(),
         revealed=revealed, reveal_reason=reveal if revealed else None,
         idempotency_key=str(uuid.uuid4()))
     if reveal is not None:  # the unmasked page (or the reveal's refusal) is never kept by a browser or a proxy
         page.headers["Cache-Control"] = "private, no-store"
     return page
+
+
+def _around(request: Request, user: User, queue: Any, case_id: str, business_date: Any) -> Any:
+    """Where the case stands in one's queue as the queue page shows it (its kept filter and order)."""
+    if not isinstance(queue, dict):
+        return None
+    items = queue.get("items", [])
+    cases = worklist(items, kept_filter(request, user), local_today(request), business_date)
+    return neighbours(cases, case_id) or neighbours(items, case_id)  # a case the filter no longer holds: all
+
+
+def _saved(case_id: str | None) -> str | None:
+    """The case just saved before this one was opened ("save and next"), when its id is well formed."""
+    return case_id if case_id and CASE_ID.fullmatch(case_id) else None
+
+
+def _next_case(form: dict[str, str], action: str) -> str | None:
+    """The case to open after a saved call or promise (`then=next`, the page's `next_case`), else None."""
+    if action not in NEXT_AFTER or form.get("then") != "next" or form.get("outcome") in STAY_OUTCOMES:
+        return None
+    following = form.get("next_case", "")
+    return following if CASE_ID.fullmatch(following) else None
 
 
 @router.get("/cases/{case_id}")
@@ -204,4 +247,7 @@ async def act_on_case(request: Request, user: CurrentUser, case_id: str, action:
             raise
         return await case_page(request, user, case_id, refusal=refusal, failed=action, form=form)
     done = done_key(action)
+    following = _next_case(form, action)
+    if following:  # the saved case is named on the next one's notice, with a link back
+        return RedirectResponse(f"/cases/{following}?{urlencode({'done': done, 'saved': case_id})}", status_code=303)
     return RedirectResponse(f"/cases/{case_id}?done={done}#{done.replace('/', '-')}", status_code=303)

@@ -1,10 +1,12 @@
-"""/queue: the collector's open cases, most urgent first, with filters, paging and today's figures."""
+"""/queue: the collector's open cases, most urgent first, with filters, to-do lists, sorting, paging and
+today's figures. The collector's own filter is kept (cookie `lf_queue`, with whose it is) so that the queue
+and the case page's "next case" follow it until it is changed or cleared."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -13,18 +15,23 @@ from services.workbench.adapters.api import ApiCaller
 from services.workbench.domain.queue import (
     PER_PAGE,
     STAGES,
+    TODO,
     QueueFilter,
     days_since_contact,
+    follow_up_due,
     page_of,
     promise_due,
     todays_figures,
+    todo_counts,
 )
 from services.workbench.entrypoints.web.deps import api_for, business_date_of, local_today
 from services.workbench.entrypoints.web.nav import N_
 from services.workbench.entrypoints.web.render import render
-from services.workbench.entrypoints.web.session import CurrentUser
+from services.workbench.entrypoints.web.session import CurrentUser, User
 
 router = APIRouter(tags=["queue"])
+QUEUE_COOKIE = "lf_queue"
+FILTER_KEYS = ("stage", "dpd_min", "dpd_max", "has_promise", "contact_days_min", "todo", "sort", "page", "per_page")
 # the default scorecard's items (collections' LOANFLOW_COLLECTIONS_QA_SCORECARD may name others: shown as is)
 QA_ITEMS = {"identified_self_and_company": N_("identified self and company"),
             "verified_right_party": N_("verified right party"),
@@ -33,6 +40,22 @@ QA_ITEMS = {"identified_self_and_company": N_("identified self and company"),
             "no_third_party_disclosure": N_("no disclosure to a third party"),
             "within_allowed_hours": N_("within allowed hours"), "offered_ways_to_pay": N_("offered the ways to pay"),
             "recorded_promise_correctly": N_("recorded the promise correctly")}
+
+
+def kept_filter(request: Request, user: User) -> QueueFilter:
+    """The filter the URL asks for; with none in the URL (and no `clear`), the one this person last used."""
+    query = request.query_params
+    if "clear" in query or any(key in query for key in FILTER_KEYS):
+        return QueueFilter.from_query(query)
+    whose, _, kept = request.cookies.get(QUEUE_COOKIE, "").partition("|")
+    return QueueFilter.from_query(dict(parse_qsl(kept))) if whose == user.sub else QueueFilter()
+
+
+def keep_filter(request: Request, response: Response, user: User, wanted: QueueFilter) -> None:
+    """Remember the collector's filter for the working day (the session's lifetime)."""
+    settings = request.app.state.settings
+    response.set_cookie(QUEUE_COOKIE, f"{user.sub}|{urlencode(wanted.query())}", max_age=settings.session_hours * 3600,
+                        httponly=True, samesite="lax", secure=request.app.state.secure_cookies, path="/")
 
 
 async def load_queue(api: ApiCaller, cap: int, collector: str | None = None,
@@ -47,10 +70,11 @@ async def load_queue(api: ApiCaller, cap: int, collector: str | None = None,
 async def queue_page(request: Request, user: CurrentUser) -> Response:
     """Loads the whole queue once (one to four API pages), then filters and pages it here."""
     api = api_for(request, user)
-    wanted = QueueFilter.from_query(request.query_params)
     supervising = user.has("collections_supervisor", "legal", "admin")
     collector = (request.query_params.get("collector") or None) if supervising else None
     queue = (request.query_params.get("queue") or None) if supervising else None
+    own = collector is None and queue is None
+    wanted = kept_filter(request, user) if own else QueueFilter.from_query(request.query_params)
     cap = request.app.state.settings.queue_fetch_limit
     ((cases, cut), day), findings = await asyncio.gather(
         load_queue(api, cap, collector, queue),
@@ -58,19 +82,24 @@ async def queue_page(request: Request, user: CurrentUser) -> Response:
         if user.has("collector") else _nothing())
     business_date = business_date_of(day)
     today = local_today(request)
-    shown = page_of(cases, wanted, today)
+    shown = page_of(cases, wanted, today, business_date)
     base = {k: v for k, v in (("collector", collector), ("queue", queue)) if v}
 
     def link(**changes: object) -> str:
         return "/queue?" + urlencode({**base, **wanted.query(**changes)})
 
-    return render(request, "queue.html", user=user, page=shown, wanted=wanted, figures=todays_figures(
-        cases, today, business_date), business_date=business_date, cut=cut, cap=cap, stages=STAGES,
+    page = render(request, "queue.html", user=user, page=shown, wanted=wanted, figures=todays_figures(
+        cases, today, business_date), todo=todo_counts(cases, today, business_date), todos=TODO,
+        business_date=business_date, cut=cut, cap=cap, stages=STAGES,
         per_page_options=PER_PAGE, link=link, collector=collector, queue=queue, base_query=urlencode(base),
         today=today, done=request.query_params.get("done"),
         qa_findings=findings.get("items", []) if isinstance(findings, dict) else None,
         qa_refused=request.query_params.get("qa_refused"), qa_item=lambda item: QA_ITEMS.get(item, item),
-        since=lambda c: days_since_contact(c, today), due=lambda c: promise_due(c, business_date))
+        since=lambda c: days_since_contact(c, today), due=lambda c: promise_due(c, business_date),
+        follow_up=lambda c: follow_up_due(c, business_date))
+    if own:
+        keep_filter(request, page, user, wanted)
+    return page
 
 
 async def _nothing() -> None:

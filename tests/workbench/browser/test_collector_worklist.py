@@ -1,0 +1,134 @@
+"""A collector works the queue like a list: today's to-do as filters with counts, columns sorted, the filter
+kept between visits, and one press per call that saves the result and opens the next case of that list."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.auth import TokenIssuer
+
+pytestmark = pytest.mark.e2e
+ME = "collector-w1"
+
+
+def sign_in(page: Any, user: str, *roles: str, lang: str = "zh") -> None:
+    query = "&".join(f"role={r}" for r in roles)
+    page.goto(f"/dev-login?user={user}&{query}&lang={lang}")
+
+
+def api_post(book: Any, path: str, body: dict[str, Any], who: tuple[str, str] = ("ops", "admin")) -> Any:
+    token = TokenIssuer(book.system.platform.signing_key()).issue(who[0], [who[1]])
+    answer = httpx.post(f"{book.system.urls()['collections']}/v1{path}", json=body, timeout=10,
+                        headers={"Authorization": f"Bearer {token}"})
+    answer.raise_for_status()
+    return answer.json()
+
+
+@pytest.fixture(scope="module")
+def mine(book: Any) -> dict[str, dict[str, Any]]:
+    """The four cases of the book given to one collector; wb-b already called once (the others never)."""
+    for case in book.cases.values():
+        api_post(book, f"/cases/{case['case_id']}/assign", {"collector": ME, "reason": "one list for the test"})
+    api_post(book, f"/cases/{book.cases['wb-b']['case_id']}/contacts",
+             {"channel": "phone", "outcome": "no_answer", "note": "first try"}, who=(ME, "collector"))
+    return book.cases
+
+
+def contacts_of(book: Any, case_id: str) -> list[dict[str, Any]]:
+    return [e["data"] for e in book.api_case(case_id)["timeline"] if e["type"] == "collections.contact.logged"]
+
+
+def row_ids(page: Any) -> list[str]:
+    return [a.get_attribute("title") for a in page.locator("table.grid tbody td.id a").all()]
+
+
+def test_todays_to_do_sorting_and_the_kept_filter_without_javascript(book, mine, open_page):
+    page = open_page("zh", javascript=False)
+    sign_in(page, ME, "collector")
+    todo = page.locator("nav.todo")
+    assert "今日待办" in todo.inner_text()
+    never = todo.locator('a[data-todo="never_contacted"]')
+    assert never.locator(".n").inner_text() == "3" and "从未联系" in never.inner_text()
+    never.click()
+    assert "todo=never_contacted" in page.url
+    assert page.get_attribute('nav.todo a[data-todo="never_contacted"]', "aria-current") == "true"
+    assert sorted(row_ids(page)) == sorted(mine[k]["case_id"] for k in ("wb-a", "wb-c", "wb-d"))
+
+    amount = page.locator("thead th", has_text="逾期本息")
+    amount.locator("a.sort").click()  # ascending, then descending
+    assert page.get_attribute("thead th[aria-sort]", "aria-sort") == "ascending"
+    owed = [Decimal(re.sub(r"[¥,]", "", t)) for t in page.locator("tbody tr td:nth-child(5)").all_inner_texts()]
+    assert owed == sorted(owed) and len(owed) == 3
+    page.locator("thead th", has_text="逾期本息").locator("a.sort").click()
+    assert page.get_attribute("thead th[aria-sort]", "aria-sort") == "descending"
+    descending = row_ids(page)
+    assert [Decimal(re.sub(r"[¥,]", "", t)) for t in page.locator("tbody tr td:nth-child(5)").all_inner_texts()] \
+        == sorted(owed, reverse=True)
+
+    page.goto("/queue")  # a new visit: the list as it was left
+    assert row_ids(page) == descending and "按标有 ▲/▼ 的列排序" in page.locator(".count").inner_text()
+    page.goto(f"/cases/{descending[0]}")
+    assert "我的案件第 1 / 3 个" in page.locator("nav.around").inner_text(), "the case page follows the list"
+    assert page.get_attribute("nav.around a[rel=next]", "href") == f"/cases/{descending[1]}"
+
+    page.goto("/queue")
+    page.click("form.filters a:text('清除')")
+    assert len(row_ids(page)) == 4 and page.locator("thead th[aria-sort]").count() == 0
+    page.goto("/queue")
+    assert len(row_ids(page)) == 4, "cleared stays cleared"
+
+    other = open_page("zh", javascript=False)  # another collector's own list is not this one's
+    sign_in(other, "collector-w2", "collector")
+    assert other.locator('nav.todo a[aria-current="true"]').count() == 0
+
+
+def test_one_press_logs_the_call_and_opens_the_next_case_of_the_list(book, mine, open_page):
+    page = open_page("en", javascript=False)
+    sign_in(page, ME, "collector", lang="en")
+    page.goto("/queue?todo=never_contacted&sort=-amount")
+    worklist = row_ids(page)
+    assert len(worklist) >= 2
+    first, second = worklist[0], worklist[1]
+    page.goto(f"/cases/{first}")
+    quick = page.locator("#quick-call")
+    assert [b.inner_text().split(" ", 1)[1] for b in quick.locator("button").all()][:3] == [
+        "Reached the borrower", "No answer", "Refused to pay"]
+    assert page.is_checked("#quick-call input[name=then]")
+    page.select_option("#quick-call select[name=target]", "borrower")
+    page.fill("#quick-call input[name=note]", "rang out")
+    quick.locator("button[value=no_answer]").click()
+
+    assert page.url.split("?")[0].endswith(f"/cases/{second}"), "saved, and the next case of the list is open"
+    notice = page.locator(".notice").inner_text()
+    assert "The contact is logged." in notice and "This is the next case." in notice
+    assert page.get_attribute(".notice a", "href") == f"/cases/{first}"
+    logged = contacts_of(book, first)
+    assert [(c["channel"], c["outcome"], c["note"]) for c in logged] == [("phone", "no_answer", "rang out")]
+    assert contacts_of(book, second) == []
+
+    page.locator("#quick-call button[value=right_party_contact]").click()  # reached: stay for the promise
+    assert page.url.split("?")[0].endswith(f"/cases/{second}") and "done=contacts" in page.url
+    assert [c["outcome"] for c in contacts_of(book, second)] == ["right_party_contact"]
+    page.fill("#promises input[name=promised_date]", (book.business_date + timedelta(days=2)).isoformat())
+    page.click("#promises button[name=then][value=next]")
+    assert "The promise is recorded." in page.locator(".notice").inner_text()
+    assert not page.url.split("?")[0].endswith(f"/cases/{second}"), "the promise saved, the next case opened"
+    assert [p["status"] for p in book.api_case(second)["promises"]] == ["open"]
+
+
+def test_the_call_result_buttons_speak_chinese_and_are_labelled(book, mine, open_page):
+    page = open_page("zh")
+    sign_in(page, ME, "collector")
+    page.goto(f"/cases/{mine['wb-d']['case_id']}")
+    assert page.locator("#h-quick-call").inner_text() == "通话结果"
+    assert page.get_attribute("#quick-call .quick", "aria-label") == "通话结果"
+    words = page.locator("#quick-call .quick").inner_text()
+    assert "联系到本人" in words and "无人接听" in words
+    whom = page.locator("#quick-call select[name=target]").evaluate("e => e.closest('label').innerText")
+    assert whom.startswith("联系对象")
