@@ -38,6 +38,11 @@ class ServicingSettings(ServiceSettings):
     partner_channels: dict[str, list[str]] = {p: [p] for p in PRODUCTS}
     # credit-bureau reporting (DOMAIN.md §2): the directory of the report files (unset: reporting off)
     credit_bureau_dir: Path | None = None
+    # the submitter draining the bureau's queue after commit (with LOANFLOW_RUN_BACKGROUND)
+    bureau_poll_seconds: float = Field(default=2.0, gt=0, le=300)  # how often it looks for due records
+    bureau_retry_base_seconds: float = Field(default=5.0, gt=0)  # first retry after a failure; doubles each time
+    bureau_retry_max_seconds: float = Field(default=600.0, gt=0)  # ... up to this
+    bureau_batch: int = Field(default=100, ge=1, le=10_000)  # records per transaction
     dayclose_batch: int = 20_000  # unused since day-close is one statement; kept so configs still load
 
     @field_validator("waterfall")

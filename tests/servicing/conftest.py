@@ -109,6 +109,15 @@ class ServicingApp:
         assert r.status_code == 200, r.text
         return r.json()
 
+    async def drain(self) -> Any:
+        """One pass of the credit-bureau submitter, as its background loop runs it (Drained counts)."""
+        return await self.app.state.bureau_submitter.drain()
+
+    async def submission(self, record_id: str) -> dict[str, Any]:
+        r = await self.client.get(f"/v1/credit-bureau/submissions/{record_id}", headers=self.admin)
+        assert r.status_code == 200, r.text
+        return r.json()
+
     async def events(self, loan_id: str) -> list[dict[str, Any]]:
         async with self.app.state.kernel.db.acquire() as conn:
             rows = await conn.fetch("SELECT envelope FROM events WHERE stream_id = $1 ORDER BY version",

@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from services.servicing.adapters.credit_bureau import FileCreditBureau
 from services.servicing.domain.credit_record import BureauLine, Subject, corrections, parse, record_id_for
 from services.servicing.domain.credit_record import report_broken_promise as report
@@ -105,8 +107,8 @@ def test_a_record_on_a_loan_on_book_only_and_corrections_only_on_payoff():
 # ---- the file adapter -------------------------------------------------------------------------------------------
 
 
-def test_the_file_adapter_writes_a_record_once_across_processes_and_masks_the_id_in_logs(tmp_path, caplog):
-    caplog.set_level(logging.INFO)
+def test_the_file_adapter_writes_a_record_once_across_processes_and_logs_no_personal_data(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
     subject = Subject("app-1", "王小明", "110101199003071234")
     first, second = FileCreditBureau(tmp_path), FileCreditBureau(tmp_path)
     assert first.submit([_line(subject=subject)]) == ["r-1"]
@@ -116,7 +118,28 @@ def test_the_file_adapter_writes_a_record_once_across_processes_and_masks_the_id
     assert path.name == "credit-records-20260421.txt"
     assert [parse(x)["record_id"] for x in path.read_text(encoding="utf-8").splitlines()] == ["r-1", "r-2"]
     assert "110101199003071234" in path.read_text(encoding="utf-8")  # the bureau gets the ID as given
-    assert "110101199003071234" not in caplog.text and "110101********1234" in caplog.text
+    assert "r-1" in caplog.text and "L1" in caplog.text
+    assert "110101" not in caplog.text and "王小明" not in caplog.text
+
+
+def test_a_line_torn_by_a_crash_mid_write_is_cut_off_before_the_next_is_appended(tmp_path):
+    FileCreditBureau(tmp_path).submit([_line()])
+    path = tmp_path / "credit-records-20260421.txt"
+    with open(path, "ab") as f:
+        f.write(_line(record_id="r-2").render().encode()[:20])  # a writer died here: no newline, never acked
+    assert FileCreditBureau(tmp_path).submit([_line(record_id="r-2")]) == ["r-2"]
+    assert [parse(x)["record_id"] for x in path.read_text(encoding="utf-8").splitlines()] == ["r-1", "r-2"]
+
+
+def test_a_directory_that_cannot_be_written_is_named_and_raises_only_when_submitting(tmp_path):
+    (tmp_path / "blocked").write_text("a file where the directory should be")
+    bureau = FileCreditBureau(tmp_path / "blocked" / "bureau")  # constructing it never fails the service
+    assert bureau.problem() == "cannot be created"
+    with pytest.raises(OSError):
+        bureau.submit([_line()])
+    assert FileCreditBureau(tmp_path / "blocked").problem() == "not a directory"
+    assert FileCreditBureau(tmp_path).problem() is None
+    assert FileCreditBureau(tmp_path / "new" / "bureau").problem() is None  # made by the first line
 
 
 # ---- servicing, on its database ---------------------------------------------------------------------------------
@@ -154,6 +177,8 @@ async def test_a_broken_promise_files_one_record_and_paying_off_corrects_it(plat
         await servicing.advance(date(2026, 4, 21))
         broken = _promise_broken(loan_id, date(2026, 4, 21))
         await deliver(servicing, broken)
+        assert _lines(tmp_path) == []  # recorded and queued; submitted after the commit
+        assert (await servicing.drain()).sent == 1
         [reported] = [e for e in await servicing.events(loan_id) if e["type"] == "loan.credit_record.reported"]
         record_id = reported["data"]["record_id"]
         assert reported["data"]["amount"] == "535.58" and reported["data"]["caused_by"] == broken.id
@@ -184,7 +209,7 @@ async def test_a_broken_promise_files_one_record_and_paying_off_corrects_it(plat
 
         events_before = await servicing.events(loan_id)
         await deliver(servicing, broken)  # redelivered (the inbox would drop it; the loan does too)
-        assert len(_lines(tmp_path)) == 1
+        assert (await servicing.drain()).sent == 0 and len(_lines(tmp_path)) == 1
         assert [e["type"] for e in await servicing.events(loan_id)] == [e["type"] for e in events_before]
 
         partner = await servicing.partner()
@@ -192,6 +217,7 @@ async def test_a_broken_promise_files_one_record_and_paying_off_corrects_it(plat
         assert r.status_code == 201 and r.json()["status"] == "paid_off", r.text
         [corrected] = [e for e in await servicing.events(loan_id) if e["type"] == "loan.credit_record.corrected"]
         assert (corrected["data"]["corrects"], corrected["data"]["reason"]) == (record_id, "paid_off")
+        assert (await servicing.drain()).sent == 1
         new, cor = _lines(tmp_path)
         assert (cor["action"], cor["corrects"], cor["reason"], cor["amount"], cor["date"]) == (
             "COR",
@@ -203,11 +229,11 @@ async def test_a_broken_promise_files_one_record_and_paying_off_corrects_it(plat
         assert cor["record_id"] == corrected["data"]["record_id"] != new["record_id"]
 
 
-async def test_a_line_written_before_a_rolled_back_transaction_is_not_written_again(
+async def test_a_line_the_bureau_already_holds_is_not_written_again_and_the_submission_is_sent(
     platform, _drop_platform_dbs, tmp_path
 ):
-    """The file write happens inside the transaction; if that transaction then fails, the redelivered event
-    records the event and finds its line already there."""
+    """A submitter that wrote the line and died before marking it sent: the retry hands the same record id to
+    the port, which writes nothing, and the submission is marked sent."""
     async with servicing_app(platform, credit_bureau_dir=tmp_path) as servicing:
         loan_id = await servicing.disburse()
         await servicing.advance(date(2026, 4, 21))
@@ -215,12 +241,9 @@ async def test_a_line_written_before_a_rolled_back_transaction_is_not_written_ag
         record_id = record_id_for(broken.id, "broken_promise")
         FileCreditBureau(tmp_path).submit([_line(record_id=record_id, loan_id=loan_id)])  # the lost attempt
         await deliver(servicing, broken)
+        assert (await servicing.drain()).sent == 1
         assert [x["record_id"] for x in _lines(tmp_path)] == [record_id]
-        assert [
-            e["data"]["record_id"]
-            for e in await servicing.events(loan_id)
-            if e["type"] == "loan.credit_record.reported"
-        ] == [record_id]
+        assert (await servicing.submission(record_id))["status"] == "sent"
 
 
 async def test_with_reporting_off_a_broken_promise_only_costs_the_fee(servicing):

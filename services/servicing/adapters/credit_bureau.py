@@ -3,10 +3,12 @@
 
 Idempotent by record id across every file of the directory: the ids already written are read back
 (incrementally: each file from where it was last read) under an exclusive lock on
-`<directory>/.lock`, so several servicing processes and redeliveries never write a record twice.
-Each line is flushed and fsynced before `submit` returns; the caller does that inside the
-transaction recording the event, so a failure here rolls the event back (and the inbox retries).
-Logs name the record and the loan; the borrower's ID number only masked.
+`<directory>/.lock`, so several servicing processes and retries never write a record twice. Each line
+is written in one `write` and fsynced before `submit` returns. The submitter calls it after the event's
+commit and only then marks the submission sent: a crash in between leaves the submission pending, and
+the retry finds the record id here and writes nothing. A line cut short by a crash mid-write (no `\\n`,
+so never acknowledged) is cut off under the lock before anything is appended after it.
+Logs name the record and the loan, never the borrower.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from services.servicing.domain.credit_record import BureauLine
-from shared.pii import mask_id_number
 
 log = logging.getLogger(__name__)
 PATTERN = "credit-records-*.txt"
@@ -27,16 +28,29 @@ PATTERN = "credit-records-*.txt"
 class FileCreditBureau:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
-        if not os.access(directory, os.W_OK):
-            raise PermissionError(f"credit-bureau directory {directory} is not writable")
         self._seen: set[str] = set()
         self._read_to: dict[Path, int] = {}
+
+    def problem(self) -> str | None:
+        """Why lines could not be written now (None: the directory is writable, or can be created by the
+        first line)."""
+        if self.directory.exists():
+            if not self.directory.is_dir():
+                return "not a directory"
+            return None if os.access(self.directory, os.W_OK | os.X_OK) else "not writable"
+        parent = self.directory.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if parent.is_dir() and os.access(parent, os.W_OK | os.X_OK):
+            return None
+        return "cannot be created"
 
     def path_for(self, line: BureauLine) -> Path:
         return self.directory / f"credit-records-{line.on:%Y%m%d}.txt"
 
     def submit(self, lines: Sequence[BureauLine]) -> list[str]:
+        """Write the lines not yet in the directory; answers the record ids newly written. Raises OSError."""
+        self.directory.mkdir(parents=True, exist_ok=True)
         written: list[str] = []
         with open(self.directory / ".lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -44,30 +58,26 @@ class FileCreditBureau:
                 self._refresh()
                 for line in lines:
                     if line.record_id in self._seen:
-                        log.info("credit bureau: record %s already reported, not written again", line.record_id)
+                        log.info("credit bureau: record %s already in the files, not written again", line.record_id)
                         continue
                     path = self.path_for(line)
-                    with open(path, "a", encoding="utf-8", newline="\n") as out:
-                        out.write(line.render() + "\n")
-                        out.flush()
-                        os.fsync(out.fileno())
+                    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+                    try:
+                        os.write(fd, (line.render() + "\n").encode("utf-8"))
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
                     self._seen.add(line.record_id)
                     written.append(line.record_id)
-                    log.info(
-                        "credit bureau: %s record %s for loan %s (ID %s) in %s",
-                        line.action,
-                        line.record_id,
-                        line.loan_id,
-                        mask_id_number(line.subject.id_number) if line.subject.id_number else "-",
-                        path.name,
-                    )
+                    log.info("credit bureau: %s record %s for loan %s written to %s", line.action, line.record_id,
+                             line.loan_id, path.name)
                 self._refresh()
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return written
 
     def _refresh(self) -> None:
-        """Read the record ids written since last time (by anyone), file by file."""
+        """Read the record ids written since last time (by anyone), file by file; cut a torn last line."""
         for path in sorted(self.directory.glob(PATTERN)):
             start = self._read_to.get(path, 0)
             with open(path, "rb") as f:
@@ -79,3 +89,6 @@ class FileCreditBureau:
                 if len(fields) > 1:
                     self._seen.add(fields[1].decode())
             self._read_to[path] = start + end
+            if end < len(chunk):  # a writer died mid-line (we hold the lock): that line was never written
+                log.warning("credit bureau: cutting a torn last line (%d bytes) off %s", len(chunk) - end, path.name)
+                os.truncate(path, start + end)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.contracts.collections import PromiseBroken
 from shared.contracts.registry import EventData
@@ -129,13 +129,27 @@ def line_of(event: CreditRecordReported | CreditRecordCorrected, subject: Subjec
     )
 
 
+def line_from(event_type: str, data: dict[str, Any], subject: Subject) -> BureauLine:
+    """The file line of a queued record (its event's type and data) for this subject."""
+    if event_type == CreditRecordReported.event_type:
+        return line_of(CreditRecordReported.model_validate(data), subject)
+    if event_type == CreditRecordCorrected.event_type:
+        return line_of(CreditRecordCorrected.model_validate(data), subject)
+    raise ValueError(f"not a credit record: {event_type}")
+
+
 class CreditBureau(Protocol):
     """The outbound credit-bureau port: takes lines to report; a line whose record id it already holds is
-    not reported twice. Raises when it cannot take them (the caller's transaction then rolls back)."""
+    not reported twice (so a retry after a crash between submitting and marking sent reports nothing new).
+    Raises when it cannot take them: the submission stays pending and is retried."""
 
     def submit(self, lines: Sequence[BureauLine]) -> list[str]:
         """Report the lines; answers the record ids newly written."""
         ...
+
+
+class SubjectErased(Exception):
+    """The borrower was erased (docs/erasure.md): the record can no longer be submitted, ever."""
 
 
 def report_broken_promise(loan: Loan, promise: PromiseBroken, *, cause_id: str, on: date) -> list[EventData]:

@@ -38,6 +38,12 @@ class PartnerNotFound(NotFound):
     code = "partner_not_found"
 
 
+class SubmissionNotFound(NotFound):
+    """No credit record of this id was queued for the bureau (404)."""
+
+    code = "submission_not_found"
+
+
 class OutsideChannel(Forbidden):
     """A partner bound to a channel pays only loans of that channel's products (403)."""
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from services.servicing.adapters import credit_subjects
+from services.servicing.adapters import bureau_submissions, credit_subjects
 from services.servicing.adapters import loan_repository as repo
 from services.servicing.config import ServicingSettings
 from services.servicing.domain import arrangement as arrangements
@@ -75,22 +75,24 @@ async def change_loan(conn: asyncpg.Connection, svc: Servicing, loan_id: str,
     for data in decided:
         loan.apply(data, on)
     await repo.save(conn, loan, on)
-    await report_credit(conn, svc, loan_id, decided)
+    await queue_credit_records(conn, svc, loan_id, list(zip(stored, decided, strict=True)))
     return loan, stored
 
 
-async def report_credit(conn: asyncpg.Connection, svc: Servicing, loan_id: str, decided: list[EventData]) -> None:
-    """Hand the records these events report or correct to the credit bureau, inside the transaction that
-    records them (the port refuses a record id it already holds, so a retry never reports twice)."""
-    records = [d for d in decided if isinstance(d, CreditRecordReported | CreditRecordCorrected)]
+async def queue_credit_records(conn: asyncpg.Connection, svc: Servicing, loan_id: str,
+                               recorded: list[tuple[CloudEvent, EventData]]) -> None:
+    """Queue the records these events report or correct for the credit bureau, in the transaction recording
+    them: the submitter sends them after the commit (service_layer/bureau_submitter.py), so a bureau that
+    cannot take them never fails the payment or the broken promise."""
+    records = [(e, d) for e, d in recorded if isinstance(d, CreditRecordReported | CreditRecordCorrected)]
     if not records:
         return
     if svc.bureau is None:
         log.warning("credit records %s of loan %s recorded but not filed: credit-bureau reporting is off",
-                    [r.record_id for r in records], loan_id)
+                    [d.record_id for _, d in records], loan_id)
         return
-    subject = await credit_subjects.get(conn, loan_id)
-    svc.bureau.submit([credit_record.line_of(r, subject) for r in records])
+    for envelope, data in records:
+        await bureau_submissions.enqueue(conn, envelope.id, data)
 
 
 async def on_loan_disbursed(conn: asyncpg.Connection, svc: Servicing, event: CloudEvent) -> None:
