@@ -154,6 +154,16 @@ def test_ports_come_from_the_per_service_variables(home: Path, monkeypatch: pyte
     assert runtime.service_port("origination") == 8001
 
 
+def test_up_files_servicing_credit_bureau_reports_under_its_state_directory(home: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    from loanflow.up import System
+
+    system = System(home, PlatformSettings(home=home))
+    assert system.child_env("servicing")["LOANFLOW_SERVICING_CREDIT_BUREAU_DIR"] == str(home / "credit-bureau")
+    monkeypatch.setenv("LOANFLOW_SERVICING_CREDIT_BUREAU_DIR", "/srv/bureau")  # the user's own wins
+    assert system.child_env("servicing")["LOANFLOW_SERVICING_CREDIT_BUREAU_DIR"] == "/srv/bureau"
+
+
 def test_a_crashing_child_backs_off_longer_each_time_up_to_thirty_seconds(tmp_path: Path):
     child = Child("reporting", [sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ),
                   tmp_path / "reporting.log")

@@ -125,6 +125,16 @@ def test_business_date_advance_closes_each_day_and_prints_a_summary(up: Up):
     assert again.returncode == 0 and "nothing to do" in again.stderr
 
 
+def test_servicing_files_credit_bureau_reports_under_the_state_directory(up: Up):
+    urls = wait_all_ready(up, SETTLE_SECONDS)
+    token = up.cli("token", "--role", "admin", "--sub", "ops").stdout.strip()
+    r = httpx.get(urls["servicing"] + "/v1/credit-bureau", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["enabled"], r.json()["destination_problem"], r.json()["pending"]) == (True, None, 0)
+    servicing = psutil.Process(up.runtime()["services"]["servicing"]["pid"])
+    assert servicing.environ()["LOANFLOW_SERVICING_CREDIT_BUREAU_DIR"] == str(up.home / "credit-bureau")
+
+
 def test_reporting_rebuild_replays_the_event_stores_and_prints_a_summary(up: Up):
     wait_all_ready(up, SETTLE_SECONDS)
     rebuilt = up.cli("reporting", "rebuild", "--source", "stores")
