@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.origination.adapters import blacklist
 from services.origination.adapters.credit_bureau import make_credit_bureau
 from services.origination.config import OriginationSettings
 from services.origination.entrypoints.api.routes.applications import router as applications
@@ -32,12 +33,19 @@ def create_app(settings: OriginationSettings | None = None, platform: PlatformSe
     platform = platform or PlatformSettings()
     kernel = ServiceKernel("origination", platform, platform.service_dsn("origination", settings.database_url),
                            MIGRATIONS, clock=clock, consumers=consumers())
+    secret = platform.secrets_key_material()
+
+    async def secure_blacklist(kernel: ServiceKernel) -> None:  # see migration 0005: needs the secrets key
+        async with kernel.db.acquire() as conn:
+            await blacklist.secure_at_start(conn, secret)
+
     app = create_service_app(kernel, title="loanflow origination",
                              routers=[applications, borrowers, data_keys_router,
-                                      access_audit_router(subject_alias="application_id")])
+                                      access_audit_router(subject_alias="application_id")],
+                             on_startup=secure_blacklist)
     app.state.bus = CommandBus(COMMAND_HANDLERS, Deps(
         kernel=kernel, rules=settings.product_rules(),
         bureau=make_credit_bureau(settings.credit_bureau, settings.credit_bureau_file),
-        ring=KeyRing(SecretBox(platform.secrets_key_material())), secret=platform.secrets_key_material(),
+        ring=KeyRing(SecretBox(secret)), secret=secret,
         retention_days=settings.erasure_retention_days))
     return app

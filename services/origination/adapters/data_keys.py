@@ -46,8 +46,16 @@ PERSONS = {
 }
 
 
+def id_number_ref(secret: str, id_number: str, purpose: str) -> str:
+    """A keyed hash of an ID number (trimmed, upper-case `X`): HMAC-SHA256 keyed with LOANFLOW_SECRETS_KEY
+    material, so a table of them holds no ID number and cannot be matched against a list of ID numbers
+    without the key; `purpose` separates the tables (a `borrower` ref never equals a `blacklist` one)."""
+    return hmac.new(secret.encode(), purpose.encode() + b"\0" + id_number.strip().upper().encode(),
+                    hashlib.sha256).hexdigest()
+
+
 def borrower_ref(secret: str, id_number: str) -> str:
-    return hmac.new(secret.encode(), b"borrower\0" + id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
+    return id_number_ref(secret, id_number, "borrower")
 
 
 def _public(field: str, plain: str) -> str | None:

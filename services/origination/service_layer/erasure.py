@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from services.origination.adapters import blacklist
 from services.origination.adapters.business_date import current_business_date
 from services.origination.adapters.repository import SOURCE
 from services.origination.domain.commands import Answer, EraseBorrower
@@ -65,6 +66,8 @@ async def erase_borrower(cmd: EraseBorrower, deps: Deps) -> Answer:
         await deps.ring.erase(uow.conn, cmd.borrower_id)
         await uow.conn.execute("DELETE FROM borrower_keys WHERE key_id = $1", cmd.borrower_id)
         answer = _answer(cmd.borrower_id, today, records)
+        # a blacklisting stays (fraud record, matched by keyed hash only); its masked ID number goes
+        await blacklist.forget_display(uow.conn, answer["application_ids"])
         event = make_event(SOURCE, BorrowerErased(borrower_id=cmd.borrower_id, erased_by=cmd.erased_by,
                                                   erased_on=today, application_ids=answer["application_ids"],
                                                   loan_ids=answer["loan_ids"]),

@@ -55,7 +55,7 @@ async def submit_application(cmd: SubmitApplication, deps: Deps) -> Answer:
     app = Application(str(uuid.uuid4()))
     async with deps.kernel.unit_of_work() as uow:
         async def file() -> Answer:
-            listed = await is_blacklisted(uow.conn, draft.applicant.id_number)
+            listed = await is_blacklisted(uow.conn, deps.secret, draft.applicant.id_number)
             events = Application.file(app.id, draft, report, source, cmd.submitted_by, listed)
             key = await data_keys.key_for_new_application(uow.conn, deps.ring, deps.secret, app.id,
                                                           draft.applicant.id_number)
@@ -78,7 +78,7 @@ async def review_application(cmd: ReviewApplication, deps: Deps) -> Answer:
                             cmd.false_information)
         version = await _save(uow, deps, app, version, events)
         if cmd.false_information:
-            await _blacklist(uow, app, "false information", cmd.reviewer)
+            await _blacklist(uow, deps, app, "false information", cmd.reviewer)
     log.info("application %s: %s review by %s: %s", app.id, cmd.stage, cmd.reviewer, cmd.decision)
     return _state(deps, app, version)
 
@@ -90,7 +90,7 @@ async def investigate_application(cmd: InvestigateApplication, deps: Deps) -> An
         events = app.investigate(cmd.investigator, cmd.findings, cmd.decision, cmd.false_information)
         version = await _save(uow, deps, app, version, events)
         if cmd.false_information:
-            await _blacklist(uow, app, "false information (field investigation)", cmd.investigator)
+            await _blacklist(uow, deps, app, "false information (field investigation)", cmd.investigator)
     return _state(deps, app, version)
 
 
@@ -114,7 +114,7 @@ async def disburse_application(cmd: DisburseApplication, deps: Deps) -> Answer:
     async with deps.kernel.unit_of_work() as uow:
         app, version = await _load(uow, deps, cmd.application_id)
         assert app.submitted is not None and app.applicant is not None
-        listed = await is_blacklisted(uow.conn, app.applicant.id_number)
+        listed = await is_blacklisted(uow.conn, deps.secret, app.applicant.id_number)
         today = await _business_date(uow, deps)
         events = app.disburse(str(uuid.uuid4()), cmd.disbursed_by, today, deps.rules[app.submitted.product], fresh,
                               listed)
@@ -193,9 +193,10 @@ async def _business_date(uow: UnitOfWork, deps: Deps) -> date:
     return await current_business_date(uow.conn, deps.kernel.platform, deps.kernel.clock)
 
 
-async def _blacklist(uow: UnitOfWork, app: Application, reason: str, by: str) -> None:
+async def _blacklist(uow: UnitOfWork, deps: Deps, app: Application, reason: str, by: str) -> None:
     assert app.applicant is not None
-    await blacklist(uow.conn, app.applicant.id_number, app.id, reason, by)
+    await blacklist(uow.conn, deps.secret, app.applicant.id_number, app.id, reason, by)
+    log.info("application %s: applicant blacklisted by %s (%s)", app.id, by, reason)
 
 
 def _state(deps: Deps, app: Application, version: int, *, reveal: bool = False) -> Answer:
