@@ -10,6 +10,8 @@ from datetime import date
 from services.origination.entrypoints.consumer import on_servicing_event
 from shared.contracts import make_event
 from shared.contracts.servicing import LoanPaidOff
+from shared.datakeys import DataKey
+from shared.secretbox import SecretBox
 
 from .factory import application
 
@@ -91,4 +93,16 @@ async def test_after_the_erasure_the_identity_is_gone(desk):
         desk.app.state.bus.deps = deps
     gone = await _identity(desk, borrower_id)
     assert gone.status_code == 410 and gone.json()["error"]["code"] == "erased", gone.text
+    assert await _audit(desk, borrower_id) == []
+
+
+async def test_a_key_that_does_not_open_is_never_answered_as_the_identity(desk):
+    app_id = await desk.filed(application())
+    borrower_id = (await desk.get(app_id))["borrower_id"]
+    foreign = DataKey.generate(borrower_id).to_sealed(SecretBox("another LOANFLOW_SECRETS_KEY"))
+    async with desk.app.state.kernel.db.acquire() as conn:
+        await conn.execute("UPDATE data_keys SET sealed = $2 WHERE key_id = $1", borrower_id, foreign)
+    desk.app.state.bus.deps.ring.forget(borrower_id)
+    r = await _identity(desk, borrower_id)
+    assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable", r.text
     assert await _audit(desk, borrower_id) == []

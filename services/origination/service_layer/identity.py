@@ -11,7 +11,7 @@ from services.origination.domain.commands import Answer, RevealIdentity
 from services.origination.service_layer.deps import Deps
 from services.origination.service_layer.erasure import UnknownBorrower
 from shared import access_audit
-from shared.datakeys import ERASED
+from shared.datakeys import ERASED, UNAVAILABLE
 from shared.errors import DomainError, NotFound, Unprocessable
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,12 @@ class BorrowerGone(DomainError):
     status, code = 410, "erased"
 
 
+class IdentityUnavailable(DomainError):
+    """The key is there but does not open (another LOANFLOW_SECRETS_KEY): never answered as the identity."""
+
+    status, code = 503, "unavailable"
+
+
 class UnknownLoan(NotFound):
     code = "loan_not_found"
 
@@ -32,8 +38,8 @@ class UnknownLoan(NotFound):
 async def borrower_identity(cmd: RevealIdentity, deps: Deps) -> Answer:
     """The borrower's name and full ID number as on their loan (`loan_id`, else their latest disbursed
     application, else their latest application); 404 for an unknown borrower or a loan not theirs, 410
-    `erased` after an erasure. The access audit records the calling service, the borrower and
-    `<purpose>:<record>`; a refusal records nothing."""
+    `erased` after an erasure, 503 `unavailable` when the key does not open. The access audit records the
+    calling service, the borrower and `<purpose>:<record>`; a refusal records nothing."""
     record = cmd.record.strip()
     if not record or len(record) > MAX_RECORD:
         raise Unprocessable(f"`record` (the id of the {cmd.purpose} record the identity is for) must be 1 to "
@@ -58,6 +64,9 @@ async def borrower_identity(cmd: RevealIdentity, deps: Deps) -> Answer:
         applicant = app.applicant
         if applicant is None or ERASED in (applicant.name, applicant.id_number):
             raise BorrowerGone(f"borrower {cmd.borrower_id} was erased: their identity can no longer be read")
+        if UNAVAILABLE in (applicant.name, applicant.id_number):  # the key does not open with this secrets key
+            raise IdentityUnavailable(f"borrower {cmd.borrower_id}'s data key does not open with this "
+                                      "LOANFLOW_SECRETS_KEY: their identity cannot be read now")
         await access_audit.record(uow.conn, cmd.caller, "borrower", cmd.borrower_id, f"{cmd.purpose}:{record}",
                                   roles=cmd.roles)
     log.info("borrower %s: identity given to %s for %s %s", cmd.borrower_id, cmd.caller, cmd.purpose, record)
