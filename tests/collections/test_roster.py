@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from services.collections.domain.errors import CaseRuleViolation
-from services.collections.domain.roster import Move, Roster, apply, idle_for, idle_since, left_queues, rebalance
+from services.collections.domain.roster import (
+    Move,
+    Roster,
+    apply,
+    idle_for,
+    idle_since,
+    kept_from_rebalance,
+    left_queues,
+    rebalance,
+)
 from shared.contracts import parse_data
 
 CONFIG = {"front": ["f1", "f2", "f3"], "mid": ["m1"], "legal": ["l1"]}
@@ -293,6 +303,36 @@ def test_a_case_is_idle_from_its_last_contact_its_latest_assignment_or_its_openi
     assert idle_for(_state(status="closed"), date(2026, 5, 24), 3) is None
 
 
+def test_agency_and_legal_cases_are_worked_elsewhere_and_never_rebalanced_by_age_until_they_come_back():
+    """DOMAIN.md §3: legal (法务) and agencies are channels of their own; no collector contact is not neglect."""
+    from services.collections.domain.legal import LegalAction
+    from services.collections.domain.placements import Placement
+
+    late = date(2026, 6, 1)  # 41 days without a contact
+    placement = dict(placement_id="C-P1", agency="华信资产", fee_rate=Decimal("0.25"), placed_on=date(2026, 4, 22),
+                     recall_on=date(2026, 7, 1), placed_balance=Decimal("1066.19"), placed_by="chen")
+    placed = _state(queue="agency", assignee="agency-desk", placements=[Placement(**placement)])
+    assert (idle_for(placed, late, 3), kept_from_rebalance(placed)) == (None, "the agency queue keeps its cases")
+    # a supervisor moved it back to a stage queue while the agency still holds it: the placement decides
+    moved_back = _state(queue="front", placements=[Placement(**placement)])
+    assert (idle_for(moved_back, late, 3), kept_from_rebalance(moved_back)) == (None, "placed with an agency")
+    recalled = _state(queue="front", placements=[Placement(**placement, status="recalled")])
+    assert idle_for(recalled, late, 3) == 41  # back from the agency: the collectors' rule again
+
+    referral = LegalAction(action_id="C-A1", kind="referral", on=date(2026, 4, 22), recorded_by="wu")
+    filing = LegalAction(action_id="C-A2", kind="filing", on=date(2026, 4, 25), recorded_by="wu",
+                         court="徐汇区人民法院")
+    for actions in ([referral], [referral, filing]):
+        with_legal = _state(queue="front", legal_referred=True, legal_actions=actions)
+        assert (idle_for(with_legal, late, 3), kept_from_rebalance(with_legal)) == (None, "with legal")
+    closed = LegalAction(action_id="C-A3", kind="closed", on=date(2026, 5, 1), recorded_by="wu", outcome="withdrawn")
+    done = _state(queue="front", legal_referred=True, legal_actions=[referral, filing, closed])
+    assert kept_from_rebalance(done) is None and idle_for(done, late, 3) == 41  # proceedings closed
+    police = LegalAction(action_id="C-A1", kind="referral", on=date(2026, 4, 22), recorded_by="policy",
+                         reference="police")  # the fraud desk's path, not court proceedings
+    assert kept_from_rebalance(_state(queue="fraud", legal_actions=[police])) == "the fraud queue keeps its cases"
+
+
 @pytest.fixture
 async def aging_desk(platform, _drop_platform_dbs):
     from loanflow.testing import running
@@ -375,3 +415,34 @@ async def test_the_migration_gives_cases_recorded_before_it_their_assignment_his
         await conn.execute(migration.UP)
         state = await conn.fetchval("SELECT state FROM cases")
     assert (state["assigned_on"], state["holders"]) == ("2026-04-21", ["collector-f1", "collector-m1"])
+
+
+async def test_placed_and_legal_cases_stay_with_their_holders_however_long_without_a_contact(aging_desk, servicing):
+    """Opened 21 April: one placed with an agency (the agency queue); one placed and then put back in the front
+    queue to its collector by a supervisor while the agency still holds it; one referred to legal and likewise
+    put back in the front queue (the court's steps are its work); one ordinary. At the day-close of 30 April
+    (9 days without a contact) only the ordinary one is rebalanced, though the front queue's other collector
+    never held the others."""
+    desk = aging_desk
+    placed, placed_front, legal_front, ordinary = await _open_cases(desk, servicing, ("AG3", "AG4", "AG5", "AG6"))
+    terms = {"agency": "华信资产", "fee_rate": "0.25", "recall_on": "2026-06-30"}
+    for case in (placed, placed_front):
+        r = await desk.client.post(f"/v1/cases/{case['case_id']}/placements", json=terms, headers=desk.supervisor)
+        assert r.status_code == 201, r.text
+    r = await desk.client.post(f"/v1/cases/{legal_front['case_id']}/legal-actions", headers=desk.as_("wu", "legal"),
+                               json={"kind": "referral", "on": "2026-04-21"})
+    assert r.status_code == 201, r.text
+    for case in (placed_front, legal_front):
+        r = await desk.client.post(f"/v1/cases/{case['case_id']}/assign", headers=desk.supervisor,
+                                   json={"collector": case["assignee"], "queue": "front"})
+        assert r.status_code == 200, r.text
+    views = {c["loan_id"]: await desk.case(c["case_id"]) for c in (placed, placed_front, legal_front)}
+    assert [views[k]["queue"] for k in ("AG3", "AG4", "AG5")] == ["agency", "front", "front"]
+    assert views["AG4"]["placements"][0]["status"] == "active" and views["AG5"]["legal"]["in_legal"] is True
+    before = {k: _assignments(v) for k, v in views.items()}
+
+    await _close(desk, servicing, date(2026, 4, 30))
+    for case in (placed, placed_front, legal_front):
+        assert _assignments(await desk.case(case["case_id"])) == before[case["loan_id"]], case["loan_id"]
+    last = _assignments(await desk.case(ordinary["case_id"]))[-1]
+    assert last[2] == "system" and last[1] != ordinary["assignee"]  # the rule is on: the ordinary case moved

@@ -9,6 +9,10 @@ collector's queue. New cases are routed to the active collectors of their queue,
 A case not worked (no contact) for N days (`LOANFLOW_COLLECTIONS_REASSIGN_AFTER_DAYS`) is rebalanced at
 day-close to another active collector of its queue who has never held it (so never back to the same
 one); the days count from the last contact, the latest assignment or the opening, whichever is latest.
+Only the collectors' own work is measured that way: a case placed with an agency (委外) or with legal
+(法务: referred or in proceedings, not closed) is worked elsewhere — by the agency, by the court's steps — so
+it is never rebalanced by age, whatever queue it sits in (`kept_from_rebalance`); it comes back into the
+rule when the placement is recalled or the proceedings close.
 
 When a collector leaves a queue (moved, or made inactive) their open cases of that queue follow
 a rule: `stay` with them, or `rebalance` to the queue's other active collectors, the least
@@ -23,6 +27,8 @@ from datetime import date
 
 from services.collections.domain.assignment import pick_collector
 from services.collections.domain.errors import CaseRuleViolation
+from services.collections.domain.legal import in_legal
+from services.collections.domain.placements import active as active_placement
 from services.collections.domain.state import CaseState
 from shared.contracts.collections import RosterCases, RosterChanged
 
@@ -157,9 +163,24 @@ def idle_since(state: CaseState) -> date:
     return max(d for d in (contact, state.assigned_on, state.opened_on) if d is not None)
 
 
+def kept_from_rebalance(state: CaseState) -> str | None:
+    """Why a case is never rebalanced by age (None: it may be). DOMAIN.md §3 names legal (法务: court, payment
+    order, enforcement) and agencies as channels of their own: a case with an active placement or in legal
+    (referred, filed, ... not closed) is worked there, and a lack of collector contacts is not neglect; the
+    special desks (fraud, deceased, ...) and the legal and agency queues keep their cases too."""
+    if state.queue not in STAGES:
+        return f"the {state.queue} queue keeps its cases"
+    if active_placement(state.placements) is not None:
+        return "placed with an agency"
+    if in_legal(state):
+        return "with legal"
+    return None
+
+
 def idle_for(state: CaseState, day: date, after_days: int) -> int | None:
-    """Days the open, assigned case has gone unworked on `day` when that is `after_days` or more (else None)."""
-    if state.status != "open" or state.assignee is None:
+    """Days the open, assigned case has gone unworked on `day` when that is `after_days` or more (else None);
+    None too for a case `kept_from_rebalance`."""
+    if state.status != "open" or state.assignee is None or kept_from_rebalance(state) is not None:
         return None
     days = (day - idle_since(state)).days
     return days if days >= after_days else None

@@ -181,7 +181,8 @@ ROSTER_HANDLERS: dict[type[Any], Handler[Collections]] = {
 }
 
 
-IDLE_QUEUES = ["front", "mid", "back"]  # the stage queues (legal, agency and the special desks keep their cases)
+IDLE_QUEUES = ["front", "mid", "back"]  # the stage queues (legal, agency and the special desks keep their cases);
+# a placed or legal case in a stage queue is kept too (domain/roster.kept_from_rebalance decides exactly)
 IDLE_BATCH = 1000
 
 
