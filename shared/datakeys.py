@@ -273,15 +273,23 @@ class KeyRing:
 
     async def erase(self, conn: asyncpg.Connection, key_id: str, at: datetime | None = None) -> bool:
         """Destroy a key (kept as a tombstone, so a later fetch learns it is erased); False if it already was."""
-        status = await conn.execute(
-            "INSERT INTO data_keys (key_id, sealed, erased_at) VALUES ($1, NULL, coalesce($2, now())) "
-            "ON CONFLICT (key_id) DO UPDATE SET sealed = NULL, erased_at = EXCLUDED.erased_at "
-            "WHERE data_keys.sealed IS NOT NULL", key_id, at)
         self._cache.pop(key_id, None)
-        return status.endswith(" 1")
+        return bool(await erase_keys(conn, [(key_id, at)]))
 
     def forget(self, key_id: str) -> None:
         self._cache.pop(key_id, None)
+
+
+async def erase_keys(conn: asyncpg.Connection, erased: list[tuple[str, datetime | None]]) -> int:
+    """Destroy keys in a `data_keys` table, each kept as a tombstone (`erased_at`: when, default now); a key
+    already erased keeps its tombstone. Returns how many were destroyed or recorded now."""
+    status = await conn.execute(
+        """INSERT INTO data_keys (key_id, sealed, erased_at)
+           SELECT DISTINCT ON (key_id) key_id, NULL, coalesce(at, now())
+           FROM unnest($1::text[], $2::timestamptz[]) AS u(key_id, at) ORDER BY key_id, at
+           ON CONFLICT (key_id) DO UPDATE SET sealed = NULL, erased_at = EXCLUDED.erased_at
+           WHERE data_keys.sealed IS NOT NULL""", [k for k, _ in erased], [at for _, at in erased])
+    return int(status.split()[-1])
 
 
 def http_fetcher(base_url: str, token: Callable[[], str], timeout: float = 5.0) -> Fetcher:

@@ -13,8 +13,8 @@ ADDRESS_KEPT = 6  # leading characters of an address left readable: about provin
 
 
 def _unmaskable(v: str) -> bool:
-    """A sealed value (masked by its own public part, or opened before display) or one whose key is
-    gone ("erased") has nothing to mask: it is shown as it is."""
+    """A sealed value (masked by its own public part: what every mask keeps of it, or opened before
+    display) or one whose key is gone ("erased") has nothing to mask: it is shown as it is."""
     return v == ERASED or v == UNAVAILABLE or is_sealed(v)
 
 
@@ -33,7 +33,7 @@ def mask_phone(value: str) -> str:
     """138****5678 style."""
     v = str(value)
     if _unmaskable(v):
-        return v
+        return str(public_form(v))
     if len(v) < 7:
         return "*" * len(v)
     return v[:3] + "*" * (len(v) - 7) + v[-4:]
@@ -42,13 +42,15 @@ def mask_phone(value: str) -> str:
 def mask_address(value: str) -> str:
     """北京市朝阳区**** style: the leading part (at most six characters, at most half) and stars."""
     if _unmaskable(value):
-        return value
+        return str(public_form(value))
     kept = min(ADDRESS_KEPT, len(value) // 2)
     return value[:kept] + "****"
 
 
 def mask_text(text: str) -> str:
-    """Mask every ID number and mobile number found in free text."""
+    """Mask every ID number and mobile number found in free text (a sealed value: its public part)."""
+    if _unmaskable(text):
+        return str(public_form(text))
     text = ID_NUMBER_RE.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], text)
     return PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
 

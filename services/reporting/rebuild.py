@@ -2,7 +2,8 @@
 services' event stores through their export endpoint when the broker's retention does not reach back.
 
 `loanflow reporting rebuild` calls `rebuild()`. The projections are keyed by event id and
-computed by business date and sequence, so a replay in any order gives identical reports.
+computed by business date and sequence, so a replay in any order gives identical reports. The erasures
+replayed (`loan.borrower.erased`) are recorded in the key table too (`record_erasures`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from services.reporting.service_layer.handlers import (
 )
 from shared.auth import TokenIssuer
 from shared.config import PlatformSettings
+from shared.contracts.origination import BorrowerErased
+from shared.datakeys import erase_keys
 from shared.db import ensure_database
 from shared.kafka import EndOffsets, ensure_topics, make_consumer, topic_partitions
 from shared.migrate import upgrade
@@ -75,13 +78,24 @@ async def rebuild(platform: PlatformSettings, settings: ReportingSettings, *, so
         finally:
             replayed = time.perf_counter()
             await _index_and_analyze(conn, other)
+        erasures = await record_erasures(conn)
     finally:
         await conn.close()
         await other.close()
     seconds = time.perf_counter() - started
     return {"source": source, "events_read": read, "events_applied": applied, "seconds": round(seconds, 3),
             "events_per_second": round(read / seconds, 1) if seconds > 0 else None,
-            "write_seconds": round(write_seconds, 3), "index_seconds": round(time.perf_counter() - replayed, 3)}
+            "write_seconds": round(write_seconds, 3), "index_seconds": round(time.perf_counter() - replayed, 3),
+            "erasures_recorded": erasures}
+
+
+async def record_erasures(conn: asyncpg.Connection) -> int:
+    """Issue 16: every `loan.borrower.erased` replayed destroys reporting's copy of that key, as the live
+    consumer does (a key never fetched is recorded erased, so it is never fetched): a rebuilt database keeps
+    the tombstones whatever its key table held. Returns how many keys were destroyed or recorded now."""
+    rows = await conn.fetch("SELECT data->>'borrower_id' AS key_id, min(time) AS at FROM rpt_events "
+                            "WHERE type = $1 GROUP BY 1", BorrowerErased.event_type)
+    return await erase_keys(conn, [(r["key_id"], r["at"]) for r in rows if r["key_id"]])
 
 
 async def _index_and_analyze(conn: asyncpg.Connection, other: asyncpg.Connection) -> None:

@@ -13,6 +13,7 @@ from shared.contracts import make_event
 from shared.contracts import origination as og
 from shared.datakeys import ERASED, DataKey, KeyRing
 from shared.secretbox import SecretBox
+from tests.collections.test_promises_and_contacts import of_type
 
 
 def _sealed_disbursed(loan_id: str, key: DataKey):
@@ -30,9 +31,9 @@ def _sealed_disbursed(loan_id: str, key: DataKey):
     return event.model_copy(update={"data": seal_data(event.type, event.data, key)})
 
 
-async def test_a_sealed_loan_file_is_shown_until_the_borrower_is_erased(desk, servicing):
+def _origination_keys(desk, key: DataKey) -> list[list[str]]:
+    """Collections' key ring asks a stand-in for origination's `GET /v1/data-keys`; returns what it was asked."""
     box = SecretBox(desk.platform.secrets_key_material())
-    key = DataKey.generate()
     asked: list[list[str]] = []
 
     async def origination(ids: list[str]) -> dict[str, str | None]:  # what GET /v1/data-keys answers
@@ -40,6 +41,19 @@ async def test_a_sealed_loan_file_is_shown_until_the_borrower_is_erased(desk, se
         return {key.key_id: key.to_sealed(box)} if key.key_id in ids else {}
 
     desk.app.state.collections.ring = KeyRing(box, origination, writer=desk.app.state.kernel.db.acquire)
+    return asked
+
+
+def _erasure(key: DataKey, loan_id: str):
+    return make_event("origination", og.BorrowerErased(borrower_id=key.key_id, erased_by="root",
+                                                       erased_on=date(2031, 3, 1), application_ids=[f"A-{loan_id}"],
+                                                       loan_ids=[loan_id]),
+                      subject=key.key_id, businessdate=date(2031, 3, 1))
+
+
+async def test_a_sealed_loan_file_is_shown_until_the_borrower_is_erased(desk, servicing):
+    key = DataKey.generate()
+    asked = _origination_keys(desk, key)
     disbursed = _sealed_disbursed("E1", key)
     assert "张伟" not in disbursed.to_json_bytes().decode()
     await servicing.send("origination", "E1", servicing.stamp("E1", disbursed))
@@ -64,10 +78,7 @@ async def test_a_sealed_loan_file_is_shown_until_the_borrower_is_erased(desk, se
         before = [tuple(r) for r in await conn.fetch(
             "SELECT position, stream_id, version, event_id, type, envelope::text FROM events ORDER BY position")]
         assert await conn.fetchval("SELECT sealed FROM data_keys WHERE key_id = $1", key.key_id)
-    erased = make_event("origination", og.BorrowerErased(borrower_id=key.key_id, erased_by="root",
-                                                         erased_on=date(2031, 3, 1), application_ids=["A-E1"],
-                                                         loan_ids=["E1"]),
-                        subject=key.key_id, businessdate=date(2031, 3, 1))
+    erased = _erasure(key, "E1")
     await servicing.send("origination", key.key_id, erased)
     await desk.handled({erased.id})
     view = await eventually(lambda: _erased_view(desk, case["case_id"]))
@@ -93,3 +104,116 @@ async def test_a_sealed_loan_file_is_shown_until_the_borrower_is_erased(desk, se
 async def _erased_view(desk, case_id: str):
     view = await desk.case(case_id)
     return view if view["borrower"]["name"] == ERASED else None
+
+
+PHONE, ADDRESS = "13612345678", "杭州市西湖区文三路518号"
+NOTE = "妻子李娜说他已搬到杭州市西湖区文三路518号，新手机13612345678"
+COMPLAINT = "催收员把我的新号码13612345678告诉了我同事孙丽"
+RECORDED = (PHONE, "文三路518号", "李娜", "孙丽")  # what the collector recorded, in no stored row in plain
+
+
+async def _rows(desk) -> dict[str, list[tuple]]:
+    """Collections' stored rows that hold what a case records: events, case rows, complaints, outbox."""
+    async with desk.app.state.kernel.db.acquire() as conn:
+        return {
+            "events": [tuple(r) for r in await conn.fetch(
+                "SELECT position, stream_id, version, event_id, type, envelope::text FROM events ORDER BY position")],
+            "cases": [tuple(r) for r in await conn.fetch("SELECT case_id, version, state::text FROM cases "
+                                                         "ORDER BY case_id")],
+            "complaints": [tuple(r) for r in await conn.fetch("SELECT * FROM complaints ORDER BY complaint_id")]}
+
+
+async def test_a_collectors_trace_finding_and_notes_are_sealed_shown_opened_then_erased(desk, servicing):
+    """A collector finds the borrower's new phone and address, logs a call with a note naming his wife, and a
+    complaint names a colleague: all stored sealed with the borrower's key, shown opened (the points masked
+    unless revealed), published masked where the topic masks them; after `loan.borrower.erased` all show
+    "erased", collections' store unchanged but for its key table, and nothing more is recorded (409)."""
+    key = DataKey.generate()
+    _origination_keys(desk, key)
+    await servicing.send("origination", "E2", servicing.stamp("E2", _sealed_disbursed("E2", key)))
+    await servicing.missed("E2", dpd=2)
+    case = await desk.case_of("E2")
+    cid, li = case["case_id"], desk.as_(case["assignee"], "collector")
+    await desk.handled(servicing.sent)
+
+    phone = await desk.client.post(f"/v1/cases/{cid}/contact-points", headers=li, json={
+        "kind": "phone", "value": PHONE, "relation": "borrower", "source": "trace"})
+    assert phone.status_code == 201, phone.text
+    assert phone.json()["value"] == "136****5678"
+    home = await desk.client.post(f"/v1/cases/{cid}/contact-points", headers=li, json={
+        "kind": "address", "value": ADDRESS, "relation": "borrower", "source": "trace"})
+    assert home.status_code == 201 and home.json()["value"] == "杭州市西湖区****", home.text
+    again = await desk.client.post(f"/v1/cases/{cid}/contact-points", headers=li, json={
+        "kind": "phone", "value": PHONE, "relation": "borrower", "source": "trace"})
+    assert again.json()["error"]["code"] == "contact_point_exists"  # compared with the sealed finding, opened
+    logged = await desk.client.post(f"/v1/cases/{cid}/contacts", headers=li, json={
+        "channel": "phone", "outcome": "no_answer", "target": phone.json()["point_id"], "note": NOTE})
+    assert logged.status_code == 201, logged.text
+    complained = await desk.client.post(f"/v1/cases/{cid}/complaints", headers=li, json={
+        "category": "privacy", "description": COMPLAINT})
+    assert complained.status_code == 201 and complained.json()["description"] == COMPLAINT, complained.text
+
+    stored = await _rows(desk)
+    text = repr(stored)
+    for plain in RECORDED:
+        assert plain not in text, f"{plain} stored in plain"
+    published = await desk.published(lambda es: of_type(es, "collections.complaint.opened", "E2"))
+    on_topic = "".join(e.model_dump_json() for e in published)
+    for plain in RECORDED:
+        assert plain not in on_topic
+    [added_phone, added_home] = of_type(published, "collections.contact_point.added", "E2")
+    assert (key.open(added_phone.data["value"]), key.open(added_home.data["value"])) == ("136****5678",
+                                                                                           "杭州市西湖区****")
+    [note] = [e.data["note"] for e in of_type(published, "collections.contact.logged", "E2")]
+    assert key.open(note) == NOTE  # not masked on publish: the consumers open it with their copy, as before
+    [opened] = of_type(published, "collections.complaint.opened", "E2")
+    assert key.open(opened.data["description"]) == "催收员把我的新号码136****5678告诉了我同事孙丽"
+
+    view = await desk.case(cid)
+    findings = {p["kind"]: p["value"] for p in view["contact_points"] if p["source"] == "trace"}
+    assert findings == {"phone": "136****5678", "address": "杭州市西湖区****"}
+    [logged_event] = [t for t in view["timeline"] if t["type"] == "collections.contact.logged"]
+    assert logged_event["data"]["note"] == NOTE
+    assert {t["data"]["value"] for t in view["timeline"] if t["type"] == "collections.contact_point.added"} == {
+        "136****5678", "杭州市西湖区****"}
+    assert view["complaints"][0]["description"] == COMPLAINT
+    revealed = (await desk.client.get(f"/v1/cases/{cid}?reveal=true&reason=visit", headers=desk.supervisor)).json()
+    assert {p["value"] for p in revealed["contact_points"] if p["source"] == "trace"} == {PHONE, ADDRESS}
+    listed = (await desk.client.get("/v1/complaints", params={"case_id": cid}, headers=desk.supervisor)).json()
+    assert [c["description"] for c in listed["items"]] == [COMPLAINT]
+
+    await servicing.send("origination", key.key_id, erased := _erasure(key, "E2"))
+    await desk.handled({erased.id})
+    view = await eventually(lambda: _erased_view(desk, cid))
+    assert {p["value"] for p in view["contact_points"] if p["source"] == "trace"} == {ERASED}
+    assert [t["data"]["note"] for t in view["timeline"] if t["type"] == "collections.contact.logged"] == [ERASED]
+    assert view["complaints"][0]["description"] == ERASED
+    revealed = await desk.client.get(f"/v1/cases/{cid}?reveal=true&reason=after", headers=desk.supervisor)
+    listed = await desk.client.get("/v1/complaints", params={"case_id": cid}, headers=desk.supervisor)
+    assert listed.json()["items"][0]["description"] == ERASED
+    for plain in RECORDED:
+        assert plain not in revealed.text and plain not in listed.text and plain not in repr(view)
+    assert await _rows(desk) == stored, "collections' store is unchanged byte for byte (but its key table)"
+
+    refused = await desk.client.post(f"/v1/cases/{cid}/contact-points", headers=li, json={
+        "kind": "phone", "value": "13500000000", "relation": "borrower", "source": "trace"})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "borrower_erased", refused.text
+    refused = await desk.client.post(f"/v1/cases/{cid}/complaints", headers=li, json={
+        "category": "other", "description": "again"})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "borrower_erased"
+    unrecorded = await desk.client.post(f"/v1/cases/{cid}/contacts", headers=li, json={
+        "channel": "phone", "outcome": "no_answer", "target": "borrower", "note": "a new note"})
+    assert unrecorded.status_code == 409
+    assert await _rows(desk) == stored, "a refusal records nothing"
+
+
+async def test_a_loan_from_before_data_keys_records_plain(desk, servicing):
+    """A plaintext loan.disbursed carries no borrower key: what the case records stays plain, as its file."""
+    await desk.handled({await servicing.disbursed("P1")})
+    await servicing.missed("P1", dpd=2)
+    case = await desk.case_of("P1")
+    li = desk.as_(case["assignee"], "collector")
+    added = await desk.client.post(f"/v1/cases/{case['case_id']}/contact-points", headers=li, json={
+        "kind": "phone", "value": PHONE, "relation": "borrower", "source": "trace"})
+    assert added.status_code == 201, added.text
+    assert PHONE in repr(await _rows(desk))

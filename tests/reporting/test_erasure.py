@@ -105,11 +105,25 @@ async def test_reports_show_a_sealed_borrower_masked_then_erased_also_after_a_re
             assert not any(p in text for p in PLAIN) and "张*" not in text
 
         await shows_erased()
+        async with app.state.kernel.db.acquire() as conn:  # a reporting database whose key table is new
+            await conn.execute("DELETE FROM data_keys")
         result = await rebuild(platform, ReportingSettings(), source="topics")
         assert result["events_applied"] == 3
+        assert result["erasures_recorded"] == 1  # the replayed loan.borrower.erased: the tombstone again
+        asked: list[list[str]] = []
+
+        async def owner_not_asked(ids: list[str]) -> dict[str, str | None]:
+            asked.append(ids)
+            return {key.key_id: key.to_sealed(box)}  # were it asked, it would hand the key out
+
+        app.state.ring.fetch = owner_not_asked
         await shows_erased()
+        assert asked == []
         async with app.state.kernel.db.acquire() as conn:
-            assert await conn.fetchval("SELECT sealed FROM data_keys WHERE key_id = $1", key.key_id) is None
+            row = await conn.fetchrow("SELECT sealed, erased_at FROM data_keys WHERE key_id = $1", key.key_id)
+        assert row["sealed"] is None and row["erased_at"] is not None
+        again = await rebuild(platform, ReportingSettings(), source="topics")
+        assert again["erasures_recorded"] == 0  # idempotent: the tombstone is kept as it is
 
 
 async def _handled(app, count: int) -> bool:

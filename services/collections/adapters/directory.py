@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.datakeys import KeyRing
+from shared.datakeys import KeyRing, key_ids_in
 
 FINISHED = ("current", "paid_off", "written_off")
 
@@ -100,3 +100,11 @@ async def get_many(conn: asyncpg.Connection, loan_ids: list[str]) -> dict[str, d
     rows = await conn.fetch("SELECT loan_id, borrower, contacts, guarantor, principal, disbursement_date "
                             "FROM loan_directory WHERE loan_id = ANY($1)", loan_ids)
     return {r["loan_id"]: {k: r[k] for k in r.keys() if k != "loan_id"} for r in rows}
+
+
+async def borrower_key_id(conn: asyncpg.Connection, loan_id: str) -> str | None:
+    """The data key (borrower) id the loan file's borrower fields are sealed with; None for a loan file from
+    before data keys (plain) or a loan the directory does not know."""
+    borrower = await conn.fetchval("SELECT borrower FROM loan_directory WHERE loan_id = $1", loan_id)
+    ids = sorted(key_ids_in(borrower)) if borrower else []
+    return ids[0] if ids else None

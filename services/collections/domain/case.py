@@ -13,7 +13,7 @@ enforcement, closed).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,7 @@ from services.collections.domain.reach import Reach
 from services.collections.domain.staging import Stage, stage_rank
 from services.collections.domain.state import POSITION_FIELDS, CaseRules, CaseState, Pending
 from shared.contracts import collections as ev
+from shared.contracts.registry import EventData
 from shared.money import ZERO, to_fen
 
 
@@ -46,6 +47,9 @@ class Case:
         self.rules = rules
         self.pending = Pending()
         self.loaded_holder = state.assignee if state.status == "open" else None  # whose caseload it counts in
+        # What the case records of the borrower is sealed with the borrower's data key before it is applied or
+        # appended (issue 16; set by the service layer: adapters/sealing.seal_event); None records as given.
+        self.sealer: Callable[[EventData], EventData] | None = None
 
     # The collaborators hold the case; made on each use, so the case holds none of them. A case that
     # held them would be a reference cycle, freed only by the cyclic garbage collector: with
@@ -88,10 +92,13 @@ class Case:
         return self.state.status == "open"
 
     def record(self, event: ev.EventData, on: date | None = None) -> None:
-        """Apply an event and keep it to append; a new queue needs a collector.
+        """Apply an event and keep it to append (its personal fields sealed first, see `sealer`); a new queue
+        needs a collector.
 
         `on`: the business date it is recorded on, for the events whose step reads it (history.DATED).
         """
+        if self.sealer is not None:
+            event = self.sealer(event)
         queue = self.state.queue
         history.evolve(self.state, event, on, self.rules)
         self.pending.events.append(event)

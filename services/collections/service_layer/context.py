@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -13,6 +14,7 @@ from services.collections.adapters import arrangements as arrangement_rows
 from services.collections.adapters import cases as case_rows
 from services.collections.adapters import directory
 from services.collections.adapters import roster as roster_rows
+from services.collections.adapters.sealing import BorrowerKey, seal_event
 from services.collections.domain.arms import PolicyArms
 from services.collections.domain.arrangements import ArrangementLimits
 from services.collections.domain.assignment import pick_collector
@@ -27,6 +29,7 @@ from services.collections.domain.state import CaseRules
 from shared.clock import Clock
 from shared.contracts import CloudEvent, make_event
 from shared.contracts import arrangements as arrangement_events
+from shared.contracts.registry import EventData
 from shared.datakeys import KeyRing
 from shared.db import fetch_business_date
 from shared.eventstore import PostgresEventStore
@@ -67,6 +70,27 @@ class Collections:
         """The business date last seen from servicing (before any: the local calendar day)."""
         stored = await fetch_business_date(conn)
         return stored if stored is not None else self.local_now().date()
+
+    async def borrower_key(self, conn: asyncpg.Connection, loan_id: str) -> BorrowerKey:
+        """The key what the case records of the loan's borrower is sealed with (adapters/sealing.py): the one the
+        loan file is sealed with, from collections' copies (fetched from origination when first needed)."""
+        key_id = await directory.borrower_key_id(conn, loan_id)
+        if key_id is None:
+            return BorrowerKey(None)
+        keys = await self.ring.keys(conn, [key_id]) if self.ring is not None else {}
+        if key_id not in keys:
+            return BorrowerKey(key_id)  # not fetchable now: recording personal data is refused (503)
+        key = keys[key_id]
+        return BorrowerKey(key_id, key, erased=key is None)
+
+    async def sealer(self, conn: asyncpg.Connection, loan_id: str) -> Callable[[EventData], EventData]:
+        """What seals a case's events of this loan before they are recorded (`Case.sealer`)."""
+        borrower = await self.borrower_key(conn, loan_id)
+        return lambda event: seal_event(event, borrower)
+
+    async def open(self, conn: asyncpg.Connection, value: Any) -> Any:
+        """`value` with the sealed fields in it opened ("erased" once the key is destroyed): the read boundary."""
+        return await self.ring.open(conn, value) if self.ring is not None else value
 
     async def save(self, conn: asyncpg.Connection, case: Case, version: int, business_date: date, *,
                    cause: CloudEvent | None = None, actor: str = "system") -> list[CloudEvent]:

@@ -70,12 +70,15 @@ async def _on_case(ctx: Collections, cmd: c.CaseCommand, decide: Decide, *, idem
                                 code="not_assignee")
             if not on_closed:
                 case.require_open()
+            case.sealer = await ctx.sealer(uow.conn, case.state.loan_id)  # what it records of the borrower: sealed
             business_date = await ctx.business_date(uow.conn)
             pending = decide(case, Today(business_date, uow))
             if pending is not None:
                 await pending
             await ctx.save(uow.conn, case, version, business_date, actor=cmd.by)
-            return answer(case) if answer is not None else await case_view(ctx, uow.conn, case.state)
+            if answer is not None:
+                return await ctx.open(uow.conn, answer(case))
+            return await case_view(ctx, uow.conn, case.state)
 
         return await uow.once(f"collections:{cmd.by}:/v1/cases/{cmd.case_id}/{action}", idempotency, act)
 
@@ -100,7 +103,7 @@ async def log_contact(cmd: c.LogContact, ctx: Collections) -> c.CaseView:
                                at=now, local_now=local_now, business_date=today.business_date, note=cmd.note,
                                target=cmd.target, reason=cmd.reason, policy=ctx.contact_policy,
                                recent_calls=[t.astimezone(ctx.timezone) for t in calls],
-                               points=await contact_points(conn, case.state), recording=cmd.recording)
+                               points=await contact_points(conn, case.state, ctx.ring), recording=cmd.recording)
         await contact_rows.record(conn, contact_id=contact_id, case_id=cmd.case_id, channel=cmd.channel,
                                   outcome=cmd.outcome, collector=cmd.by, target=cmd.target, at=now, local_month=month)
         if cmd.recording is not None:  # what the weekly QA sample draws from
@@ -125,7 +128,8 @@ async def add_contact_point(cmd: c.AddContactPoint, ctx: Collections) -> c.CaseV
 
     async def decide(case: Case, today: Today) -> None:
         case.reach.add_point(point_id=point_id, kind=cmd.kind, value=cmd.value, relation=cmd.relation,
-                             source=cmd.source, by=cmd.by, points=await contact_points(today.uow.conn, case.state))
+                             source=cmd.source, by=cmd.by,
+                             points=await contact_points(today.uow.conn, case.state, ctx.ring))
     return await _on_case(ctx, cmd, decide, idempotency=cmd.idempotency, action="contact-points",
                           answer=_point_answer(point_id))
 
@@ -136,7 +140,7 @@ async def mark_contact_point(cmd: c.MarkContactPoint, ctx: Collections) -> c.Cas
 
     async def decide(case: Case, today: Today) -> None:
         point = case.reach.mark_point(cmd.point_id, cmd.status, by=cmd.by, reason=cmd.reason,
-                                      points=await contact_points(today.uow.conn, case.state))
+                                      points=await contact_points(today.uow.conn, case.state, ctx.ring))
         marked.update(case_id=case.state.case_id, **masked(point).model_dump(mode="json"))
     return await _on_case(ctx, cmd, decide, answer=lambda _: marked)
 
@@ -318,7 +322,7 @@ async def send_letter(cmd: c.SendLetter, ctx: Collections) -> c.CaseView:
         case.letters.send(template=cmd.template, registered=cmd.registered, by=cmd.by,
                           business_date=today.business_date, tracking_number=cmd.tracking_number,
                           address_point_id=cmd.address_point_id,
-                          points=await contact_points(today.uow.conn, case.state))
+                          points=await contact_points(today.uow.conn, case.state, ctx.ring))
 
     def sent(case: Case) -> c.CaseView:
         letter = case.state.letters[-1]
@@ -330,7 +334,7 @@ async def return_letter(cmd: c.ReturnLetter, ctx: Collections) -> c.CaseView:
     """The letter's address point is marked invalid (`collections.contact_point.status_changed`)."""
     async def decide(case: Case, today: Today) -> None:
         case.letters.returned(cmd.letter_id, reason=cmd.reason, by=cmd.by, business_date=today.business_date,
-                              points=await contact_points(today.uow.conn, case.state))
+                              points=await contact_points(today.uow.conn, case.state, ctx.ring))
     return await _on_case(ctx, cmd, decide)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from services.collections.adapters import qa as qa_rows
+from services.collections.adapters.sealing import seal_event
 from services.collections.domain import commands as c
 from services.collections.domain import qa
 from services.collections.domain.errors import CaseRuleViolation
@@ -47,8 +48,8 @@ async def sample_view(ctx: Collections, conn: asyncpg.Connection, sample: qa.Sam
             contact, done = contacts[contact_id], reviews.get(contact_id)
             items.append({**contact.model_dump(mode="json"), "collector": collector,
                           "review": None if done is None else done.model_dump(mode="json")})
-    return {**sample.model_dump(mode="json"), "items": items,
-            "scorecard": [i.model_dump() for i in ctx.qa_scorecard]}
+    return await ctx.open(conn, {**sample.model_dump(mode="json"), "items": items,  # reviews' notes: sealed
+                                 "scorecard": [i.model_dump() for i in ctx.qa_scorecard]})
 
 
 async def week_sample(ctx: Collections, week: str, by: str) -> dict[str, Any]:
@@ -92,12 +93,13 @@ async def review_contact(cmd: c.ReviewContact, ctx: Collections) -> dict[str, An
                                  sample=await qa_rows.sample_of(conn, qa.iso_week(contact.business_date)),
                                  reviewer=cmd.by, scorecard=ctx.qa_scorecard, scores=cmd.scores, note=cmd.note,
                                  coaching=cmd.coaching, business_date=business_date, reviewed=existing is not None)
+            reviewed = seal_event(reviewed, await ctx.borrower_key(conn, contact.loan_id))  # the reviewer's note
             await uow.append(review_stream(cmd.contact_id), [make_event(SOURCE, reviewed, subject=contact.loan_id,
                                                                         businessdate=business_date)], version)
             done = qa.fold_review([reviewed])
             assert done is not None
             await qa_rows.save_review(conn, done)
-            return done.model_dump(mode="json")
+            return await ctx.open(conn, done.model_dump(mode="json"))
 
         return await uow.once(f"collections:{cmd.by}:/v1/contacts/{cmd.contact_id}/qa-reviews", cmd.idempotency, act)
 
@@ -114,6 +116,7 @@ async def acknowledge_finding(cmd: c.AcknowledgeFinding, ctx: Collections) -> di
         business_date = await ctx.business_date(conn)
         acknowledged = qa.acknowledge(current, finding_id=cmd.finding_id, by=cmd.by, note=cmd.note,
                                       business_date=business_date)
+        acknowledged = seal_event(acknowledged, await ctx.borrower_key(conn, current.loan_id))  # the note
         await uow.append(review_stream(contact_id), [make_event(SOURCE, acknowledged, subject=current.loan_id,
                                                                 businessdate=business_date)], version)
         events = [parse_data(e) for e in await ctx.store.load(conn, review_stream(contact_id))]
@@ -121,9 +124,10 @@ async def acknowledge_finding(cmd: c.AcknowledgeFinding, ctx: Collections) -> di
         assert done is not None
         await qa_rows.save_review(conn, done)
         finding = next(f for f in done.findings if f.finding_id == cmd.finding_id)
-        return {**finding.model_dump(mode="json"), "review_id": done.review_id, "contact_id": done.contact_id,
-                "case_id": done.case_id, "collector": done.collector, "week": done.week,
-                "reviewed_on": done.reviewed_on.isoformat(), "reviewer": done.reviewer}
+        return await ctx.open(conn, {
+            **finding.model_dump(mode="json"), "review_id": done.review_id, "contact_id": done.contact_id,
+            "case_id": done.case_id, "collector": done.collector, "week": done.week,
+            "reviewed_on": done.reviewed_on.isoformat(), "reviewer": done.reviewer})
 
 
 QA_HANDLERS: dict[type[Any], Handler[Collections]] = {

@@ -14,6 +14,8 @@ from services.collections.domain.contact_points import ContactPoint, all_points,
 from services.collections.domain.state import CaseState
 from services.collections.domain.tactics import FULL_AMOUNT_RULE, tactic
 from services.collections.service_layer.context import Collections
+from shared.contracts.registry import public_data
+from shared.datakeys import KeyRing
 
 
 def summary(state: dict[str, Any], borrower: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -54,11 +56,15 @@ def guidance(state: CaseState) -> dict[str, Any]:
             "rule_en": FULL_AMOUNT_RULE["en"]}
 
 
-async def contact_points(conn: asyncpg.Connection, state: CaseState) -> list[ContactPoint]:
-    """Every contact point of the case, unmasked (for decisions): origination's, then trace findings.
-    Values from origination stay sealed with the borrower's key (issue 16): what the case records of them
-    (a letter's address) is recorded sealed, and opened only where shown."""
-    return all_points(state.contact_points, await directory.get(conn, state.loan_id))
+async def contact_points(conn: asyncpg.Connection, state: CaseState, ring: KeyRing | None = None) -> list[ContactPoint]:
+    """Every contact point of the case, unmasked (for decisions): origination's, then trace findings; with the
+    key `ring`, their values opened (a finding is compared with the case's points as the collector typed it;
+    what the case records of them, a letter's address, is sealed again as it is recorded: Case.sealer)."""
+    points = all_points(state.contact_points, await directory.get(conn, state.loan_id))
+    if ring is None:
+        return points
+    values = await ring.open(conn, [p.value for p in points])
+    return [p.model_copy(update={"value": v}) for p, v in zip(points, values, strict=True)]
 
 
 def complaint_view(state: CaseState, complaint: Complaint) -> dict[str, Any]:
@@ -70,7 +76,9 @@ async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState
                     timeline: bool = False, reveal: bool = False) -> dict[str, Any]:
     """The full case: everything in its state plus borrower, tactics, statute dates and the timeline.
 
-    Contact points' values are masked unless `reveal` (a recorded reveal, handlers.reveal_case).
+    Contact points' values are masked unless `reveal` (a recorded reveal, handlers.reveal_case). The personal
+    fields the case recorded sealed (trace findings, notes, complaints: adapters/sealing.py) are opened here,
+    "erased" once the borrower's key is destroyed.
     """
     view = state.model_dump(mode="json")
     view["disputed"] = state.dispute is not None
@@ -88,10 +96,9 @@ async def case_view(ctx: Collections, conn: asyncpg.Connection, state: CaseState
     view["trace_contacts"] = (loan["contacts"] or []) if loan else []
     view["contact_points"] = [(p if reveal else masked(p)).model_dump(mode="json")
                               for p in all_points(state.contact_points, loan)]
-    if timeline:
+    if timeline:  # a field masked on publish (a finding's value, a letter's address) masked unless revealed
         events = await ctx.store.load(conn, case_rows.stream_id(state.case_id))
         view["timeline"] = [{"sequence": e.sequence, "type": e.type, "time": e.time.isoformat(),
-                             "businessdate": e.businessdate.isoformat(), "data": e.data} for e in events]
-        if ctx.ring is not None:  # a letter's address, sealed with the borrower's key
-            view["timeline"] = await ctx.ring.open(conn, view["timeline"])
-    return view
+                             "businessdate": e.businessdate.isoformat(),
+                             "data": e.data if reveal else public_data(e.type, e.data)} for e in events]
+    return await ctx.open(conn, view)  # what the case recorded sealed with the borrower's key (issue 16)

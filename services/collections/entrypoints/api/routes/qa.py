@@ -128,7 +128,7 @@ async def review_contact(bus: Bus, who: Reviewer, contact_id: str, body: ReviewC
 
 
 @router.get("/qa-findings", response_model=FindingsPage)
-async def list_findings(request: Request, who: FindingReader,
+async def list_findings(request: Request, ctx: CtxDep, who: FindingReader,
                         collector: str | None = Query(None, description="whose contacts (qa and supervisors)"),
                         status: Literal["to_acknowledge"] | None = Query(
                             None, description="`to_acknowledge`: findings requiring coaching not yet acknowledged"),
@@ -141,6 +141,7 @@ async def list_findings(request: Request, who: FindingReader,
     async with reading(request) as conn:
         rows = await qa_rows.findings(conn, collector=collector, open_only=status == "to_acknowledge", week=week,
                                       offset=offset, limit=limit)
+        rows = await ctx.open(conn, rows)  # acknowledgement notes sealed with the borrower's key
     return page(rows, offset, limit)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from services.collections.adapters import complaints as complaint_rows
 from services.collections.domain import commands as c
-from services.collections.entrypoints.api.deps import Bus, Decider, Worker, page, reading
+from services.collections.entrypoints.api.deps import Bus, CtxDep, Decider, Worker, page, reading
 from services.collections.entrypoints.api.public import ComplaintPublic, ComplaintsPage, ContactPointAnswer
 from services.collections.entrypoints.api.schemas import (
     ComplaintCreate,
@@ -67,7 +67,8 @@ ComplaintReader = Annotated[Principal, Depends(require_roles("collector", *COMPL
 
 
 @router.get("/complaints", response_model=ComplaintsPage)
-async def list_complaints(request: Request, who: ComplaintReader, status: Literal["open", "resolved"] | None = None,
+async def list_complaints(request: Request, ctx: CtxDep, who: ComplaintReader,
+                          status: Literal["open", "resolved"] | None = None,
                           collector: str | None = Query(None, description="the collector complained about"),
                           case_id: str | None = None, limit: int = Query(50, ge=1, le=500),
                           cursor: str | None = None) -> dict[str, Any]:
@@ -78,4 +79,5 @@ async def list_complaints(request: Request, who: ComplaintReader, status: Litera
     async with reading(request) as conn:
         rows = await complaint_rows.page(conn, status=status, collector=collector, case_id=case_id, offset=offset,
                                          limit=limit, own=own)
+        rows = await ctx.open(conn, rows)  # descriptions and resolutions sealed with the borrower's key
     return page(rows, offset, limit)
