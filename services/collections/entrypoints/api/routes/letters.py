@@ -56,10 +56,11 @@ async def send_letter(bus: Bus, who: Worker, case_id: str, body: LetterCreate, k
 
 
 @router.get("/cases/{case_id}/letters", response_model=LettersPublic)
-async def list_letters(request: Request, _: Reader, case_id: str) -> dict[str, Any]:
-    """The case's letters, oldest first, with what the post said of each."""
+async def list_letters(request: Request, ctx: CtxDep, _: Reader, case_id: str) -> dict[str, Any]:
+    """The case's letters, oldest first, with what the post said of each (addresses and reasons sealed with
+    the borrower's key opened: "erased" once it is destroyed)."""
     async with reading(request) as conn:
-        return {"items": await letters_of(conn, case_id)}
+        return {"items": await ctx.open(conn, await letters_of(conn, case_id))}
 
 
 @router.get("/cases/{case_id}/letters/{letter_id}.pdf", response_class=Response, responses=PDF)
