@@ -260,3 +260,19 @@ def test_a_summary_shows_the_borrower_by_masked_name_and_phone_only():
     assert cp.borrower_masked(None) == {"borrower_name_masked": None, "borrower_phone_masked": None}, \
         "a loan the directory does not know yet"
     assert cp.mask_name("李") == "李*" and cp.mask_name("  ") is None
+
+
+def test_a_call_hears_switched_off_busy_or_not_in_service_and_only_a_call_does():
+    case = opened()
+    contact(case, "phone", "switched_off", contact_id="c1")
+    contact(case, "phone", "busy", contact_id="c2")
+    assert points(case)["borrower-phone"] == "unknown" and case.state.special_status == "none"
+    contact(case, "phone", "not_in_service", contact_id="c3")  # 空号: the number itself is gone
+    assert points(case)["borrower-phone"] == "invalid"
+    assert case.state.special_status == "unreachable", "the borrower's own number is gone: trace them"
+    logged = [e.outcome for e in case.pending.events if isinstance(e, ev.ContactLogged)]
+    assert logged == ["switched_off", "busy", "not_in_service"]
+    for channel in ("sms", "visit", "letter"):
+        with pytest.raises(InvalidCommand) as err:
+            contact(case, channel, "switched_off", contact_id=f"x-{channel}")
+        assert err.value.code == "outcome_not_for_channel"

@@ -9,8 +9,9 @@ from datetime import datetime, time, timedelta
 from services.collections.domain.errors import CaseRuleViolation
 
 VISIT_OUTCOMES = ("met_borrower", "met_family", "address_invalid", "moved")  # what a field visit finds
+CALL_OUTCOMES = ("switched_off", "busy", "not_in_service")  # what only a call hears: 关机, 占线, 空号
 OUTCOMES = ("right_party_contact", "no_answer", "third_party", "refused", "promise", "dispute",
-            "deceased_reported", "wrong_number", "notice_signed", *VISIT_OUTCOMES)
+            "deceased_reported", "wrong_number", "notice_signed", *VISIT_OUTCOMES, *CALL_OUTCOMES)
 CHANNELS = ("phone", "sms", "letter", "visit")
 NOTICE_CHANNELS = ("letter", "visit")  # a collection notice is signed for on delivery or on a visit
 

@@ -16,7 +16,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from services.collections.domain.contact_points import TARGET_ALIASES, TARGET_KINDS, ContactPoint
-from services.collections.domain.contact_policy import NOTICE_CHANNELS, VISIT_OUTCOMES, ContactPolicy, check_contact
+from services.collections.domain.contact_policy import (
+    CALL_OUTCOMES,
+    NOTICE_CHANNELS,
+    VISIT_OUTCOMES,
+    ContactPolicy,
+    check_contact,
+)
 from services.collections.domain.errors import CaseRuleViolation, InvalidCommand
 from shared.contracts import collections as ev
 from shared.contracts.collections import RECORDED_CHANNELS, THIRD_PARTIES, VALID_VISIT_OUTCOMES, Recording, TargetKind
@@ -27,7 +33,9 @@ if TYPE_CHECKING:
 
 DEBT_OUTCOMES = ("promise", "right_party_contact", "dispute")  # a talk about the debt with the debtor
 POINT_CHANNELS = {"phone": ("phone", "sms"), "address": ("visit", "letter"), "employer": ("phone", "visit", "letter")}
-INVALIDATING = {"wrong_number": "phone", "address_invalid": "address", "moved": "address"}  # outcome -> point kind
+INVALIDATING = {"wrong_number": "phone", "not_in_service": "phone", "address_invalid": "address",
+                "moved": "address"}  # outcome -> point kind
+LOST = ("wrong_number", "not_in_service", "moved")  # on the borrower: unreachable, trace through the contacts
 REACHED = ("right_party_contact", "promise", "met_borrower", "met_family", "notice_signed")
 BORROWER_FOUND = ("right_party_contact", "promise", "met_borrower")
 
@@ -59,8 +67,9 @@ class Reach:
         """Log a contact attempt if the rules allow it; outcomes may start a special path or judge a point.
 
         `notice_signed`: the household signed a collection notice (签回催收通知书), which only a
-        letter or a visit can bring back; the visit outcomes come only from a visit. A recording
-        reference belongs to a call or a visit (an sms or a letter is its own record).
+        letter or a visit can bring back; the visit outcomes come only from a visit, the call outcomes
+        (switched off, busy, not in service) only from a call. A recording reference belongs to a call or
+        a visit (an sms or a letter is its own record).
         """
         case, state = self.case, self.case.state
         case.require_open()
@@ -69,6 +78,8 @@ class Reach:
                                  f"a notice is signed for on a letter or a visit, not by {channel}")
         if outcome in VISIT_OUTCOMES and channel != "visit":
             raise InvalidCommand("outcome_not_for_channel", f"{outcome} is what a field visit finds, not a {channel}")
+        if outcome in CALL_OUTCOMES and channel != "phone":
+            raise InvalidCommand("outcome_not_for_channel", f"{outcome} is what a call hears, not a {channel}")
         if recording is not None and channel not in RECORDED_CHANNELS:
             raise InvalidCommand("recording_not_for_channel",
                                  f"a recording belongs to a call or a visit ({', '.join(RECORDED_CHANNELS)}), "
@@ -99,9 +110,9 @@ class Reach:
         """A wrong number / invalid address / move marks the point used invalid; reaching whom it belongs to
         (the borrower or guarantor on theirs, the third party on a third party's), valid.
 
-        A wrong number on the borrower with no point named is the applicant's phone.
+        A wrong number (or a number not in service) on the borrower with no point named is the applicant's phone.
         """
-        if point is None and outcome == "wrong_number" and kind == "borrower":
+        if point is None and outcome in ("wrong_number", "not_in_service") and kind == "borrower":
             point = next((p for p in points if p.point_id == "borrower-phone"), None)
         if point is None:
             return
@@ -116,7 +127,7 @@ class Reach:
             actions.open_dispute(dispute_id=f"{contact_id}-dispute", reason=note or "raised on contact", by=by)
         elif outcome == "deceased_reported" and special in ("none", "unreachable"):
             actions.set_special_status("deceased_reported", by=by, note=note)
-        elif outcome in ("wrong_number", "moved") and kind == "borrower" and special == "none":
+        elif outcome in LOST and kind == "borrower" and special == "none":
             actions.set_special_status("unreachable", by=by, note=f"borrower {outcome.replace('_', ' ')}: "
                                                                    "trace through contacts")
         elif outcome in BORROWER_FOUND and kind == "borrower" and special == "unreachable":

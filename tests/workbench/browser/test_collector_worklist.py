@@ -98,18 +98,18 @@ def test_one_press_logs_the_call_and_opens_the_next_case_of_the_list(book, mine,
     page.goto(f"/cases/{first}")
     quick = page.locator("#quick-call")
     assert [b.inner_text().split(" ", 1)[1] for b in quick.locator("button").all()][:3] == [
-        "Reached the borrower", "No answer", "Refused to pay"]
+        "Reached the borrower", "No answer", "Switched off"]
     assert page.is_checked("#quick-call input[name=then]")
     page.select_option("#quick-call select[name=target]", "borrower")
     page.fill("#quick-call input[name=note]", "rang out")
-    quick.locator("button[value=no_answer]").click()
+    quick.locator("button[value=switched_off]").click()
 
     assert page.url.split("?")[0].endswith(f"/cases/{second}"), "saved, and the next case of the list is open"
     notice = page.locator(".notice").inner_text()
     assert "The contact is logged." in notice and "This is the next case." in notice
     assert page.get_attribute(".notice a", "href") == f"/cases/{first}"
     logged = contacts_of(book, first)
-    assert [(c["channel"], c["outcome"], c["note"]) for c in logged] == [("phone", "no_answer", "rang out")]
+    assert [(c["channel"], c["outcome"], c["note"]) for c in logged] == [("phone", "switched_off", "rang out")]
     assert contacts_of(book, second) == []
 
     page.locator("#quick-call button[value=right_party_contact]").click()  # reached: stay for the promise
@@ -129,6 +129,6 @@ def test_the_call_result_buttons_speak_chinese_and_are_labelled(book, mine, open
     assert page.locator("#h-quick-call").inner_text() == "通话结果"
     assert page.get_attribute("#quick-call .quick", "aria-label") == "通话结果"
     words = page.locator("#quick-call .quick").inner_text()
-    assert "联系到本人" in words and "无人接听" in words
+    assert all(w in words for w in ("联系到本人", "无人接听", "关机", "占线", "空号"))
     whom = page.locator("#quick-call select[name=target]").evaluate("e => e.closest('label').innerText")
     assert whom.startswith("联系对象")

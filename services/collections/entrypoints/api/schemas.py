@@ -22,7 +22,8 @@ from shared.money import Money
 
 Outcome = Literal["right_party_contact", "no_answer", "third_party", "refused", "promise", "dispute",
                   "deceased_reported", "wrong_number", "notice_signed",
-                  "met_borrower", "met_family", "address_invalid", "moved"]  # the last four: visits only
+                  "met_borrower", "met_family", "address_invalid", "moved",  # these four: visits only
+                  "switched_off", "busy", "not_in_service"]  # these three: calls only
 TARGET_DOC = ("whom the contact reached: `borrower`, `guarantor` (a co-obligor: may be asked to pay), `family`, "
               "`work`, `other` (third parties: for locating the borrower only — a promise or a debt discussion "
               "with them is 409 `third_party_disclosure`), or a contact point id of the case")

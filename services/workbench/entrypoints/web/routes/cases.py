@@ -62,8 +62,8 @@ REPLAYABLE = ("contacts", "promises", "letters", "placements", "legal-actions")
 NEXT_AFTER = ("contacts", "promises")
 STAY_OUTCOMES = ("right_party_contact", "third_party", "promise")
 # the call result buttons (key, outcome), in the order collectors meet them
-QUICK_OUTCOMES = (("1", "right_party_contact"), ("2", "no_answer"), ("3", "refused"), ("4", "third_party"),
-                  ("5", "wrong_number"))
+QUICK_OUTCOMES = (("1", "right_party_contact"), ("2", "no_answer"), ("3", "switched_off"), ("4", "busy"),
+                  ("5", "not_in_service"), ("6", "refused"), ("7", "third_party"), ("8", "wrong_number"))
 CASE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,160}")
 
 
