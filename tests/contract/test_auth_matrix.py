@@ -10,23 +10,18 @@ not name fails the first test, so a new route cannot ship without saying who may
 
 from __future__ import annotations
 
-import importlib
 import re
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from loanflow.testing import bearer, running
+from loanflow.testing import bearer
 from shared.auth import ROLES
-from shared.config import SERVICES, PlatformSettings
+from shared.config import SERVICES
 
 TABLE_PATH = Path(__file__).with_name("auth_matrix.yaml")
 TABLE: dict[str, dict[str, Any]] = yaml.safe_load(TABLE_PATH.read_text())
@@ -67,23 +62,6 @@ def verdict(rule: str | frozenset[str], role: str | None, status: int) -> str | 
     if status in (401, 403):
         return f"{role} is allowed by the table but was refused"
     return None if status < 500 else "server error"
-
-
-@pytest.fixture(scope="module")
-async def services(pg_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory,
-                   _created_databases: list[str]) -> AsyncIterator[dict[str, tuple[FastAPI, httpx.AsyncClient]]]:
-    """The four services' apps, started once on one platform (their own databases and topics)."""
-    platform = PlatformSettings(env="test", home=tmp_path_factory.mktemp("authz") / ".loanflow", database_url=pg_url,
-                                kafka_bootstrap=kafka_bootstrap, topic_prefix=f"t{uuid.uuid4().hex[:10]}",
-                                jwt_secret="authz-matrix-" + uuid.uuid4().hex, topic_partitions=1, log_json=False,
-                                start_date="2026-03-01")
-    _created_databases.extend(platform.service_dsn(s) for s in SERVICES)
-    async with AsyncExitStack() as stack:
-        apps = {}
-        for service in SERVICES:
-            app = importlib.import_module(f"services.{service}.bootstrap").create_app(None, platform)
-            apps[service] = (app, await stack.enter_async_context(running(app)))
-        yield apps
 
 
 def test_the_table_names_the_four_services():

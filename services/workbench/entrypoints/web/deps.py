@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 
-from services.workbench.adapters.api import ApiCaller
+from services.workbench.adapters.api import ApiCaller, ApiRefusal
 from services.workbench.entrypoints.web.session import CSRF_FIELD, User, check_csrf
 
 
@@ -19,6 +19,13 @@ def api_for(request: Request, user: User) -> ApiCaller:
 def local_today(request: Request) -> date:
     """The collectors' calendar day (for "contacted today" and days since contact, which are wall-clock)."""
     return datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
+
+
+def need(user: User, *roles: str) -> None:
+    """The page or form is for `roles` (the same as the API behind it): anyone else gets the refusal page (403
+    `missing_role`) before a form is read or a service is asked."""
+    if not user.has(*roles):
+        raise ApiRefusal(403, "missing_role", "this page is for the roles: " + ", ".join(roles), [], "workbench")
 
 
 async def checked_form(request: Request, user: User) -> dict[str, str]:

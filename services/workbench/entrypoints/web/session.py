@@ -84,6 +84,8 @@ def csrf_for(key: str, token: str) -> str:
 def user_from_token(issuer: TokenIssuer, key: str, token: str) -> User:
     """Verify a bearer token (401 Unauthorized when invalid or expired)."""
     principal = issuer.verify(token)
+    if "service" in principal.roles:  # the services' own token (e.g. fetching data keys) is nobody's session
+        raise Unauthorized("a service's token does not sign a person in")
     return User(principal.sub, principal.roles, token, csrf_for(key, token))
 
 

@@ -1,5 +1,5 @@
-"""GET /v1/reports/portfolio, /delinquency, /collections (roles reporting or admin, the collections report
-also collections_supervisor; JSON or CSV)."""
+"""GET /v1/reports/portfolio, /delinquency, /collections (roles reporting or admin, the delinquency and collections
+reports also collections_supervisor; JSON or CSV)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from shared.service import KernelDep, ServiceKernel
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 READERS = ("reporting", "admin")
-# A collections supervisor's board reads the collections report; a collector's, supervisor's or legal's case page
-# reads the loan's timeline. Personal data stays masked for every reader.
+# A collections supervisor's board reads the collections report, /reports also the delinquency report (aggregates
+# only: stage and bucket balances, NPL, roll and cure rates; the loan book and portfolio stay management's); a
+# collector's, supervisor's or legal's case page reads the loan's timeline. Personal data stays masked for every
+# reader.
 COLLECTIONS_READERS = (*READERS, "collections_supervisor")
 TIMELINE_READERS = (*COLLECTIONS_READERS, "collector", "legal")
 Reader = Annotated[Any, Depends(require_roles(*READERS))]
@@ -77,7 +79,7 @@ async def loan_book(request: Request, kernel: KernelDep, who: Reader, reveal: Re
 
 
 @router.get("/delinquency", **typed(public.DelinquencyPublic))
-async def delinquency(request: Request, kernel: KernelDep, _: Reader, as_of: date | None = None,
+async def delinquency(request: Request, kernel: KernelDep, _: CollectionsReader, as_of: date | None = None,
                       npl_threshold: Annotated[int | None, Query(ge=0, le=3650)] = None,
                       format: Format = None) -> Any:
     """Stage and DPD-bucket balances, NPL balance and ratio, change vs previous month end, roll rates."""

@@ -26,7 +26,7 @@ from services.workbench.domain.applications import (
     review_steps,
     unplaced,
 )
-from services.workbench.entrypoints.web.deps import api_for, checked_form
+from services.workbench.entrypoints.web.deps import api_for, checked_form, need
 from services.workbench.entrypoints.web.field_words import field_word, reason_text
 from services.workbench.entrypoints.web.labels import label
 from services.workbench.entrypoints.web.nav import N_
@@ -37,7 +37,10 @@ router = APIRouter(tags=["applications"])
 PER_PAGE = 25
 DONE = {"submitted": N_("The application is filed."), "reviews": N_("The review is recorded."),
         "investigation": N_("The field investigation is recorded."), "disbursement": N_("The loan is disbursed.")}
-ACTIONS = ("reviews", "investigation", "disbursement")
+# each action's roles: origination's POST /v1/applications/{id}/<action>
+ACTIONS = {"reviews": ("client_manager", "team_manager", "credit_manager"), "investigation": ("team_manager",),
+           "disbursement": ("credit_manager", "admin")}
+INTAKE = ("client_manager",)  # origination's POST /v1/applications
 
 
 @router.get("/applications")
@@ -58,12 +61,14 @@ async def list_page(request: Request, user: CurrentUser) -> Response:
 
 @router.get("/applications/new")
 async def new_page(request: Request, user: CurrentUser) -> Response:
+    need(user, *INTAKE)
     return _intake(request, user, dict(FORM_DEFAULTS))
 
 
 @router.post("/applications")
 async def submit(request: Request, user: CurrentUser) -> Response:
     """The form's dotted fields as the JSON body; a 422 shows each field's error next to it, keeping the input."""
+    need(user, *INTAKE)
     form = await checked_form(request, user)
     key = form.pop("idempotency_key", None)  # the form's own: a double submit files one application
     try:
@@ -113,6 +118,7 @@ async def act(application_id: str, action: str, request: Request, user: CurrentU
     """A review, the field investigation or the disbursement, posted as origination's body."""
     if action not in ACTIONS:
         raise ApiRefusal(404, "not_found", f"no action {action}")
+    need(user, *ACTIONS[action])
     form = await checked_form(request, user)
     try:
         await api_for(request, user).post("origination", f"/applications/{application_id}/{action}",

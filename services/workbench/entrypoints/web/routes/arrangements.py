@@ -37,7 +37,8 @@ async def approvals_page(request: Request, user: User, *, refusal: ApiRefusal | 
     """Arrangements waiting for approval, for a credit manager (who cannot read cases or the board)."""
     pending = await api_for(request, user).get_or_refusal("collections", "/arrangements", status="pending_approval",
                                                           limit=500)
-    return render(request, "arrangements.html", status=refusal_status(refusal) if refusal else 200, user=user,
+    shown = refusal or (pending if isinstance(pending, ApiRefusal) else None)
+    return render(request, "arrangements.html", status=refusal_status(shown) if shown else 200, user=user,
                   arrangements=pending.get("items", []) if isinstance(pending, dict) else [],
                   arrangements_refusal=None if isinstance(pending, dict) else pending,
                   arrangements_back="/arrangements", refusal=refusal)
@@ -68,7 +69,7 @@ async def decide(request: Request, user: CurrentUser, arrangement_id: str, decis
     if decision not in ("approve", "reject"):
         raise HTTPException(404)
     form = await checked_form(request, user)
-    back = form.get("back", "/board")
+    back = form.get("back", "/board" if user.has("collections_supervisor") else "/arrangements")
     case_id = back.removeprefix("/cases/") if back.startswith("/cases/") else None
     approvals = back == "/arrangements"
     body = {"reason": form["reason"]} if form.get("reason") else {}

@@ -12,12 +12,13 @@ from fastapi.responses import RedirectResponse, Response
 from services.workbench.adapters.api import ApiCaller, ApiRefusal
 from services.workbench.domain import board
 from services.workbench.domain.queue import STAGES
-from services.workbench.entrypoints.web.deps import api_for, business_date_of, local_today
+from services.workbench.entrypoints.web.deps import api_for, business_date_of, local_today, need
 from services.workbench.entrypoints.web.render import render
 from services.workbench.entrypoints.web.session import CurrentUser, User, check_csrf
 
 router = APIRouter(tags=["board"])
 OPEN_CASES_CAP = 5000
+ASSIGNERS = ("collections_supervisor", "admin")  # collections' POST /cases/assign, GET and PUT /roster
 
 
 async def _nothing() -> None:
@@ -37,7 +38,7 @@ async def board_page(request: Request, user: User, *, status: int = 200,
                      failures: list[tuple[str, ApiRefusal]] | None = None, form: dict[str, Any] | None = None,
                      done: int | None = None, roster_form: dict[str, Any] | None = None) -> Response:
     api = api_for(request, user)
-    can_assign = user.has("collections_supervisor", "admin")
+    can_assign = user.has(*ASSIGNERS)
     (cases, cut), day, pending, roster = await asyncio.gather(
         api.all_pages("collections", "/cases", OPEN_CASES_CAP, status="open"),
         api.get_or_refusal("servicing", "/business-date"),
@@ -76,6 +77,7 @@ async def reassign(request: Request, user: CurrentUser) -> Response:
     """Reassign the ticked cases (`case_ids`) to `collector`: one bulk `POST /cases/assign` (each case under the
     single reassignment's rules, per-case results); cases the API refuses are listed with their rule, the others
     are done."""
+    need(user, *ASSIGNERS)
     form = await request.form()
     check_csrf(user, form.get("csrf_token"))
     case_ids = [str(v) for v in form.getlist("case_ids") if str(v).strip()]

@@ -23,7 +23,7 @@ from services.workbench.domain.qa import (
     item_label,
     review_body,
 )
-from services.workbench.entrypoints.web.deps import api_for, business_date_of, checked_form, local_today
+from services.workbench.entrypoints.web.deps import api_for, business_date_of, checked_form, local_today, need
 from services.workbench.entrypoints.web.render import refusal_status, render
 from services.workbench.entrypoints.web.session import CurrentUser, User
 
@@ -43,7 +43,7 @@ async def qa_page(request: Request, user: User, week: str | None = None, *, refu
                                             api.get_or_refusal("collections", "/qa-findings", week=asked, limit=500))
     sample_refusal = sample if isinstance(sample, ApiRefusal) else None
     lang: str = request.state.lang
-    status = refusal_status(refusal) if refusal else 200
+    status = refusal_status(refusal) if refusal else refusal_status(sample_refusal) if sample_refusal else 200
     return render(request, "qa.html", status=status, user=user, week=asked,
                   sample=None if sample_refusal else sample, sample_refusal=sample_refusal,
                   findings=[] if isinstance(findings, ApiRefusal) else findings.get("items", []),
@@ -81,6 +81,7 @@ async def acknowledge(request: Request, user: CurrentUser, finding_id: str) -> R
     """The collector acknowledges a finding (from /queue); a refusal shows on /queue's findings card."""
     if not ID.match(finding_id):
         raise HTTPException(404)
+    need(user, "collector")
     form = await checked_form(request, user)
     body = {"note": form["note"]} if form.get("note") else {}
     try:

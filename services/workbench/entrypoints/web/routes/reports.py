@@ -65,7 +65,8 @@ async def reports_page(request: Request, user: CurrentUser) -> Response:
         _("NPL ratio at each month end"), _("No outstanding loans yet"))
     bucket_chart = bar_chart(bucket_bars(delinquency, money, lambda b: _(bucket_title(b))),
                              _("Outstanding principal by days past due"))
-    csv_links = {name: csv_href(name, as_of, window) for name in CSV_REPORTS}
+    csv_links = {name: csv_href(name, as_of, window) for name in CSV_REPORTS
+                 if user.has(*CSV_READERS.get(name, ("reporting", "admin")))}
     return render(
         request, "reports.html", user=user, d=delinquency, c=collections, as_of=as_of, window=window,
         npl_line=npl_line, bucket_chart=bucket_chart, bucket_rows=bucket_rows(delinquency), buckets=BUCKETS,
@@ -74,6 +75,11 @@ async def reports_page(request: Request, user: CurrentUser) -> Response:
         direction=change_direction(delinquency.get("change", {}).get("npl_ratio")),
         bucket_title=bucket_title, ranked=ranked, csv_links=csv_links,
         collections_refused=collections if isinstance(collections, ApiRefusal) else None)
+
+
+# reporting's readers of each report (a collections supervisor reads the aggregate ones, not the loan book)
+CSV_READERS = {"delinquency": ("reporting", "admin", "collections_supervisor"),
+               "collections": ("reporting", "admin", "collections_supervisor")}
 
 
 def bucket_title(bucket: str) -> str:

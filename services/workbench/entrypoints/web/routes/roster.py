@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.workbench.adapters.api import ApiRefusal
-from services.workbench.entrypoints.web.deps import api_for
-from services.workbench.entrypoints.web.routes.board import board_page
+from services.workbench.entrypoints.web.deps import api_for, need
+from services.workbench.entrypoints.web.routes.board import ASSIGNERS, board_page
 from services.workbench.entrypoints.web.session import CurrentUser, check_csrf
 
 router = APIRouter(tags=["board"])
@@ -20,6 +20,7 @@ FIELDS = ("collector", "queue", "cases", "reason", "version")
 async def move_collector(request: Request, user: CurrentUser) -> Response:
     """`PUT /roster/{collector} {queue, active, cases, reason, version}` from the roster form; a refusal (unknown
     queue, someone moved a collector meanwhile, ...) is shown on the board with its rule."""
+    need(user, *ASSIGNERS)
     form = await request.form()
     check_csrf(user, form.get("csrf_token"))
     values = {k: str(form.get(k) or "").strip() for k in FIELDS}
