@@ -55,6 +55,9 @@ def test_dev_login_refuses_unknown_roles_and_a_foreign_next(dev: TestClient):
     away = dev.get("/dev-login", params={"user": "x", "role": "collector", "next": "//evil.example/"})
     assert away.headers["location"] == "/queue"
     assert dev.get("/dev-login", params={"user": "x"}).status_code == 422
+    # the services' own role is nobody's: no session with it, by dev-login or by a pasted token
+    service = dev.get("/dev-login", params={"user": "x", "role": "service"})
+    assert service.status_code == 422 and "unknown_role" in service.text and "lf_session" not in service.cookies
 
 
 def test_pages_send_strangers_to_sign_in_and_back(dev: TestClient):

@@ -40,7 +40,8 @@ DONE = {"submitted": N_("The application is filed."), "reviews": N_("The review 
 # each action's roles: origination's POST /v1/applications/{id}/<action>
 ACTIONS = {"reviews": ("client_manager", "team_manager", "credit_manager"), "investigation": ("team_manager",),
            "disbursement": ("credit_manager", "admin")}
-INTAKE = ("client_manager",)  # origination's POST /v1/applications
+INTAKE = ("client_manager",)
+REVEALERS = ("client_manager", "team_manager", "credit_manager")  # origination's reveal: loan officers only  # origination's POST /v1/applications
 
 
 @router.get("/applications")
@@ -100,6 +101,7 @@ async def application_page(application_id: str, request: Request, user: CurrentU
 async def reveal_application(application_id: str, request: Request, user: CurrentUser) -> Response:
     """The reveal form (CSRF-checked, its reason in the body): the application unmasked in this one response,
     recorded by origination with the reason; never cached, the reason in no URL, history or log line."""
+    need(user, *REVEALERS)
     form = await checked_form(request, user)
     page = await _application(request, user, application_id, reveal=form.get("reason", ""))
     page.headers["Cache-Control"] = "private, no-store"

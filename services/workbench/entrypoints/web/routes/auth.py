@@ -30,6 +30,7 @@ from shared.errors import TooManyRequests, Unauthorized
 from shared.ratelimit import TokenBuckets
 
 router = APIRouter(tags=["sign-in"])
+PERSONS_ROLES = tuple(r for r in ROLES if r != "service")  # the services' own role signs no person in
 LOGIN_CSRF_COOKIE = "lf_login_csrf"
 DEV_PEOPLE = (  # the links the sign-in page offers outside production (collectors of the default roster)
     ("collector-f1", ("collector",)),
@@ -138,10 +139,10 @@ async def dev_login(request: Request, user: Annotated[str, Query(min_length=1, m
         raise HTTPException(404)
     if limited := _too_many(request, user):
         return limited
-    unknown = sorted(set(role) - set(ROLES))
+    unknown = sorted(set(role) - set(PERSONS_ROLES))
     if unknown:
         return render(request, "error.html", status=422, refusal=ApiRefusal(
-            422, "unknown_role", ", ".join(unknown), [{"allowed": list(ROLES)}]))
+            422, "unknown_role", ", ".join(unknown), [{"allowed": list(PERSONS_ROLES)}]))
     ttl = request.app.state.settings.session_hours * 3600
     token = request.app.state.issuer.issue(user, role, ttl_seconds=ttl)
     response = _signed_in(request, user_from_token(request.app.state.issuer, request.app.state.key, token), next)
