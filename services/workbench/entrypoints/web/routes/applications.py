@@ -40,8 +40,8 @@ DONE = {"submitted": N_("The application is filed."), "reviews": N_("The review 
 # each action's roles: origination's POST /v1/applications/{id}/<action>
 ACTIONS = {"reviews": ("client_manager", "team_manager", "credit_manager"), "investigation": ("team_manager",),
            "disbursement": ("credit_manager", "admin")}
-INTAKE = ("client_manager",)
-REVEALERS = ("client_manager", "team_manager", "credit_manager")  # origination's reveal: loan officers only  # origination's POST /v1/applications
+INTAKE = ("client_manager",)  # origination's POST /v1/applications
+REVEALERS = ("client_manager", "team_manager", "credit_manager")  # origination's reveal: loan officers only
 
 
 @router.get("/applications")
