@@ -123,8 +123,10 @@ class System:
         for source in ("origination", "servicing", "collections"):  # reporting's replay-from-stores sources
             env.setdefault(f"LOANFLOW_REPORTING_{source.upper()}_URL", self.url(source))
         env.setdefault("LOANFLOW_COLLECTIONS_ORIGINATION_URL", self.url("origination"))  # data keys (issue 16)
-        # servicing's credit-bureau report files, kept with the rest of this system's state
+        # servicing's credit-bureau report files, kept with the rest of this system's state, and where its
+        # submitter asks the borrower's identity for each record
         env.setdefault("LOANFLOW_SERVICING_CREDIT_BUREAU_DIR", str(self.home / "credit-bureau"))
+        env.setdefault("LOANFLOW_SERVICING_ORIGINATION_URL", self.url("origination"))
         env.update({
             "LOANFLOW_HOME": str(self.home),
             "LOANFLOW_DATABASE_URL": str(self.platform.database_url),

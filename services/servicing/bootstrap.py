@@ -11,14 +11,16 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.servicing.adapters import partners as partners_table
+from services.servicing.adapters.borrower_identity import OriginationIdentities
 from services.servicing.adapters.credit_bureau import FileCreditBureau
 from services.servicing.config import ServicingSettings
 from services.servicing.entrypoints.api.routes import business_date, credit_bureau, loans, partners, repayments
 from services.servicing.service_layer.advance_jobs import AdvanceJobs
-from services.servicing.service_layer.bureau_submitter import BureauSubmitter, StoredIdentities
+from services.servicing.service_layer.bureau_submitter import BureauSubmitter
 from services.servicing.service_layer.command_handlers import COMMAND_HANDLERS
 from services.servicing.service_layer.deps import Deps
 from services.servicing.service_layer.handlers import Servicing, consumer_handler
+from shared.auth import SERVICE_ROLE
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
 from shared.db import fetch_business_date, store_business_date
@@ -29,6 +31,15 @@ from shared.service import ConsumerSpec, ServiceKernel, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
+
+
+def bureau_identities(kernel: ServiceKernel, settings: ServicingSettings) -> OriginationIdentities:
+    """Origination's identity endpoint, called with a short-lived token servicing signs for itself (role
+    `service`, sub `servicing-bureau`: the actor origination's access audit records)."""
+    def token() -> str:
+        return str(kernel.issuer.issue("servicing-bureau", [SERVICE_ROLE], ttl_seconds=300))
+
+    return OriginationIdentities(settings.origination_url, token, timeout=settings.bureau_identity_timeout_seconds)
 
 
 def create_app(settings: ServicingSettings | None = None, platform: PlatformSettings | None = None,
@@ -42,7 +53,7 @@ def create_app(settings: ServicingSettings | None = None, platform: PlatformSett
     bureau = None if settings.credit_bureau_dir is None else FileCreditBureau(settings.credit_bureau_dir)
     svc = Servicing(kernel.store, settings, clock, bureau)
     submitter = None if bureau is None else BureauSubmitter(
-        kernel, bureau, StoredIdentities(), poll_seconds=settings.bureau_poll_seconds,
+        kernel, bureau, bureau_identities(kernel, settings), poll_seconds=settings.bureau_poll_seconds,
         retry_base_seconds=settings.bureau_retry_base_seconds, retry_max_seconds=settings.bureau_retry_max_seconds,
         batch=settings.bureau_batch)
     handler = consumer_handler(svc)

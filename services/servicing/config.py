@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import get_args
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import DEFAULT_PORTS, ServiceSettings
@@ -43,6 +43,11 @@ class ServicingSettings(ServiceSettings):
     bureau_retry_base_seconds: float = Field(default=5.0, gt=0)  # first retry after a failure; doubles each time
     bureau_retry_max_seconds: float = Field(default=600.0, gt=0)  # ... up to this
     bureau_batch: int = Field(default=100, ge=1, le=10_000)  # records per transaction
+    # whom a record is filed under: origination's GET /v1/borrowers/{id}/identity, asked at submission time
+    origination_url: str = Field(f"http://127.0.0.1:{DEFAULT_PORTS['origination']}",
+                                 validation_alias=AliasChoices("LOANFLOW_SERVICING_ORIGINATION_URL",
+                                                               "LOANFLOW_ORIGINATION_URL"))
+    bureau_identity_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     dayclose_batch: int = 20_000  # unused since day-close is one statement; kept so configs still load
 
     @field_validator("waterfall")

@@ -160,6 +160,7 @@ def test_up_files_servicing_credit_bureau_reports_under_its_state_directory(home
 
     system = System(home, PlatformSettings(home=home))
     assert system.child_env("servicing")["LOANFLOW_SERVICING_CREDIT_BUREAU_DIR"] == str(home / "credit-bureau")
+    assert system.child_env("servicing")["LOANFLOW_SERVICING_ORIGINATION_URL"] == system.url("origination")
     monkeypatch.setenv("LOANFLOW_SERVICING_CREDIT_BUREAU_DIR", "/srv/bureau")  # the user's own wins
     assert system.child_env("servicing")["LOANFLOW_SERVICING_CREDIT_BUREAU_DIR"] == "/srv/bureau"
 

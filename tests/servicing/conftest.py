@@ -23,6 +23,7 @@ from services.servicing.config import ServicingSettings
 from services.servicing.service_layer.handlers import on_loan_disbursed
 from shared.auth import sign
 from shared.config import PlatformSettings
+from shared.contracts.envelope import CloudEvent
 from shared.contracts.origination import Borrower, ContactPerson, LoanDisbursed
 from shared.contracts.registry import make_event
 
@@ -139,3 +140,72 @@ async def servicing(platform, _drop_platform_dbs):
     """Servicing with its API only (no relay or consumers): handlers are called directly."""
     async with servicing_app(platform) as app:
         yield app
+
+
+class KnownSubjects:
+    """A test double of the identity port: the subject as `loan.disbursed` told servicing (for tests of the
+    queue's mechanics; `Lender` below asks the real origination)."""
+
+    async def subject(self, conn: Any, submission: Any) -> Any:
+        from services.servicing.adapters import credit_subjects
+
+        return await credit_subjects.get(conn, submission.loan_id)
+
+
+@dataclass
+class Lender:
+    """Origination and servicing side by side, in-process on the same platform: servicing's submitter asks the
+    real origination app for the borrower's identity (over ASGI, with the token servicing signs itself)."""
+
+    origination: Any
+    client: httpx.AsyncClient  # origination's
+    servicing: ServicingApp
+
+    def as_(self, who: str, *roles: str) -> dict[str, str]:
+        return bearer(self.origination, who, *roles)
+
+    async def loan(self, body: dict[str, Any]) -> tuple[str, str, str]:
+        """File, approve and disburse `body` in origination; servicing gets `loan.disbursed` as published (ID
+        number masked, name sealed). Answers the loan id, the borrower id and the application id."""
+        from tests.origination.factory import VERIFIED
+
+        r = await self.client.post("/v1/applications", json=body, headers=self.as_("alice", "client_manager"))
+        assert r.status_code == 201, r.text
+        app_id = r.json()["id"]
+        for stage, who in (("client_manager", "alice"), ("team_manager", "bob"), ("credit_manager", "carol")):
+            review: dict[str, Any] = {"stage": stage, "decision": "approve"}
+            if stage == "client_manager":
+                review["contact_verifications"] = VERIFIED
+            r = await self.client.post(f"/v1/applications/{app_id}/reviews", json=review, headers=self.as_(who, stage))
+            assert r.status_code == 201, r.text
+        r = await self.client.post(f"/v1/applications/{app_id}/disbursement",
+                                   headers=self.as_("carol", "credit_manager"))
+        assert r.status_code == 201, r.text
+        loan_id = r.json()["loan_id"]
+        borrower_id = (await self.client.get(f"/v1/applications/{app_id}",
+                                             headers=self.as_("erin", "credit_manager"))).json()["borrower_id"]
+        published = (await self.client.get("/v1/events", params={"limit": 5000},
+                                           headers=self.as_("ops", "admin"))).json()["items"]
+        [disbursed] = [CloudEvent.model_validate(e["event"]) for e in published
+                       if e["event"]["type"] == "loan.disbursed" and e["event"]["subject"] == loan_id]
+        kernel = self.servicing.app.state.kernel
+        async with kernel.db.acquire() as conn, conn.transaction():
+            await on_loan_disbursed(conn, self.servicing.app.state.servicing, disbursed)
+        return loan_id, borrower_id, app_id
+
+
+@asynccontextmanager
+async def lender(platform: PlatformSettings, origination_settings: Any = None,
+                 **overrides: Any) -> AsyncIterator[Lender]:
+    """Origination (business date START) and servicing with credit-bureau reporting asking origination."""
+    from services.origination.bootstrap import create_app as create_origination
+    from services.origination.config import OriginationSettings
+    from services.servicing.bootstrap import bureau_identities
+
+    local = platform.model_copy(update={"run_background": False, "start_date": START.isoformat()})
+    origination = create_origination(origination_settings or OriginationSettings(), local)
+    async with running(origination) as client, servicing_app(platform, **overrides) as servicing:
+        identities = bureau_identities(servicing.app.state.kernel, servicing.app.state.servicing.settings)
+        identities.base_url, identities.transport = "http://origination", httpx.ASGITransport(app=origination)
+        servicing.app.state.bureau_submitter.identities = identities
+        yield Lender(origination, client, servicing)

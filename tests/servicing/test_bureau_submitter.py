@@ -15,12 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
-from services.servicing.domain.credit_record import SubjectErased, parse, record_id_for
+from services.servicing.domain.credit_record import parse, record_id_for
 from services.servicing.service_layer.bureau_submitter import describe, retry_delay
-from tests.servicing.conftest import ServicingApp, servicing_app
+from tests.servicing.conftest import KnownSubjects, ServicingApp, servicing_app
 from tests.servicing.test_collections_reactions import deliver
 from tests.servicing.test_credit_record import _promise_broken
 
@@ -57,6 +56,7 @@ def _blocked(tmp_path: Path) -> tuple[Path, Path]:
 
 
 async def _broken_promise_on_a_loan(servicing: ServicingApp) -> tuple[str, str]:
+    servicing.app.state.bureau_submitter.identities = KnownSubjects()  # the queue's mechanics, not whom
     loan_id = await servicing.disburse()
     await servicing.advance(date(2026, 4, 21))
     broken = _promise_broken(loan_id, date(2026, 4, 21))
@@ -80,7 +80,7 @@ async def test_an_unwritable_bureau_directory_never_fails_the_payoff_and_the_que
         assert (await servicing.drain()).failed == 1
         new = await servicing.submission(record_id)
         assert (new["status"], new["attempts"], new["last_error"]) == (
-            "pending", 1, "NotADirectoryError: [Errno 20] Not a directory")
+            "pending", 1, "BureauUnavailable: cannot be created")
 
         partner = await servicing.partner()
         paid = await servicing.pay(partner, loan_id, (await servicing.loan(loan_id))["payoff_amount"])
@@ -92,10 +92,10 @@ async def test_an_unwritable_bureau_directory_never_fails_the_payoff_and_the_que
         status = await _status(servicing)
         assert status["enabled"] is True and status["destination_problem"] == "cannot be created"
         assert status["pending"] == 2 and status["oldest_pending_age_seconds"] > 0
-        assert status["last_error"] == "NotADirectoryError: [Errno 20] Not a directory"
+        assert status["last_error"] == "BureauUnavailable: cannot be created"
         metrics = (await servicing.client.get("/metrics")).text
         assert "credit_bureau_submissions_pending 2.0" in metrics
-        assert 'credit_bureau_submission_failures_total{error="NotADirectoryError"} 2.0' in metrics
+        assert 'credit_bureau_submission_failures_total{error="BureauUnavailable"} 2.0' in metrics
         assert "credit_bureau_oldest_pending_age_seconds" in metrics
 
         blocker.unlink()  # the operator fixes the mount
@@ -127,28 +127,6 @@ async def test_a_correction_never_overtakes_the_record_it_corrects(platform, _dr
         assert (await servicing.submission(corrected["data"]["record_id"]))["status"] == "pending"
 
 
-async def test_a_record_of_an_erased_borrower_is_not_submittable_and_never_retried(
-    platform, _drop_platform_dbs, tmp_path
-):
-    class Erased:
-        calls = 0
-
-        async def subject(self, conn: asyncpg.Connection, submission: Any) -> Any:
-            Erased.calls += 1
-            raise SubjectErased(submission.loan_id)
-
-    async with servicing_app(platform, credit_bureau_dir=tmp_path) as servicing:
-        servicing.app.state.bureau_submitter.identities = Erased()
-        _, record_id = await _broken_promise_on_a_loan(servicing)
-        assert (await servicing.drain()).not_submittable == 1
-        assert (await servicing.drain()).not_submittable == 0 and Erased.calls == 1
-        found = await servicing.submission(record_id)
-        assert (found["status"], found["reason"], found["attempts"]) == ("not_submittable", "erased", 1)
-        assert _lines(tmp_path) == []
-        status = await _status(servicing)
-        assert (status["pending"], status["not_submittable"]) == (0, 1)
-
-
 async def test_the_background_submitter_sends_a_record_on_its_own(platform, _drop_platform_dbs, tmp_path):
     async with servicing_app(platform, credit_bureau_dir=tmp_path, bureau_poll_seconds=0.05) as servicing:
         submitter = servicing.app.state.bureau_submitter
@@ -171,9 +149,14 @@ KILLED_AFTER_WRITING = textwrap.dedent("""
     from pathlib import Path
     from types import SimpleNamespace
     from services.servicing.adapters.credit_bureau import FileCreditBureau
-    from services.servicing.service_layer.bureau_submitter import BureauSubmitter, StoredIdentities
+    from services.servicing.adapters import credit_subjects
+    from services.servicing.service_layer.bureau_submitter import BureauSubmitter
     from shared.db import create_pool
     from shared.service import Metrics
+
+    class KnownSubjects:
+        async def subject(self, conn, submission):
+            return await credit_subjects.get(conn, submission.loan_id)
 
     class KilledAfterWriting(FileCreditBureau):
         def submit(self, lines):
@@ -183,7 +166,7 @@ KILLED_AFTER_WRITING = textwrap.dedent("""
 
     async def main():
         kernel = SimpleNamespace(db=await create_pool(sys.argv[1]), metrics=Metrics())
-        submitter = BureauSubmitter(kernel, KilledAfterWriting(Path(sys.argv[2])), StoredIdentities(),
+        submitter = BureauSubmitter(kernel, KilledAfterWriting(Path(sys.argv[2])), KnownSubjects(),
                                     poll_seconds=1, retry_base_seconds=1, retry_max_seconds=1, batch=10)
         await submitter.drain()
         print("not killed", flush=True)

@@ -18,7 +18,8 @@ from services.servicing.domain.loan import Loan
 from shared.contracts import CloudEvent, make_event
 from shared.contracts.collections import PromiseBroken
 from shared.contracts.servicing import LoanPaidOff
-from tests.servicing.conftest import servicing_app
+from tests.origination.factory import application
+from tests.servicing.conftest import KnownSubjects, lender, servicing_app
 from tests.servicing.test_collections_reactions import deliver
 
 SUBJECT = Subject("app-1", "王小明", "110101********1234")
@@ -171,9 +172,15 @@ def _lines(directory: Path) -> list[dict[str, str]]:
     ]
 
 
-async def test_a_broken_promise_files_one_record_and_paying_off_corrects_it(platform, _drop_platform_dbs, tmp_path):
-    async with servicing_app(platform, credit_bureau_dir=tmp_path) as servicing:
-        loan_id = await servicing.disburse()
+async def test_a_broken_promise_files_one_record_in_the_borrowers_full_name_and_id_and_paying_off_corrects_it(
+    platform, _drop_platform_dbs, tmp_path, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    body = application()
+    name, id_number = body["applicant"]["name"], body["applicant"]["id_number"]
+    async with lender(platform, credit_bureau_dir=tmp_path) as bank:
+        servicing = bank.servicing
+        loan_id, borrower_id, application_id = await bank.loan(body)
         await servicing.advance(date(2026, 4, 21))
         broken = _promise_broken(loan_id, date(2026, 4, 21))
         await deliver(servicing, broken)
@@ -199,9 +206,9 @@ async def test_a_broken_promise_files_one_record_and_paying_off_corrects_it(plat
             "NEW",
             "20260421",
             loan_id,
-            f"app-{loan_id}",
-            "王小明",
-            "110101********1234",
+            application_id,
+            name,  # in full, asked of origination when the line is written
+            id_number,
             "BROKEN_PROMISE",
             "535.58",
             "20260420",
@@ -227,6 +234,28 @@ async def test_a_broken_promise_files_one_record_and_paying_off_corrects_it(plat
             "20260421",
         )
         assert cor["record_id"] == corrected["data"]["record_id"] != new["record_id"]
+        assert (cor["name"], cor["id_number"]) == (name, id_number)
+
+        # each hand-over of the identity is in origination's access audit, actor servicing, reason the record
+        r = await bank.client.get("/v1/audit/access", params={"subject_id": borrower_id},
+                                  headers=bank.as_("audrey", "auditor"))
+        assert [(e["actor"], e["roles"], e["reason"]) for e in r.json()["items"]] == [
+            ("servicing-bureau", ["service"], f"credit_bureau:{record_id}"),
+            ("servicing-bureau", ["service"], f"credit_bureau:{cor['record_id']}"),
+        ]
+        # ... and nowhere in servicing: not in a table, not in a log line
+        assert {"credit_subjects", "bureau_submissions", "events"} <= set(await _rows_holding(servicing, loan_id))
+        assert await _rows_holding(servicing, id_number) == [] and await _rows_holding(servicing, name) == []
+        assert id_number not in caplog.text and name not in caplog.text
+
+
+async def _rows_holding(servicing, text: str) -> list[str]:
+    """The tables of servicing's database with a row whose text holds `text`."""
+    async with servicing.app.state.kernel.db.acquire() as conn:
+        tables = [r["t"] for r in await conn.fetch(
+            "SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = 'public'")]
+        return [t for t in tables if await conn.fetchval(
+            f"SELECT count(*) FROM {t} WHERE {t}::text LIKE '%' || $1 || '%'", text)]
 
 
 async def test_a_line_the_bureau_already_holds_is_not_written_again_and_the_submission_is_sent(
@@ -239,6 +268,7 @@ async def test_a_line_the_bureau_already_holds_is_not_written_again_and_the_subm
         await servicing.advance(date(2026, 4, 21))
         broken = _promise_broken(loan_id, date(2026, 4, 21))
         record_id = record_id_for(broken.id, "broken_promise")
+        servicing.app.state.bureau_submitter.identities = KnownSubjects()
         FileCreditBureau(tmp_path).submit([_line(record_id=record_id, loan_id=loan_id)])  # the lost attempt
         await deliver(servicing, broken)
         assert (await servicing.drain()).sent == 1

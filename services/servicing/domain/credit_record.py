@@ -15,8 +15,8 @@ fields separated by `|`, in this fixed order:
 - `date`: YYYYMMDD, the business date it was reported or corrected on.
 - `reason`: `BROKEN_PROMISE` for NEW, `PAID_OFF` for COR.
 - `amount`: the promised amount not paid, two decimals (COR: `0.00`); `promised_date` YYYYMMDD (COR: empty).
-- `name`, `id_number`: the borrower as servicing knows them from `loan.disbursed`; `|` and line breaks in a
-  name are replaced by spaces. Empty when unknown.
+- `name`, `id_number`: the borrower in full, as origination answers them when the line is written (servicing
+  itself holds them only masked / sealed); `|` and line breaks in a name are replaced by spaces.
 """
 
 from __future__ import annotations
@@ -143,13 +143,31 @@ class CreditBureau(Protocol):
     not reported twice (so a retry after a crash between submitting and marking sent reports nothing new).
     Raises when it cannot take them: the submission stays pending and is retried."""
 
+    def problem(self) -> str | None:
+        """Why it cannot take lines now (None: it can), checked before anyone's identity is asked for."""
+        ...
+
     def submit(self, lines: Sequence[BureauLine]) -> list[str]:
         """Report the lines; answers the record ids newly written."""
         ...
 
 
-class SubjectErased(Exception):
-    """The borrower was erased (docs/erasure.md): the record can no longer be submitted, ever."""
+class NotSubmittable(Exception):
+    """The record can never be submitted (`reason`): it is recorded so, and never retried."""
+
+    reason = "not_submittable"
+
+
+class SubjectErased(NotSubmittable):
+    """The borrower was erased (docs/erasure.md): nothing of them can be read any more."""
+
+    reason = "erased"
+
+
+class SubjectUnknown(NotSubmittable):
+    """The loan names no borrower servicing could ask about (disbursed before borrowers had ids)."""
+
+    reason = "unknown_borrower"
 
 
 def report_broken_promise(loan: Loan, promise: PromiseBroken, *, cause_id: str, on: date) -> list[EventData]:

@@ -3,12 +3,14 @@
 The event is the record; submitting it is a side effect that must never fail the payment or the broken
 promise that recorded it. So the handler only queues a row in the event's transaction
 (`adapters/bureau_submissions.enqueue`), and this submitter, in the background of the servicing process:
-- claims due rows (`FOR UPDATE SKIP LOCKED`; a loan's rows in order), resolves whom each record is filed
-  under (`Identities`), hands the line to the port (`CreditBureau.submit`, in a thread: it blocks on a
+- claims due rows (`FOR UPDATE SKIP LOCKED`; a loan's rows in order), asks the port whether it can take
+  lines at all, resolves whom each record is filed under (`Identities`: origination's full ID and name,
+  held in memory for that line only), hands the line to the port (`CreditBureau.submit`, in a thread: it blocks on a
   file lock and fsync) and marks the row `sent`, all in one transaction;
 - a failure marks the row's attempt and error kind and its next attempt after a backoff
   (`retry_delay`), and ends the pass (the destination is likely down for the rows after it too);
-- an erased borrower makes the row `not_submittable` with reason `erased`: never retried;
+- a record that can never be submitted — the borrower erased (origination answers 410), or a loan that names
+  no borrower — makes the row `not_submittable` with its reason (`erased`, `unknown_borrower`): never retried;
 - a crash after the port took the line and before the commit leaves the row pending: the retry hands
   the same record id again, which the port does not report twice — exactly one line per record.
 What is waiting shows in `/metrics` and `GET /v1/credit-bureau` (pending, oldest age, last error kind).
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,8 +33,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from services.servicing.adapters import bureau_submissions as queue
-from services.servicing.adapters import credit_subjects
-from services.servicing.domain.credit_record import CreditBureau, Subject, SubjectErased, line_from
+from services.servicing.domain.credit_record import CreditBureau, NotSubmittable, Subject, line_from
 from shared.service import ServiceKernel
 
 log = logging.getLogger(__name__)
@@ -42,10 +44,16 @@ def retry_delay(attempts: int, base: float, cap: float) -> float:
     return float(min(cap, base * 2 ** min(max(attempts - 1, 0), 32)))
 
 
+class BureauUnavailable(Exception):
+    """The bureau's port says it cannot take lines now (e.g. the directory cannot be written)."""
+
+
 def describe(exc: BaseException) -> str:
     """The kind of an error, for the table, the logs and /metrics: never its free text (which could carry
     a line's fields), only the class, an errno's standard words or an HTTP status."""
     name = type(exc).__name__
+    if isinstance(exc, BureauUnavailable):
+        return f"{name}: {exc}"  # the port's own words (`not writable`, `cannot be created`)
     if isinstance(exc, OSError) and exc.errno is not None:
         return f"{name}: [Errno {exc.errno}] {exc.strerror}"
     status = getattr(getattr(exc, "response", None), "status_code", None)
@@ -55,18 +63,12 @@ def describe(exc: BaseException) -> str:
 
 
 class Identities(Protocol):
-    """Whom a loan's records are filed under, resolved when the record is submitted."""
+    """Whom a loan's records are filed under, resolved when the record is submitted (in production:
+    origination, `adapters/borrower_identity.py`)."""
 
     async def subject(self, conn: asyncpg.Connection, submission: queue.Submission) -> Subject:
-        """The subject; raises SubjectErased when the borrower was erased."""
+        """The subject; raises NotSubmittable (SubjectErased, SubjectUnknown) when there can be none."""
         ...
-
-
-class StoredIdentities:
-    """The subject as `loan.disbursed` told servicing (masked ID number) — `credit_subjects`."""
-
-    async def subject(self, conn: asyncpg.Connection, submission: queue.Submission) -> Subject:
-        return await credit_subjects.get(conn, submission.loan_id)
 
 
 @dataclass
@@ -117,13 +119,16 @@ class BureauSubmitter:
             batch = await queue.claim(conn, self.batch)
             for submission in batch:
                 try:
+                    problem = await asyncio.to_thread(self.bureau.problem)
+                    if problem is not None:  # ask no one's identity for a line that cannot be written
+                        raise BureauUnavailable(problem)
                     subject = await self.identities.subject(conn, submission)
                     line = line_from(submission.event_type, submission.data, subject)
                     await asyncio.to_thread(self.bureau.submit, [line])
-                except SubjectErased:
-                    await queue.not_submittable(conn, submission.record_id, "erased")
-                    log.info("credit bureau: record %s of loan %s not submittable: the borrower was erased",
-                             submission.record_id, submission.loan_id)
+                except NotSubmittable as never:
+                    await queue.not_submittable(conn, submission.record_id, never.reason)
+                    log.warning("credit bureau: record %s of loan %s not submittable (%s)", submission.record_id,
+                                submission.loan_id, never.reason)
                     done.not_submittable += 1
                     continue
                 except Exception as exc:  # anything: the row stays pending and is retried later
@@ -134,7 +139,9 @@ class BureauSubmitter:
                     log.warning("credit bureau: record %s of loan %s not submitted (attempt %d: %s); next attempt in "
                                 "%.0f s", submission.record_id, submission.loan_id, submission.attempts + 1, error,
                                 delay)
-                    log.debug("credit bureau: the error", exc_info=True)
+                    # where it failed, without the exception's text (which could quote a line's fields)
+                    log.debug("credit bureau: %s raised at\n%s", type(exc).__name__,
+                              "".join(traceback.format_tb(exc.__traceback__)))
                     done.failed += 1
                     return len(batch), True
                 await queue.sent(conn, submission.record_id)

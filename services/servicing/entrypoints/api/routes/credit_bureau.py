@@ -26,7 +26,7 @@ async def bureau_status(request: Request, kernel: KernelDep, svc: ServicingDep, 
     else:
         async with kernel.db.acquire() as conn:
             backlog = await bureau_submissions.backlog(conn)
-    problem = None if svc.bureau is None else svc.bureau.problem()  # type: ignore[attr-defined]
+    problem = None if svc.bureau is None else svc.bureau.problem()
     return status(backlog, enabled=svc.bureau is not None, problem=problem)
 
 
