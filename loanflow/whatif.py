@@ -33,7 +33,8 @@ def cmd_what_if(policy: Path, start: date, end: date, calls_per_collector_per_da
     topic = (platform.kafka_bootstrap or "", platform.topic("collections"))
     try:
         report = asyncio.run(what_if(dsn, policy, start, end, settings, calls_per_collector_per_day,
-                                     source=source, topic=topic))
+                                     source=source, topic=topic,
+                                     origination_topic=platform.topic("origination")))
     except (PolicyFileError, ValueError) as exc:
         err.print(f"[red]{exc}[/red]", highlight=False)
         return 2

@@ -17,7 +17,8 @@ from services.collections.domain.whatif_report import Capacity, load, report
 from services.collections.service_layer import whatif as service
 from services.collections.service_layer.whatif import what_if
 from shared.contracts import collections as ev
-from shared.contracts import parse_data
+from shared.contracts import make_event, parse_data
+from shared.contracts import origination as og
 from tests.collections.test_arms import write_challenger
 from tests.collections.test_promises_and_contacts import promise
 
@@ -33,8 +34,27 @@ async def recorded_streams(desk) -> list[list[Recorded]]:
     return [[Recorded(parse_data(e), e.businessdate, e.correlationid) for e in s] for s in streams]
 
 
+async def disbursed_with_home(desk, servicing, *loans: str) -> None:
+    """loan.disbursed v2 with the borrower's home address (where the policy's letters go), handled."""
+    sent = []
+    for loan in loans:
+        data = og.LoanDisbursed(loan_id=loan, application_id=f"A-{loan}",
+                                borrower=og.Borrower(name="张伟", id_number_masked="110101********1234",
+                                                     phone="13900000000", region="Shanghai",
+                                                     addresses=og.Addresses(home=f"上海市徐汇区漕溪北路{loan}号")),
+                                principal=Decimal("12000.00"), annual_rate=Decimal("0.12"), term_months=12,
+                                repayment_method="equal_installment", disbursement_date=date(2026, 3, 1),
+                                due_day=20, product="credit", contacts=[], disbursed_by="cm")
+        event = make_event("origination", data, subject=loan, businessdate=date(2026, 3, 1))
+        await servicing.send("origination", loan, event)
+        sent.append(event.id)
+    await desk.handled(set(sent))
+
+
 async def a_recorded_period(desk, servicing) -> None:
-    """Front cases, a serial promiser escalated by the policy, cases rolled to mid and back by DPD."""
+    """Front cases (their borrowers' home addresses known), a serial promiser escalated by the policy, cases
+    rolled to mid and back by DPD."""
+    await disbursed_with_home(desk, servicing, "W1", "W2", "W3")
     for loan in ("W1", "W2", "W3"):
         await servicing.missed(loan, dpd=2)
     case = await desk.case_of("W1")
@@ -159,3 +179,53 @@ async def test_the_topic_gives_the_same_what_if_as_the_event_store(desk, servici
     none = await what_if(dsn, DEFAULT_POLICY, date(2026, 8, 1), date(2026, 8, 31), CollectionsSettings(), 1,
                          source="topics", topic=topic)
     assert none["cases"] == 0
+
+
+async def test_a_re_decided_letter_to_an_address_marked_invalid_is_skipped_as_the_live_policy_skipped_it(
+        desk, servicing, tmp_path):
+    """X1 and X2 disbursed with a home address; X2's collector finds it invalid (a visit: nobody of that name
+    lives there). Both roll to mid at DPD 31: the live policy's registered letter goes to X1's home and is
+    skipped for X2 (`no_valid_address`). A challenger that sends a letter at opening decides otherwise, so both
+    cases are re-decided: the what-if — from the event store and from the topics — skips X2's mid letter exactly
+    as recorded and sends X1's, where before it sent both (addresses unknown)."""
+    await disbursed_with_home(desk, servicing, "X1", "X2")
+    for loan in ("X1", "X2"):
+        await servicing.missed(loan, dpd=2)
+    x2 = await desk.case_of("X2")
+    marked = await desk.client.post(f"/v1/cases/{x2['case_id']}/contact-points/borrower-home/status",
+                                    headers=desk.supervisor, json={"status": "invalid", "reason": "moved away"})
+    assert marked.status_code == 200, marked.text
+    for loan in ("X1", "X2"):
+        await servicing.missed(loan, dpd=31)
+    for loan in ("X1", "X2"):
+        case = await desk.case_of(loan)
+        await desk.until(case["case_id"], lambda v: v["stage"] == "mid")
+    await desk.handled(servicing.sent)
+
+    def mid_letter(decisions: list[dict], loan: str) -> dict:
+        [found] = [d for d in decisions if d["case_id"].startswith(loan) and d["rule_id"] == "mid-registered-letter"]
+        return next(a for a in found["actions"] if a["type"] == "send_letter")
+
+    recorded = [(s[0].data.case_id, d) for s in await recorded_streams(desk) for d in
+                [r.data for r in s if type(r.data) is ev.PolicyDecided and r.data.rule_id == "mid-registered-letter"]]
+    live = {case_id[:2]: next(a for a in d.actions if a["type"] == "send_letter") for case_id, d in recorded}
+    assert live["X2"]["skipped"] == "no_valid_address" and "letter_id" in live["X1"], "the live policy"
+
+    dsn, challenger = desk.app.state.kernel.dsn, write_challenger(tmp_path)
+    topic = (desk.platform.kafka_bootstrap, desk.platform.topic("collections"))
+    async with desk.app.state.kernel.db.acquire() as conn:
+        stored = await conn.fetchval("SELECT count(*) FROM events WHERE stream_id LIKE 'case-%'")
+
+    async def published_all() -> bool:
+        return sum(len(s) for s in await service.topic_streams(*topic, date(2026, 1, 1), UNTIL)) == stored
+    await eventually(published_all)
+    for source in ("stores", "topics"):
+        figures = await what_if(dsn, challenger, date(2026, 4, 1), UNTIL, CollectionsSettings(), 1, source=source,
+                                topic=topic)
+        first = figures["differences"]["front-first-contact"]
+        assert first["both"] == 0 and len(first["only_candidate"]) == 2, "both cases re-decided"
+        assert mid_letter(figures["decisions"], "X2") == {"type": "send_letter", "template": "demand_notice",
+                                                          "registered": True, "skipped": "no_valid_address"}, source
+        assert "skipped" not in mid_letter(figures["decisions"], "X1"), source
+        mid = figures["differences"]["mid-registered-letter"]
+        assert [d["case_id"][:2] for d in mid["only_candidate"]] == ["X1"], "X2's skip is the recorded one"

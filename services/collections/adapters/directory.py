@@ -12,7 +12,15 @@ from shared.datakeys import KeyRing, key_ids_in
 FINISHED = ("current", "paid_off", "written_off")
 
 
+def entry(data: Any) -> dict[str, Any]:
+    """A loan's directory entry from its `loan.disbursed` (the fields decisions read, as stored): what
+    `record_disbursed` writes and the what-if gives a re-decided case (`--source topics`)."""
+    return {"borrower": data.borrower.model_dump(mode="json"),
+            "contacts": [c.model_dump(mode="json") for c in data.contacts], "guarantor": _guarantor(data)}
+
+
 async def record_disbursed(conn: asyncpg.Connection, data: Any) -> None:
+    found = entry(data)
     await conn.execute(
         """INSERT INTO loan_directory (loan_id, borrower, contacts, principal, disbursement_date, application_id,
                                       guarantor)
@@ -20,8 +28,8 @@ async def record_disbursed(conn: asyncpg.Connection, data: Any) -> None:
            ON CONFLICT (loan_id) DO UPDATE SET borrower = EXCLUDED.borrower, contacts = EXCLUDED.contacts,
              principal = EXCLUDED.principal, disbursement_date = EXCLUDED.disbursement_date,
              application_id = EXCLUDED.application_id, guarantor = EXCLUDED.guarantor""",
-        data.loan_id, data.borrower.model_dump(mode="json"), [c.model_dump(mode="json") for c in data.contacts],
-        data.principal, data.disbursement_date, data.application_id, _guarantor(data))
+        data.loan_id, found["borrower"], found["contacts"], data.principal, data.disbursement_date,
+        data.application_id, found["guarantor"])
     await record_originator(conn, data.application_id, data.disbursed_by, "disburser")
 
 

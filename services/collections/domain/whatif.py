@@ -116,16 +116,64 @@ def replay_case(stream: list[Recorded], candidate: Policy, rules: CaseRules, unt
     a case where it decides otherwise anywhere is replayed from its opening by re-deciding
     (`_redecide`). Both give the same decisions (tested); following is several times cheaper.
     """
-    opened = stream[0].data
-    if not isinstance(opened, ev.CaseOpened):
-        raise ValueError(f"a case stream starts with collections.case.opened, not {opened.event_type}")
-    recorded = [Decided.of(r.data, r.businessdate) for r in stream if type(r.data) is ev.PolicyDecided]
+    recorded, followed = _record_of(stream, candidate, rules, until, follow_record)
     out.recorded += recorded
-    followed = _follow(stream, recorded, candidate, rules, until) if follow_record else None
     if followed is not None:
         out.candidate += followed
     else:
         _redecide(stream, candidate, rules, until, out, loans)
+
+
+def _record_of(stream: list[Recorded], candidate: Policy, rules: CaseRules, until: date,
+               follow_record: bool) -> tuple[list[Decided], list[Decided] | None]:
+    """The stream's recorded decisions, and the candidate's when it follows the record (None: to re-decide)."""
+    opened = stream[0].data
+    if not isinstance(opened, ev.CaseOpened):
+        raise ValueError(f"a case stream starts with collections.case.opened, not {opened.event_type}")
+    recorded = [Decided.of(r.data, r.businessdate) for r in stream if type(r.data) is ev.PolicyDecided]
+    return recorded, _follow(stream, recorded, candidate, rules, until) if follow_record else None
+
+
+@dataclass
+class Followed:
+    """A replay half done: every case that follows its record decided, the others waiting to be re-decided
+    through the aggregate — which needs, for the letters it sends, the loan directory of just those cases
+    (`loans_to_redecide`); `finish` re-decides them and keeps the period's decisions, in case order."""
+
+    candidate: Policy
+    rules: CaseRules
+    until: date
+    cases: list[tuple[list[Recorded], list[Decided], list[Decided] | None]]  # stream, recorded, followed
+
+    @property
+    def loans_to_redecide(self) -> list[str]:
+        """The loans of the cases the candidate decides otherwise than recorded (in loan id order)."""
+        return sorted({stream[0].data.loan_id for stream, _, followed in self.cases  # type: ignore[attr-defined]
+                       if followed is None})
+
+    def finish(self, start: date = date.min, loans: Mapping[str, Mapping[str, Any]] | None = None) -> Replay:
+        """Re-decide the waiting cases (`loans`: the loan directory, see `replay`) and keep days `start`..`until`."""
+        out = Replay()
+        for stream, recorded, followed in self.cases:
+            out.recorded += recorded
+            if followed is not None:
+                out.candidate += followed
+            else:
+                _redecide(stream, self.candidate, self.rules, self.until, out, loans)
+        out.candidate = [d for d in out.candidate if start <= d.on <= self.until]
+        out.recorded = [d for d in out.recorded if start <= d.on <= self.until]
+        return out
+
+
+def follow(streams: Iterable[list[Recorded]], candidate: Policy, rules: CaseRules, until: date, *,
+           follow_record: bool = True) -> Followed:
+    """Each case stream (events up to `until`) followed where the candidate decides as recorded (see `replay`)."""
+    cases = []
+    for stream in streams:
+        kept = [r for r in stream if r.businessdate <= until]
+        if kept:
+            cases.append((kept, *_record_of(kept, candidate, rules, until, follow_record)))
+    return Followed(candidate, rules, until, cases)
 
 
 def _start(stream: list[Recorded], candidate: Policy, rules: CaseRules) -> tuple[Case, date, date]:
@@ -312,15 +360,12 @@ def replay(streams: Iterable[list[Recorded]], candidate: Policy, rules: CaseRule
     """Every case stream replayed under the candidate up to `until` (each opened first); the decisions
     of business days `start`..`until` kept (a case opened earlier is replayed from its opening).
     `follow_record=False`: every case re-decided through the aggregate (the faithful-replay test's path).
-    `loans`: the loan directory by loan id, where a re-decided letter may go (None: not known, sent as before)."""
-    out = Replay()
-    for stream in streams:
-        recorded = [r for r in stream if r.businessdate <= until]
-        if recorded:
-            replay_case(recorded, candidate, rules, until, out, follow_record, loans)
-    out.candidate = [d for d in out.candidate if start <= d.on <= until]
-    out.recorded = [d for d in out.recorded if start <= d.on <= until]
-    return out
+    `loans`: the loan directory by loan id (as the live decision reads it: `loan.disbursed`'s borrower, contacts,
+    guarantor), so a re-decided letter goes where the live policy's would — the borrower's first address the
+    case has not recorded invalid — and is skipped `no_valid_address` where it would have been; a loan it does
+    not hold has no origination address. None: addresses not known, a letter is sent as to the loan file.
+    (The service layer fetches the directory for the re-decided cases only: `follow`, then `Followed.finish`.)"""
+    return follow(streams, candidate, rules, until, follow_record=follow_record).finish(start, loans)
 
 
 def workload(decisions: Iterable[Decided]) -> Counter[tuple[date, str]]:

@@ -1,6 +1,12 @@
 """`loanflow collections what-if`: read the recorded case streams from collections' event store (read-only)
 or from its topic (`--source topics`), and replay them through a candidate policy in memory
-(domain/whatif.py). Nothing is written anywhere."""
+(domain/whatif.py). Nothing is written anywhere.
+
+A case the candidate decides otherwise than recorded is re-decided through the aggregate; its letters go
+where the live decision's would (the borrower's first address its case has not recorded invalid, else
+skipped `no_valid_address`), so the loan directory of just those cases is read: from collections' loan
+directory (stores) or from `loan.disbursed` on origination's topic (topics) — what the live directory is
+made of. A case that follows its record needs none (the champion: no directory read at all)."""
 
 from __future__ import annotations
 
@@ -14,16 +20,19 @@ from typing import Any
 import asyncpg
 import orjson
 
+from services.collections.adapters import directory
 from services.collections.adapters.policy_file import load_policy
 from services.collections.adapters.topic_history import read_topic
 from services.collections.config import CollectionsSettings
 from services.collections.domain import history
 from services.collections.domain.policy import Policy
 from services.collections.domain.state import CaseRules
-from services.collections.domain.whatif import Recorded, Replay, replay
+from services.collections.domain.whatif import Followed, Recorded, Replay, follow
 from services.collections.domain.whatif_decode import decode, read_day
 from services.collections.domain.whatif_report import Capacity, report
 from shared.contracts import collections as ev
+from shared.contracts.origination import LoanDisbursed
+from shared.contracts.registry import upcast
 
 # Case streams with an event in the period, read whole (a case opened earlier is replayed from its opening).
 # Only what the replay reads, as text (the data decoded here, by orjson and the derived decoder).
@@ -89,16 +98,54 @@ def gc_paused() -> Iterator[None]:
 
 async def replay_period(conn: asyncpg.Connection, candidate: Policy, rules: CaseRules, start: date,
                         end: date) -> Replay:
-    """The case streams of the period read and replayed under the candidate (what the CLI and the bench run)."""
+    """The case streams of the period read and replayed under the candidate (what the CLI and the bench run);
+    the cases it re-decides with their loans' directory entries."""
     with gc_paused():
-        return replay(await recorded_streams(conn, start, end), candidate, rules, end, start)
+        followed = follow(await recorded_streams(conn, start, end), candidate, rules, end)
+        wanted = followed.loans_to_redecide
+        if not wanted:
+            return followed.finish(start)
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            loans = await directory.get_many(conn, wanted)
+        return followed.finish(start, {loan_id: _decoded(entry) for loan_id, entry in loans.items()})
+
+
+def _decoded(entry: dict[str, Any]) -> dict[str, Any]:
+    """A directory row's JSON columns as Python values (the CLI's plain connection has no JSON codec)."""
+    return {k: orjson.loads(v) if k in ("borrower", "contacts", "guarantor") and isinstance(v, str) else v
+            for k, v in entry.items()}
+
+
+async def topic_directory(bootstrap: str, topic: str, loan_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The directory entries of these loans from `loan.disbursed` on origination's topic (the latest of each,
+    as the live directory keeps it); a loan not disbursed there is absent."""
+    wanted = set(loan_ids)
+    envelopes = await read_topic(bootstrap, topic, lambda e: e.get("type") == "loan.disbursed"
+                                 and (e.get("data") or {}).get("loan_id") in wanted)
+    out: dict[str, dict[str, Any]] = {}
+    for e in envelopes:
+        data = LoanDisbursed.model_validate(upcast(e["type"], e.get("dataschemaversion", 1), e["data"]))
+        out[data.loan_id] = directory.entry(data)
+    return out
+
+
+async def replay_topics(topic: tuple[str, str], origination_topic: str, candidate: Policy, rules: CaseRules,
+                        start: date, end: date) -> Replay:
+    """`replay_period` from the topics: collections' for the case streams, origination's for the directory."""
+    with gc_paused():
+        followed: Followed = follow(await topic_streams(*topic, start, end), candidate, rules, end)
+    wanted = followed.loans_to_redecide
+    loans = await topic_directory(topic[0], origination_topic, wanted) if wanted else None
+    with gc_paused():
+        return followed.finish(start, loans)
 
 
 async def what_if(dsn: str, policy_path: Path, start: date, end: date, settings: CollectionsSettings,
                   calls_per_collector_per_day: int, *, source: str = "stores",
-                  topic: tuple[str, str] | None = None) -> dict[str, Any]:
+                  topic: tuple[str, str] | None = None, origination_topic: str | None = None) -> dict[str, Any]:
     """The what-if report of the candidate policy over the period, from the collections database at `dsn`
-    (`source="stores"`) or from collections' topic (`source="topics"`, `topic` = (bootstrap, topic name))."""
+    (`source="stores"`) or from collections' topic (`source="topics"`, `topic` = (bootstrap, topic name); the
+    loan directory of re-decided cases from `origination_topic`, default: origination's topic beside it)."""
     if start > end:
         raise ValueError("'--from' must not be after '--to'")
     if source not in ("stores", "topics"):
@@ -107,8 +154,8 @@ async def what_if(dsn: str, policy_path: Path, start: date, end: date, settings:
     if source == "topics":
         if topic is None or not topic[0]:
             raise ValueError("--source topics needs the broker (LOANFLOW_KAFKA_BOOTSTRAP or a running system)")
-        with gc_paused():
-            replayed = replay(await topic_streams(*topic, start, end), candidate, settings.case_rules(), end, start)
+        origination = origination_topic or f"{topic[1].rsplit('.', 1)[0]}.origination"
+        replayed = await replay_topics(topic, origination, candidate, settings.case_rules(), start, end)
     else:
         conn = await asyncpg.connect(dsn)
         try:
