@@ -205,3 +205,21 @@ async def test_the_queue_state_is_served_to_admins_only(platform, _drop_platform
         assert r.status_code == 403
         r = await servicing.client.get("/v1/credit-bureau/submissions/nope", headers=servicing.admin)
         assert r.status_code == 404 and r.json()["error"]["code"] == "submission_not_found"
+
+
+async def test_a_correction_recorded_while_reporting_is_off_waits_and_is_filed_when_it_is_on_again(
+    platform, _drop_platform_dbs, tmp_path
+):
+    async with servicing_app(platform, credit_bureau_dir=tmp_path) as servicing:
+        loan_id, record_id = await _broken_promise_on_a_loan(servicing)
+        assert (await servicing.drain()).sent == 1
+    async with servicing_app(platform) as servicing:  # the operator turns reporting off for a while
+        partner = await servicing.partner()
+        paid = await servicing.pay(partner, loan_id, (await servicing.loan(loan_id))["payoff_amount"])
+        assert paid.status_code == 201 and paid.json()["status"] == "paid_off", paid.text
+        status = await _status(servicing)
+        assert (status["enabled"], status["pending"]) == (False, 1)
+    async with servicing_app(platform, credit_bureau_dir=tmp_path) as servicing:
+        servicing.app.state.bureau_submitter.identities = KnownSubjects()
+        assert (await servicing.drain()).sent == 1
+        assert [(x["action"], x["corrects"]) for x in _lines(tmp_path)] == [("NEW", ""), ("COR", record_id)]

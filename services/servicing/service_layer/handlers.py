@@ -85,14 +85,11 @@ async def queue_credit_records(conn: asyncpg.Connection, svc: Servicing, loan_id
     them: the submitter sends them after the commit (service_layer/bureau_submitter.py), so a bureau that
     cannot take them never fails the payment or the broken promise."""
     records = [(e, d) for e, d in recorded if isinstance(d, CreditRecordReported | CreditRecordCorrected)]
-    if not records:
-        return
-    if svc.bureau is None:
-        log.warning("credit records %s of loan %s recorded but not filed: credit-bureau reporting is off",
-                    [d.record_id for _, d in records], loan_id)
-        return
     for envelope, data in records:
         await bureau_submissions.enqueue(conn, envelope.id, data)
+    if records and svc.bureau is None:  # a correction of a record filed while reporting was on: it waits
+        log.warning("credit records %s of loan %s queued while credit-bureau reporting is off: submitted once "
+                    "LOANFLOW_SERVICING_CREDIT_BUREAU_DIR is set", [d.record_id for _, d in records], loan_id)
 
 
 async def on_loan_disbursed(conn: asyncpg.Connection, svc: Servicing, event: CloudEvent) -> None:
