@@ -132,3 +132,41 @@ def test_the_call_result_buttons_speak_chinese_and_are_labelled(book, mine, open
     assert all(w in words for w in ("联系到本人", "无人接听", "关机", "占线", "空号"))
     whom = page.locator("#quick-call select[name=target]").evaluate("e => e.closest('label').innerText")
     assert whom.startswith("联系对象")
+
+
+def test_the_keyboard_alone_works_the_list(book, mine, open_page):
+    page = open_page("en")  # JavaScript on: single-key shortcuts
+    sign_in(page, ME, "collector", lang="en")
+    page.goto("/queue?clear=1")
+    assert page.locator(".keys-hint").is_visible() and "J / K" in page.locator(".keys-hint").inner_text()
+    listed = row_ids(page)
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.title") == listed[1]
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.title") == listed[0]
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.name") == "stage", "/ goes to the filters"
+    page.keyboard.press("j")  # typed into a field: not taken
+    assert page.evaluate("document.activeElement.name") == "stage"
+    page.locator("table.grid tbody td.id a").first.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/cases/{listed[0]}")
+
+    with page.expect_navigation():
+        page.keyboard.press("n")
+    assert page.url.endswith(f"/cases/{listed[1]}")
+    before = len(contacts_of(book, listed[1]))
+    page.fill("#quick-call input[name=note]", "4 typed here is a note, not a key")
+    assert page.input_value("#quick-call input[name=note]").startswith("4 typed"), "keys in a field are text"
+    page.locator("#quick-call input[name=note]").blur()
+    with page.expect_navigation():
+        page.keyboard.press("4")  # busy: logged, and the next case opens
+    assert page.url.split("?")[0].endswith(f"/cases/{listed[2]}")
+    logged = contacts_of(book, listed[1])
+    assert len(logged) == before + 1 and (logged[-1]["outcome"], logged[-1]["note"]) == (
+        "busy", "4 typed here is a note, not a key")
+    with page.expect_navigation():
+        page.keyboard.press("q")
+    assert page.url.endswith("/queue")
