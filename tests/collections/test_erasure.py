@@ -181,6 +181,16 @@ async def test_a_collectors_trace_finding_and_notes_are_sealed_shown_opened_then
     assert {p["value"] for p in revealed["contact_points"] if p["source"] == "trace"} == {PHONE, ADDRESS}
     listed = (await desk.client.get("/v1/complaints", params={"case_id": cid}, headers=desk.supervisor)).json()
     assert [c["description"] for c in listed["items"]] == [COMPLAINT]
+    audited = await desk.client.get(f"/v1/cases/{cid}", headers=desk.as_("au", "auditor"))
+    assert audited.status_code == 200, audited.text  # the auditor's read-only view: what the topic has
+    for plain in (PHONE, ADDRESS, "文三路518号", "李娜"):  # the complaint's masked text as on the topic, no more
+        assert plain not in audited.text, plain
+    seen = audited.json()
+    assert [t["data"]["note"] for t in seen["timeline"] if t["type"] == "collections.contact.logged"] == ["****"]
+    assert seen["complaints"][0]["description"] == "催收员把我的新号码136****5678告诉了我同事孙丽"
+    assert {p["value"] for p in seen["contact_points"] if p["source"] == "trace"} == {"136****5678", "杭州市西湖区****"}
+    assert {t["data"]["value"] for t in seen["timeline"] if t["type"] == "collections.contact_point.added"} == {
+        "136****5678", "杭州市西湖区****"}
 
     await servicing.send("origination", key.key_id, erased := _erasure(key, "E2"))
     await desk.handled({erased.id})

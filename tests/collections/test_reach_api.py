@@ -209,3 +209,44 @@ async def test_a_reveal_posted_with_its_reason_in_the_body_shows_the_points_and_
     assert values["borrower-phone"] == "13900000000"
     audit = await desk.client.get("/v1/audit/access", params={"case_id": cid}, headers=desk.as_("au", "auditor"))
     assert [(a["actor"], a["reason"]) for a in audit.json()["items"]] == [(case["assignee"], "核实借款人电话")]
+
+
+async def test_an_auditor_reads_the_case_a_record_names_masked_in_full_and_cannot_reveal_it(desk, servicing):
+    """The auditor follows an access record to its case: the case and its history, every personal field
+    masked (borrower, contacts, contact points, a trace finding's phone and a note's phone in the timeline);
+    no reveal, no list, no queue, no action."""
+    case, li = await open_case(desk, servicing, "R9")
+    cid = case["case_id"]
+    await desk.handled(servicing.sent)
+    added = await desk.client.post(f"/v1/cases/{cid}/contact-points", headers=li, json={
+        "kind": "phone", "value": "13612345678", "relation": "borrower", "source": "trace"})
+    assert added.status_code == 201, added.text
+    noted = await desk.client.post(f"/v1/cases/{cid}/contacts", headers=li, json={
+        "channel": "phone", "outcome": "no_answer", "note": "她说打 13712345678 找她"})
+    assert noted.status_code == 201, noted.text
+    full = (await desk.client.get(f"/v1/cases/{cid}", headers=li)).json()
+    auditor = desk.as_("au", "auditor")
+    seen = await desk.client.get(f"/v1/cases/{cid}", headers=auditor)
+    assert seen.status_code == 200, seen.text
+    view = seen.json()
+    assert (view["case_id"], view["status"], view["assignee"]) == (cid, full["status"], full["assignee"])
+    for personal in ("13612345678", "13712345678", "13900000000", "13800000001", full["borrower"]["phone"],
+                     full["borrower"]["name"], *(c["name"] for c in full["trace_contacts"])):
+        assert personal not in seen.text, personal
+    assert view["borrower"]["phone"] == full["borrower"]["phone"][:3] + "****" + full["borrower"]["phone"][-4:]
+    assert view["borrower"]["name"].startswith(full["borrower"]["name"][0]) and "*" in view["borrower"]["name"]
+    assert {p["point_id"]: p["value"] for p in view["contact_points"]} == {
+        p["point_id"]: p["value"] for p in full["contact_points"]}, "the contact points as anyone sees them: masked"
+    events = {e["type"]: e["data"] for e in view["timeline"]}
+    assert [e["type"] for e in view["timeline"]] == [e["type"] for e in full["timeline"]], "the whole history"
+    assert events["collections.contact_point.added"]["value"] == "136****5678"
+    assert events["collections.contact.logged"]["note"] == "她说打 137****5678 找她", "plain (no key ring here): masked"
+
+    for method, path, body in (("GET", f"/v1/cases/{cid}?reveal=true&reason=audit", None),
+                               ("POST", f"/v1/cases/{cid}/reveal", {"reason": "audit"}),
+                               ("POST", f"/v1/cases/{cid}/contacts", {"channel": "phone", "outcome": "no_answer"}),
+                               ("GET", "/v1/cases", None), ("GET", "/v1/queue", None)):
+        refused = await desk.client.request(method, path, json=body, headers=auditor)
+        assert refused.status_code == 403, (method, path, refused.text)
+    audit = await desk.client.get("/v1/audit/access", params={"case_id": cid}, headers=auditor)
+    assert audit.json()["items"] == [], "reading masked records nothing; the refused reveal neither"

@@ -110,3 +110,21 @@ async def test_a_reveal_posted_with_its_reason_in_the_body_is_the_same_reveal_re
     assert (entry["actor"], entry["reason"]) == ("wang.fang", "给单位联系人打电话核实")
     masked = await desk.client.get(f"/v1/applications/{app_id}", headers=officer)
     assert masked.json()["revealed"] is False and body["applicant"]["phone"] not in masked.text
+
+
+async def test_an_auditor_reads_the_application_a_record_names_masked_and_cannot_reveal_it(desk):
+    body = with_contact_points(application())
+    app_id = await desk.filed(body)
+    auditor = desk.as_("audrey", "auditor")
+    seen = await desk.client.get(f"/v1/applications/{app_id}", headers=auditor)
+    assert seen.status_code == 200 and seen.json()["revealed"] is False
+    assert body["applicant"]["phone"] not in seen.text and body["applicant"]["id_number"] not in seen.text
+    masked = await desk.client.get(f"/v1/applications/{app_id}", headers=desk.as_("root", "admin"))
+    assert seen.json() == masked.json(), "as admin and reporting read it"
+    for refused in (await desk.client.get(f"/v1/applications/{app_id}", params={"reveal": "true", "reason": "x"},
+                                          headers=auditor),
+                    await desk.client.post(f"/v1/applications/{app_id}/reveal", json={"reason": "x"},
+                                           headers=auditor),
+                    await desk.client.get("/v1/applications", headers=auditor)):
+        assert refused.status_code == 403, refused.text
+    assert await _audit(desk, application_id=app_id) == []

@@ -147,3 +147,56 @@ def test_the_auditor_pages_through_every_record_newest_first_past_one_page(book,
     assert set(seen) == {f"access-{s}-{i}" for s, i, _ in expected}
     at = {f"access-{s}-{i}": datetime.fromisoformat(t) for s, i, t in expected}
     assert [at[r] for r in seen] == sorted(at.values(), reverse=True), "newest first across the pages"
+
+
+def test_the_auditor_opens_the_case_and_the_application_a_record_names_read_only_and_masked(book, open_page):
+    """From /audit the auditor follows a record to its case: the case, its contact points and its history, all
+    masked, with who saw it; no reveal, no form; a forged reveal is refused and records nothing. The same for
+    an application a loan officer revealed."""
+    case = book.cases["wb-b"]
+    collector, cid = case["assignee"], case["case_id"]
+    token = TokenIssuer(book.system.platform.signing_key()).issue(collector, ["collector"])
+    shown = httpx.post(f"{book.system.urls()['collections']}/v1/cases/{cid}/reveal", timeout=30,
+                       json={"reason": "上门前核实地址"}, headers={"Authorization": f"Bearer {token}"})
+    assert shown.status_code == 200, shown.text
+    phones = [p["value"] for p in shown.json()["contact_points"] if p["kind"] == "phone"]
+    full_name = shown.json()["borrower"]["name"]
+    (record,) = book.api_read("collections", f"/audit/access?case_id={cid}")["items"]
+
+    page = open_page("zh", javascript=False)
+    sign_in(page, "aud-wu", "auditor")
+    page.goto(f"/audit?subject={cid}")
+    page.click(f'#access-collections-{record["id"]} a[href="/cases/{cid}"]')
+    assert page.url.endswith(f"/cases/{cid}")
+    assert "只读" in page.locator("#read-only").inner_text()
+    html = page.content()
+    assert phones and not [p for p in phones if p in html], "no phone in full"
+    assert full_name not in html and page.locator("#h-borrower ~ dl dd").first.inner_text().endswith("**")
+    assert page.locator("#point-borrower-phone td").nth(2).inner_text().count("*") == 4
+    assert page.locator("#reveal, #reveal-reason").count() == 0, "no reveal"
+    assert page.locator("form").count() == page.locator('form[action="/logout"]').count() == 1, "only signing out"
+    assert page.locator(".timeline tbody tr").count() >= 1, "the case's history"
+    assert "上门前核实地址" in page.locator(f"#access-collections-{record['id']}").inner_text()
+    forged = page.request.post(f"/cases/{cid}/reveal", form={"reason": "看看", "csrf_token": csrf(page)})
+    assert forged.status == 403
+    acted = page.request.post(f"/cases/{cid}/contacts", form={"channel": "phone", "outcome": "no_answer",
+                                                               "csrf_token": csrf(page)})
+    assert acted.status == 403
+    assert len(book.api_read("collections", f"/audit/access?case_id={cid}")["items"]) == 1, "nothing recorded"
+    assert book.api_case(cid)["timeline"] == shown.json()["timeline"], "nothing changed on the case"
+
+    app_id = book.api_read("origination", "/applications?limit=1")["items"][0]["id"]
+    officer = TokenIssuer(book.system.platform.signing_key()).issue("cm-audit", ["client_manager"])
+    opened = httpx.post(f"{book.system.urls()['origination']}/v1/applications/{app_id}/reveal", timeout=30,
+                        json={"reason": "核实工作单位"}, headers={"Authorization": f"Bearer {officer}"})
+    assert opened.status_code == 200, opened.text
+    phone = opened.json()["applicant"]["phone"]
+    page.goto(f"/audit?subject={app_id}")
+    page.click(f'#access tbody tr a[href="/applications/{app_id}"]')
+    assert "只读" in page.locator("#read-only").inner_text()
+    assert phone not in page.content() and page.locator("#reveal-form").count() == 0
+    assert page.locator("form").count() == page.locator('form[action="/logout"]').count() == 1, "only signing out"
+
+
+def csrf(page) -> str:
+    return page.context.request.get("/audit").text().split('name="csrf_token" value="')[1].split('"')[0]

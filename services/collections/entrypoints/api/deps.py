@@ -19,6 +19,7 @@ SUPERVISORS = ("collections_supervisor", "admin")
 DECIDERS = ("legal", "collections_supervisor", "admin")
 APPROVERS = ("collections_supervisor", "credit_manager")  # approve or reject arrangements (issue 15)
 ARRANGEMENT_READERS = (*READERS, "credit_manager")
+CASE_READERS = (*READERS, "auditor")  # one case: an auditor reads it masked, read-only (views.audit_view)
 
 
 def get_ctx(request: Request) -> Collections:
@@ -37,6 +38,7 @@ Supervisor = Annotated[Principal, Depends(require_roles(*SUPERVISORS))]
 Decider = Annotated[Principal, Depends(require_roles(*DECIDERS))]
 Approver = Annotated[Principal, Depends(require_roles(*APPROVERS))]
 ArrangementReader = Annotated[Principal, Depends(require_roles(*ARRANGEMENT_READERS))]
+CaseReader = Annotated[Principal, Depends(require_roles(*CASE_READERS))]
 
 
 @asynccontextmanager

@@ -9,10 +9,20 @@ from fastapi import APIRouter, Query, Request
 
 from services.collections.adapters import cases as case_rows
 from services.collections.domain import commands as c
-from services.collections.entrypoints.api.deps import Bus, CtxDep, Reader, Supervisor, Worker, page, reading
+from services.collections.entrypoints.api.deps import (
+    READERS,
+    Bus,
+    CaseReader,
+    CtxDep,
+    Reader,
+    Supervisor,
+    Worker,
+    page,
+    reading,
+)
 from services.collections.entrypoints.api.public import CASE, CasePublic, CasesPage
 from services.collections.entrypoints.api.schemas import AssignBody, ContactCreate, EscalateBody, PromiseCreate
-from services.collections.service_layer.views import case_view, summaries
+from services.collections.service_layer.views import audit_view, case_view, summaries
 from shared.access_audit import RevealBody, RevealDep, revealed
 from shared.contracts.collections import Recording
 from shared.errors import NotFound
@@ -62,13 +72,15 @@ async def work_queue(request: Request, ctx: CtxDep, who: Reader, collector: str 
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic)
-async def get_case(request: Request, ctx: CtxDep, bus: Bus, who: Reader, case_id: str,
+async def get_case(request: Request, ctx: CtxDep, bus: Bus, who: CaseReader, case_id: str,
                    reveal: RevealDep) -> dict[str, Any]:
     """One case with borrower, contact points, tactics, statute dates and its timeline.
 
     Contact points' values are masked; `?reveal=true&reason=...` shows them to the case's collector, a
     supervisor or legal (403 `reveal_not_permitted` to others, 422 `reason_required` without a reason)
-    and records who, when and why in the access audit (`GET /audit/access?case_id=`).
+    and records who, when and why in the access audit (`GET /audit/access?case_id=`). An auditor (without a
+    collections role) reads the case a record names with every personal field masked — borrower, contacts,
+    contact points, the timeline's data as on the topic — and may not reveal it.
     """
     if reveal is not None:
         return await bus.handle(c.RevealCase(case_id, who.sub, who.roles, reason=reveal.reason))
@@ -76,6 +88,8 @@ async def get_case(request: Request, ctx: CtxDep, bus: Bus, who: Reader, case_id
         state = await case_rows.state_of(conn, case_id)
         if state is None:
             raise NotFound(f"no case {case_id}")
+        if not who.has(*READERS):  # an auditor: read-only and masked in full
+            return await audit_view(ctx, conn, state)
         return await case_view(ctx, conn, state, timeline=True)
 
 

@@ -41,6 +41,9 @@ TeamManager = Annotated[Principal, Depends(require_roles("team_manager"))]
 Disburser = Annotated[Principal, Depends(require_roles("credit_manager", "admin"))]
 Reader = Annotated[Principal, Depends(require_roles("client_manager", "team_manager", "credit_manager", "admin",
                                                      "reporting"))]
+# one application: an auditor opens the one an access record names, masked (as reporting and admin read it)
+OneReader = Annotated[Principal, Depends(require_roles("client_manager", "team_manager", "credit_manager", "admin",
+                                                        "reporting", "auditor"))]
 State = {"response_model": ApplicationPublic, "response_model_exclude_unset": True}
 
 
@@ -66,12 +69,13 @@ async def list_applications(_: Reader, bus: Bus, limit: int = Query(50, ge=1, le
 
 
 @router.get("/{application_id}", **State)
-async def get_application(application_id: str, who: Reader, bus: Bus, reveal: RevealDep) -> dict[str, Any]:
+async def get_application(application_id: str, who: OneReader, bus: Bus, reveal: RevealDep) -> dict[str, Any]:
     """State, reviews so far and the next required step, rebuilt from the application's events.
 
     ID numbers, phones and addresses are masked; `?reveal=true&reason=...` shows them to a loan officer
     (403 `reveal_not_permitted` to others, 422 `reason_required` without a reason) and records who,
-    when, which application and why in the access audit (`GET /v1/audit/access`).
+    when, which application and why in the access audit (`GET /v1/audit/access`). An auditor reads it masked
+    (the application an access record names) and may not reveal it.
     """
     if reveal is not None:
         return await bus.handle(commands.RevealApplication(application_id, who.sub, who.roles, reveal.reason))

@@ -42,6 +42,7 @@ ACTIONS = {"reviews": ("client_manager", "team_manager", "credit_manager"), "inv
            "disbursement": ("credit_manager", "admin")}
 INTAKE = ("client_manager",)  # origination's POST /v1/applications
 REVEALERS = ("client_manager", "team_manager", "credit_manager")  # origination's reveal: loan officers only
+APPLICATION_ROLES = ("client_manager", "team_manager", "credit_manager", "reporting", "admin")  # origination's readers
 
 
 @router.get("/applications")
@@ -148,7 +149,8 @@ async def _application(request: Request, user: User, application_id: str, *, not
     revealed = application is not None
     application = application or await api.get("origination", path)
     loan: Any = None
-    if application.get("loan_id"):
+    read_only = user.has("auditor") and not user.has(*APPLICATION_ROLES)
+    if application.get("loan_id") and not read_only:  # an auditor reads the application only (no loan role)
         loan = await api.get_or_refusal("servicing", f"/loans/{application['loan_id']}")
     gettext = request.app.state.catalogs[request.state.lang].gettext
     nxt = application.get("next_step") or {}
@@ -156,6 +158,7 @@ async def _application(request: Request, user: User, application_id: str, *, not
                                                               else ()))
     return render(request, "application.html", status=refusal_status(refusal) if refusal else 200, user=user,
                   a=application, revealed=revealed, steps=review_steps(application), loan=loan, next_step=nxt,
+                  read_only=read_only,
                   can_act=can_act,
                   refusal=refusal, form=form or {}, action=action, notice=notice, outcomes=OUTCOMES,
                   relations=RELATIONS, errors=field_errors(refusal.details) if refusal else {}, word=field_word,

@@ -201,10 +201,40 @@ def _next_case(form: dict[str, str], action: str) -> str | None:
     return following if CASE_ID.fullmatch(following) else None
 
 
+CASE_ROLES = ("collector", "collections_supervisor", "legal", "admin")  # who works cases (collections' readers)
+
+
+async def audit_case_page(request: Request, user: User, case_id: str) -> Response:
+    """The case as an auditor reads it from an access record: collections masks every personal field for the
+    auditor role; the page is read-only (no reveal, no action) and lists who saw the case's personal data."""
+    api = api_for(request, user)
+    case, access = await asyncio.gather(api.get("collections", f"/cases/{case_id}"),
+                                        api.get_or_refusal("collections", "/audit/access", case_id=case_id,
+                                                           order="newest", limit=50))
+    return render(request, "case_audit.html", user=user, case=case, access=access,
+                  borrower=view.masked_borrower(case.get("borrower")), contact_points=case.get("contact_points") or [],
+                  timeline=view.timeline_rows(case.get("timeline") or []))
+
+
 @router.get("/cases/{case_id}")
 async def show_case(request: Request, user: CurrentUser, case_id: str) -> Response:
-    """The case, masked (a reveal is a POST: a link or a reload never shows personal data)."""
+    """The case, masked (a reveal is a POST: a link or a reload never shows personal data); an auditor without
+    a collections role gets the read-only audit view."""
+    if reads_only(user):
+        return await audit_case_page(request, user, case_id)
     return await case_page(request, user, case_id)
+
+
+def reads_only(user: User) -> bool:
+    """An auditor without a collections role: the case is read-only and masked for them."""
+    return user.has("auditor") and not user.has(*CASE_ROLES)
+
+
+def refuse_read_only(user: User) -> None:
+    """A form posted by a read-only auditor: refused here, no service asked, nothing recorded."""
+    if reads_only(user):
+        raise ApiRefusal(403, "missing_role", "an auditor reads cases masked and read-only: no reveal, no action",
+                         [], "workbench")
 
 
 @router.post("/cases/{case_id}/reveal")
@@ -212,6 +242,7 @@ async def reveal_case(request: Request, user: CurrentUser, case_id: str) -> Resp
     """The reveal form (CSRF-checked, its reason in the body): the contact points unmasked in this one response,
     recorded by collections with the reason; the reason and the values land in no URL, history or log line."""
     form = await checked_form(request, user)
+    refuse_read_only(user)
     return await case_page(request, user, case_id, reveal=form.get("reason", ""))
 
 
@@ -238,6 +269,7 @@ async def act_on_case(request: Request, user: CurrentUser, case_id: str, action:
     if fields is None:
         raise HTTPException(404)
     form = await checked_form(request, user)
+    refuse_read_only(user)
     body = {k: v for k, v in form.items() if k in fields}
     key = form.get("idempotency_key") if action in REPLAYABLE else None
     try:
