@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.workbench.adapters.api import ApiRefusal
+from services.workbench.adapters.api import ApiCaller, ApiRefusal
 from services.workbench.domain.applications import (
     FORM_DEFAULTS,
     INTAKE_SECTIONS,
@@ -26,6 +26,7 @@ from services.workbench.domain.applications import (
     review_steps,
     unplaced,
 )
+from services.workbench.domain.worklist import OPEN, Waiting, waiting_for
 from services.workbench.entrypoints.web.deps import api_for, checked_form, need
 from services.workbench.entrypoints.web.field_words import field_word, reason_text
 from services.workbench.entrypoints.web.labels import label
@@ -35,6 +36,8 @@ from services.workbench.entrypoints.web.session import CurrentUser, User
 
 router = APIRouter(tags=["applications"])
 PER_PAGE = 25
+WAITING_FETCH = 500  # open applications of each status read for "waiting for you" (origination's largest page)
+WAITING_DETAILS = 50  # approved applications read in full to learn whether the investigation comes first
 DONE = {"submitted": N_("The application is filed."), "reviews": N_("The review is recorded."),
         "investigation": N_("The field investigation is recorded."), "disbursement": N_("The loan is disbursed.")}
 # each action's roles: origination's POST /v1/applications/{id}/<action>
@@ -51,14 +54,32 @@ async def list_page(request: Request, user: CurrentUser) -> Response:
     status = request.query_params.get("status")
     status = status if status in STATUSES else None
     cursor = request.query_params.get("cursor") or None
-    page = await api_for(request, user).get("origination", "/applications", status=status, cursor=cursor,
-                                            limit=PER_PAGE)
+    api = api_for(request, user)
+    page = await api.get("origination", "/applications", status=status, cursor=cursor, limit=PER_PAGE)
+    waiting, waiting_cut = await _waiting(api, user) if not cursor else ([], False)
     base = {"status": status} if status else {}
     next_href = ("/applications?" + urlencode({**base, "cursor": page["next_cursor"]})
                  if page.get("next_cursor") else None)
     return render(request, "applications.html", user=user, items=page.get("items", []), wanted=status,
                   statuses=STATUSES, next_href=next_href, first_href="/applications?" + urlencode(base) if cursor
-                  else None)
+                  else None, waiting=waiting, waiting_cut=waiting_cut, show_waiting=not cursor)
+
+
+async def _waiting(api: ApiCaller, user: User) -> tuple[list[Waiting], bool]:
+    """The open applications whose next step is this person's (domain/worklist.py), longest waiting first; True
+    when an open status has more than one request's worth (the table then says it shows the first ones)."""
+    pages = await api.gather(*[api.get_or_refusal("origination", "/applications", status=s, limit=WAITING_FETCH)
+                                for s in OPEN])
+    items = [a for page in pages if isinstance(page, dict) for a in page.get("items", [])]
+    cut = any(isinstance(page, dict) and page.get("next_cursor") for page in pages)
+    approved = [a["id"] for a in items if a.get("status") == "approved"]
+    details: dict[str, Any] = {}
+    if approved and user.has("team_manager", "credit_manager", "admin"):  # is the investigation still missing?
+        found = await api.gather(*[api.get_or_refusal("origination", f"/applications/{i}")
+                                   for i in approved[:WAITING_DETAILS]])
+        details = {i: d for i, d in zip(approved, found, strict=False) if isinstance(d, dict)}
+        cut = cut or len(approved) > WAITING_DETAILS
+    return waiting_for(items, user.sub, user.roles, details), cut
 
 
 @router.get("/applications/new")

@@ -1,0 +1,88 @@
+"""Loan officers in a real browser: /applications puts the applications whose next step is the signed-in
+person's first ("waiting for you"), in Chinese and English, with segregation of duties applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from loanflow.client import LoanflowClient, id_number
+from tests.workbench.browser.test_loan_officers_and_management import api, in_thread, sign_in, unlabelled
+
+pytestmark = pytest.mark.e2e
+CHECKS = [{"relation": r, "outcome": "confirmed"} for r in ("family", "other", "work")]
+
+
+def application(n: int, amount: str = "30000.00", overdue: int = 0) -> dict[str, Any]:
+    return {"applicant": {"name": "孙海燕", "id_number": id_number("130608", "19820714", 400 + n),
+                          "phone": f"1381234{n:04d}", "monthly_income": "15000.00"},
+            "product": "credit", "amount": amount, "term_months": 12, "annual_rate": "0.12",
+            "repayment_method": "equal_installment", "credit_report": {"max_overdue_months": overdue},
+            "contacts": [{"relation": "family", "name": "孙父", "phone": f"1390000{n:04d}"},
+                         {"relation": "other", "name": "刘友", "phone": f"1370000{n:04d}"},
+                         {"relation": "work", "name": "马同事", "phone": f"1360000{n:04d}"}]}
+
+
+@pytest.fixture(scope="module")
+def officer_book(book: Any) -> dict[str, str]:
+    """Filed by cm-wl: one new, one at the team manager's re-review, one filed by the team manager tm-wl
+    himself (another's to re-review), one large approved one waiting for its field investigation."""
+    async def play(client: LoanflowClient) -> dict[str, str]:
+        async def filed(n: int, by: str = "cm-wl", amount: str = "30000.00") -> str:
+            answer = await client.post("origination", "/v1/applications", (by, "client_manager"),
+                                       application(n, amount), expect=201)
+            return str(answer["id"])
+
+        async def review(app_id: str, who: str, stage: str, **extra: Any) -> None:
+            await client.post("origination", f"/v1/applications/{app_id}/reviews", (who, stage),
+                              {"stage": stage, "decision": "approve", **extra}, expect=201)
+
+        new, second, own = await filed(1), await filed(2), await filed(3, by="tm-wl")
+        await review(second, "cm-wl", "client_manager", contact_verifications=CHECKS)
+        await review(own, "cm-x", "client_manager", contact_verifications=CHECKS)
+        large = await filed(4, amount="150000.00")
+        await review(large, "cm-x", "client_manager", contact_verifications=CHECKS)
+        await review(large, "tm-y", "team_manager")
+        await review(large, "crm-wl", "credit_manager")
+        return {"new": new, "second": second, "own": own, "large": large}
+
+    return in_thread(play, book)
+
+
+def waiting_ids(page: Any) -> list[str]:
+    links = page.locator("#waiting tbody a")
+    return [str(links.nth(i).get_attribute("title")) for i in range(links.count())]
+
+
+def test_the_applications_waiting_for_me_come_first(book, officer_book, open_page):
+    tm = open_page("zh", javascript=False)
+    sign_in(tm, "tm-wl", "team_manager")
+    tm.goto("/applications")
+    assert tm.locator("#h-waiting").inner_text().startswith("待我办理")
+    mine = waiting_ids(tm)
+    assert officer_book["second"] in mine and officer_book["large"] in mine
+    assert officer_book["own"] not in mine, "he filed it: segregation of duties keeps it off his list"
+    assert officer_book["new"] not in mine, "the client manager's first review comes before his"
+    rows = {tm.locator("#waiting tbody tr").nth(i).locator("a").get_attribute("title"):
+            tm.locator("#waiting tbody tr").nth(i).inner_text() for i in range(len(mine))}
+    assert "团队经理复审" in rows[officer_book["second"]] and "实地征信" in rows[officer_book["large"]]
+    assert tm.locator("#waiting-count").inner_text() == str(len(mine))
+    assert unlabelled(tm) == []
+
+    cm = open_page("en")
+    sign_in(cm, "cm-wl", "client_manager", lang="en")
+    cm.goto("/applications")
+    assert cm.locator("#h-waiting").inner_text().startswith("Waiting for you")
+    row = cm.locator("#waiting tbody tr", has=cm.locator(f'a[title="{officer_book["new"]}"]'))
+    assert "Client manager review" in row.inner_text() and "(you)" in row.inner_text()
+    assert officer_book["second"] not in waiting_ids(cm)
+    row.locator("a").click()
+    assert cm.url.endswith(f"/applications/{officer_book['new']}#next")
+    assert cm.locator("#review-form").count() == 1
+
+    crm = open_page("en", javascript=False)
+    sign_in(crm, "crm-wl", "credit_manager", lang="en")
+    crm.goto("/applications")
+    assert officer_book["large"] not in waiting_ids(crm), "the field investigation comes before disbursement"
+    assert api(book, "origination", f"/applications/{officer_book['large']}")["next_step"]["action"] == "investigation"
