@@ -195,8 +195,10 @@ class KeyRing:
         self.writer = writer  # where fetched copies are stored (a read may run in a read-only transaction)
         self._cache: dict[str, tuple[str, DataKey]] = {}  # key id -> (sealed text, opened key)
 
-    async def keys(self, conn: asyncpg.Connection, key_ids: Iterable[str]) -> dict[str, DataKey | None]:
-        """The keys of `key_ids` (None: erased); an id neither held nor fetchable is left out."""
+    async def keys(self, conn: asyncpg.Connection, key_ids: Iterable[str], *,
+                   fetch: bool = True) -> dict[str, DataKey | None]:
+        """The keys of `key_ids` (None: erased); an id neither held nor fetchable is left out (`fetch=False`:
+        only the copies held, never a request to the owner)."""
         wanted = sorted(set(key_ids))
         out: dict[str, DataKey | None] = {}
         if not wanted:
@@ -207,7 +209,7 @@ class KeyRing:
             held.add(r["key_id"])
             self._put(out, r["key_id"], r["sealed"])
         missing = [k for k in wanted if k not in held]
-        if missing and self.fetch is not None:
+        if missing and fetch and self.fetch is not None:
             try:
                 fetched = await self.fetch(missing)
             except Exception:  # the owner is unreachable: those fields show "unavailable" this time

@@ -227,3 +227,27 @@ async def test_a_loan_from_before_data_keys_records_plain(desk, servicing):
         "kind": "phone", "value": PHONE, "relation": "borrower", "source": "trace"})
     assert added.status_code == 201, added.text
     assert PHONE in repr(await _rows(desk))
+
+
+async def test_the_policys_letter_to_the_loan_files_address_is_published_masked(desk, servicing):
+    """Entering mid-end, the escalation policy sends a registered letter to the home address on the loan file,
+    sealed in one part at origination: with collections' copy of the key (fetched when the case was first
+    shown) the letter records it in two parts, so the topic carries only the masked address."""
+    key = DataKey.generate()
+    _origination_keys(desk, key)
+    disbursed = servicing.stamp("E4", _sealed_disbursed("E4", key))
+    await servicing.send("origination", "E4", disbursed)
+    await desk.handled({disbursed.id})  # the loan file comes weeks before the first miss
+    await servicing.missed("E4", dpd=2)
+    case = await desk.case_of("E4")
+    assert (await desk.case(case["case_id"]))["borrower"]["name"] == "张伟"  # shown: the key is fetched
+    await servicing.day_closed(date(2026, 5, 21))
+    view = await desk.until(case["case_id"], lambda v: v["letters"])
+    assert view["stage"] == "mid" and view["letters"][0]["sent_by"] == "policy"
+    published = await desk.published(lambda es: of_type(es, "collections.letter.sent", "E4"))
+    [sent] = of_type(published, "collections.letter.sent", "E4")
+    assert key.open(sent.data["address"]) == "上海市徐汇区****"
+    async with desk.app.state.kernel.db.acquire() as conn:
+        stored = await conn.fetchval("SELECT envelope->'data'->>'address' FROM events WHERE type = $1",
+                                     "collections.letter.sent")
+    assert key.open(stored) == "上海市徐汇区漕溪北路88号"  # the store keeps the full address, for the letter's PDF

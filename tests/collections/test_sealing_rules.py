@@ -141,3 +141,19 @@ def test_nothing_is_recorded_for_an_erased_borrower():
         case.reach.add_point(point_id="cp-1", kind="phone", value="13612345678", relation="borrower",
                              source="trace", by="li", points=[])
     assert case.state.contact_points == [] and case.pending.events == []
+
+
+def test_the_policys_sealer_only_gives_a_sealed_address_its_masked_part_and_refuses_nothing():
+    """What the policy records on a consumer's path: its own words stay as given, nothing is refused."""
+    lenient = BorrowerKey(KEY.key_id, KEY, lenient=True)
+    status = ev.SpecialStatusChanged(**IDS, status="unreachable", previous="none", changed_by="policy",
+                                     note="borrower moved: trace through contacts")
+    assert seal_event(status, lenient) is status
+    assert seal_event(status, BorrowerKey(KEY.key_id, None, erased=True, lenient=True)) is status
+    home = KEY.seal("上海市浦东新区张江路100弄5号")
+    letter = ev.LetterSent(**IDS, letter_id="lt1", template="demand_notice", registered=True, address=home,
+                           sent_on=DAY, pay_by=DAY, days_past_due=31, overdue_since=DAY, amount_overdue=Decimal("1"),
+                           penalty=Decimal("0"), fees=Decimal("0"), total_due=Decimal("1"),
+                           principal_outstanding=Decimal("1"), sent_by="policy")
+    published = public_data(letter.event_type, seal_event(letter, lenient).to_data())
+    assert KEY.open(published["address"]) == "上海市浦东新****"

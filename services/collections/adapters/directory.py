@@ -114,5 +114,11 @@ async def borrower_key_id(conn: asyncpg.Connection, loan_id: str) -> str | None:
     """The data key (borrower) id the loan file's borrower fields are sealed with; None for a loan file from
     before data keys (plain) or a loan the directory does not know."""
     borrower = await conn.fetchval("SELECT borrower FROM loan_directory WHERE loan_id = $1", loan_id)
+    return key_id_of_loan({"borrower": borrower})
+
+
+def key_id_of_loan(loan: dict[str, Any] | None) -> str | None:
+    """The key id the loan file's (`get`, `get_many`) borrower fields are sealed with; None when plain."""
+    borrower = (loan or {}).get("borrower")
     ids = sorted(key_ids_in(borrower)) if borrower else []
     return ids[0] if ids else None

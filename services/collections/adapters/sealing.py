@@ -66,6 +66,10 @@ class BorrowerKey:
     key_id: str | None
     key: DataKey | None = None
     erased: bool = False
+    # For what the case records without a person's command (the escalation policy, on a consumer's path):
+    # nothing is refused, plain text (the policy's own words) is recorded as given, and only a value already
+    # sealed in one part gets its two-part form (a policy letter to an origination address).
+    lenient: bool = False
 
     @property
     def plain(self) -> bool:
@@ -104,6 +108,8 @@ def seal_event(event: E, borrower: BorrowerKey) -> E:
                 resealed = _two_part(value, borrower.key, masks[name])
                 if resealed is not None:
                     update[name] = resealed
+            continue
+        if borrower.lenient:
             continue
         if borrower.erased:
             raise Conflict(f"borrower {borrower.key_id} was erased: nothing more is recorded about them",

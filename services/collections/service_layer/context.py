@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -88,6 +89,25 @@ class Collections:
         borrower = await self.borrower_key(conn, loan_id)
         return lambda event: seal_event(event, borrower)
 
+    async def _policy_sealers(self, conn: asyncpg.Connection, cases: list[Case],
+                              loans: dict[str, dict[str, Any]]) -> None:
+        """The policy's letters go to the loan file's addresses, sealed in one part at origination: a case
+        recorded without a command's sealer gets a lenient one (adapters/sealing.py) with collections' copy of
+        the key, so the topic gets the masked address. Copies held only: no request to origination here."""
+        if self.ring is None:
+            return
+        ids = {c.state.loan_id: directory.key_id_of_loan(loans.get(c.state.loan_id))
+               for c in cases if c.sealer is None}
+        wanted = {k for k in ids.values() if k is not None}
+        if not wanted:
+            return
+        keys = await self.ring.keys(conn, wanted, fetch=False)
+        for case in cases:
+            key_id = ids.get(case.state.loan_id)
+            if case.sealer is None and key_id is not None and keys.get(key_id) is not None:
+                borrower = BorrowerKey(key_id, keys[key_id], lenient=True)
+                case.sealer = partial(seal_event, borrower=borrower)
+
     async def open(self, conn: asyncpg.Connection, value: Any) -> Any:
         """`value` with the sealed fields in it opened ("erased" once the key is destroyed): the read boundary."""
         return await self.ring.open(conn, value) if self.ring is not None else value
@@ -111,6 +131,7 @@ class Collections:
         """
         deciding = [case for case, _, _, _ in changes if case.is_open and case.pending.triggers]
         loans = await directory.get_many(conn, sorted({c.state.loan_id for c in deciding})) if deciding else {}
+        await self._policy_sealers(conn, deciding, loans)
         for case, _, business_date, _ in changes:
             if case.is_open:  # the policy's letters go where a collector's would (the case's contact points)
                 case.apply_policy(self.arms.policy(case.state.arm), business_date,
