@@ -1,7 +1,8 @@
 """Issue 16's erasure through four `loanflow serve` processes: a borrower pays a loan off, is erased (the
 retention period set to 0 days here), and afterwards every service's event store is unchanged byte for byte
 except for origination's one `loan.borrower.erased` event, while reporting's timeline and loan book show
-"erased" — also after a rebuild from the topics. Collections and reporting fetch the key over HTTP.
+"erased" — also after a rebuild from the topics or the stores (which records the erasure in reporting's key
+table again). Collections and reporting fetch the key over HTTP.
 
 Before paying, the borrower falls behind: a collector traces a new phone and address and logs a call whose
 note names his wife and where he lives now. Collections records them sealed with the borrower's key, so
@@ -171,6 +172,10 @@ async def test_a_paid_off_borrower_is_erased_everywhere_without_rewriting_histor
                 for plain in TRACED:
                     assert plain not in text, (label, plain)
             assert ERASED in texts[-1], label  # the findings and the note: erased
+            items = (await client.get("reporting", timeline_url, ANALYST))["items"]
+            assert [i["data"]["note"] for i in items if i["type"] == "collections.contact.logged"] == [ERASED], label
+            assert {i["data"]["value"] for i in items if i["type"] == "collections.contact_point.added"} == {
+                ERASED}, label
             for service in ("origination", "servicing", "collections", "reporting"):
                 rows = await _every_row(system, service)
                 for plain in TRACED:
@@ -196,5 +201,16 @@ async def test_a_paid_off_borrower_is_erased_everywhere_without_rewriting_histor
         assert result["events_applied"] > 0
         await wait_for(reporting_shows_erased, "the rebuilt timeline to show erased", 60)
         await nothing_left("after a rebuild from the topics")
+
+        conn = await asyncpg.connect(system.platform.service_dsn("reporting"))
+        try:  # a reporting database whose key table is new: the rebuild from the stores records the tombstone
+            await conn.execute("DELETE FROM data_keys")
+        finally:
+            await conn.close()
+        result = await rebuild(system.platform, settings, source="stores")
+        assert result["events_applied"] > 0 and result["erasures_recorded"] == 1
+        assert (await _key_row(system, "reporting", borrower_id))["sealed"] is None
+        await wait_for(reporting_shows_erased, "the timeline rebuilt from the stores to show erased", 60)
+        await nothing_left("after a rebuild from the stores")
     finally:
         await client.close()
