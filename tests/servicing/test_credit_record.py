@@ -132,6 +132,15 @@ def test_a_line_torn_by_a_crash_mid_write_is_cut_off_before_the_next_is_appended
     assert [parse(x)["record_id"] for x in path.read_text(encoding="utf-8").splitlines()] == ["r-1", "r-2"]
 
 
+def test_a_file_taken_away_by_the_bureau_gateway_is_read_anew_and_no_record_is_written_twice(tmp_path):
+    bureau = FileCreditBureau(tmp_path)
+    assert bureau.submit([_line(), _line(record_id="r-2")]) == ["r-1", "r-2"]
+    path = tmp_path / "credit-records-20260421.txt"
+    path.write_text(_line(record_id="r-3").render() + "\n", encoding="utf-8")  # replaced, shorter
+    assert bureau.submit([_line(), _line(record_id="r-3"), _line(record_id="r-4")]) == ["r-4"]
+    assert [parse(x)["record_id"] for x in path.read_text(encoding="utf-8").splitlines()] == ["r-3", "r-4"]
+
+
 def test_a_directory_that_cannot_be_written_is_named_and_raises_only_when_submitting(tmp_path):
     (tmp_path / "blocked").write_text("a file where the directory should be")
     bureau = FileCreditBureau(tmp_path / "blocked" / "bureau")  # constructing it never fails the service
