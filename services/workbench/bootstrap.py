@@ -14,7 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.workbench import i18n
 from services.workbench.adapters.api import SERVICES, Api, ApiRefusal
-from services.workbench.adapters.revocations import RevokedSessions
+from services.workbench.adapters.revocations import Revocations, RevokedSessions
+from services.workbench.adapters.revocations_pg import PostgresRevokedSessions, RevocationStoreDown
 from services.workbench.config import WorkbenchSettings
 from services.workbench.entrypoints.web.render import build_environment, refusal_status, render
 from services.workbench.entrypoints.web.routes import ROUTERS
@@ -24,6 +25,14 @@ from shared.auth import TokenIssuer
 from shared.config import PlatformSettings
 
 STATIC = Path(__file__).parent / "static"
+
+
+def revocations(settings: WorkbenchSettings, platform: PlatformSettings) -> Revocations:
+    """Where sign-outs are recorded: PostgreSQL with LOANFLOW_WORKBENCH_DATABASE_URL (replicas on several
+    hosts), else a file under LOANFLOW_HOME (processes on one host)."""
+    if settings.database_url:
+        return PostgresRevokedSessions(settings.database_url, refresh_seconds=settings.revocation_refresh_seconds)
+    return RevokedSessions(settings.revoked_sessions_file or platform.home / "workbench" / "revoked-sessions")
 
 
 def create_app(settings: WorkbenchSettings | None = None, platform: PlatformSettings | None = None,
@@ -39,6 +48,7 @@ def create_app(settings: WorkbenchSettings | None = None, platform: PlatformSett
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await api.aclose()
+        await app.state.revoked.close()
 
     app = FastAPI(title="loanflow workbench", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     key = platform.signing_key()
@@ -46,8 +56,7 @@ def create_app(settings: WorkbenchSettings | None = None, platform: PlatformSett
     app.state.api = api
     app.state.key = key
     app.state.issuer = TokenIssuer(key)
-    app.state.revoked = RevokedSessions(settings.revoked_sessions_file or platform.home / "workbench" /
-                                        "revoked-sessions")
+    app.state.revoked = revocations(settings, platform)
     app.state.catalogs = i18n.load_catalogs()
     app.state.templates = build_environment()
     app.state.production = platform.env == "production"
@@ -82,6 +91,11 @@ def _add_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_path, safe='')}", status_code=303)
+
+    @app.exception_handler(RevocationStoreDown)
+    async def store_down(request: Request, exc: RevocationStoreDown) -> Response:
+        refusal = ApiRefusal(503, "service_unavailable", "the sign-out store is not reachable", [], "workbench")
+        return render(request, "error.html", status=503, refusal=refusal, user=None)
 
     @app.exception_handler(CsrfRefused)
     async def csrf(request: Request, exc: CsrfRefused) -> Response:

@@ -34,6 +34,9 @@ class WorkbenchSettings(BaseSettings):
     session_hours: int = 10  # a working day; a dev-login token lives as long
     # signed-out sessions (token hashes and expiries); default <LOANFLOW_HOME>/workbench/revoked-sessions
     revoked_sessions_file: Path | None = None
+    # several hosts (k8s replicas): signed-out sessions in PostgreSQL instead, read by every replica
+    database_url: str | None = None
+    revocation_refresh_seconds: float = Field(default=0.0, ge=0)  # 0: new sign-outs read before every request
     # Production: the OIDC proxy in front passes the company JWT in this header (oauth2-proxy: --pass-access-token).
     trusted_token_header: str = "X-Forwarded-Access-Token"
     # Secure cookies (HTTPS only); on by default in production.

@@ -31,7 +31,7 @@ def _k8s_documents() -> list[dict[str, Any]]:
 
 
 def _known_variables() -> set[str]:
-    """Every LOANFLOW_* variable a Settings class reads (platform and each service)."""
+    """Every LOANFLOW_* variable a Settings class reads (platform, each service, the workbench)."""
     import importlib
 
     from shared.config import ServiceSettings
@@ -43,7 +43,10 @@ def _known_variables() -> set[str]:
             if isinstance(value, type) and issubclass(value, ServiceSettings) and value is not ServiceSettings:
                 prefix = value.model_config.get("env_prefix", "")
                 names |= {f"{prefix}{f}".upper() for f in value.model_fields}
-    return names
+    from services.workbench.config import WorkbenchSettings
+
+    prefix = WorkbenchSettings.model_config.get("env_prefix", "")
+    return names | {f"{prefix}{f}".upper() for f in WorkbenchSettings.model_fields}
 
 
 def test_compose_runs_kafka_in_kraft_mode_without_zookeeper():

@@ -7,6 +7,11 @@ LOANFLOW_HOME (`workbench/revoked-sessions`, one `<id> <exp>` a line). Every req
 file is re-read when it changed (another workbench process on the same home), so a restart keeps
 revocations until the tokens would have expired anyway; expired lines are dropped when the file is read
 at start.
+
+This file is shared only by workbench processes on one host (one LOANFLOW_HOME). Replicas on several hosts
+(the k8s deployment) record revocations where every replica reads them: `LOANFLOW_WORKBENCH_DATABASE_URL`
+selects `PostgresRevokedSessions` (revocations_pg.py). Both offer the same four calls: `refresh()` before a
+request's check (here: re-read the file when it changed), `is_revoked(token)`, `revoke(token, exp)`, `close()`.
 """
 
 from __future__ import annotations
@@ -16,6 +21,16 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Protocol
+
+
+class Revocations(Protocol):
+    """Where signed-out sessions are recorded: this file (one host) or PostgreSQL (every replica)."""
+
+    async def refresh(self) -> None: ...
+    def is_revoked(self, token: str) -> bool: ...
+    async def revoke(self, token: str, expires_at: float) -> None: ...
+    async def close(self) -> None: ...
 
 
 def token_id(token: str) -> str:
@@ -33,7 +48,14 @@ class RevokedSessions:
         self._seen: tuple[int, int] | None = None
         self._load(prune=True)
 
-    def revoke(self, token: str, expires_at: float) -> None:
+    async def refresh(self) -> None:
+        """Take in revocations recorded by another process since the last look (the file changed)."""
+        self._reload_if_changed()
+
+    async def close(self) -> None:
+        return None
+
+    async def revoke(self, token: str, expires_at: float) -> None:
         """Record the token revoked until `expires_at` (its `exp`, epoch seconds); durable when this returns."""
         tid = token_id(token)
         with self._lock:

@@ -19,7 +19,7 @@ import jwt
 from fastapi import Depends, Request
 from starlette.responses import Response
 
-from services.workbench.adapters.revocations import RevokedSessions
+from services.workbench.adapters.revocations import Revocations
 from shared.auth import TokenIssuer
 from shared.errors import Unauthorized
 
@@ -105,6 +105,7 @@ async def current_user(request: Request) -> User:
 
     Async although it does no I/O: FastAPI runs a plain `def` dependency in its thread pool, a hop
     per page that queues behind the pool's 40 threads when 50 people load pages at once."""
+    await request.app.state.revoked.refresh()  # another replica's sign-outs (a shared store: read before the check)
     user = optional_user(request)
     if user is None:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -125,10 +126,10 @@ def start_session(response: Response, token: str, max_age: int, secure: bool) ->
                         path="/")
 
 
-def end_session(response: Response, revoked: RevokedSessions, token: str) -> None:
+async def end_session(response: Response, revoked: Revocations, token: str) -> None:
     """Sign out: the token is revoked server-side until it expires (a copy of the cookie is refused too)."""
     expires_at = jwt.decode(token, options={"verify_signature": False}).get("exp")
-    revoked.revoke(token, float(expires_at) if expires_at is not None else time.time() + 366 * 86400)
+    await revoked.revoke(token, float(expires_at) if expires_at is not None else time.time() + 366 * 86400)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

@@ -74,7 +74,8 @@ def _claimed_sub(token: str) -> str | None:
         return None
 
 
-def _signed_in(request: Request, user: User, next_path: str | None) -> Response:
+async def _signed_in(request: Request, user: User, next_path: str | None) -> Response:
+    await request.app.state.revoked.refresh()
     if request.app.state.revoked.is_revoked(user.token):  # signed out: the same token starts no new session
         return _login_form(request, next_path, ApiRefusal(401, "invalid_token", "this token was signed out"))
     response = RedirectResponse(safe_next(next_path, user.home), status_code=303)
@@ -86,6 +87,7 @@ def _signed_in(request: Request, user: User, next_path: str | None) -> Response:
 
 @router.get("/")
 async def root(request: Request) -> Response:
+    await request.app.state.revoked.refresh()
     user = optional_user(request)
     return RedirectResponse(user.home if user else "/login", status_code=303)
 
@@ -97,7 +99,7 @@ async def login_page(request: Request, next: str | None = None) -> Response:
     forwarded = request.headers.get(app.state.settings.trusted_token_header)
     if forwarded:
         try:
-            return _signed_in(request, user_from_token(app.state.issuer, app.state.key, forwarded.strip()), next)
+            return await _signed_in(request, user_from_token(app.state.issuer, app.state.key, forwarded.strip()), next)
         except Unauthorized as exc:
             return _login_form(request, next, ApiRefusal(401, "invalid_token", exc.message))
     return _login_form(request, next, None)
@@ -127,7 +129,7 @@ async def login_submit(request: Request) -> Response:
         user = user_from_token(request.app.state.issuer, request.app.state.key, pasted)
     except Unauthorized as exc:
         return _login_form(request, next_path, ApiRefusal(401, "invalid_token", exc.message))
-    return _signed_in(request, user, next_path)
+    return await _signed_in(request, user, next_path)
 
 
 @router.get("/dev-login")
@@ -145,7 +147,7 @@ async def dev_login(request: Request, user: Annotated[str, Query(min_length=1, m
             422, "unknown_role", ", ".join(unknown), [{"allowed": list(PERSONS_ROLES)}]))
     ttl = request.app.state.settings.session_hours * 3600
     token = request.app.state.issuer.issue(user, role, ttl_seconds=ttl)
-    response = _signed_in(request, user_from_token(request.app.state.issuer, request.app.state.key, token), next)
+    response = await _signed_in(request, user_from_token(request.app.state.issuer, request.app.state.key, token), next)
     if lang in i18n.LANGS:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True,
                             secure=request.app.state.secure_cookies)
@@ -157,5 +159,5 @@ async def logout(request: Request, user: CurrentUser) -> Response:
     form = await request.form()
     check_csrf(user, form.get("csrf_token"))
     response = RedirectResponse("/login", status_code=303)
-    end_session(response, request.app.state.revoked, user.token)
+    await end_session(response, request.app.state.revoked, user.token)
     return response
