@@ -251,3 +251,50 @@ async def test_the_policys_letter_to_the_loan_files_address_is_published_masked(
         stored = await conn.fetchval("SELECT envelope->'data'->>'address' FROM events WHERE type = $1",
                                      "collections.letter.sent")
     assert key.open(stored) == "上海市徐汇区漕溪北路88号"  # the store keeps the full address, for the letter's PDF
+
+
+async def test_qa_notes_about_a_call_are_sealed_shown_opened_then_erased(desk, servicing):
+    """A reviewer's note on a sampled call and the collector's acknowledgement are recorded sealed with the
+    borrower's key (events and QA rows), shown opened on the QA pages, then "erased"."""
+    from tests.collections.test_qa_api import QA, WEEK, all_pass, recording
+
+    key = DataKey.generate()
+    _origination_keys(desk, key)
+    disbursed = servicing.stamp("E5", _sealed_disbursed("E5", key))
+    await servicing.send("origination", "E5", disbursed)
+    await desk.handled({disbursed.id})
+    await servicing.missed("E5", dpd=2)
+    case = await desk.case_of("E5")
+    li = desk.as_(case["assignee"], "collector")
+    logged = await desk.client.post(f"/v1/cases/{case['case_id']}/contacts", headers=li, json={
+        "channel": "phone", "outcome": "no_answer", "recording": recording(1)})
+    assert logged.status_code == 201, logged.text
+    await servicing.day_closed(date(2026, 4, 27))
+    await desk.handled(servicing.sent)
+    qa = desk.as_(*QA)
+    [item] = (await desk.client.get("/v1/qa/sample", params={"week": WEEK}, headers=qa)).json()["items"]
+    review_note, ack_note = "接电话的是他妻子李娜，催收员对她透露了欠款", "已向李娜道歉"
+    reviewed = await desk.client.post(f"/v1/contacts/{item['contact_id']}/qa-reviews", headers=qa, json={
+        "scores": all_pass(no_threat_or_abuse="fail"), "note": review_note})
+    assert reviewed.status_code == 201 and reviewed.json()["note"] == review_note, reviewed.text
+    [finding] = reviewed.json()["findings"]
+    acked = await desk.client.post(f"/v1/qa-findings/{finding['finding_id']}/acknowledge", headers=li,
+                                   json={"note": ack_note})
+    assert acked.status_code == 200 and acked.json()["acknowledgement"] == ack_note, acked.text
+
+    async with desk.app.state.kernel.db.acquire() as conn:
+        stored = repr([tuple(r) for r in await conn.fetch("SELECT envelope::text FROM events")]
+                      + [tuple(r) for r in await conn.fetch("SELECT review::text FROM qa_reviews")]
+                      + [tuple(r) for r in await conn.fetch("SELECT finding::text FROM qa_findings")])
+    assert "李娜" not in stored
+    [sampled] = (await desk.client.get("/v1/qa/sample", params={"week": WEEK}, headers=qa)).json()["items"]
+    assert sampled["review"]["note"] == review_note
+    [listed] = (await desk.client.get("/v1/qa-findings", headers=li)).json()["items"]
+    assert listed["acknowledgement"] == ack_note
+
+    await servicing.send("origination", key.key_id, erased := _erasure(key, "E5"))
+    await desk.handled({erased.id})
+    [sampled] = (await desk.client.get("/v1/qa/sample", params={"week": WEEK}, headers=qa)).json()["items"]
+    assert sampled["review"]["note"] == ERASED
+    [listed] = (await desk.client.get("/v1/qa-findings", headers=li)).json()["items"]
+    assert listed["acknowledgement"] == ERASED
