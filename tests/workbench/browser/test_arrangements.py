@@ -194,3 +194,53 @@ def test_a_payment_before_the_approval_leaves_the_plan_unfit_and_the_case_page_s
     row = boss.locator(f"#arrangement-{aid}").inner_text()
     assert "Not applied by servicing" in row and "the plan no longer fits" in row
     assert f"the plan covered ¥{owed:,.2f}" in row
+
+
+def test_a_collector_fills_in_36_monthly_instalments_edits_them_and_the_sum_is_checked_by_collections(
+        book, open_page):
+    """Without JavaScript: 36 instalments from the 11th day on, monthly, filled in from the amount owed (to the
+    fen, the remainder on the last); a row edited so the sum is off is refused by collections (422, its rule on
+    the form, the 36 rows kept as typed); put right, the plan is proposed and approved at once (no waiver)."""
+    case = book.cases["wb-d"]
+    cid = case["case_id"]
+    owed = Decimal(book.api_case(cid)["amount_owed"])
+    first_due = book.business_date + timedelta(days=10)
+    page = open_page("zh", javascript=False)
+    sign_in(page, case["assignee"], "collector")
+    page.goto(f"/cases/{cid}")
+    form = "#arrangement-form"
+    assert page.locator(f"{form} input[name^=amount_]").count() == 6, "six rows before anything is filled in"
+    page.select_option(f"{form} select[name=kind]", "instalment_plan")
+    page.fill(f"{form} input[name=plan_count]", "36")
+    page.fill(f"{form} input[name=plan_first_due]", first_due.isoformat())
+    page.click(f"{form} button[name=generate]")
+    assert "各期已填写" in page.locator("#plan-filled").inner_text()
+    amounts = [Decimal(page.input_value(f"{form} input[name=amount_{n}]")) for n in range(1, 37)]
+    dues = [page.input_value(f"{form} input[name=due_date_{n}]") for n in range(1, 37)]
+    each = (owed / 36).quantize(CENT, rounding="ROUND_DOWN")
+    assert amounts[:35] == [each] * 35 and amounts[35] == owed - 35 * each and sum(amounts) == owed
+    assert dues[0] == first_due.isoformat() and len(set(dues)) == 36 and dues == sorted(dues)
+    assert dues[12][5:7] == dues[0][5:7] and int(dues[12][:4]) == first_due.year + 1, "monthly: a year on"
+    assert book.api_case(cid)["arrangements"] == [], "filling in proposes nothing"
+
+    page.fill(f"{form} input[name=amount_2]", f"{amounts[1] + CENT:.2f}")  # one fen too many
+    with page.expect_navigation() as refused:
+        page.click(f"{form} button[type=submit]:not([name=generate])")
+    assert refused.value.status == 422
+    alert = page.locator("#refusal").inner_text()
+    assert "各期金额加减免额须等于欠款总额" in alert and "arrangement_total_mismatch" in alert
+    assert page.input_value(f"{form} input[name=amount_2]") == f"{amounts[1] + CENT:.2f}", "kept as typed"
+    assert page.input_value(f"{form} input[name=due_date_36]") == dues[35]
+    page.fill(f"{form} input[name=amount_36]", f"{amounts[35] - CENT:.2f}")  # put right on the last row
+    page.click(f"{form} button[type=submit]:not([name=generate])")
+    assert "还款安排已提出" in page.locator(".notice").inner_text()
+    [arrangement] = book.api_case(cid)["arrangements"]
+    assert (arrangement["kind"], arrangement["status"], len(arrangement["instalments"])) == (
+        "instalment_plan", "approved", 36)
+    assert [Decimal(i["amount"]) for i in arrangement["instalments"]][:2] == [amounts[0], amounts[1] + CENT]
+    assert sum(Decimal(i["amount"]) for i in arrangement["instalments"]) == owed
+
+    en = open_page("en", javascript=False)
+    sign_in(en, case["assignee"], "collector", lang="en")
+    en.goto(f"/cases/{cid}")
+    assert "Fill in the instalments" in en.locator("#arrangements").inner_text()

@@ -50,4 +50,10 @@ RULES.update({
     "arrangement_not_pending": N_("The arrangement is no longer waiting for approval"),
     "own_proposal": N_("Nobody approves their own proposal"),
     "approval_limit": N_("The waiver is above your approval limit"),
+    "arrangement_too_many_instalments": N_("Too many instalments for collections' configured maximum"),
+    "arrangement_waive": N_("The waiver is an amount of 0.00 or more, in fen"),
+    "arrangement_no_instalments": N_("An arrangement has at least one instalment"),
+    "plan_count": N_("Between 1 and 36 instalments"),
+    "plan_first_due": N_("The first due date must be a date"),
+    "plan_nothing_owed": N_("Too little left after the waiver to split into that many instalments"),
 })

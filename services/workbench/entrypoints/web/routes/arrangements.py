@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.workbench.adapters.api import ApiRefusal
+from services.workbench.domain import arrangement_form
 from services.workbench.entrypoints.web import arrangement_labels  # noqa: F401  (the words for arrangements)
 from services.workbench.entrypoints.web.deps import api_for, checked_form
 from services.workbench.entrypoints.web.render import refusal_status, render
@@ -17,20 +18,11 @@ from services.workbench.entrypoints.web.routes.cases import case_page
 from services.workbench.entrypoints.web.session import CurrentUser, User
 
 router = APIRouter(tags=["arrangements"])
-FORM_INSTALMENTS = 6  # instalment rows on the case page's form (the API takes more)
 
 
 def arrangement_body(form: dict[str, str]) -> dict[str, Any]:
-    """The REST body from the form: `kind`, `waive` and the filled rows `due_date_N` / `amount_N`."""
-    instalments = []
-    for n in range(1, FORM_INSTALMENTS + 1):
-        due, amount = form.get(f"due_date_{n}", ""), form.get(f"amount_{n}", "")
-        if due or amount:
-            instalments.append({"due_date": due, "amount": amount})
-    body: dict[str, Any] = {"kind": form.get("kind", ""), "instalments": instalments}
-    if form.get("waive"):
-        body["waive"] = form["waive"]
-    return body
+    """The REST body from the form: `kind`, `waive` and the filled rows `due_date_N` / `amount_N` (up to 36)."""
+    return arrangement_form.body(form)
 
 
 async def approvals_page(request: Request, user: User, *, refusal: ApiRefusal | None = None) -> Response:
@@ -51,8 +43,11 @@ async def show_approvals(request: Request, user: CurrentUser) -> Response:
 
 @router.post("/cases/{case_id}/arrangements")
 async def propose(request: Request, user: CurrentUser, case_id: str) -> Response:
-    """Propose an arrangement on the case; a refusal (e.g. the instalments do not add up) re-renders the page."""
+    """Propose an arrangement on the case; a refusal (e.g. the instalments do not add up) re-renders the page.
+    The form's "fill in" button (`generate`) proposes nothing: the page comes back with the rows filled."""
     form = await checked_form(request, user)
+    if form.get("generate"):
+        return await _filled_in(request, user, case_id, form)
     try:
         await api_for(request, user).post("collections", f"/cases/{case_id}/arrangements", arrangement_body(form),
                                           idempotency_key=form.get("idempotency_key"))
@@ -61,6 +56,19 @@ async def propose(request: Request, user: CurrentUser, case_id: str) -> Response
             raise
         return await case_page(request, user, case_id, refusal=refusal, failed="arrangements", form=form)
     return RedirectResponse(f"/cases/{case_id}?done=arrangements#arrangements", status_code=303)
+
+
+async def _filled_in(request: Request, user: User, case_id: str, form: dict[str, str]) -> Response:
+    """The form with its rows generated from the count, first due date (monthly) and the case's amount owed
+    less the waiver (domain/arrangement_form.py), for the collector to check or edit; bad input: 422 naming
+    the rule, on the form, with what was typed."""
+    case = await api_for(request, user).get("collections", f"/cases/{case_id}")
+    try:
+        filled = arrangement_form.generate(form, case.get("amount_owed") or "0.00")
+    except arrangement_form.PlanError as bad:
+        refusal = ApiRefusal(status=422, code=bad.code, message=bad.message, service="workbench")
+        return await case_page(request, user, case_id, refusal=refusal, failed="arrangements", form=form)
+    return await case_page(request, user, case_id, failed="arrangements", form=filled)
 
 
 @router.post("/arrangements/{arrangement_id}/{decision}")

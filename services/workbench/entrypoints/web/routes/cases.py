@@ -16,7 +16,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.workbench.adapters.api import ApiCaller, ApiRefusal
+from services.workbench.domain import arrangement_form
 from services.workbench.domain import case as view
+from services.workbench.domain.arrangement_form import SHOWN_ROWS
 from services.workbench.domain.queue import QueueFilter, neighbours, worklist
 from services.workbench.entrypoints.web.deps import api_for, business_date_of, checked_form, local_today
 from services.workbench.entrypoints.web.render import refusal_status, render
@@ -169,6 +171,7 @@ async def case_page(request: Request, user: User, case_id: str, *, refusal: ApiR
         can_decide=user.has("legal", "collections_supervisor", "admin"),
         can_assign=user.has("collections_supervisor", "admin"),
         refusal=refusal, failed=failed, form=form or {}, done=request.query_params.get("done"),
+        arrangement_rows=arrangement_form.rows_shown(form or {}) if failed == "arrangements" else SHOWN_ROWS,
         saved=_saved(request.query_params.get("saved")), quick_outcomes=QUICK_OUTCOMES, stay_outcomes=STAY_OUTCOMES,
         around=_around(request, user, queue, case_id, business_date), queue_filtered=kept_filter(request, user)
         != QueueFilter(),
