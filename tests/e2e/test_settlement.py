@@ -2,7 +2,9 @@
 a borrower 95 days past due agrees a settlement (减免) waiving 20% of his charges; the collector's own limit is
 too low, so it waits for a second approver — not the collector — and a supervisor approves it; servicing
 honours it (the waiver, two instalments as the loan's due dates); he pays both instalments through his bank and
-the loan closes paid off; the waiver shows in the loan's timeline and in the collections report.
+the loan closes paid off; the waiver shows in the loan's timeline and in the collections report. And a plan a
+payment made unfit between its proposal and its approval: servicing declines it, and says so to collections and
+reporting.
 """
 
 from __future__ import annotations
@@ -114,3 +116,64 @@ async def test_a_95_dpd_borrower_settles_with_a_waiver_a_supervisor_approves_and
     assert applied["data"]["waived"]["charges"] == f"{waive:.2f}"
     assert types.index("collections.arrangement.approved") < types.index("loan.arrangement.applied") < types.index(
         "loan.paid_off")
+
+
+async def test_a_payment_before_the_approval_leaves_the_plan_unfit_servicing_declines_it_and_everyone_sees_it(
+        client):
+    """21 April, one day past due: the collector proposes a settlement (1.00 waived, the last instalment 100.00)
+    that waits for a supervisor; the borrower pays 150.00 through his bank meanwhile; the supervisor approves.
+    Servicing cannot lay the plan on the loan (the last instalment would take −150.00): it records
+    `loan.arrangement.declined` with what is owed now against what was planned, the loan keeps its terms,
+    collections shows the arrangement declined (no plan in place), and the collections report counts it."""
+    c = client
+    loan_id = await originate(c)
+    async def built() -> dict[str, Any] | None:
+        answer = await c.call("GET", "servicing", f"/v1/loans/{loan_id}/schedule", OPS, expect=(200, 404))
+        return answer if "installments" in answer else None
+
+    schedule = await wait_for(built, "the loan's schedule", 60)
+    opened_on = date.fromisoformat(schedule["installments"][0]["due_date"]) + timedelta(days=1)
+    await c.advance(opened_on.isoformat())
+
+    async def owing() -> tuple[dict[str, Any], Decimal] | None:
+        loan = await c.get("servicing", f"/v1/loans/{loan_id}", OPS)
+        overdue = loan["overdue"]
+        owed = (Decimal(loan["principal_outstanding"]) + Decimal(overdue["interest"])
+                + Decimal(overdue["penalty_interest"]) + Decimal(overdue["charges"]))
+        case = await open_case(c, loan_id)
+        return (case, owed) if case and Decimal(case["amount_owed"]) == owed else None
+
+    case, owed = await wait_for(owing, "the case owing what servicing says", 90)
+    cid, collector = case["case_id"], (case["assignee"], "collector")
+    waive, last = Decimal("1.00"), Decimal("100.00")
+    proposal = await c.post("collections", f"/v1/cases/{cid}/arrangements", collector, {
+        "kind": "settlement", "waive": f"{waive:.2f}",
+        "instalments": [{"due_date": (opened_on + timedelta(days=10)).isoformat(),
+                         "amount": f"{owed - waive - last:.2f}"},
+                        {"due_date": (opened_on + timedelta(days=40)).isoformat(), "amount": f"{last:.2f}"}]},
+        expect=201)
+    assert proposal["status"] == "pending_approval"
+    paid = await c.repay(await c.add_partner("bank-e2e15-declined"), loan_id, "150.00")
+    assert paid.status_code == 201, paid.text
+    await c.post("collections", f"/v1/arrangements/{proposal['arrangement_id']}/approve", SUPERVISOR, expect=200)
+
+    async def declined() -> dict[str, Any] | None:
+        view = await c.get("collections", f"/v1/cases/{cid}", SUPERVISOR)
+        return view if view["arrangements"][0]["status"] == "declined" else None
+
+    view = await wait_for(declined, "collections told that servicing declined the arrangement", 60)
+    [arrangement] = view["arrangements"]
+    assert (arrangement["decline_reason"], Decimal(arrangement["owed_now"]), Decimal(arrangement["planned"])) == (
+        "plan_no_longer_fits", owed - Decimal("150.00"), owed)
+    loan = await c.get("servicing", f"/v1/loans/{loan_id}", OPS)
+    schedule = await c.get("servicing", f"/v1/loans/{loan_id}/schedule", OPS)
+    assert loan["status"] == "overdue" and "arranged" not in {i["status"] for i in schedule["installments"]}
+
+    async def reported() -> dict[str, Any] | None:
+        report = await c.get("reporting", "/v1/reports/collections", ANALYST,
+                             params={"from": opened_on.isoformat(), "to": opened_on.isoformat()})
+        return report["arrangements"] if report["arrangements"]["declined"] == 1 else None
+
+    figures = await wait_for(reported, "the declined arrangement in the collections report", 60)
+    assert (figures["proposed"], figures["approved"], figures["pending_approval"], figures["waived"]["total"]) == (
+        1, 1, 0, "0.00")
