@@ -127,3 +127,18 @@ def test_the_amount_to_ask_is_servicings_overdue_total_with_penalty_or_the_pay_o
     from services.workbench.adapters.api import ApiRefusal
     unread = view.amount_to_ask(case, ApiRefusal(403, "forbidden", "role"))
     assert (unread["amount"], unread["basis"]) == ("5853.83", "installments")
+
+
+def test_todays_work_per_collector_contacted_today_never_contacted_promises_due():
+    business_date, today = date(2026, 5, 10), date(2026, 12, 7)
+    cases = [{"assignee": "collector-f1", "stage": "front", "last_contact_at": "2026-12-07T09:30:00+08:00",
+              "open_promise": {"amount": "50.00", "promised_date": "2026-05-10"}},
+             {"assignee": "collector-f1", "stage": "front", "last_contact_at": "2026-12-06T18:00:00+08:00",
+              "open_promise": {"amount": "50.00", "promised_date": "2026-05-11"}},
+             {"assignee": "collector-f1", "stage": "mid", "last_contact_at": None},
+             {"assignee": "collector-f2", "stage": "front", "last_contact_at": None, "promise_due": True}]
+    rows = {r.collector: r for r in board.caseloads(cases, None, business_date, today)}
+    f1, f2 = rows["collector-f1"], rows["collector-f2"]
+    assert (f1.contacted_today, f1.never_contacted, f1.promises_due) == (1, 1, 1)
+    assert (f2.contacted_today, f2.never_contacted, f2.promises_due) == (0, 1, 1), "the API's own due flag counts"
+    assert board.caseloads(cases, None, business_date)[0].contacted_today == 0, "no calendar day given: none"

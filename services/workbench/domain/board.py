@@ -8,6 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from services.workbench.domain.queue import days_since_contact, promise_due
+
 SPECIAL_QUEUES = ("fraud", "deceased", "estate", "legal", "agency")
 UNTOUCHED_DAYS = 30  # DOMAIN.md / CONTRACT.md: cases with no contact for 30+ days
 
@@ -20,6 +22,9 @@ class Caseload:
     amount_overdue: Decimal = Decimal(0)
     untouched: int = 0
     complaints: int = 0  # complaints open on the collector's cases
+    contacted_today: int = 0  # cases with a contact attempt on the collectors' calendar day
+    never_contacted: int = 0
+    promises_due: int = 0  # open promises whose date has come (the business date)
     figures: Mapping[str, Any] = field(default_factory=dict)  # reporting's per-collector figures this month
 
     @property
@@ -54,9 +59,10 @@ def is_untouched(case: Mapping[str, Any], as_of: date) -> bool:
 
 
 def caseloads(cases: Sequence[Mapping[str, Any]], figures: Mapping[str, Any] | None,
-              as_of: date) -> list[Caseload]:
+              as_of: date, today: date | None = None) -> list[Caseload]:
     """One row per collector: open cases by stage, overdue, untouched 30+ days (to `as_of`, the business
-    date), plus this month's figures.
+    date), today's work (contacted on `today`, the collectors' calendar day; never contacted; promises due),
+    plus this month's figures.
 
     Collectors with figures but no open case still get a row (they recovered or called this month)."""
     rows: dict[str, Caseload] = {}
@@ -69,6 +75,9 @@ def caseloads(cases: Sequence[Mapping[str, Any]], figures: Mapping[str, Any] | N
         row.amount_overdue += _amount(case.get("amount_overdue"))
         row.untouched += is_untouched(case, as_of)
         row.complaints += int(case.get("open_complaints") or 0)
+        row.contacted_today += today is not None and days_since_contact(case, today) == 0
+        row.never_contacted += not case.get("last_contact_at")
+        row.promises_due += promise_due(case, as_of)
     per_collector = (figures or {}).get("collectors") or {}
     for who, numbers in per_collector.items():
         rows.setdefault(who, Caseload(who)).figures = numbers

@@ -3,9 +3,12 @@ kept between visits, and one press per call that saves the result and opens the 
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -170,3 +173,45 @@ def test_the_keyboard_alone_works_the_list(book, mine, open_page):
     with page.expect_navigation():
         page.keyboard.press("q")
     assert page.url.endswith("/queue")
+
+
+def test_the_list_downloads_as_csv_in_its_order_masked(book, mine, open_page):
+    page = open_page("zh")
+    sign_in(page, ME, "collector")
+    page.goto("/queue?sort=-amount")
+    listed = row_ids(page)
+    with page.expect_download() as got:
+        page.click("p.export a")
+    download = got.value
+    assert re.fullmatch(rf"queue-{ME}-\d{{4}}-\d\d-\d\d\.csv", download.suggested_filename)
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:6] == ["案件", "借款人", "电话", "阶段", "逾期天数", "逾期本息"]
+    assert [r[0] for r in rows[1:]] == listed, "the file is the list as the page shows it"
+    owed = [Decimal(r[5]) for r in rows[1:]]
+    assert owed == sorted(owed, reverse=True)
+    borrowers = {c["case_id"]: c for c in book.api_read("collections", "/queue?collector=" + ME)["items"]}
+    for row in rows[1:]:
+        assert row[1] == (borrowers[row[0]].get("borrower_name_masked") or "")
+        assert not re.search(r"1\d{10}", row[2]), "no whole phone number in the file"
+    assert {r[3] for r in rows[1:]} == {"前期"}
+
+    theirs = open_page("zh")  # another collector's file holds only their own cases
+    sign_in(theirs, "collector-w2", "collector")
+    answer = theirs.request.get("/queue.csv")
+    assert answer.status == 200 and len(list(csv.reader(io.StringIO(answer.text().lstrip("\ufeff"))))) == 1
+
+
+def test_the_supervisor_sees_each_collectors_day_and_opens_what_is_left(book, mine, open_page):
+    never = sum(1 for c in mine.values() if not contacts_of(book, c["case_id"]))
+    page = open_page("zh")
+    sign_in(page, "supervisor-1", "collections_supervisor", "reporting")
+    heads = page.locator("section:has(#h-collectors) table thead th").all_inner_texts()
+    assert ["今日已联系", "从未联系", "承诺到期"] == [h for h in heads if h in ("今日已联系", "从未联系", "承诺到期")]
+    row = page.locator(f"tr:has(a[href='/queue?collector={ME}'])")
+    cells = row.locator("td").all_inner_texts()
+    assert cells[1] == "4" and int(cells[2]) >= 1, "their cases, and those contacted today (the call at setup)"
+    assert cells[3] == str(never)
+    if never:
+        row.locator(f"a[href='/queue?collector={ME}&todo=never_contacted']").click()
+        assert len(row_ids(page)) == never and "todo=never_contacted" in page.url

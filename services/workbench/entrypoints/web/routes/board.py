@@ -52,7 +52,7 @@ async def board_page(request: Request, user: User, *, status: int = 200,
                         stage=q.get("stage") if q.get("stage") in STAGES else None)
     selected = set((form or {}).get("case_ids", []))
     return render(request, "board.html", status=status, user=user, business_date=business_date_of(day),
-                  caseloads=board.caseloads(cases, month, business_date_of(day) or today), month=month,
+                  caseloads=board.caseloads(cases, month, business_date_of(day) or today, today), month=month,
                   figures_refusal=None if month else figures, waiting=board.waiting_for_decision(cases),
                   queues=board.special_queues(cases), cases=cases, cut=cut, chosen=chosen[:200],
                   chosen_total=len(chosen), selected=selected, failures=failures or [], form=form or {},

@@ -23,14 +23,21 @@ from services.workbench.domain.queue import (
     promise_due,
     todays_figures,
     todo_counts,
+    worklist,
 )
+from services.workbench.domain.queue_csv import COLUMNS, queue_file
 from services.workbench.entrypoints.web.deps import api_for, business_date_of, local_today
+from services.workbench.entrypoints.web.labels import label
 from services.workbench.entrypoints.web.nav import N_
 from services.workbench.entrypoints.web.render import render
 from services.workbench.entrypoints.web.session import CurrentUser, User
 
 router = APIRouter(tags=["queue"])
 QUEUE_COOKIE = "lf_queue"
+CSV_HEADERS = dict(zip(COLUMNS, (
+    N_("Case"), N_("Borrower"), N_("Phone"), N_("Stage"), N_("DPD"), N_("Installments overdue"), N_("Promised amount"),
+    N_("Promised date"), N_("Last contact"), N_("Days since contact"), N_("Next action"), N_("Next action due"),
+    N_("Tags"), N_("Flags")), strict=True))
 FILTER_KEYS = ("stage", "dpd_min", "dpd_max", "has_promise", "contact_days_min", "todo", "sort", "page", "per_page")
 # the default scorecard's items (collections' LOANFLOW_COLLECTIONS_QA_SCORECARD may name others: shown as is)
 QA_ITEMS = {"identified_self_and_company": N_("identified self and company"),
@@ -66,15 +73,50 @@ async def load_queue(api: ApiCaller, cap: int, collector: str | None = None,
     return cases, day
 
 
-@router.get("/queue")
-async def queue_page(request: Request, user: CurrentUser) -> Response:
-    """Loads the whole queue once (one to four API pages), then filters and pages it here."""
-    api = api_for(request, user)
+def _whose(request: Request, user: User) -> tuple[str | None, str | None, QueueFilter]:
+    """The collector and queue a supervisor asked for (None: one's own), and the filter: one's own kept one."""
     supervising = user.has("collections_supervisor", "legal", "admin")
     collector = (request.query_params.get("collector") or None) if supervising else None
     queue = (request.query_params.get("queue") or None) if supervising else None
     own = collector is None and queue is None
-    wanted = kept_filter(request, user) if own else QueueFilter.from_query(request.query_params)
+    return collector, queue, kept_filter(request, user) if own else QueueFilter.from_query(request.query_params)
+
+
+@router.get("/queue.csv")
+async def queue_csv(request: Request, user: CurrentUser) -> Response:
+    """The list as the queue page shows it (filter and order, every page) as a CSV file, names and phones
+    masked; headers and words in the person's language."""
+    api = api_for(request, user)
+    collector, queue, wanted = _whose(request, user)
+    (cases, _), day = await load_queue(api, request.app.state.settings.queue_fetch_limit, collector, queue)
+    business_date, today = business_date_of(day), local_today(request)
+    words = request.app.state.catalogs[request.state.lang]
+
+    def word(kind: str, code: Any) -> str:
+        if kind == "flag":
+            return words.gettext("Disputed")
+        if kind == "broken":
+            return words.ngettext("%(num)d broken promise", "%(num)d broken promises", int(code)) % {"num": int(code)}
+        return words.gettext(label(kind, code)) if label(kind, code) else ""
+
+    text = queue_file(worklist(cases, wanted, today, business_date), today,
+                      [words.gettext(CSV_HEADERS[c]) for c in COLUMNS], word)
+    name = f"queue-{collector or queue or user.sub}-{today.isoformat()}.csv"
+    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{_safe_name(name)}"',
+                             "Cache-Control": "private, no-store"})
+
+
+def _safe_name(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+
+
+@router.get("/queue")
+async def queue_page(request: Request, user: CurrentUser) -> Response:
+    """Loads the whole queue once (one to four API pages), then filters and pages it here."""
+    api = api_for(request, user)
+    collector, queue, wanted = _whose(request, user)
+    own = collector is None and queue is None
     cap = request.app.state.settings.queue_fetch_limit
     ((cases, cut), day), findings = await asyncio.gather(
         load_queue(api, cap, collector, queue),
@@ -96,7 +138,8 @@ async def queue_page(request: Request, user: CurrentUser) -> Response:
         qa_findings=findings.get("items", []) if isinstance(findings, dict) else None,
         qa_refused=request.query_params.get("qa_refused"), qa_item=lambda item: QA_ITEMS.get(item, item),
         since=lambda c: days_since_contact(c, today), due=lambda c: promise_due(c, business_date),
-        follow_up=lambda c: follow_up_due(c, business_date))
+        follow_up=lambda c: follow_up_due(c, business_date),
+        csv_href="/queue.csv?" + urlencode({**base, **wanted.query(page=None, per_page=None)}))
     if own:
         keep_filter(request, page, user, wanted)
     return page
