@@ -298,3 +298,26 @@ async def test_qa_notes_about_a_call_are_sealed_shown_opened_then_erased(desk, s
     assert sampled["review"]["note"] == ERASED
     [listed] = (await desk.client.get("/v1/qa-findings", headers=li)).json()["items"]
     assert listed["acknowledgement"] == ERASED
+
+
+async def test_a_stored_answer_showing_opened_text_is_forgotten_after_three_days(desk, servicing):
+    """An Idempotency-Key's stored answer shows what the command recorded opened (here a complaint): day-close
+    forgets answers older than three days, so none outlives the retention before an erasure."""
+    key = DataKey.generate()
+    _origination_keys(desk, key)
+    disbursed = servicing.stamp("E6", _sealed_disbursed("E6", key))
+    await servicing.send("origination", "E6", disbursed)
+    await desk.handled({disbursed.id})
+    await servicing.missed("E6", dpd=2)
+    case = await desk.case_of("E6")
+    li = desk.as_(case["assignee"], "collector")
+    made = await desk.client.post(f"/v1/cases/{case['case_id']}/complaints", headers=li | {"Idempotency-Key": "k6"},
+                                  json={"category": "privacy", "description": COMPLAINT})
+    assert made.status_code == 201, made.text
+    async with desk.app.state.kernel.db.acquire() as conn:
+        assert COMPLAINT in await conn.fetchval("SELECT response::text FROM idempotency_keys WHERE key = 'k6'")
+        await conn.execute("UPDATE idempotency_keys SET created_at = now() - interval '73 hours' WHERE key = 'k6'")
+    await servicing.day_closed(date(2026, 4, 23))
+    await desk.handled(servicing.sent)
+    async with desk.app.state.kernel.db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM idempotency_keys WHERE key = 'k6'") == 0

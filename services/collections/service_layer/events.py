@@ -22,6 +22,7 @@ from services.collections.adapters import directory
 from services.collections.domain.case import Case
 from services.collections.service_layer.context import Collections
 from services.collections.service_layer.roster import rebalance_idle
+from shared import idempotency
 from shared.contracts import CloudEvent, UnknownEventType, parse_data
 from shared.contracts import arrangements as arr
 from shared.contracts import origination as og
@@ -306,6 +307,9 @@ async def on_day_closed(ctx: Collections, conn: asyncpg.Connection, event: Cloud
     DPD counted up, in one statement; the others are loaded and closed one by one.
     """
     await store_business_date(conn, data.business_date)  # servicing's business date from now on
+    # collectors' Idempotency-Keys are kept three days: their stored answers show what a case recorded opened
+    # (a complaint, a contact point), so they must not outlive the retention before an erasure (issue 16)
+    await idempotency.purge_older_than(conn, hours=72)
     await case_rows.refresh_idle_dpd(conn, data.business_date)
     due = await case_rows.needing_attention(conn, data.business_date)
     for start in range(0, len(due), DAY_CLOSE_BATCH):
