@@ -1,5 +1,6 @@
 """Loan officers in a real browser: /applications puts the applications whose next step is the signed-in
-person's first ("waiting for you"), in Chinese and English, with segregation of duties applied."""
+person's first ("waiting for you"), in Chinese and English, with segregation of duties applied; an
+application's page lists DOMAIN.md's rules beside the decision, the broken ones first to the eye."""
 
 from __future__ import annotations
 
@@ -45,7 +46,10 @@ def officer_book(book: Any) -> dict[str, str]:
         await review(large, "cm-x", "client_manager", contact_verifications=CHECKS)
         await review(large, "tm-y", "team_manager")
         await review(large, "crm-wl", "credit_manager")
-        return {"new": new, "second": second, "own": own, "large": large}
+        doubtful = await filed(5, by="cm-x")
+        await review(doubtful, "cm-x", "client_manager", note="朋友电话三次未接", contact_verifications=[
+            {**CHECKS[0]}, {"relation": "other", "outcome": "unreachable", "note": "三次未接"}, {**CHECKS[2]}])
+        return {"new": new, "second": second, "own": own, "large": large, "doubtful": doubtful}
 
     return in_thread(play, book)
 
@@ -78,11 +82,38 @@ def test_the_applications_waiting_for_me_come_first(book, officer_book, open_pag
     assert "Client manager review" in row.inner_text() and "(you)" in row.inner_text()
     assert officer_book["second"] not in waiting_ids(cm)
     row.locator("a").click()
-    assert cm.url.endswith(f"/applications/{officer_book['new']}#next")
-    assert cm.locator("#review-form").count() == 1
+    cm.wait_for_url(f"**/applications/{officer_book['new']}#next")
+    cm.locator("#review-form").wait_for()
 
     crm = open_page("en", javascript=False)
     sign_in(crm, "crm-wl", "credit_manager", lang="en")
     crm.goto("/applications")
     assert officer_book["large"] not in waiting_ids(crm), "the field investigation comes before disbursement"
     assert api(book, "origination", f"/applications/{officer_book['large']}")["next_step"]["action"] == "investigation"
+
+
+def test_the_rules_are_checked_beside_the_decision(book, officer_book, open_page):
+    tm = open_page("en", javascript=False)
+    sign_in(tm, "tm-wl", "team_manager", lang="en")
+    tm.goto(f"/applications/{officer_book['doubtful']}")
+    checklist = tm.locator("#next #checklist")
+    assert checklist.locator("#h-checklist .badge").inner_text() == "1 rule not met"
+    contacts = checklist.locator("#check-contacts").inner_text()
+    assert "Not met" in contacts and "Other contact: Unreachable" in contacts
+    assert "Met" in checklist.locator("#check-credit_report").inner_text()
+    assert "no other part" in checklist.locator("#check-duties").inner_text()
+    assert tm.locator("#review-form").count() == 1, "the decision stays his: the checklist informs it"
+    tm.goto(f"/applications/{officer_book['large']}")
+    assert "To do" in tm.locator("#check-investigation").inner_text()
+    assert "required for this amount" in tm.locator("#check-investigation").inner_text()
+
+    cm = open_page("zh", javascript=False)
+    sign_in(cm, "cm-wl", "client_manager", "team_manager")
+    cm.goto(f"/applications/{officer_book['second']}")
+    duties = cm.locator("#check-duties").inner_text()
+    assert "不符合" in duties and "本申请由您提交，您不能办理团队经理复审" in duties, "said before he fills the form"
+    assert cm.locator("#check-contacts").inner_text().count("符合") == 1 and "均已由客户经理核实" in cm.locator(
+        "#check-contacts").inner_text()
+    assert unlabelled(cm) == []
+    cm.goto(f"/applications/{officer_book['new']}")
+    assert "待办" in cm.locator("#check-contacts").inner_text(), "the first review is where the contacts are called"

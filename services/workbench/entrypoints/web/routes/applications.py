@@ -26,6 +26,7 @@ from services.workbench.domain.applications import (
     review_steps,
     unplaced,
 )
+from services.workbench.domain.checklist import checklist
 from services.workbench.domain.worklist import OPEN, Waiting, waiting_for
 from services.workbench.entrypoints.web.deps import api_for, checked_form, need
 from services.workbench.entrypoints.web.field_words import field_word, reason_text
@@ -177,10 +178,12 @@ async def _application(request: Request, user: User, application_id: str, *, not
     nxt = application.get("next_step") or {}
     can_act = bool(nxt) and user.has(nxt.get("role", ""), *(("admin",) if nxt.get("action") == "disbursement"
                                                               else ()))
+    checks = [c for c in checklist(application, user.sub) if c.rule != "duties" or can_act] \
+        if application.get("status") in OPEN else []
     return render(request, "application.html", status=refusal_status(refusal) if refusal else 200, user=user,
                   a=application, revealed=revealed, steps=review_steps(application), loan=loan, next_step=nxt,
                   read_only=read_only,
-                  can_act=can_act,
+                  can_act=can_act, checks=checks,
                   refusal=refusal, form=form or {}, action=action, notice=notice, outcomes=OUTCOMES,
                   relations=RELATIONS, errors=field_errors(refusal.details) if refusal else {}, word=field_word,
                   reason=lambda text: reason_text(parse_reason(str(text)), gettext,
