@@ -11,13 +11,14 @@ from fastapi.responses import RedirectResponse, Response
 from services.workbench.adapters.api import ApiRefusal
 from services.workbench.domain import arrangement_form
 from services.workbench.entrypoints.web import arrangement_labels  # noqa: F401  (the words for arrangements)
-from services.workbench.entrypoints.web.deps import api_for, checked_form
+from services.workbench.entrypoints.web.deps import api_for, checked_form, need
 from services.workbench.entrypoints.web.render import refusal_status, render
 from services.workbench.entrypoints.web.routes.board import board_page
 from services.workbench.entrypoints.web.routes.cases import case_page
 from services.workbench.entrypoints.web.session import CurrentUser, User
 
 router = APIRouter(tags=["arrangements"])
+PROPOSERS = ("collector", "collections_supervisor", "legal", "admin")  # collections' POST /cases/{id}/arrangements
 
 
 def arrangement_body(form: dict[str, str]) -> dict[str, Any]:
@@ -45,6 +46,7 @@ async def show_approvals(request: Request, user: CurrentUser) -> Response:
 async def propose(request: Request, user: CurrentUser, case_id: str) -> Response:
     """Propose an arrangement on the case; a refusal (e.g. the instalments do not add up) re-renders the page.
     The form's "fill in" button (`generate`) proposes nothing: the page comes back with the rows filled."""
+    need(user, *PROPOSERS)
     form = await checked_form(request, user)
     if form.get("generate"):
         return await _filled_in(request, user, case_id, form)
