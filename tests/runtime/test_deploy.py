@@ -102,6 +102,39 @@ def test_every_variable_the_deployment_sets_is_one_the_settings_read():
     assert unknown == []
 
 
+def _service_urls() -> dict[str, set[str]]:
+    """Per service: the variables naming another service's URL its settings read (data keys, identities, exports)."""
+    import importlib
+
+    from shared.config import ServiceSettings
+
+    urls: dict[str, set[str]] = {}
+    for service in SERVICES:
+        config = importlib.import_module(f"services.{service}.config")
+        for value in vars(config).values():
+            if isinstance(value, type) and issubclass(value, ServiceSettings) and value is not ServiceSettings:
+                prefix = value.model_config.get("env_prefix", "")
+                urls.setdefault(service, set()).update(
+                    f"{prefix}{f}".upper() for f in value.model_fields if f.removesuffix("_url") in SERVICES)
+    return urls
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_is_told_where_the_services_it_calls_are(service: str):
+    """A service that calls another (collections and reporting fetch data keys from origination, servicing asks it
+    for a bureau record's identity) defaults to 127.0.0.1, which in a container is itself: both deployments say."""
+    wanted = _service_urls().get(service, set())
+    compose = set(_compose()["services"][service]["environment"])
+    k8s: set[str] = set()
+    for doc in _k8s_documents():
+        if doc["kind"] == "ConfigMap":
+            k8s |= set(doc.get("data") or {})
+        if doc["kind"] == "Deployment" and doc["metadata"]["name"] == service:
+            k8s |= {e["name"] for c in doc["spec"]["template"]["spec"]["containers"] for e in c.get("env", [])}
+    assert sorted(wanted - compose) == [], f"docker-compose.yml: {service} is not told {sorted(wanted - compose)}"
+    assert sorted(wanted - k8s) == [], f"deploy/k8s: {service} is not told {sorted(wanted - k8s)}"
+
+
 def test_kubernetes_runs_two_replicas_of_each_service_with_probes():
     docs = _k8s_documents()
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
