@@ -1,15 +1,24 @@
 """Loan officers in a real browser: /applications puts the applications whose next step is the signed-in
 person's first ("waiting for you"), in Chinese and English, with segregation of duties applied; an
-application's page lists DOMAIN.md's rules beside the decision, the broken ones first to the eye."""
+application's page lists DOMAIN.md's rules beside the decision, the broken ones first to the eye; /reports
+says what moved the NPL ratio since the month end (which loans crossed 90 days, the book's part)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from loanflow.client import LoanflowClient, id_number
-from tests.workbench.browser.test_loan_officers_and_management import api, in_thread, sign_in, unlabelled
+from services.workbench import i18n
+from tests.workbench.browser.test_loan_officers_and_management import (  # noqa: F401 (npl_book: a fixture)
+    api,
+    in_thread,
+    npl_book,
+    sign_in,
+    unlabelled,
+)
 
 pytestmark = pytest.mark.e2e
 CHECKS = [{"relation": r, "outcome": "confirmed"} for r in ("family", "other", "work")]
@@ -117,3 +126,31 @@ def test_the_rules_are_checked_beside_the_decision(book, officer_book, open_page
     assert unlabelled(cm) == []
     cm.goto(f"/applications/{officer_book['new']}")
     assert "待办" in cm.locator("#check-contacts").inner_text(), "the first review is where the contacts are called"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_management_reads_what_moved_the_npl_ratio(book, npl_book, open_page, lang):  # noqa: F811
+    page = open_page(lang, javascript=False)
+    sign_in(page, "mgr-wl", "reporting", lang=lang)
+    report = api(book, "reporting", "/reports/delinquency", as_of=npl_book)
+    before = report["previous_month_end"]
+    rolls = report["roll_rates"]
+    crossed = sum(rolls[b]["to"].get(t, 0) for b in ("current", "1-30", "31-60", "61-90") for t in ("91-180", "180+"))
+    assert crossed >= 1 and report["npl_dpd_threshold"] == 90, "the story: two loans went past 90 days"
+
+    drivers = page.locator("#npl-drivers")
+    assert ("不良贷款率 = 不良贷款余额" if lang == "zh" else "NPL ratio = non-performing balance") in (
+        drivers.locator(".definition").inner_text()), "the figure comes with its definition"
+    balance = drivers.locator("#driver-balance").inner_text()
+    for amount in (before["npl"]["balance"], report["npl"]["balance"]):
+        assert i18n.money(amount, lang) in balance
+    assert (f"{crossed} 笔逾期超过 90 天转入不良" if lang == "zh" else
+            f"{crossed} loan{'s' if crossed != 1 else ''} crossed 90 days past due") in balance
+    book_row = drivers.locator("#driver-book").inner_text()
+    assert i18n.money(report["outstanding_principal"], lang) in book_row
+    ratio = drivers.locator("#driver-ratio").inner_text()
+    assert ("个百分点" if lang == "zh" else "pp from the non-performing balance") in ratio
+    assert i18n.fmt_rate(report["npl"]["ratio"], lang, 2) in ratio
+    rise = Decimal(report["npl"]["ratio"]) - Decimal(before["npl"]["ratio"] or "0")
+    assert rise > 0 and drivers.locator("#driver-ratio td").nth(2).inner_text().startswith(
+        "+" + i18n.fmt_rate(rise, lang, 2, "")), "the change in points, with its sign"

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from services.workbench import i18n
 from services.workbench.adapters.api import ApiRefusal
+from services.workbench.domain.npl_drivers import npl_drivers
 from services.workbench.domain.reports import (
     BUCKETS,
     CSV_REPORTS,
@@ -73,8 +74,18 @@ async def reports_page(request: Request, user: CurrentUser) -> Response:
         stages=STAGES, pct=pct,
         points=lambda v: i18n.fmt_rate(abs(i18n.to_decimal(v) or 0), lang, 2, ""),
         direction=change_direction(delinquency.get("change", {}).get("npl_ratio")),
+        drivers=npl_drivers(delinquency), signed_points=lambda v: _signed(v, lambda x: i18n.fmt_rate(x, lang, 2, "")),
+        signed_money=lambda v: _signed(v, money),
         bucket_title=bucket_title, ranked=ranked, csv_links=csv_links,
         collections_refused=collections if isinstance(collections, ApiRefusal) else None)
+
+
+def _signed(value: Any, fmt: Any) -> str:
+    """A change with its sign in front (+, −, ±0); '—' when there is none."""
+    number = i18n.to_decimal(value)
+    if number is None:
+        return "—"
+    return ("+" if number > 0 else "−" if number < 0 else "±") + str(fmt(abs(number)))
 
 
 # reporting's readers of each report (a collections supervisor reads the aggregate ones, not the loan book)
