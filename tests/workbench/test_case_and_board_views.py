@@ -142,3 +142,10 @@ def test_todays_work_per_collector_contacted_today_never_contacted_promises_due(
     assert (f1.contacted_today, f1.never_contacted, f1.promises_due) == (1, 1, 1)
     assert (f2.contacted_today, f2.never_contacted, f2.promises_due) == (0, 1, 1), "the API's own due flag counts"
     assert board.caseloads(cases, None, business_date)[0].contacted_today == 0, "no calendar day given: none"
+
+
+def test_a_name_whose_key_is_gone_or_unreachable_is_not_masked_as_if_it_were_a_name():
+    assert view.mask_name("罗洋敏") == "罗**"
+    assert view.mask_name("unavailable") == "unavailable", "never u**********, which reads like a real name"
+    assert view.mask_name("erased") == "erased"
+    assert view.masked_borrower({"name": "unavailable", "phone": "unavailable"})["name"] == "unavailable"

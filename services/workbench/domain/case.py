@@ -7,15 +7,20 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from shared.datakeys import ERASED, UNAVAILABLE, is_sealed, public_form
 from shared.pii import mask_id_number, mask_phone
 
 CONTACT_LOGGED = "collections.contact.logged"
 
 
 def mask_name(name: str | None) -> str:
-    """罗洋敏 → 罗**: the family name is enough to address the borrower; the rest stays hidden."""
+    """罗洋敏 → 罗**: the family name is enough to address the borrower; the rest stays hidden. A name whose
+    key is gone or could not be fetched ("erased", "unavailable") or still sealed is shown as its public form,
+    never masked as if it were a name ("u**********")."""
     if not name:
         return "—"
+    if name in (ERASED, UNAVAILABLE) or is_sealed(name):
+        return str(public_form(name))
     return name[0] + "*" * max(1, len(name) - 1)
 
 
