@@ -154,3 +154,17 @@ def test_management_reads_what_moved_the_npl_ratio(book, npl_book, open_page, la
     rise = Decimal(report["npl"]["ratio"]) - Decimal(before["npl"]["ratio"] or "0")
     assert rise > 0 and drivers.locator("#driver-ratio td").nth(2).inner_text().startswith(
         "+" + i18n.fmt_rate(rise, lang, 2, "")), "the change in points, with its sign"
+
+
+def test_each_rate_on_the_report_says_what_it_counts(book, npl_book, open_page):  # noqa: F811
+    page = open_page("zh", javascript=False)
+    sign_in(page, "mgr-wl", "reporting")
+    figures = api(book, "reporting", "/reports/collections", **{"from": npl_book[:8] + "01", "to": npl_book})
+    kept, broken = figures["promises"]["kept"], figures["promises"]["broken"]
+    assert f"期内有结果的承诺 {kept + broken} 个，兑现 {kept} 个" in page.locator("#def-promise-kept").inner_text()
+    assert "含委外机构和法务" in page.locator("#def-recovered").inner_text()
+    assert "向后迁徙率 = 现已进入更后区间或已核销" in page.locator("#h-roll ~ #def-roll").inner_text()
+    assert "回正率 = 期内在该阶段回正或结清的案件" in page.locator("#h-stage-roll ~ #def-stage").inner_text()
+    page.goto("/reports?lang=en")
+    assert "kept ÷ (kept + broken)" in page.locator("#def-promise-kept").inner_text()
+    assert "rolled forward = now in a later bucket or written off" in page.locator("#def-roll").inner_text()
