@@ -146,6 +146,9 @@ async def test_an_unmasked_export_is_refused_by_default_and_audited_when_configu
         url = "/v1/reports/loan-book?as_of=2026-03-01&format=csv&reveal=true&reason=court%20order%2042"
         refused = await client.get(url, headers=headers)
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "unmasked_export_not_allowed"
+        post = "/v1/reports/loan-book/reveal?as_of=2026-03-01&format=csv"  # the reason in the body, not the URL
+        posted = await client.post(post, json={"reason": "court order 43"}, headers=headers)
+        assert posted.status_code == 403 and posted.json()["error"]["code"] == "unmasked_export_not_allowed"
         assert "张伟" not in (await client.get("/v1/reports/loan-book?as_of=2026-03-01&format=csv",
                                              headers=headers)).text  # none by default
 
@@ -159,4 +162,12 @@ async def test_an_unmasked_export_is_refused_by_default_and_audited_when_configu
         (entry,) = audit.json()["items"]
         assert (entry["actor"], entry["subject_type"], entry["subject_id"], entry["reason"]) == (
             "reporter", "export", "loan-book:2026-03-01", "court order 42")
+        blank = await client.post(post, json={"reason": " "}, headers=headers)
+        assert blank.status_code == 422 and blank.json()["error"]["code"] == "reason_required"
+        by_post = await client.post(post, json={"reason": "court order 43"}, headers=headers)
+        assert by_post.status_code == 200 and "张伟 110101********1234" in by_post.text
+        assert by_post.text == exported.text, "the same export"
+        newest = (await client.get("/v1/audit/access?order=newest", headers=bearer(app, "aud", "auditor"))).json()
+        assert [i["reason"] for i in newest["items"]] == ["court order 43", "court order 42"]
+        assert (await client.post(post, json={"reason": "x"}, headers=bearer(app, "c", "collector"))).status_code == 403
         assert (await client.get("/v1/audit/access", headers=headers)).status_code == 403

@@ -13,7 +13,7 @@ from services.reporting.entrypoints.api import public
 from services.reporting.entrypoints.api.render import report_response, table_response, typed, wants_csv
 from services.reporting.service_layer import reports
 from services.reporting.service_layer.personal import present, unmasked_export
-from shared.access_audit import RevealDep
+from shared.access_audit import Reveal, RevealBody, RevealDep, revealed
 from shared.auth import require_roles
 from shared.service import KernelDep, ServiceKernel
 
@@ -58,7 +58,22 @@ async def loan_book(request: Request, kernel: KernelDep, who: Reader, reveal: Re
 
     Borrowers are masked. `?reveal=true&reason=...` shows their names unmasked only where
     LOANFLOW_REPORTING_UNMASKED_EXPORTS allows it (403 `unmasked_export_not_allowed` otherwise), recorded
-    in the access audit (`GET /v1/audit/access`, auditor and admin)."""
+    in the access audit (`GET /v1/audit/access`, auditor and admin); `POST /loan-book/reveal` is the same
+    export with the reason in the body."""
+    return await _loan_book(request, kernel, who, reveal, as_of, limit, cursor, format)
+
+
+@router.post("/loan-book/reveal", **typed(public.LoanBookPage))
+async def loan_book_revealed(request: Request, kernel: KernelDep, who: Reader, body: RevealBody,
+                             as_of: date | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                             cursor: str | None = None, format: Format = None) -> Any:
+    """The unmasked loan book with the reason in the body (`{"reason": ...}`): the same export, refusals and
+    access record as `GET /loan-book?reveal=true&reason=`, its reason in no URL or access log line."""
+    return await _loan_book(request, kernel, who, revealed(body), as_of, limit, cursor, format)
+
+
+async def _loan_book(request: Request, kernel: ServiceKernel, who: Any, reveal: Reveal | None, as_of: date | None,
+                     limit: int, cursor: str | None, format: str | None) -> Any:
     csv, more = wants_csv(request, format), False
     async with kernel.db.acquire() as conn:
         day = await as_of_or_latest(kernel, conn, as_of)
