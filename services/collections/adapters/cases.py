@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -84,21 +85,49 @@ UPSERT = f"""INSERT INTO cases ({COLUMNS})
       last_contact_at = EXCLUDED.last_contact_at, version = EXCLUDED.version, state = EXCLUDED.state,
       overdue_since = EXCLUDED.overdue_since, next_check_on = EXCLUDED.next_check_on, updated_at = now()"""
 
+# The rows (in the given order) and the caseload changes in one statement: one round trip per save, one
+# plan whatever the number of cases (executemany ran the upsert once per row).
+SAVE = f"""WITH saved AS (
+    INSERT INTO cases ({COLUMNS})
+    SELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6, u.c7, u.c8, u.c9, u.c10, u.c11, u.c12, u.c13, u.c14, u.c15, u.c16,
+           u.c17::jsonb, u.c18, u.c19
+    FROM unnest($1::text[], $2::text[], $3::int[], $4::date[], $5::text[], $6::text[], $7::text[], $8::text[],
+                $9::int[], $10::numeric[], $11::text[], $12::bool[], $13::date[], $14::timestamptz[], $15::date[],
+                $16::int[], $17::text[], $18::date[], $19::date[])
+         WITH ORDINALITY AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, n)
+    ORDER BY u.n
+    ON CONFLICT (case_id) DO UPDATE SET status = EXCLUDED.status, stage = EXCLUDED.stage,
+      queue = EXCLUDED.queue, assignee = EXCLUDED.assignee, days_past_due = EXCLUDED.days_past_due,
+      amount_overdue = EXCLUDED.amount_overdue, special_status = EXCLUDED.special_status,
+      disputed = EXCLUDED.disputed, promise_due_on = EXCLUDED.promise_due_on,
+      last_contact_at = EXCLUDED.last_contact_at, version = EXCLUDED.version, state = EXCLUDED.state,
+      overdue_since = EXCLUDED.overdue_since, next_check_on = EXCLUDED.next_check_on, updated_at = now()
+    RETURNING 1
+), counted AS (
+    INSERT INTO caseload (collector, open_cases)
+    SELECT u.c, u.d FROM unnest($20::text[], $21::int[]) WITH ORDINALITY AS u(c, d, n) ORDER BY u.n
+    ON CONFLICT (collector) DO UPDATE SET open_cases = caseload.open_cases + EXCLUDED.open_cases
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM saved) AS cases, (SELECT count(*) FROM counted) AS collectors"""
+
 
 def _row(case: Case, version: int, next_check_on: date) -> tuple[Any, ...]:
     s = case.state
     open_promise = next((p.promised_date for p in s.promises if p.status == "open"), None)
     return (s.case_id, s.loan_id, s.episode, s.episode_key, s.status, s.stage, s.queue, s.assignee, s.days_past_due,
             s.amount_overdue, s.special_status, s.dispute is not None, open_promise, s.last_contact_at, s.opened_on,
-            version, s.model_dump(mode="json"), s.overdue_since, next_check_on)
+            version, s.model_dump_json(), s.overdue_since, next_check_on)
 
 
 async def save_many(conn: asyncpg.Connection, saved: list[tuple[Case, int, date]]) -> None:
-    """Upsert rows at their streams' new versions; keep the collectors' caseload counts."""
-    if len(saved) == 1:
-        await conn.execute(UPSERT, *_row(*saved[0]))
-    elif saved:
-        await conn.executemany(UPSERT, [_row(*item) for item in saved])
+    """Upsert rows at their streams' new versions; keep the collectors' caseload counts (one statement).
+
+    The caseload rows change in collector order (one lock order for every writer), after the cases'
+    rows (cases before caseload, as day-close locks them: no lock cycles).
+    """
+    if not saved:
+        return
     deltas: dict[str, int] = {}
     for case, _, _ in saved:
         holder = case.state.assignee if case.state.status == "open" else None
@@ -106,12 +135,15 @@ async def save_many(conn: asyncpg.Connection, saved: list[tuple[Case, int, date]
             for who, d in ((case.loaded_holder, -1), (holder, 1)):
                 if who is not None:
                     deltas[who] = deltas.get(who, 0) + d
-            case.loaded_holder = holder
-    if any(deltas.values()):
-        await conn.execute(
-            """INSERT INTO caseload (collector, open_cases) SELECT * FROM unnest($1::text[], $2::int[])
-               ON CONFLICT (collector) DO UPDATE SET open_cases = caseload.open_cases + EXCLUDED.open_cases""",
-            sorted(deltas), [deltas[c] for c in sorted(deltas)])  # one lock order for every writer
+    changed = sorted(c for c, d in deltas.items() if d)
+    rows = [_row(*item) for item in saved]
+    if len({r[0] for r in rows}) < len(rows):  # the same case twice: one upsert per row, in order
+        await conn.executemany(UPSERT, [(*r[:16], json.loads(r[16]), *r[17:]) for r in rows])
+        rows = []
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(19)]
+    await conn.fetchrow(SAVE, *columns, changed, [deltas[c] for c in changed])
+    for case, _, _ in saved:
+        case.loaded_holder = case.state.assignee if case.state.status == "open" else None
 
 
 async def caseloads(conn: asyncpg.Connection, collectors: list[str]) -> dict[str, int]:

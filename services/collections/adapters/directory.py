@@ -3,6 +3,7 @@ loan.disbursed, for contact points and tracing."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -70,23 +71,53 @@ async def observe_servicing(conn: asyncpg.Connection, loan_id: str, sequence: in
     return (await observe_servicing_many(conn, [(loan_id, sequence, status)]))[loan_id]
 
 
+OBSERVE = """WITH input AS (SELECT * FROM unnest($1::text[], $2::int[], $3::text[]) AS u(loan_id, seq, status)),
+        before AS (SELECT d.loan_id, d.servicing_seq, d.servicing_status FROM loan_directory d
+                   WHERE d.loan_id IN (SELECT loan_id FROM input) ORDER BY d.loan_id FOR UPDATE),
+        upsert AS (
+          INSERT INTO loan_directory (loan_id, servicing_seq, servicing_status)
+          SELECT loan_id, seq, status FROM input ORDER BY loan_id
+          ON CONFLICT (loan_id) DO UPDATE SET
+            servicing_status = CASE WHEN EXCLUDED.servicing_seq > loan_directory.servicing_seq
+                                    THEN EXCLUDED.servicing_status ELSE loan_directory.servicing_status END,
+            servicing_seq = GREATEST(loan_directory.servicing_seq, EXCLUDED.servicing_seq))"""
+
+# OBSERVE after moving the business date forward to $4 (the calendar row first, as when they were two
+# statements); the one row without a loan carries `known`, the business date before.
+OBSERVE_ON = """WITH calendar AS (SELECT business_date FROM business_calendar WHERE id = 1),
+        advanced AS (INSERT INTO business_calendar (id, business_date) VALUES (1, $4)
+                     ON CONFLICT (id) DO UPDATE SET business_date = GREATEST(business_calendar.business_date,
+                                                                             EXCLUDED.business_date)
+                     RETURNING 1),
+        observed AS MATERIALIZED (SELECT (SELECT count(*) FROM advanced) AS n),
+""" + OBSERVE.removeprefix("WITH ") + """
+SELECT (SELECT business_date FROM calendar) AS known, NULL AS loan_id, NULL::int AS servicing_seq,
+       NULL AS servicing_status FROM observed
+UNION ALL
+SELECT NULL, loan_id, servicing_seq, servicing_status FROM before"""
+
+
 async def observe_servicing_many(conn: asyncpg.Connection,
                                  notes: list[tuple[str, int, str]]) -> dict[str, tuple[int, str | None]]:
     """`observe_servicing` for several loans (each once) in one statement, rows locked in loan id order."""
     notes = sorted(notes)
-    rows = await conn.fetch(
-        """WITH input AS (SELECT * FROM unnest($1::text[], $2::int[], $3::text[]) AS u(loan_id, seq, status)),
-                before AS (SELECT d.loan_id, d.servicing_seq, d.servicing_status FROM loan_directory d
-                           WHERE d.loan_id IN (SELECT loan_id FROM input) ORDER BY d.loan_id FOR UPDATE),
-                upsert AS (
-                  INSERT INTO loan_directory (loan_id, servicing_seq, servicing_status)
-                  SELECT loan_id, seq, status FROM input ORDER BY loan_id
-                  ON CONFLICT (loan_id) DO UPDATE SET
-                    servicing_status = CASE WHEN EXCLUDED.servicing_seq > loan_directory.servicing_seq
-                                            THEN EXCLUDED.servicing_status ELSE loan_directory.servicing_status END,
-                    servicing_seq = GREATEST(loan_directory.servicing_seq, EXCLUDED.servicing_seq))
-           SELECT loan_id, servicing_seq, servicing_status FROM before""",
-        [n[0] for n in notes], [n[1] for n in notes], [n[2] for n in notes])
+    rows = await conn.fetch(OBSERVE + "\nSELECT loan_id, servicing_seq, servicing_status FROM before",
+                            [n[0] for n in notes], [n[1] for n in notes], [n[2] for n in notes])
+    return _before(rows, notes)
+
+
+async def observe_notices(conn: asyncpg.Connection, notes: list[tuple[str, int, str]],
+                          business_date: date) -> tuple[date | None, dict[str, tuple[int, str | None]]]:
+    """`observe_servicing_many` after `store_business_date(business_date)`, in one round trip; returns
+    also the business date known before (`fetch_business_date` before the store)."""
+    notes = sorted(notes)
+    rows = await conn.fetch(OBSERVE_ON, [n[0] for n in notes], [n[1] for n in notes], [n[2] for n in notes],
+                            business_date)
+    [known] = [r["known"] for r in rows if r["loan_id"] is None]
+    return known, _before([r for r in rows if r["loan_id"] is not None], notes)
+
+
+def _before(rows: list[Any], notes: list[tuple[str, int, str]]) -> dict[str, tuple[int, str | None]]:
     known = {r["loan_id"]: (r["servicing_seq"], r["servicing_status"]) for r in rows}
     return {loan_id: known.get(loan_id, (0, None)) for loan_id, _, _ in notes}
 

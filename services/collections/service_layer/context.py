@@ -25,7 +25,7 @@ from services.collections.domain.contact_points import all_points
 from services.collections.domain.contact_policy import ContactPolicy
 from services.collections.domain.letter_text import Lender
 from services.collections.domain.qa import DEFAULT_SCORECARD, ScorecardItem
-from services.collections.domain.roster import Roster
+from services.collections.domain.roster import Move, Roster
 from services.collections.domain.state import CaseRules
 from shared.clock import Clock
 from shared.contracts import CloudEvent, make_event
@@ -62,6 +62,9 @@ class Collections:
     arrangement_limits: ArrangementLimits = field(default_factory=ArrangementLimits)  # who may approve a waiver
     ring: KeyRing | None = None  # copies of the borrowers' data keys (issue 16); None: sealed fields stay sealed
     reassign_after_days: int | None = None  # an unworked case moves to another collector after this many days
+    # The roster's moves as last read for routing, with the roster stream's head event id then: used only
+    # while a routing read (roster_rows.routing) finds the same head in its own snapshot.
+    _roster_moves: tuple[str | None, list[Move]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def local_now(self) -> datetime:
         """Wall time in the borrowers' time zone (contact hours)."""
@@ -130,7 +133,11 @@ class Collections:
         Each change is (case, loaded version, business date, causing event); all in this transaction.
         """
         deciding = [case for case, _, _, _ in changes if case.is_open and case.pending.triggers]
-        loans = await directory.get_many(conn, sorted({c.state.loan_id for c in deciding})) if deciding else {}
+        routing = None
+        if deciding:  # the loan files and, should the policy route a case, the roster: one statement
+            routing = await self._routing(conn, sorted({c.state.loan_id for c, _, _, _ in changes if c.is_open}),
+                                          sorted({c.state.loan_id for c in deciding}))
+        loans = routing.loans if routing is not None else {}
         await self._policy_sealers(conn, deciding, loans)
         for case, _, business_date, _ in changes:
             if case.is_open:  # the policy's letters go where a collector's would (the case's contact points)
@@ -139,9 +146,11 @@ class Collections:
         to_assign = [case for case, _, _, _ in changes if case.is_open and case.pending.needs_assignment]
         business_dates = {id(case): business_date for case, _, business_date, _ in changes}
         if to_assign:
-            roster = Roster(self.roster, await roster_rows.moves(conn)).active_by_queue()
-            load = await case_rows.caseloads(conn, sorted({c for q in roster.values() for c in q}))
-            excluded = await directory.originators(conn, sorted({c.state.loan_id for c in to_assign}))
+            if routing is None:
+                routing = await self._routing(conn, sorted({c.state.loan_id for c in to_assign}), [])
+            roster = Roster(self.roster, routing.moves or []).active_by_queue()
+            load = {c: 0 for q in roster.values() for c in q} | routing.caseload
+            excluded = routing.originators
             for case in to_assign:
                 collector = pick_collector(roster.get(case.state.queue, []), load, excluded[case.state.loan_id])
                 case.assign(collector, by="routing" if actor == "system" else actor, on=business_dates[id(case)],
@@ -167,3 +176,17 @@ class Collections:
                 if a.arrangement_id in touched:
                     await arrangement_rows.save(conn, case.state.case_id, case.state.loan_id, a)
         return [e for events in stamped.values() for e in events]
+
+    async def _routing(self, conn: asyncpg.Connection, originators_of: list[str],
+                       files_of: list[str]) -> roster_rows.Routing:
+        """`roster_rows.routing` with this process's copy of the roster's moves: re-read only when the
+        roster stream's head (read in the same snapshot as the caseloads) is not the copy's head."""
+        cached = self._roster_moves  # this copy (another task may replace the attribute meanwhile)
+        routing = await roster_rows.routing(conn, cached[0] if cached is not None else roster_rows.UNCACHED,
+                                            originators_of, files_of)
+        if routing.moves is None:
+            assert cached is not None and cached[0] == routing.head
+            routing.moves = cached[1]
+        else:
+            self._roster_moves = (routing.head, routing.moves)
+        return routing

@@ -27,7 +27,7 @@ from shared.contracts import CloudEvent, UnknownEventType, parse_data
 from shared.contracts import arrangements as arr
 from shared.contracts import origination as og
 from shared.contracts import servicing as sv
-from shared.db import fetch_business_date, store_business_date
+from shared.db import store_business_date
 from shared.logging import correlation_id
 from shared.money import ZERO
 
@@ -154,9 +154,8 @@ async def on_missed_many(ctx: Collections, conn: asyncpg.Connection,
     collections knows, then open a case on the first miss of an episode or refresh the open one.
     """
     assert len({d.loan_id for _, d in notices}) == len(notices), "one notice per loan per call"
-    known = await fetch_business_date(conn)
-    await store_business_date(conn, max(e.businessdate for e, _ in notices))
-    before = await directory.observe_servicing_many(conn, [(d.loan_id, e.sequence, "overdue") for e, d in notices])
+    known, before = await directory.observe_notices(conn, [(d.loan_id, e.sequence, "overdue") for e, d in notices],
+                                                    max(e.businessdate for e, _ in notices))
     prepared = []
     for event, data in notices:
         known = event.businessdate if known is None else max(known, event.businessdate)
