@@ -30,8 +30,7 @@ def parse_amount(value: Any) -> Decimal:
         in_fen = amount.quantize(FEN)
     except InvalidOperation:  # more digits than the decimal context holds
         raise ValueError("amount is too large") from None
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2 and amount != in_fen:
+    if amount != in_fen:  # only more than two decimals change (no as_tuple(): a named tuple per call)
         raise ValueError("amount has more than two decimals (fen)")
     return in_fen
 
