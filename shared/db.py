@@ -18,6 +18,8 @@ def database_lost(exc: BaseException | None) -> bool:
     while exc is not None and seen < 10:
         if isinstance(exc, OSError | asyncpg.PostgresConnectionError | asyncpg.exceptions.OperatorInterventionError):
             return True
+        if isinstance(exc, asyncpg.exceptions.TooManyConnectionsError):
+            return True  # the server's connection slots are full (53300): it takes none now, it will again
         if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
             return True
         if isinstance(exc, asyncpg.exceptions.InternalClientError) and "in progress" in str(exc):

@@ -138,6 +138,31 @@ def test_migration_scripts_split_on_statements_not_on_semicolons_in_comments_or_
         "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql"]
 
 
+def test_a_server_out_of_connection_slots_is_a_lost_database_answered_503_and_retried():
+    """Seen with many test processes on one PostgreSQL: opening a connection failed with 'sorry, too many clients
+    already' (53300), which was a 500 to the caller and a failed attempt to a consumer, not a retry."""
+    import asyncpg
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from shared.db import database_lost
+    from shared.errors import install_error_handlers
+
+    full = asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already")
+    assert database_lost(full)
+    assert not database_lost(asyncpg.exceptions.InsufficientResourcesError("out of shared memory"))
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/full")
+    async def full_route() -> None:
+        raise full
+
+    answer = TestClient(app, raise_server_exceptions=False).get("/full")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
+    assert answer.json()["error"]["code"] == "unavailable"
+
+
 def test_a_connection_whose_server_died_mid_operation_is_a_lost_database_answered_503():
     """Seen in the PostgreSQL-kill recovery test: a request's query succeeded, the server was killed, and
     the pool's reset of that connection on release raised InternalClientError (the protocol still waiting
