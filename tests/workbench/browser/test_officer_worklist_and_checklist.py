@@ -159,12 +159,21 @@ def test_management_reads_what_moved_the_npl_ratio(book, npl_book, open_page, la
 def test_each_rate_on_the_report_says_what_it_counts(book, npl_book, open_page):  # noqa: F811
     page = open_page("zh", javascript=False)
     sign_in(page, "mgr-wl", "reporting")
-    figures = api(book, "reporting", "/reports/collections", **{"from": npl_book[:8] + "01", "to": npl_book})
+    april = book.business_date.replace(day=1).isoformat()  # the month the story's borrowers paid in
+    page.goto(f"/reports?from={april}")
+    figures = api(book, "reporting", "/reports/collections", **{"from": april, "to": npl_book})
     kept, broken = figures["promises"]["kept"], figures["promises"]["broken"]
     assert f"期内有结果的承诺 {kept + broken} 个，兑现 {kept} 个" in page.locator("#def-promise-kept").inner_text()
     assert "含委外机构和法务" in page.locator("#def-recovered").inner_text()
     assert "向后迁徙率 = 现已进入更后区间或已核销" in page.locator("#h-roll ~ #def-roll").inner_text()
     assert "回正率 = 期内在该阶段回正或结清的案件" in page.locator("#h-stage-roll ~ #def-stage").inner_text()
+    rows = page.locator("#h-collectors + table tbody tr")
+    assert figures["collectors"], "the story's payments were credited to the cases' collectors"
+    valid_col = page.locator("#h-collectors + table thead th").all_inner_texts().index("有效外访 / 目标")
+    for name, row in figures["collectors"].items():
+        cells = rows.filter(has=page.locator(f'th:text-is("{name}")')).locator("th, td").all_inner_texts()
+        assert cells[valid_col] == f"{row['valid_visits']} / {row['visit_target']}", "valid visits beside the target"
+    assert "与全部外访分开统计" in page.locator("#def-visits").inner_text()
     page.goto("/reports?lang=en")
     assert "kept ÷ (kept + broken)" in page.locator("#def-promise-kept").inner_text()
     assert "rolled forward = now in a later bucket or written off" in page.locator("#def-roll").inner_text()
