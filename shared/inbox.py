@@ -44,6 +44,25 @@ Handler = Callable[[asyncpg.Connection, CloudEvent], Awaitable[None]]
 BatchHandler = Callable[[asyncpg.Connection, list[CloudEvent]], Awaitable[None]]
 
 
+SAVE_POSITIONS = """INSERT INTO consumer_positions (consumer, topic, partition, next_offset)
+    SELECT $1, u.t, u.p, u.o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, o)
+    ON CONFLICT (consumer, topic, partition) DO UPDATE
+    SET next_offset = GREATEST(consumer_positions.next_offset, EXCLUDED.next_offset)"""
+
+# A poll's inbox rows (in poll order) and its partitions' next offsets, in one statement.
+CLAIM = """WITH positions AS (
+    INSERT INTO consumer_positions (consumer, topic, partition, next_offset)
+    SELECT $1, u.t, u.p, u.o FROM unnest($6::text[], $7::int[], $8::bigint[]) AS u(t, p, o)
+    ON CONFLICT (consumer, topic, partition) DO UPDATE
+    SET next_offset = GREATEST(consumer_positions.next_offset, EXCLUDED.next_offset)
+)
+INSERT INTO inbox (consumer, event_id, topic, partition, "offset")
+SELECT $1, u.id, u.t, u.p, u.o
+FROM unnest($2::text[], $3::text[], $4::int[], $5::bigint[]) WITH ORDINALITY AS u(id, t, p, o, n)
+ORDER BY u.n
+ON CONFLICT DO NOTHING RETURNING event_id"""
+
+
 class PoisonMessage(Exception):
     """A record that can never be handled (not a CloudEvent); goes straight to the DLQ."""
 
@@ -103,6 +122,7 @@ class InboxConsumer:
         consumer = self.consumer_factory()
         producer = self.producer_factory()
         graceful = False
+        committing: asyncio.Task[None] | None = None
         try:
             await consumer.start()
             await producer.start()
@@ -118,11 +138,22 @@ class InboxConsumer:
                 if batches:
                     await self._handle_polled(producer, batches)
                     self.last_poll = time.monotonic()
-                await self._commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()})
+                    # The Kafka commit (after the database's) runs while the next poll is handled, one
+                    # at a time and in order: its round trip to the broker is off the records' path.
+                    if committing is not None:
+                        await committing
+                    committing = asyncio.create_task(
+                        self._commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()}))
                 self._update_lag(consumer)
             graceful = True
         finally:
             self._consumer = None
+            if committing is not None:
+                if graceful:
+                    await committing
+                else:  # failed or cancelled: a lost commit only means redelivery (the inbox skips it)
+                    committing.cancel()
+                    await asyncio.gather(committing, return_exceptions=True)
             if self.fence is not None and not graceful:  # the broker is gone: drop the clients unflushed
                 await abandon_consumer(consumer)
                 await abandon_producer(producer)
@@ -173,7 +204,7 @@ class InboxConsumer:
         """Records of one or more partitions in one transaction, with the partitions' positions."""
         polled = [(tp, record, _parse(record)) for tp, records in batches.items() for record in records]
         async with self.pool.acquire() as conn, conn.transaction():
-            fresh = await self._claim(conn, polled)
+            fresh = await self._claim(conn, polled, {tp: records[-1].offset + 1 for tp, records in batches.items()})
             if self.batch_handler is not None:
                 if fresh:
                     await self.batch_handler(conn, fresh)
@@ -181,19 +212,17 @@ class InboxConsumer:
                 for event in fresh:
                     await self._run_handler(conn, event)
             self.stats.handled += len(fresh)
-            await self._save_positions(conn, {tp: records[-1].offset + 1 for tp, records in batches.items()})
 
-    async def _claim(self, conn: asyncpg.Connection,
-                     polled: list[tuple[TopicPartition, ConsumerRecord, CloudEvent]]) -> list[CloudEvent]:
-        """Insert the inbox rows in one statement; the events not handled before, in order."""
+    async def _claim(self, conn: asyncpg.Connection, polled: list[tuple[TopicPartition, ConsumerRecord, CloudEvent]],
+                     next_offsets: dict[TopicPartition, int]) -> list[CloudEvent]:
+        """Insert the inbox rows and save the partitions' positions in one statement (one round trip; both
+        commit or vanish with the handler's effects); the events not handled before, in order."""
+        tps = sorted(next_offsets)
         claimed = {r["event_id"] for r in await conn.fetch(
-            """INSERT INTO inbox (consumer, event_id, topic, partition, "offset")
-               SELECT $1, u.id, u.t, u.p, u.o
-               FROM unnest($2::text[], $3::text[], $4::int[], $5::bigint[]) WITH ORDINALITY AS u(id, t, p, o, n)
-               ORDER BY u.n
-               ON CONFLICT DO NOTHING RETURNING event_id""",
+            CLAIM,
             self.name, [e.id for _, _, e in polled], [tp.topic for tp, _, _ in polled],
-            [tp.partition for tp, _, _ in polled], [r.offset for _, r, _ in polled])}
+            [tp.partition for tp, _, _ in polled], [r.offset for _, r, _ in polled],
+            [tp.topic for tp in tps], [tp.partition for tp in tps], [next_offsets[tp] for tp in tps])}
         fresh: list[CloudEvent] = []
         for _, _, event in polled:
             if event.id in claimed:
@@ -247,12 +276,8 @@ class InboxConsumer:
 
     async def _save_positions(self, conn: asyncpg.Connection, next_offsets: dict[TopicPartition, int]) -> None:
         tps = sorted(next_offsets)
-        await conn.execute(
-            """INSERT INTO consumer_positions (consumer, topic, partition, next_offset)
-               SELECT $1, u.t, u.p, u.o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, o)
-               ON CONFLICT (consumer, topic, partition) DO UPDATE
-               SET next_offset = GREATEST(consumer_positions.next_offset, EXCLUDED.next_offset)""",
-            self.name, [tp.topic for tp in tps], [tp.partition for tp in tps], [next_offsets[tp] for tp in tps])
+        await conn.execute(SAVE_POSITIONS, self.name, [tp.topic for tp in tps], [tp.partition for tp in tps],
+                           [next_offsets[tp] for tp in tps])
 
     async def _dead_letter(self, producer: AIOKafkaProducer, tp: TopicPartition, record: ConsumerRecord,
                            error: BaseException | None, attempts: int) -> None:
