@@ -101,7 +101,9 @@ class ContactLogged(EventData):
     `invalid_address` (the address point was already marked invalid: the visits the notes warn
     about) and `visit_target` (the monthly visit target in force, which reports measure).
     `recording` (optional, added compatibly within v2: earlier v2 events simply have none) is the
-    reference to the call's or visit's recording, which QA samples and scores.
+    reference to the call's or visit's recording, which QA samples and scores. `follow_up_on` (optional,
+    added compatibly within v2) is when the collector means to follow up: the case's next action on the
+    contact's channel until the next contact on it.
     """
 
     case_id: str
@@ -120,6 +122,7 @@ class ContactLogged(EventData):
     invalid_address: bool = False
     visit_target: int | None = None
     recording: Recording | None = None
+    follow_up_on: date | None = None
 
 
 _V1_TARGETS = {"borrower": "borrower", "family": "family", "other": "other", "work": "work", "employer": "work"}

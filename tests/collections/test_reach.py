@@ -48,7 +48,7 @@ def contact(case: Case, channel: str, outcome: str, target: str = "borrower", lo
     case.reach.log_contact(contact_id=kw.pop("contact_id", "c1"), channel=channel, outcome=outcome, collector="li",
                            at=AT, local_now=AT, business_date=DAY, note=None, target=target,
                            reason=kw.pop("reason", None), policy=ContactPolicy(), recent_calls=[],
-                           points=all_points(case.state.contact_points, loan))
+                           points=all_points(case.state.contact_points, loan), **kw)
 
 
 def points(case: Case, loan=LOAN_V2) -> dict[str, str]:
@@ -276,3 +276,20 @@ def test_a_call_hears_switched_off_busy_or_not_in_service_and_only_a_call_does()
         with pytest.raises(InvalidCommand) as err:
             contact(case, channel, "switched_off", contact_id=f"x-{channel}")
         assert err.value.code == "outcome_not_for_channel"
+
+
+def test_a_call_sets_when_to_follow_up_and_the_next_call_on_that_channel_does_it():
+    from datetime import timedelta
+
+    case = opened()
+    with pytest.raises(InvalidCommand) as err:
+        contact(case, "phone", "no_answer", follow_up_on=DAY - timedelta(days=1))
+    assert err.value.code == "follow_up_in_past"
+    assert not [e for e in case.pending.events if isinstance(e, ev.ContactLogged)], "nothing recorded"
+    contact(case, "phone", "switched_off", contact_id="c1", follow_up_on=DAY + timedelta(days=2))
+    assert {"channel": "phone", "due": (DAY + timedelta(days=2)).isoformat(), "rule_id": "follow_up"} \
+        in case.state.scheduled
+    logged = [e for e in case.pending.events if isinstance(e, ev.ContactLogged)]
+    assert [e.follow_up_on for e in logged] == [DAY + timedelta(days=2)]
+    contact(case, "phone", "right_party_contact", contact_id="c2")
+    assert [a for a in case.state.scheduled if a["rule_id"] == "follow_up"] == [], "the follow-up call was made"

@@ -250,3 +250,23 @@ async def test_an_auditor_reads_the_case_a_record_names_masked_in_full_and_canno
         assert refused.status_code == 403, (method, path, refused.text)
     audit = await desk.client.get("/v1/audit/access", params={"case_id": cid}, headers=auditor)
     assert audit.json()["items"] == [], "reading masked records nothing; the refused reveal neither"
+
+
+async def test_a_call_sets_when_to_follow_up_a_past_day_is_refused_and_nothing_recorded(desk, servicing):
+    case, li = await open_case(desk, servicing, "R9")
+    url = f"/v1/cases/{case['case_id']}/contacts"
+    today = date.fromisoformat((await desk.client.get(f"/v1/cases/{case['case_id']}", headers=li)).json()[
+        "opened_on"])
+    past = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "busy",
+                                                         "follow_up_on": "2000-01-01"})
+    assert past.status_code == 422 and past.json()["error"]["code"] == "follow_up_in_past"
+    later = (today + timedelta(days=30)).isoformat()
+    logged = await desk.client.post(url, headers=li, json={"channel": "phone", "outcome": "switched_off",
+                                                           "follow_up_on": later})
+    assert logged.status_code == 201, logged.text
+    shown = (await desk.client.get(f"/v1/cases/{case['case_id']}", headers=li)).json()["scheduled"]
+    assert {"channel": "phone", "due": later, "rule_id": "follow_up"} in [
+        {k: a.get(k) for k in ("channel", "due", "rule_id")} for a in shown]
+    published = await desk.published(lambda es: len(of_type(es, "collections.contact.logged", "R9")) == 1)
+    assert [(e.data["outcome"], e.data["follow_up_on"]) for e in of_type(published, "collections.contact.logged",
+                                                                        "R9")] == [("switched_off", later)]

@@ -53,6 +53,7 @@ class LogContact(CaseCommand):
     idempotency: IdempotencyKey | None = None
     reason: str | None = None
     recording: Recording | None = None
+    follow_up_on: date | None = None
 
 
 @dataclass(frozen=True)

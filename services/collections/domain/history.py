@@ -115,6 +115,8 @@ def _policy_decided(s: CaseState, e: ev.PolicyDecided, on: date, rules: CaseRule
 def _contact_logged(s: CaseState, e: ev.ContactLogged, on: date, rules: CaseRules) -> None:
     s.last_contact_at, s.last_contact_on = e.contacted_at, on
     s.scheduled = [a for a in s.scheduled if a.get("channel") != e.channel]
+    if e.follow_up_on is not None:  # the collector's own next step, done by the next contact on the channel
+        s.scheduled.append({"channel": e.channel, "due": e.follow_up_on.isoformat(), "rule_id": "follow_up"})
     if e.reason is not None:
         s.latest_reason = e.reason
     if e.invalid_address:

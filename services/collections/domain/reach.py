@@ -63,7 +63,7 @@ class Reach:
     def log_contact(self, *, contact_id: str, channel: str, outcome: str, collector: str, at: datetime,
                     local_now: datetime, business_date: date, note: str | None, target: str, reason: str | None,
                     policy: ContactPolicy, recent_calls: Sequence[datetime], points: Sequence[ContactPoint],
-                    recording: Recording | None = None) -> None:
+                    recording: Recording | None = None, follow_up_on: date | None = None) -> None:
         """Log a contact attempt if the rules allow it; outcomes may start a special path or judge a point.
 
         `notice_signed`: the household signed a collection notice (签回催收通知书), which only a
@@ -80,6 +80,9 @@ class Reach:
             raise InvalidCommand("outcome_not_for_channel", f"{outcome} is what a field visit finds, not a {channel}")
         if outcome in CALL_OUTCOMES and channel != "phone":
             raise InvalidCommand("outcome_not_for_channel", f"{outcome} is what a call hears, not a {channel}")
+        if follow_up_on is not None and follow_up_on < business_date:
+            raise InvalidCommand("follow_up_in_past",
+                                 f"a follow-up on {follow_up_on} is before the business date {business_date}")
         if recording is not None and channel not in RECORDED_CHANNELS:
             raise InvalidCommand("recording_not_for_channel",
                                  f"a recording belongs to a call or a visit ({', '.join(RECORDED_CHANNELS)}), "
@@ -101,7 +104,8 @@ class Reach:
             point_id=point.point_id if point else None, reason=reason,  # type: ignore[arg-type]
             valid_visit=(outcome in VALID_VISIT_OUTCOMES) if visit else None,
             invalid_address=visit and point is not None and point.kind == "address" and point.status == "invalid",
-            visit_target=policy.visit_target if visit else None, recording=recording), business_date)
+            visit_target=policy.visit_target if visit else None, recording=recording, follow_up_on=follow_up_on),
+            business_date)
         self._judge_point(outcome, kind, point, points, by=collector, contact_id=contact_id)
         self._follow_outcome(outcome, kind, contact_id=contact_id, note=note, by=collector)
 

@@ -103,7 +103,8 @@ async def log_contact(cmd: c.LogContact, ctx: Collections) -> c.CaseView:
                                at=now, local_now=local_now, business_date=today.business_date, note=cmd.note,
                                target=cmd.target, reason=cmd.reason, policy=ctx.contact_policy,
                                recent_calls=[t.astimezone(ctx.timezone) for t in calls],
-                               points=await contact_points(conn, case.state, ctx.ring), recording=cmd.recording)
+                               points=await contact_points(conn, case.state, ctx.ring), recording=cmd.recording,
+                               follow_up_on=cmd.follow_up_on)
         await contact_rows.record(conn, contact_id=contact_id, case_id=cmd.case_id, channel=cmd.channel,
                                   outcome=cmd.outcome, collector=cmd.by, target=cmd.target, at=now, local_month=month)
         if cmd.recording is not None:  # what the weekly QA sample draws from

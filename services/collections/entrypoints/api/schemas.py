@@ -51,6 +51,9 @@ class ContactCreate(Body):
     target: str = Field("borrower", min_length=1, max_length=100, description=TARGET_DOC)
     reason: DelinquencyReason | None = Field(None, description="why the borrower is late, if the contact learned it")
     recording: RecordingBody | None = Field(None, description="the call's (or visit's) recording reference, for QA")
+    follow_up_on: date | None = Field(None, description="when to follow up (the case's next action on this channel "
+                                      "until the next contact on it); not before the business date, else 422 "
+                                      "`follow_up_in_past`")
 
 
 class ContactPointCreate(Body):

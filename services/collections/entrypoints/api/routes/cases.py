@@ -126,7 +126,8 @@ async def log_contact(bus: Bus, who: Worker, case_id: str, body: ContactCreate, 
     return await bus.handle(c.LogContact(case_id, who.sub, who.roles, channel=body.channel, outcome=body.outcome,
                                          note=body.note, target=body.target, reason=body.reason, idempotency=key,
                                          recording=None if body.recording is None else
-                                         Recording.model_validate(body.recording.model_dump())))
+                                         Recording.model_validate(body.recording.model_dump()),
+                                         follow_up_on=body.follow_up_on))
 
 
 @router.post("/cases/{case_id}/assign", **CASE)

@@ -30,7 +30,7 @@ TIMELINE_CAP = 1000
 
 # action (the REST path under /cases/{id}) -> the body fields the API takes
 ACTIONS: dict[str, tuple[str, ...]] = {
-    "contacts": ("channel", "outcome", "target", "note", "reason"),
+    "contacts": ("channel", "outcome", "target", "note", "reason", "follow_up_on"),
     "contact-points": ("kind", "value", "relation", "source"),
     "complaints": ("category", "description"),
     "promises": ("amount", "promised_date"),
