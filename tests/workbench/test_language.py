@@ -53,3 +53,15 @@ def test_money_is_babels_pattern_for_each_language_to_the_fen_half_up():
             sign = "-" if amount < 0 else ""
             assert money(text, lang) == f"{sign}¥{format_decimal(abs(amount), format='#,##0.00', locale=locale)}"
     assert money(None, "zh") == "—" and money("x", "en") == "—"
+
+
+def test_a_personal_field_whose_key_is_gone_or_unfetched_says_so_in_the_pages_language():
+    from services.workbench.entrypoints.web.render import build_environment
+    from shared.datakeys import ERASED, UNAVAILABLE
+
+    template = build_environment().from_string("{{ v|personal }}")
+    loaded = i18n.load_catalogs()
+    shown = {lang: [template.render(v=v, _=loaded[lang].gettext) for v in (ERASED, UNAVAILABLE, "罗**")]
+             for lang in ("zh", "en")}
+    assert shown["zh"] == ["已删除", "暂时无法显示", "罗**"]
+    assert shown["en"] == ["erased", "not available just now", "罗**"]

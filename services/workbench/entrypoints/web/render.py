@@ -15,6 +15,7 @@ from services.workbench.entrypoints.web.labels import done_message, event_label,
 from services.workbench.entrypoints.web.nav import current, nav_for
 from services.workbench.entrypoints.web.rules import rule_title
 from services.workbench.entrypoints.web.session import CSRF_FIELD, User, optional_user
+from shared.datakeys import ERASED, UNAVAILABLE
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -42,7 +43,18 @@ def build_environment() -> Environment:
     env.filters["rate"] = pass_context(lambda ctx, v: i18n.fmt_rate(v, _lang(ctx)))
     env.filters["short_id"] = short_id
     env.filters["number"] = pass_context(lambda ctx, v: i18n.fmt_number(v, _lang(ctx)))
+    env.filters["personal"] = pass_context(lambda ctx, v: personal(v, ctx["_"]))
     return env
+
+
+PERSONAL_STATES = {ERASED: "erased", UNAVAILABLE: "not available just now"}  # a personal field's key gone / unfetched
+
+
+def personal(value: Any, gettext: Any) -> Any:
+    """A personal field as shown: its value, or in words why it cannot be (the borrower was erased; the key could
+    not be fetched from origination just now) instead of the English marker the API answers."""
+    state = PERSONAL_STATES.get(value) if isinstance(value, str) else None
+    return gettext(state) if state else value
 
 
 def _translated(translations: Any, msgid: str) -> str:
