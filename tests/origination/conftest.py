@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass
@@ -72,6 +73,16 @@ class Desk:
         async with self.app.state.kernel.db.acquire() as conn:
             keys = await self.app.state.bus.deps.ring.keys(conn, key_ids_in(event.data))
         return event.model_copy(update={"data": open_tree(event.data, keys)})
+
+    async def erase_now(self, borrower_id: str) -> None:
+        """`POST /v1/borrowers/{id}/erasure` as admin with the retention period set to nothing (then restored)."""
+        deps = self.app.state.bus.deps
+        self.app.state.bus.deps = dataclasses.replace(deps, retention_days=0)
+        try:
+            r = await self.client.post(f"/v1/borrowers/{borrower_id}/erasure", headers=self.as_("root", "admin"))
+            assert r.status_code == 200, r.text
+        finally:
+            self.app.state.bus.deps = deps
 
     def bureau_says(self, id_number: str, report: dict[str, Any]) -> None:
         reports = json.loads(self.bureau.read_text() or "{}")

@@ -4,7 +4,6 @@ the service starts; an erasure keeps the entry (a fraud record) but not its mask
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from datetime import UTC, datetime
 
@@ -63,13 +62,7 @@ async def test_an_erasure_keeps_the_listing_but_not_its_masked_number(desk):
     borrower_id = (await desk.get(app_id))["borrower_id"]
     r = await desk.review(app_id, "client_manager", "alice", "reject", note="forged ID card", false_information=True)
     assert r.status_code == 201, r.text
-    deps = desk.app.state.bus.deps
-    desk.app.state.bus.deps = dataclasses.replace(deps, retention_days=0)
-    try:
-        r = await desk.client.post(f"/v1/borrowers/{borrower_id}/erasure", headers=desk.as_("root", "admin"))
-        assert r.status_code == 200, r.text
-    finally:
-        desk.app.state.bus.deps = deps
+    await desk.erase_now(borrower_id)
     (entry,) = [row for row in await _rows(desk.platform.service_dsn("origination")) if row["application_id"] == app_id]
     assert entry["id_ref"] == blacklist_ref(desk.platform.secrets_key_material(), body["applicant"]["id_number"])
     assert entry["id_number_masked"] is None and entry["reason"] == "false information"

@@ -4,7 +4,6 @@ its access audit; after an erasure there is nothing to hand over (410)."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 
 from services.origination.entrypoints.consumer import on_servicing_event
@@ -84,13 +83,7 @@ async def test_after_the_erasure_the_identity_is_gone(desk):
                           subject=loan_id, businessdate=date(2026, 3, 1))
     async with desk.app.state.kernel.db.acquire() as conn:
         await on_servicing_event(conn, paid_off)
-    deps = desk.app.state.bus.deps
-    desk.app.state.bus.deps = dataclasses.replace(deps, retention_days=0)
-    try:
-        r = await desk.client.post(f"/v1/borrowers/{borrower_id}/erasure", headers=desk.as_("root", "admin"))
-        assert r.status_code == 200, r.text
-    finally:
-        desk.app.state.bus.deps = deps
+    await desk.erase_now(borrower_id)
     gone = await _identity(desk, borrower_id)
     assert gone.status_code == 410 and gone.json()["error"]["code"] == "erased", gone.text
     assert await _audit(desk, borrower_id) == []
